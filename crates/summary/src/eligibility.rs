@@ -1,0 +1,151 @@
+//! Facts about who may join, beyond the registry's age and sex fields.
+//!
+//! [`EligibilityHints`] is the seam between the summary and the eligibility criteria: whoever has
+//! typed criteria (the `criteria` crate's parse, or a person) fills it, and [`crate::summarize_with`]
+//! turns each fact into one plain sentence. [`EligibilityHints::from_criteria_text`] is a small,
+//! conservative reader of the raw criteria text that the plain [`crate::summarize`] uses when
+//! nothing better is given: it only reports what a line of the text states outright.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+/// Which performance-status scale a limit uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PerformanceScale {
+    Ecog,
+}
+
+/// "ECOG 0 to 2": the range the criteria accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PerformanceLimit {
+    pub scale: PerformanceScale,
+    pub min: u8,
+    pub max: u8,
+}
+
+/// The state of the disease a trial asks for (an inclusion criterion).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredDiseaseState {
+    /// Came back after treatment.
+    Relapsed,
+    /// Did not respond to treatment.
+    Refractory,
+    /// Newly diagnosed / not treated before.
+    Untreated,
+    /// Has spread.
+    Metastatic,
+}
+
+/// Typed eligibility facts that can enrich the "who might be able to join" part.
+///
+/// Every field is optional: an empty value states nothing. Fill only what the criteria say
+/// outright; each fact becomes a sentence a patient will rely on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EligibilityHints {
+    /// Accepted performance status, from an inclusion criterion.
+    pub performance: Option<PerformanceLimit>,
+    /// An exclusion criterion leaves out people who are pregnant.
+    pub excludes_pregnant: bool,
+    /// An exclusion criterion leaves out people who are breastfeeding.
+    pub excludes_breastfeeding: bool,
+    /// An inclusion criterion asks people who could have children to use birth control.
+    pub requires_contraception: bool,
+    /// Disease states an inclusion criterion asks for (any one of them).
+    pub disease_states: Vec<RequiredDiseaseState>,
+}
+
+static ECOG_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bECOG\b[^.;:\n\d]{0,60}?\b([0-4])\s*(?:-|–|to|or|,|/)\s*([0-4])\b").unwrap()
+});
+static ECOG_MAX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bECOG\b[^.;:\n\d]{0,60}?(?:≤|<=|=<|of|is|score)\s*([0-4])\b(?:\s*(?:-|–|to|or|,|/)\s*[0-4])?").unwrap()
+});
+static PREGNANT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bpregnan").unwrap());
+static BREASTFEEDING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:breast[- ]?feeding|lactating|nursing mothers?)\b").unwrap());
+static CONTRACEPTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:contracepti|birth control)").unwrap());
+static HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*(?:key\s+|main\s+)?(inclusion|exclusion)\s+criteria\b").unwrap()
+});
+
+impl EligibilityHints {
+    /// Reads the few facts this crate can state safely from raw criteria text with
+    /// "Inclusion Criteria:" / "Exclusion Criteria:" headings. Lines before any heading are
+    /// ignored, so nothing is taken from text whose meaning (include or exclude) is unclear.
+    pub fn from_criteria_text(text: &str) -> EligibilityHints {
+        let mut hints = EligibilityHints::default();
+        let mut section: Option<bool> = None; // Some(true) = inclusion
+        for line in text.lines() {
+            if let Some(c) = HEADING.captures(line) {
+                section = Some(c[1].eq_ignore_ascii_case("inclusion"));
+                continue;
+            }
+            match section {
+                Some(true) => {
+                    if hints.performance.is_none() {
+                        hints.performance = ecog_limit(line);
+                    }
+                    if CONTRACEPTION.is_match(line) {
+                        hints.requires_contraception = true;
+                    }
+                }
+                Some(false) => {
+                    // A line that mentions pregnancy only as a test or a plan is not an
+                    // exclusion of pregnant people.
+                    if PREGNANT.is_match(line) && !line.to_lowercase().contains("test") {
+                        hints.excludes_pregnant = true;
+                    }
+                    if BREASTFEEDING.is_match(line) {
+                        hints.excludes_breastfeeding = true;
+                    }
+                }
+                None => {}
+            }
+        }
+        hints
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == EligibilityHints::default()
+    }
+}
+
+fn ecog_limit(line: &str) -> Option<PerformanceLimit> {
+    if let Some(c) = ECOG_RANGE.captures(line) {
+        let (a, b): (u8, u8) = (c[1].parse().ok()?, c[2].parse().ok()?);
+        if a <= b {
+            return Some(PerformanceLimit { scale: PerformanceScale::Ecog, min: a, max: b });
+        }
+    }
+    let c = ECOG_MAX.captures(line)?;
+    let max: u8 = c[1].parse().ok()?;
+    Some(PerformanceLimit { scale: PerformanceScale::Ecog, min: 0, max })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_only_what_the_sections_say() {
+        let text = "Inclusion Criteria:\n\n* Age 18 or older\n* ECOG performance status 0-1\n* Agree to use contraception\n\nExclusion Criteria:\n\n* Pregnant or breastfeeding women\n* Prior transplant";
+        let h = EligibilityHints::from_criteria_text(text);
+        assert_eq!(h.performance, Some(PerformanceLimit { scale: PerformanceScale::Ecog, min: 0, max: 1 }));
+        assert!(h.excludes_pregnant && h.excludes_breastfeeding && h.requires_contraception);
+    }
+
+    #[test]
+    fn a_pregnancy_test_is_not_an_exclusion_and_unlabelled_text_says_nothing() {
+        let h = EligibilityHints::from_criteria_text("Exclusion Criteria:\n- Positive pregnancy test at screening");
+        assert!(!h.excludes_pregnant);
+        let h = EligibilityHints::from_criteria_text("Pregnant women. ECOG 0-2.");
+        assert!(h.is_empty());
+        let h = EligibilityHints::from_criteria_text("Inclusion Criteria:\n- ECOG performance status ≤ 2");
+        assert_eq!(h.performance.map(|p| (p.min, p.max)), Some((0, 2)));
+    }
+}
