@@ -112,6 +112,11 @@ impl Record {
         let study: Study =
             serde_json::from_value(value).map_err(|e| RecordError::Shape(e.to_string()))?;
         let nct_id = study.validate()?;
+        // Every registry record has a title; the benchmark layout often does not, and there a
+        // page falls back to the NCT id rather than rejecting the trial.
+        if study.brief_title().trim().is_empty() {
+            return Err(RecordError::MissingField("briefTitle"));
+        }
         Ok(Record { nct_id, study, raw, format: SourceFormat::CtgovV2 })
     }
 
@@ -148,9 +153,6 @@ impl Study {
             return Err(RecordError::MissingNctId);
         }
         let nct_id = NctId::parse(&id.nct_id)?;
-        if id.brief_title.trim().is_empty() {
-            return Err(RecordError::MissingField("briefTitle"));
-        }
         self.minimum_age()?;
         self.maximum_age()?;
         let status = &self.protocol_section.status_module;
@@ -191,6 +193,12 @@ impl Study {
 
     pub fn brief_title(&self) -> &str {
         &self.protocol_section.identification_module.brief_title
+    }
+
+    /// The brief title, or the NCT id when the source gave no title.
+    pub fn display_title(&self) -> &str {
+        let title = self.brief_title().trim();
+        if title.is_empty() { self.nct_id() } else { title }
     }
 
     pub fn overall_status(&self) -> &str {

@@ -351,8 +351,6 @@ fn read_array<R: BufRead>(
     reader: R,
     emit: &mut dyn FnMut(Chunk) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    // The `[` was already consumed by detection; put it back for the deserializer.
-    let reader = io::Cursor::new(b"[").chain(reader);
     let mut de = serde_json::Deserializer::from_reader(reader);
     let mut emit_err = None;
     let sink = ArraySink { name, emit, pending: Vec::new(), count: 0, emit_err: &mut emit_err };
