@@ -1,0 +1,1641 @@
+//! Rule extraction: one criterion's own text → typed rules.
+//!
+//! The text is cut into clauses (at `;` and sentence ends, outside parentheses). Each clause
+//! records a condition ("If …, …", "patients with X whose …", "… if liver infiltration") and
+//! exceptions ("except …", "unless …"). The rule families then run over the text; each family
+//! finds its trigger words and reads values around them. Rules found inside an exception are
+//! dropped (the exception is recorded on the rules it qualifies instead); condition mentions that
+//! overlap a more specific rule are dropped too.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::*;
+use crate::numeric::{NumExpr, parse_number, scan};
+use crate::vocab::ConditionVocabulary;
+
+fn re(p: &str) -> Regex {
+    Regex::new(p).unwrap_or_else(|e| panic!("bad regex {p}: {e}"))
+}
+
+macro_rules! lazy_re {
+    ($name:ident, $pat:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| re($pat));
+    };
+}
+
+/// A clause of a criterion: absolute span plus its qualifiers.
+#[derive(Debug, Clone)]
+struct Clause {
+    span: Span,
+    condition: Option<String>,
+    /// Where the condition text lies (rules inside it are not rules of their own).
+    condition_span: Option<Span>,
+    /// (region, text): the region covers the keyword and the excepted text.
+    exceptions: Vec<(Span, String, bool)>,
+}
+
+lazy_re!(
+    EXCEPT,
+    r"(?i)\b(?:except(?:\s+for|\s+in\s+(?:the\s+)?cases?\s+(?:where|of|with)|\s+(?:those|patients|subjects)\s+with|\s+if)?|unless|other\s+than|with\s+the\s+exception\s+of|excluding|apart\s+from|save\s+for)\b"
+);
+lazy_re!(
+    COND_PREFIX,
+    r"(?i)^\W*(?:if|when|where|in\s+(?:the\s+)?cases?\s+(?:of|where)|in\s+(?:the\s+)?presence\s+of|in\s+(?:patients|subjects|participants|those|people)\s+with|for\s+(?:patients|subjects|participants|those)\s+with)\s+"
+);
+lazy_re!(COND_PATIENTS_WITH, r"(?i)^\W*(?:for\s+|in\s+)?(?:patients|subjects|participants|those|people)\s+with\s+");
+lazy_re!(
+    COND_SUFFIX,
+    r"(?i)^\s*[,(]?\s*(?:if|in\s+(?:the\s+)?(?:case|presence)\s+of|in\s+(?:patients|subjects|participants|those|cases?)\s+(?:with|of)|for\s+(?:patients|subjects|participants|those)\s+with|when|where|due\s+to|in\s+the\s+setting\s+of)\s+(?P<c>[^;,)]+)"
+);
+lazy_re!(
+    NEGATION,
+    r"(?i)\b(?:no|not|without|absence\s+of|free\s+of|negative\s+for|never|none\s+of|neither|nor|lack\s+of|non)\b"
+);
+
+fn clauses(text: &str, span: Span) -> Vec<Clause> {
+    let s = span.slice(text);
+    let mut cuts = vec![0];
+    let mut depth: i32 = 0;
+    let bytes = s.as_bytes();
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' | '[' | '（' => depth += 1,
+            ')' | ']' | '）' => depth = (depth - 1).max(0),
+            ';' | '；' if depth == 0 => cuts.push(i + c.len_utf8()),
+            '.' | '。' if depth == 0 => {
+                let next = s[i + c.len_utf8()..].chars().next();
+                let prev_digit = i > 0 && bytes[i - 1].is_ascii_digit();
+                let next_digit = next.is_some_and(|n| n.is_ascii_digit());
+                if !(prev_digit && next_digit) && next.is_none_or(|n| n.is_whitespace()) {
+                    // Skip "e.g." / "i.e." / "vs."
+                    let w0 = s[..i].rfind(|c: char| c.is_whitespace() || c == '(').map_or(0, |p| p + 1);
+                    let word = s[w0..i].to_lowercase();
+                    if !matches!(word.as_str(), "e.g" | "i.e" | "vs" | "etc" | "approx" | "dr" | "no") {
+                        cuts.push(i + c.len_utf8());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    cuts.push(s.len());
+    cuts.dedup();
+    let mut out = Vec::new();
+    for w in cuts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if s[a..b].trim().is_empty() {
+            continue;
+        }
+        let cs = span.start + a;
+        let ce = span.start + b;
+        let ctext = &text[cs..ce];
+        let index = out.len();
+        let (condition, condition_span) = match clause_condition(ctext, index > 0) {
+            Some((c, a, b)) => (Some(c), Some(Span::new(cs + a, cs + b))),
+            None => (None, None),
+        };
+        let exceptions = EXCEPT
+            .find_iter(ctext)
+            .map(|m| {
+                let kw_start = m.start();
+                let in_paren = paren_depth_at(ctext, kw_start) > 0;
+                let end = if in_paren { closing_paren(ctext, m.end()).unwrap_or(ctext.len()) } else { ctext.len() };
+                let body = ctext[m.end()..end].trim().trim_end_matches([';', '.', ',', ')']).trim().to_string();
+                (Span::new(cs + kw_start, cs + end), body, in_paren)
+            })
+            .filter(|(_, b, _)| !b.is_empty())
+            .collect();
+        out.push(Clause { span: Span::new(cs, ce), condition, condition_span, exceptions });
+    }
+    out
+}
+
+fn paren_depth_at(s: &str, at: usize) -> i32 {
+    let mut d = 0;
+    for c in s[..at].chars() {
+        match c {
+            '(' | '（' => d += 1,
+            ')' | '）' => d = (d - 1).max(0),
+            _ => {}
+        }
+    }
+    d
+}
+
+fn closing_paren(s: &str, from: usize) -> Option<usize> {
+    let mut d = 0;
+    for (i, c) in s[from..].char_indices() {
+        match c {
+            '(' | '（' => d += 1,
+            ')' | '）' => {
+                if d == 0 {
+                    return Some(from + i);
+                }
+                d -= 1;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Text up to the first comma / "then" / "whose" outside parentheses.
+fn until_comma(s: &str) -> &str {
+    let mut d = 0;
+    let lower = s.to_lowercase();
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => d += 1,
+            ')' => d = (d - 1i32).max(0),
+            ',' | ':' if d == 0 => return &s[..i],
+            _ => {}
+        }
+        if d == 0 && (lower[i..].starts_with(" whose ") || lower[i..].starts_with(" who ") || lower[i..].starts_with(" then ")) {
+            return &s[..i];
+        }
+    }
+    s
+}
+
+/// The clause's condition text and its byte range within the clause.
+fn clause_condition(ctext: &str, later_clause: bool) -> Option<(String, usize, usize)> {
+    // "For patients with X who …" opening a criterion states the diagnosis, not a condition.
+    let m = COND_PREFIX
+        .find(ctext)
+        .filter(|m| later_clause || !COND_PATIENTS_WITH.is_match(&ctext[..m.end()]) && !m.as_str().to_lowercase().contains(" with "))
+        .or_else(|| if later_clause { COND_PATIENTS_WITH.find(ctext) } else { None })?;
+    let rest = &ctext[m.end()..];
+    let c = until_comma(rest);
+    let c_trim = c.trim().trim_end_matches(['.', ';']).trim();
+    if c_trim.is_empty() {
+        return None;
+    }
+    Some((c_trim.to_string(), m.end(), m.end() + c.len()))
+}
+
+// ---------------------------------------------------------------- the extractor
+
+pub(crate) struct Extractor<'v> {
+    pub vocabulary: Option<&'v ConditionVocabulary>,
+}
+
+struct Found {
+    body: RuleBody,
+    span: Span,
+    negatable: bool,
+    condition: Option<String>,
+    window: Option<TimeWindow>,
+    group: Option<u32>,
+}
+
+impl Found {
+    fn new(body: RuleBody, span: Span) -> Self {
+        Found { body, span, negatable: false, condition: None, window: None, group: None }
+    }
+    fn negatable(mut self) -> Self {
+        self.negatable = true;
+        self
+    }
+}
+
+impl Extractor<'_> {
+    /// Rules for the criterion whose own text is `span` of `text`.
+    pub(crate) fn extract(&self, text: &str, span: Span, polarity: Polarity) -> Vec<Rule> {
+        if span.is_empty() {
+            return Vec::new();
+        }
+        let cls = clauses(text, span);
+        let s = span.slice(text);
+        let exprs = scan(s, span.start);
+        let mut found: Vec<Found> = Vec::new();
+        let mut claimed: Vec<Span> = Vec::new();
+
+        age(text, &cls, &exprs, &mut found);
+        sex(text, span, &mut found);
+        reproductive(text, &cls, &mut found);
+        performance(text, &cls, &exprs, &mut found);
+        life_expectancy(text, &cls, &exprs, &mut found);
+        organ_function(text, &cls, &exprs, &mut found);
+        labs(text, &cls, &exprs, &mut found);
+        biomarkers(text, &cls, &exprs, &mut found);
+        measurable(text, span, &exprs, &mut found);
+        transplant(text, span, &mut found);
+        infections(text, &cls, &mut found);
+        autoimmune(text, span, &mut found);
+        cns(text, span, &mut found);
+        allergy(text, span, &mut found);
+        prior_therapy(text, &cls, &exprs, &mut found);
+        let allergies: Vec<Span> = found.iter().filter(|f| matches!(f.body, RuleBody::Allergy { .. })).map(|f| f.span).collect();
+        found.retain(|f| !(matches!(f.body, RuleBody::PriorTherapy { .. }) && allergies.iter().any(|a| a.overlaps(&f.span))));
+        administrative(text, span, &mut found);
+        for f in &found {
+            claimed.push(f.span);
+        }
+        self.conditions(text, &cls, &claimed, &mut found);
+
+        let windows = windows(text, &cls, &found);
+
+        // Drop rules inside exception text; attach exceptions, conditions, windows, negation.
+        let mut rules = Vec::new();
+        for f in found {
+            let Some(clause) = cls.iter().find(|c| c.span.start <= f.span.start && f.span.start < c.span.end).or(cls.last()) else {
+                continue;
+            };
+            if clause.exceptions.iter().any(|(r, _, _)| r.contains(&f.span) || r.start <= f.span.start && f.span.start < r.end) {
+                continue;
+            }
+            if matches!(f.body, RuleBody::Condition { .. }) && clause.condition_span.is_some_and(|c| c.overlaps(&f.span)) {
+                continue;
+            }
+            let mut exceptions = Vec::new();
+            for (region, body, in_paren) in &clause.exceptions {
+                if region.start < f.span.start {
+                    continue;
+                }
+                if *in_paren && region.start > f.span.end + 3 {
+                    continue;
+                }
+                exceptions.push(body.clone());
+            }
+            let negated = f.negatable && is_negated(text, clause.span, f.span);
+            let window = f.window.clone().or_else(|| {
+                if matches!(f.body, RuleBody::Age { .. } | RuleBody::LifeExpectancy { .. }) {
+                    return None;
+                }
+                let in_clause: Vec<&TimeWindow> = windows.iter().filter(|w| clause.span.contains(&w.span)).collect();
+                in_clause.iter().find(|w| w.span.start >= f.span.start).or(in_clause.last()).map(|w| (*w).clone())
+            });
+            rules.push(Rule {
+                body: f.body,
+                polarity,
+                negated,
+                condition: f.condition.or_else(|| clause.condition.clone()),
+                exceptions,
+                window,
+                alternative_group: f.group,
+                span: f.span,
+            });
+        }
+        // A window in a clause with no rule is kept on a free-text rule for that clause.
+        for w in &windows {
+            let Some(clause) = cls.iter().find(|c| c.span.contains(&w.span)) else { continue };
+            if rules.iter().any(|r| clause.span.contains(&r.span) || r.window.as_ref() == Some(w)) {
+                continue;
+            }
+            let (a, b) = trim_span_in(text, clause.span);
+            rules.push(Rule {
+                body: RuleBody::FreeText,
+                polarity,
+                negated: false,
+                condition: clause.condition.clone(),
+                exceptions: Vec::new(),
+                window: Some(w.clone()),
+                alternative_group: None,
+                span: Span::new(a, b),
+            });
+        }
+        rules.sort_by_key(|r| (r.span.start, r.span.end));
+        // Any leftover window with no rule in its clause is kept on a free-text rule.
+        if rules.is_empty() {
+            rules.push(Rule {
+                body: RuleBody::FreeText,
+                polarity,
+                negated: false,
+                condition: None,
+                exceptions: Vec::new(),
+                window: windows.first().cloned(),
+                alternative_group: None,
+                span,
+            });
+        }
+        rules
+    }
+
+    fn conditions(&self, text: &str, cls: &[Clause], claimed: &[Span], found: &mut Vec<Found>) {
+        for clause in cls {
+            let s = clause.span.slice(text);
+            let mut mentions: Vec<(Span, Option<MeshRef>)> = Vec::new();
+            if let Some(v) = self.vocabulary {
+                for (a, b, mesh) in v.find(s) {
+                    mentions.push((Span::new(clause.span.start + a, clause.span.start + b), Some(mesh.clone())));
+                }
+            }
+            let heads = DISEASE_HEAD_WORD.find_iter(s).chain(DISEASE_HEAD_ABBR.find_iter(s));
+            for m in heads {
+                if matches!(m.as_str().to_lowercase().as_str(), "diagnosis" | "diagnoses" | "prognosis" | "prognoses" | "diploma" | "aroma" | "hypothesis") {
+                    continue;
+                }
+                let head = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
+                let start = expand_left(text, clause.span.start, head.start);
+                let span = Span::new(start, head.end);
+                if mentions.iter().any(|(sp, _)| sp.overlaps(&span)) {
+                    // Widen a vocabulary hit to the full noun phrase.
+                    for (sp, _) in mentions.iter_mut() {
+                        if sp.overlaps(&span) {
+                            *sp = Span::new(sp.start.min(span.start), sp.end.max(span.end));
+                        }
+                    }
+                    continue;
+                }
+                let mesh = self.vocabulary.and_then(|v| v.lookup(span.slice(text)));
+                mentions.push((span, mesh));
+            }
+            mentions.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
+            let mut last_end = 0;
+            for (span, mesh) in mentions {
+                if span.start < last_end {
+                    continue;
+                }
+                // An abbreviation in parentheses right after a mention repeats it: "(GVHD)".
+                if last_end > 0 && text[last_end..span.start].trim() == "(" {
+                    last_end = span.end;
+                    continue;
+                }
+                last_end = span.end;
+                // Modifiers claimed by another rule ("CD7+" in "CD7+ T-cell lymphoma") are cut off.
+                let mut span = span;
+                for c in claimed {
+                    if c.overlaps(&span) && c.start <= span.start && c.end < span.end {
+                        span.start = c.end;
+                    }
+                }
+                let (a, b) = trim_span_in(text, span);
+                let span = Span::new(a, b.max(a));
+                if span.is_empty() || claimed.iter().any(|c| c.overlaps(&span)) {
+                    continue;
+                }
+                let mention = span.slice(text).trim().to_string();
+                if GENERIC_HEADS.contains(&mention.to_lowercase().as_str()) {
+                    continue;
+                }
+                let lower = s.to_lowercase();
+                let states = disease_states(&lower);
+                let stage = STAGE.captures(s).map(|c| c["st"].to_string());
+                let confirmation = CONFIRM.captures(s).map(|c| {
+                    let w = c[1].to_lowercase();
+                    if w.starts_with("hist") {
+                        "histological".to_string()
+                    } else if w.starts_with("cyto") {
+                        "cytological".to_string()
+                    } else if w.starts_with("path") {
+                        "pathological".to_string()
+                    } else {
+                        "radiological".to_string()
+                    }
+                });
+                let history = lower.contains("history of") || lower.contains("previous") || lower.contains("prior ");
+                found.push(
+                    Found::new(
+                        RuleBody::Condition { mention, mesh, states, stage, confirmation, history },
+                        span,
+                    )
+                    .negatable(),
+                );
+            }
+        }
+    }
+}
+
+fn trim_span_in(text: &str, span: Span) -> (usize, usize) {
+    let s = span.slice(text);
+    let lead = s.len() - s.trim_start().len();
+    (span.start + lead, span.start + s.trim_end().len().max(lead))
+}
+
+fn is_negated(text: &str, clause: Span, rule: Span) -> bool {
+    let from = clause.start.max(rule.start.saturating_sub(60));
+    let mut from = from;
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &text[from..rule.start.max(from)];
+    // Only the words after the last separator count.
+    let tail = before.rsplit([',', ';', ':']).next().unwrap_or(before);
+    let words: Vec<&str> = tail.split_whitespace().collect();
+    let window = words[words.len().saturating_sub(6)..].join(" ");
+    NEGATION.is_match(&window) && !window.to_lowercase().contains("not limited")
+        || text[rule.start..rule.end].to_lowercase().starts_with("no ")
+        || text[rule.end..(rule.end + 12).min(text.len())].to_lowercase().trim_start().starts_with("negative")
+}
+
+// ---------------------------------------------------------------- age
+
+lazy_re!(
+    AGE_BEFORE,
+    r"(?i)\b(?:age[ds]?|aged\s+between)\b[\s:=,()\-]*(?:(?:range|limit|limits|group|of|is|are|be|must|should|between|from|at|was|will|the|patient'?s?|subject'?s?|participant'?s?|time|screening|enrollment|enrolment|consent|signing|informed|visit|years?|in|inclusive|equal|to|or|and|\w+'s)\b[\s:=,()\-]*){0,8}$"
+);
+lazy_re!(
+    PERSON_BEFORE,
+    r"(?i)\b(?:patients?|subjects?|participants?|adults?|men|women|males?|females?|individuals?|children|adolescents?|volunteers?|persons?|people|boys|girls|infants?|pediatric|paediatric)\s*(?:aged?|,|who\s+are|that\s+are|are|must\s+be|between|from)?\s*$"
+);
+
+fn tail(text: &str, start: usize, end: usize, max: usize) -> &str {
+    let mut s = start.max(end.saturating_sub(max));
+    while !text.is_char_boundary(s) {
+        s += 1;
+    }
+    &text[s..end.max(s)]
+}
+
+fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
+    for e in exprs {
+        let unit = match e.unit.as_deref() {
+            None => None,
+            Some(_) => match e.time_unit() {
+                Some(u) if u != TimeUnit::Hour => Some(u),
+                _ => continue,
+            },
+        };
+        if e.relative_to.is_some() {
+            continue;
+        }
+        let Some(clause) = cls.iter().find(|c| c.span.start <= e.span.start && e.span.start < c.span.end) else { continue };
+        let before = tail(text, clause.span.start, e.span.start, 120);
+        let by_keyword = AGE_BEFORE.is_match(before);
+        let by_person = unit == Some(TimeUnit::Year) && PERSON_BEFORE.is_match(before);
+        let by_suffix = e.age_suffix && unit.is_some();
+        if !(by_keyword || by_person || by_suffix) {
+            continue;
+        }
+        // Plausible ages only.
+        let unit = unit.unwrap_or(TimeUnit::Year);
+        if unit == TimeUnit::Year && (e.value > 130.0 || e.upper.is_some_and(|u| u > 130.0)) {
+            continue;
+        }
+        let (min, max) = match e.comparator.unwrap_or(Comparator::Eq) {
+            Comparator::Ge => (Some(Bound { value: e.value, inclusive: true }), None),
+            Comparator::Gt => (Some(Bound { value: e.value, inclusive: false }), None),
+            Comparator::Le => (None, Some(Bound { value: e.value, inclusive: true })),
+            Comparator::Lt => (None, Some(Bound { value: e.value, inclusive: false })),
+            Comparator::Between => (
+                Some(Bound { value: e.value, inclusive: true }),
+                Some(Bound { value: e.upper.unwrap_or(e.value), inclusive: true }),
+            ),
+            Comparator::Eq => continue,
+        };
+        // Evidence: from the "age" keyword (if close) to the end of the expression.
+        let kw = before.to_lowercase().rfind("age").map(|p| e.span.start - before.len() + p);
+        let start = if by_keyword { kw.unwrap_or(e.span.start) } else { e.span.start };
+        found.push(Found::new(RuleBody::Age { min, max, unit }, Span::new(start.min(e.span.start), e.span.end)));
+    }
+}
+
+// ---------------------------------------------------------------- sex
+
+lazy_re!(
+    SEX_ALL,
+    r"(?i)\b(?:both\s+)?(?:men|males?|boys)\s*(?:and|or|&|/|and/or)\s*(?:(?:non-?pregnant|non-?lactating|post-?menopausal)\s+)?(?:women|females?|girls)\b|\b(?:women|females?)\s*(?:and|or|&|/|and/or)\s*(?:men|males?)\b|\b(?:both|all|either)\s+(?:sexes|genders)\b"
+);
+lazy_re!(
+    SEX_ONE,
+    r"(?i)^\W*(?:(?:sex|gender)\s*:\s*)?(?:only\s+)?(?:(?:post|pre|peri)-?menopausal\s+|adult\s+|healthy\s+|ambulatory\s+)?(?P<s>women|woman|females?|men|man|males?|girls|boys)\b(?P<rest>.{0,40})"
+);
+lazy_re!(SEX_NOT_RESTRICTION, r"(?i)child[- ]?bearing|reproductive|contracep|pregnan|partner|sexually|fertile|potential|lactat|breast[- ]?feed");
+
+fn sex(text: &str, span: Span, found: &mut Vec<Found>) {
+    let s = span.slice(text);
+    if let Some(m) = SEX_ALL.find(s).filter(|_| !SEX_NOT_RESTRICTION.is_match(s)) {
+        found.push(Found::new(RuleBody::Sex { sex: Sex::All }, Span::new(span.start + m.start(), span.start + m.end())));
+        return;
+    }
+    if SEX_NOT_RESTRICTION.is_match(s) {
+        return;
+    }
+    if let Some(c) = SEX_ONE.captures(s) {
+        let w = c["s"].to_lowercase();
+        let sex = if w.starts_with("wom") || w.starts_with("fem") || w.starts_with("girl") { Sex::Female } else { Sex::Male };
+        let m = c.name("s").unwrap();
+        found.push(Found::new(RuleBody::Sex { sex }, Span::new(span.start + m.start(), span.start + m.end())));
+    }
+}
+
+// ---------------------------------------------------------------- reproductive
+
+lazy_re!(
+    REPRO,
+    r"(?i)\b(?P<test>(?:serum|urine|blood|urinary|β-?hcg|beta-?hcg|b-?hcg)?\s*(?:/\s*(?:serum|urine|blood))?\s*pregnancy\s+tests?|β-?hCG|beta-?hCG)|\b(?P<plan>plan(?:s|ning)?\s+(?:to\s+)?(?:become\s+pregnant|a\s+pregnancy|pregnancy|to\s+conceive|to\s+father)|(?:egg|sperm|ova|oocyte)\s+donation)|\b(?P<preg>pregnan(?:t|cy|cies))\b|\b(?P<lact>breast[- ]?feeding|breastfeed(?:ing)?|lactating|lactation|nursing\s+(?:mothers?|women)|nursing)\b|\b(?P<contra>contracepti\w+|birth\s+control|(?:sexual\s+)?abstinen\w+|barrier\s+methods?|intrauterine\s+device|IUD|condoms?)\b|\b(?P<cbp>child[- ]?bearing\s+(?:potential|age)|reproductive\s+(?:potential|capacity|age)|(?:WOCBP|FOCBP))\b"
+);
+
+fn reproductive(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
+    for clause in cls {
+        let s = clause.span.slice(text);
+        let mut local: Vec<Found> = Vec::new();
+        let mut cbp: Option<Span> = None;
+        for c in REPRO.captures_iter(s) {
+            let m = c.get(0).unwrap();
+            let sp = Span::new(clause.span.start + m.start() + (m.as_str().len() - m.as_str().trim_start().len()), clause.span.start + m.end());
+            let topic = if c.name("test").is_some() {
+                ReproductiveTopic::NegativePregnancyTest
+            } else if c.name("plan").is_some() {
+                ReproductiveTopic::PlanningPregnancy
+            } else if c.name("preg").is_some() {
+                ReproductiveTopic::Pregnant
+            } else if c.name("lact").is_some() {
+                ReproductiveTopic::Lactating
+            } else if c.name("contra").is_some() {
+                ReproductiveTopic::Contraception
+            } else {
+                cbp = Some(sp);
+                continue;
+            };
+            if local.iter().any(|f| matches!(f.body, RuleBody::Reproductive { topic: t } if t == topic)) {
+                continue;
+            }
+            local.push(Found::new(RuleBody::Reproductive { topic }, sp).negatable());
+        }
+        if let Some(sp) = cbp {
+            if local.is_empty() {
+                local.push(Found::new(RuleBody::Reproductive { topic: ReproductiveTopic::ChildbearingPotential }, sp).negatable());
+            } else {
+                for f in &mut local {
+                    f.condition = Some("of childbearing potential".to_string());
+                }
+            }
+        }
+        found.extend(local);
+    }
+}
+
+// ---------------------------------------------------------------- performance status
+
+lazy_re!(
+    PS_SCALE,
+    r"(?i)\b(?P<ecog>ECOG(?:\s*/\s*WHO)?|Eastern\s+Cooperative\s+Oncology\s+Group|Zubrod|WHO\s+performance|World\s+Health\s+Organi[sz]ation\s+(?:\(WHO\)\s+)?performance)|\b(?P<kps>Karnofsky|KPS)\b|\b(?P<lansky>Lansky)\b|\b(?P<ps>performance\s+status|performance\s+score|PS)\b"
+);
+lazy_re!(
+    PS_LIST,
+    r"^[^;.\d]{0,60}?\b(?P<a>\d{1,3})\s*%?\s*(?P<rest>(?:(?:,|or|and|/|,\s*or)\s*\d{1,3}\s*%?\s*)+)"
+);
+
+fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
+    for clause in cls {
+        let s = clause.span.slice(text);
+        let mut last_end = 0;
+        for c in PS_SCALE.captures_iter(s) {
+            let m = c.get(0).unwrap();
+            if m.start() < last_end {
+                continue;
+            }
+            let mut scale = if c.name("ecog").is_some() {
+                Some(PerformanceScale::Ecog)
+            } else if c.name("kps").is_some() {
+                Some(PerformanceScale::Karnofsky)
+            } else if c.name("lansky").is_some() {
+                Some(PerformanceScale::Lansky)
+            } else {
+                None
+            };
+            let abs = clause.span.start + m.end();
+            // The first numeric expression after the scale name, within the clause.
+            let window_end = (abs + 120).min(clause.span.end);
+            let expr = exprs.iter().find(|e| e.span.start >= abs && e.span.start < window_end && e.relative_to.is_none());
+            let (min, max, end) = if let Some(e) = expr {
+                let gap = &text[abs..e.span.start];
+                if gap.chars().filter(|c| c.is_ascii_digit()).count() > 0 && !gap.trim().is_empty() && PS_LIST.find(gap).is_some() {
+                    (None, None, 0)
+                } else {
+                    match e.comparator.unwrap_or(Comparator::Eq) {
+                        Comparator::Between => (Some(e.value), e.upper, e.span.end),
+                        Comparator::Le => (None, Some(e.value), e.span.end),
+                        Comparator::Lt => (None, Some(e.value - 1.0), e.span.end),
+                        Comparator::Ge => (Some(e.value), None, e.span.end),
+                        Comparator::Gt => (Some(e.value + if e.value > 5.0 { 10.0 } else { 1.0 }), None, e.span.end),
+                        Comparator::Eq => (Some(e.value), Some(e.value), e.span.end),
+                    }
+                }
+            } else {
+                (None, None, 0)
+            };
+            let (min, max, end) = if end > 0 {
+                (min, max, end)
+            } else if let Some(l) = PS_LIST.captures(&text[abs..clause.span.end]) {
+                let mut vals: Vec<f64> = vec![l["a"].parse().unwrap_or(0.0)];
+                for d in l["rest"].split(|c: char| !c.is_ascii_digit()).filter(|d| !d.is_empty()) {
+                    vals.push(d.parse().unwrap_or(0.0));
+                }
+                let lo = vals.iter().cloned().fold(f64::INFINITY, f64::min);
+                let hi = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                (Some(lo), Some(hi), abs + l.get(0).unwrap().end())
+            } else if let Some(l) = PS_SINGLE.captures(&text[abs..clause.span.end]) {
+                let v: f64 = l["v"].parse().unwrap_or(0.0);
+                (Some(v), Some(v), abs + l.get(0).unwrap().end())
+            } else {
+                continue;
+            };
+            let hi_val = max.or(min).unwrap_or(0.0);
+            if scale.is_none() {
+                // Bare "performance status": ECOG unless the numbers are percentages.
+                scale = Some(if hi_val > 5.0 { PerformanceScale::Karnofsky } else { PerformanceScale::Ecog });
+            }
+            let scale = scale.unwrap();
+            if scale == PerformanceScale::Ecog && hi_val > 5.0 {
+                continue;
+            }
+            last_end = end - clause.span.start;
+            found.push(Found::new(
+                RuleBody::PerformanceStatus { scale, min: min.map(|v| v.max(0.0)), max },
+                Span::new(clause.span.start + m.start(), end),
+            ));
+        }
+    }
+}
+lazy_re!(PS_SINGLE, r"(?i)^[^;.\d]{0,40}?\b(?:of|is|=|:|score)\s*(?P<v>\d{1,3})\b\s*%?");
+
+// ---------------------------------------------------------------- life expectancy
+
+lazy_re!(
+    LIFE,
+    r"(?i)\b(?:life\s+expectancy|expected\s+(?:survival|life\s+span)|estimated\s+(?:survival|life\s+expectancy)(?:\s+(?:period|time))?|survival\s+(?:expectancy|of\s+at\s+least)|expected\s+to\s+(?:live|survive)|predicted\s+survival|anticipated\s+survival|prognosis\s+of)\b"
+);
+
+fn life_expectancy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
+    for clause in cls {
+        let s = clause.span.slice(text);
+        for m in LIFE.find_iter(s) {
+            let abs = clause.span.start + m.end();
+            let Some(e) = exprs.iter().find(|e| e.span.start >= abs && e.span.start < (abs + 80).min(clause.span.end) && e.time_unit().is_some()) else {
+                continue;
+            };
+            let mut t = e.threshold();
+            if t.comparator == Comparator::Eq {
+                t.comparator = Comparator::Ge;
+            }
+            found.push(Found::new(RuleBody::LifeExpectancy { threshold: t }, Span::new(clause.span.start + m.start(), e.span.end)));
+        }
+    }
+}
+
+// ---------------------------------------------------------------- organ function
+
+lazy_re!(
+    ORGAN,
+    r"(?i)\b(?P<lvef>LVEF|LV\s+ejection\s+fraction|left\s+ventricular\s+ejection\s+fraction|(?:cardiac\s+)?ejection\s+fraction|EF)\b|\b(?P<spo2>SpO\s?2|SaO\s?2|(?:blood\s+|peripheral\s+|arterial\s+)?(?:oxygen|O2)\s+saturation|pulse\s+oximetry)|\b(?P<dysp>dyspn(?:o)?ea)\b|\b(?P<qtc>QTc[FB]?|QTc\s+interval|corrected\s+QT(?:\s+interval)?|QT\s+interval)\b|\b(?P<fev>FEV\s?1)\b|\b(?P<dlco>DLCO|DLco|diffusing\s+capacity)\b|\b(?P<nyha>NYHA|New\s+York\s+Heart\s+Association)\b|\b(?P<adeq>(?:adequate|appropriate|normal|sufficient|acceptable|good|satisfactory)\s+(?:\w+\s+){0,2}?(?:organ|bone\s+marrow|hepatic|liver|renal|kidney|cardiac|pulmonary|lung|hematologic(?:al)?|haematologic(?:al)?|marrow|end[- ]organ)\s+(?:and\s+\w+\s+)?(?:functions?|reserve))\b|\b(?P<ecg>ECG|EKG|electrocardiogram)\b"
+);
+lazy_re!(NYHA_CLASS, r"(?i)^[^;.]{0,30}?class\s+(?P<a>IV|I{1,3}|[1-4])(?:\s*(?:-|to|or|/)\s*(?P<b>IV|I{1,3}|[1-4]))?(?P<post>\s+or\s+(?:higher|greater|above|worse|more))?");
+
+fn roman(s: &str) -> f64 {
+    match s.to_uppercase().as_str() {
+        "I" | "1" => 1.0,
+        "II" | "2" => 2.0,
+        "III" | "3" => 3.0,
+        "IV" | "4" => 4.0,
+        _ => 0.0,
+    }
+}
+
+fn organ_function(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
+    for clause in cls {
+        let s = clause.span.slice(text);
+        for c in ORGAN.captures_iter(s) {
+            let m = c.get(0).unwrap();
+            let ms = clause.span.start + m.start();
+            let me = clause.span.start + m.end();
+            let measure = if c.name("lvef").is_some() {
+                OrganMeasure::Lvef
+            } else if c.name("spo2").is_some() {
+                OrganMeasure::Spo2
+            } else if c.name("dysp").is_some() {
+                OrganMeasure::DyspneaGrade
+            } else if c.name("qtc").is_some() {
+                OrganMeasure::Qtc
+            } else if c.name("fev").is_some() {
+                OrganMeasure::Fev1
+            } else if c.name("dlco").is_some() {
+                OrganMeasure::Dlco
+            } else if c.name("nyha").is_some() {
+                OrganMeasure::NyhaClass
+            } else if c.name("adeq").is_some() {
+                OrganMeasure::AdequateFunction
+            } else {
+                OrganMeasure::Ecg
+            };
+            if measure == OrganMeasure::NyhaClass {
+                if let Some(k) = NYHA_CLASS.captures(&text[me..clause.span.end]) {
+                    let a = roman(&k["a"]);
+                    let b = k.name("b").map(|b| roman(b.as_str()));
+                    let end = me + k.get(0).unwrap().end();
+                    let (cmp, value, upper) = match (b, k.name("post")) {
+                        (_, Some(_)) => (Comparator::Ge, a, None),
+                        (Some(b), None) => (Comparator::Between, a, Some(b)),
+                        (None, None) => (Comparator::Eq, a, None),
+                    };
+                    let t = Threshold { comparator: cmp, value, upper, unit: Some("class".into()), relative_to: None, span: Span::new(me, end) };
+                    found.push(Found::new(RuleBody::OrganFunction { measure, threshold: Some(t) }, Span::new(ms, end)).negatable());
+                } else {
+                    found.push(Found::new(RuleBody::OrganFunction { measure, threshold: None }, Span::new(ms, me)).negatable());
+                }
+                continue;
+            }
+            // A threshold right before ("≤ grade 1 dyspnea") or after ("LVEF ≥ 50%").
+            let before = exprs.iter().find(|e| e.span.end <= ms && text[e.span.end..ms].trim().len() <= 2 && e.span.start >= clause.span.start);
+            let after = exprs.iter().find(|e| {
+                e.span.start >= me && e.span.start < (me + 90).min(clause.span.end) && {
+                    // No other measure between.
+                    let gap = &text[me..e.span.start];
+                    !ORGAN.is_match(gap) && !ANALYTE.is_match(gap)
+                }
+            });
+            let expr = match measure {
+                OrganMeasure::DyspneaGrade => before.or(after),
+                OrganMeasure::AdequateFunction | OrganMeasure::Ecg => None,
+                _ => after.or(before),
+            };
+            let threshold = expr.map(|e| {
+                let mut t = e.threshold();
+                if measure == OrganMeasure::DyspneaGrade {
+                    t.unit = Some("grade".into());
+                }
+                t
+            });
+            if matches!(measure, OrganMeasure::Lvef | OrganMeasure::Spo2 | OrganMeasure::Qtc | OrganMeasure::Fev1 | OrganMeasure::Dlco)
+                && threshold.is_none()
+            {
+                // A bare mention ("LVEF assessment") is not a rule.
+                continue;
+            }
+            let span = match expr {
+                Some(e) => Span::new(ms.min(e.span.start), me.max(e.span.end)),
+                None => Span::new(ms, me),
+            };
+            found.push(Found::new(RuleBody::OrganFunction { measure, threshold }, span).negatable());
+        }
+    }
+}
+
+// ---------------------------------------------------------------- labs
+
+static ANALYTES: &[(&str, &str)] = &[
+    ("creatinine_clearance", r"(?:calculated\s+|measured\s+|estimated\s+)?(?:24[- ]hour\s+)?(?:urinary\s+)?creatinine\s+clearance(?:\s+rate)?|Cr\s?Cl|CLcr|CCr"),
+    ("egfr", r"eGFR|estimated\s+glomerular\s+filtration\s+rate|glomerular\s+filtration\s+rate|GFR"),
+    ("direct_bilirubin", r"direct\s+(?:serum\s+)?bilirubin|conjugated\s+bilirubin|DBIL"),
+    ("total_bilirubin", r"(?:serum\s+)?total\s+(?:serum\s+)?bilirubin|TBIL|T\.?\s?bili"),
+    ("bilirubin", r"(?:serum\s+)?bilirubin"),
+    ("creatinine", r"(?:serum\s+)?creatinine|SCr|Cr"),
+    ("alt", r"alanine\s+(?:amino)?transaminase|alanine\s+aminotransferase|ALT|SGPT|ALAT"),
+    ("ast", r"aspartate\s+(?:amino)?transaminase|aspartate\s+aminotransferase|AST|SGOT|ASAT"),
+    ("transaminases", r"(?:serum\s+)?transaminases?|aminotransferases?|liver\s+enzymes"),
+    ("alkaline_phosphatase", r"alkaline\s+phosphatase|ALP|AKP"),
+    ("ggt", r"gamma[- ]glutamyl\s*transferase|GGT|γ-?GT"),
+    ("ldh", r"lactate\s+dehydrogenase|LDH"),
+    ("anc", r"absolute\s+neutrophil\s+counts?|neutrophil\s+counts?|neutrophils|ANC|absolute\s+granulocyte\s+count|AGC"),
+    ("platelets", r"platelet\s+counts?|platelets?|PLT|thrombocytes?"),
+    ("hemoglobin", r"ha?emoglobin|Hgb|Hb|HGB"),
+    ("wbc", r"white\s+blood\s+cells?(?:\s+counts?)?|WBC(?:\s+counts?)?|leukocytes?(?:\s+counts?)?|leucocytes?"),
+    ("lymphocytes", r"absolute\s+lymphocyte\s+counts?|lymphocyte\s+counts?|lymphocytes|ALC"),
+    ("cd4", r"CD4\+?\s*(?:T[- ]cell\s+)?counts?|CD4\+?\s+T[- ]cells|CD4\+?\s+lymphocytes"),
+    ("inr", r"international\s+normali[sz]ed\s+ratio|INR"),
+    ("aptt", r"activated\s+partial\s+thromboplastin\s+time|partial\s+thromboplastin\s+time|a?PTT"),
+    ("pt", r"prothrombin\s+time|PT"),
+    ("albumin", r"(?:serum\s+)?albumin"),
+    ("potassium", r"(?:serum\s+)?potassium|K\+"),
+    ("sodium", r"(?:serum\s+)?sodium|Na\+"),
+    ("calcium", r"(?:corrected\s+)?(?:serum\s+)?calcium"),
+    ("magnesium", r"(?:serum\s+)?magnesium"),
+    ("hba1c", r"HbA1c|A1C|glycated\s+ha?emoglobin|glycosylated\s+ha?emoglobin|hemoglobin\s+A1c"),
+    ("glucose", r"(?:fasting\s+)?(?:plasma\s+|blood\s+|serum\s+)?glucose|FPG|blood\s+sugar"),
+    ("amylase", r"(?:serum\s+)?amylase"),
+    ("lipase", r"(?:serum\s+)?lipase"),
+    ("tsh", r"TSH|thyroid[- ]stimulating\s+hormone"),
+    ("psa", r"PSA|prostate[- ]specific\s+antigen"),
+    ("troponin", r"troponin(?:\s+[IT])?"),
+    ("bnp", r"NT-?pro-?BNP|BNP|natriuretic\s+peptide"),
+    ("urine_protein", r"(?:urine\s+)?protein(?:uria)?|UPCR|urine\s+protein[- ]to[- ]creatinine\s+ratio"),
+    ("ldl", r"LDL(?:-C)?(?:\s+cholesterol)?|low[- ]density\s+lipoprotein(?:\s+cholesterol)?"),
+    ("hdl", r"HDL(?:-C)?(?:\s+cholesterol)?|high[- ]density\s+lipoprotein(?:\s+cholesterol)?"),
+    ("cholesterol", r"(?:total\s+)?cholesterol"),
+    ("triglycerides", r"triglycerides?|TG"),
+    ("testosterone", r"(?:serum\s+)?testosterone"),
+    ("bmi", r"body\s+mass\s+index|BMI"),
+    ("weight", r"(?:body\s+)?weight"),
+    ("systolic_bp", r"systolic\s+(?:blood\s+)?pressure|SBP"),
+    ("diastolic_bp", r"diastolic\s+(?:blood\s+)?pressure|DBP"),
+    ("blood_pressure", r"blood\s+pressure|BP"),
+    ("heart_rate", r"heart\s+rate|pulse\s+rate|HR"),
+];
+
+static ANALYTE: LazyLock<Regex> = LazyLock::new(|| {
+    let alts: Vec<String> = ANALYTES.iter().map(|(n, p)| format!("(?P<{n}>{p})")).collect();
+    // Upper-case abbreviations must match case-sensitively ("Cr", "PT", "HR"); long names do not.
+    re(&format!(r"\b(?:{})\b", alts.join("|")).replace("(?P<", "(?P<").as_str())
+});
+static ANALYTE_CI: LazyLock<Regex> = LazyLock::new(|| {
+    let alts: Vec<String> = ANALYTES
+        .iter()
+        .map(|(n, p)| {
+            let long: Vec<&str> = p.split('|').filter(|a| a.chars().any(|c| c.is_ascii_lowercase()) && a.len() > 4).collect();
+            format!("(?P<{n}>{})", if long.is_empty() { "\u{0}NEVER\u{0}".to_string() } else { long.join("|") })
+        })
+        .collect();
+    re(&format!(r"(?i)\b(?:{})\b", alts.join("|")))
+});
+
+fn analyte_mentions(s: &str, base: usize) -> Vec<(Span, &'static str)> {
+    let mut out: Vec<(Span, &'static str)> = Vec::new();
+    for regex in [&*ANALYTE_CI, &*ANALYTE] {
+        for c in regex.captures_iter(s) {
+            let m = c.get(0).unwrap();
+            let name = ANALYTES.iter().map(|(n, _)| *n).find(|n| c.name(n).is_some()).unwrap_or("lab");
+            let sp = Span::new(base + m.start(), base + m.end());
+            if out.iter().any(|(o, _)| o.overlaps(&sp)) {
+                continue;
+            }
+            out.push((sp, name));
+        }
+    }
+    out.sort_by_key(|(s, _)| s.start);
+    out
+}
+
+lazy_re!(JOINER, r"(?i)^[\s()]*(?:,|/|and|or|and/or|&)?[\s()]*$");
+lazy_re!(ALT_JOIN, r"(?i)(?:^|\W)or\W");
+
+fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
+    let mut last_group: Vec<(Span, &'static str)> = Vec::new();
+    let mut group_id = 0u32;
+    let mut prev_lab_in_clause: Option<(usize, usize)> = None; // (found index, clause start)
+    for clause in cls {
+        let s = clause.span.slice(text);
+        let mentions = analyte_mentions(s, clause.span.start);
+        for e in exprs.iter().filter(|e| clause.span.start <= e.span.start && e.span.start < clause.span.end) {
+            if e.time_unit().is_some() && e.relative_to.is_none() {
+                continue;
+            }
+            // Nearest analyte mention before the threshold, with no other threshold in between.
+            let prior: Vec<&(Span, &str)> = mentions.iter().filter(|(m, _)| m.end <= e.span.start).collect();
+            let mut group: Vec<(Span, &'static str)> = Vec::new();
+            if let Some(&&(last, name)) = prior.last() {
+                let between = &text[last.end..e.span.start];
+                let blocked = exprs.iter().any(|o| o.span.start >= last.end && o.span.end <= e.span.start);
+                if !blocked && between.len() <= 120 && !between.contains(';') {
+                    group.push((last, name));
+                    // Earlier analytes joined by "and", "/", ",": "ALT and AST ≤ 3 × ULN".
+                    let mut cur = last;
+                    for &&(m, n) in prior.iter().rev().skip(1) {
+                        if JOINER.is_match(&text[m.end..cur.start]) {
+                            if !group.iter().any(|(_, g)| *g == n) {
+                                group.push((m, n));
+                            }
+                            cur = m;
+                        } else {
+                            break;
+                        }
+                    }
+                    group.reverse();
+                }
+            }
+            let suffix = COND_SUFFIX.captures(&text[e.span.end..clause.span.end]);
+            let suffix_cond = suffix.as_ref().map(|c| c["c"].trim().to_string());
+            if group.is_empty() {
+                // A threshold without its analyte inherits the previous one when the clause is a
+                // conditional relaxation ("If …, the thresholds can be relaxed to ≤ 5 × ULN").
+                let inherits = (clause.condition.is_some() || suffix_cond.is_some()) && e.relative_to.is_some();
+                if inherits && !last_group.is_empty() {
+                    group = last_group.clone();
+                } else {
+                    continue;
+                }
+            }
+            // Units that make no sense for a lab ("mm" lesion sizes, "%" only for some).
+            if matches!(e.unit.as_deref(), Some("mm") | Some("cm") | Some("line") | Some("cycle")) {
+                continue;
+            }
+            // "or" between this and the previous lab threshold in the clause makes them alternatives.
+            let alt = match prev_lab_in_clause {
+                Some((fi, cs)) if cs == clause.span.start => {
+                    let prev_end = found[fi].span.end;
+                    let gap_start = prev_end.min(group[0].0.start);
+                    ALT_JOIN.is_match(&text[gap_start..group[0].0.start.max(gap_start)])
+                }
+                _ => false,
+            };
+            if alt {
+                let fi = prev_lab_in_clause.unwrap().0;
+                let g = found[fi].group.unwrap_or_else(|| {
+                    group_id += 1;
+                    group_id
+                });
+                found[fi].group = Some(g);
+                // Siblings of the previous rule share the same group.
+                let prev_span_start = found[fi].span.start;
+                for f in found.iter_mut() {
+                    if matches!(f.body, RuleBody::Lab { .. }) && f.span.start == prev_span_start {
+                        f.group = Some(g);
+                    }
+                }
+            }
+            for &(m, name) in &group {
+                let start = if m.start < e.span.start && clause.span.contains(&m) { m.start } else { e.span.start };
+                let mut f = Found::new(
+                    RuleBody::Lab { analyte: name.to_string(), threshold: e.threshold() },
+                    Span::new(start, e.span.end),
+                );
+                f.condition = suffix_cond.clone();
+                if alt {
+                    f.group = found.iter().rev().find(|x| matches!(x.body, RuleBody::Lab { .. })).and_then(|x| x.group);
+                }
+                found.push(f);
+                prev_lab_in_clause = Some((found.len() - 1, clause.span.start));
+            }
+            last_group = group;
+        }
+    }
+    let _ = parse_number;
+}
+
+// ---------------------------------------------------------------- biomarkers
+
+lazy_re!(
+    MARKER,
+    r"\b(?P<m>CD\d{1,3}[a-z]?|HER-?2(?:/neu)?|ERBB2|EGFR|ALK|ROS-?1|BRAF|KRAS|NRAS|PD-?L1|MET|RET|NTRK[123]?|BRCA[12]?|HRD|MSI-?H|MSI|dMMR|pMMR|TMB|FLT-?3(?:-ITD)?|NPM1|IDH[12]?|BCR[-:]?ABL1?|Ph|JAK2|c-?KIT|KIT|PIK3CA|FGFR[1-4]?|TP53|ESR1|PSMA|CLDN18\.?2|Claudin\s*18\.?2|HLA-A\*?\d{2}(?::\d{2})?|MGMT|ER|PR|HR|AR|Ki-?67|B7-H3|GD2|BCMA|TROP-?2|DLL3|MYC|BCL-?2|BCL-?6|CCR4|EBER|MYCN|NF1|STK11|KEAP1|CDKN2A|SMARCA4|HPV|p16|CA-?125|CEA|AFP|Philadelphia\s+chromosome)"
+);
+lazy_re!(
+    MARKER_STATUS,
+    r"(?i)^(?:\s*\([^)]{0,20}\))?[\s-]*(?:gene\s+|protein\s+|expression\s+|status\s+|is\s+|was\s+|tumou?r\s+|receptor\s+|\(\s*)?(?P<st>\+|positive|positivity|negative|mutations?|mutated|mutant|wild[- ]type|WT\b|amplifications?|amplified|deletions?|deleted|rearrangements?|rearranged|fusions?|translocations?|over-?expression|over-?expressed|high\b|low\b|alterations?|altered|expressing|activating\s+mutations?|sensitizing\s+mutations?)"
+);
+lazy_re!(
+    MARKER_STATUS_BEFORE,
+    r"(?i)\b(?P<st>positive|negative)\s+(?:for\s+)?(?:the\s+)?$"
+);
+lazy_re!(
+    VARIANT,
+    r"(?i)^[\s-]*(?:gene\s+)?(?:(?:activating|sensitizing|sensitising)\s+)?(?P<v>exon\s+\d+(?:\s+(?:deletions?|insertions?|skipping|mutations?|del|ins))?|[A-Z]\d{2,4}[A-Z*](?:/[A-Z])?\b|[A-Z]\d{2,4}(?:del|ins|fs)\w*|G12C|V600[EK]?|L858R|T790M|ITD|TKD)"
+);
+lazy_re!(
+    MARKER_MEASURE,
+    r"(?i)^[^;]{0,40}?\b(?P<meas>expression|TPS|CPS|tumou?r\s+proportion\s+score|combined\s+positive\s+score|staining|positivity|H-?score|level|IHC|score|positive\s+(?:tumou?r\s+)?cells)\b"
+);
+
+fn biomarkers(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
+    for clause in cls {
+        let s = clause.span.slice(text);
+        for c in MARKER.captures_iter(s) {
+            let m = c.name("m").unwrap();
+            let raw = m.as_str();
+            let ms = clause.span.start + m.start();
+            let me = clause.span.start + m.end();
+            // Names that are also ordinary abbreviations need a status right after them.
+            let ambiguous = matches!(raw, "Ph" | "ER" | "PR" | "HR" | "AR" | "MET" | "RET" | "KIT" | "ALK" | "MSI" | "HPV" | "p16" | "AFP" | "CEA" | "MYC");
+            let after = &text[me..clause.span.end];
+            let status_cap = MARKER_STATUS.captures(after);
+            let mut status = status_cap.as_ref().map(|c| {
+                let w = c["st"].to_lowercase();
+                match w.as_str() {
+                    "+" | "positive" | "positivity" | "expressing" => BiomarkerStatus::Positive,
+                    "negative" => BiomarkerStatus::Negative,
+                    "wild-type" | "wild type" | "wt" => BiomarkerStatus::WildType,
+                    "high" => BiomarkerStatus::High,
+                    "low" => BiomarkerStatus::Low,
+                    w if w.starts_with("amplif") => BiomarkerStatus::Amplified,
+                    w if w.starts_with("delet") => BiomarkerStatus::Deleted,
+                    w if w.starts_with("rearr") || w.starts_with("fusion") || w.starts_with("transloc") => BiomarkerStatus::Rearranged,
+                    w if w.starts_with("over") => BiomarkerStatus::Overexpressed,
+                    _ => BiomarkerStatus::Mutated,
+                }
+            });
+            let mut end = status_cap.as_ref().map(|c| me + c.get(0).unwrap().end()).unwrap_or(me);
+            if status.is_none() {
+                if let Some(b) = MARKER_STATUS_BEFORE.captures(tail(text, clause.span.start, ms, 40)) {
+                    status = Some(if b["st"].eq_ignore_ascii_case("negative") { BiomarkerStatus::Negative } else { BiomarkerStatus::Positive });
+                }
+            }
+            let variant = VARIANT.captures(after).map(|v| {
+                end = end.max(me + v.get(0).unwrap().end());
+                v["v"].to_string()
+            });
+            if variant.is_some() && status.is_none() {
+                status = Some(if variant.as_deref().is_some_and(|v| v.to_lowercase().contains("del")) {
+                    BiomarkerStatus::Deleted
+                } else {
+                    BiomarkerStatus::Mutated
+                });
+            }
+            // Expression thresholds: "CD7 expression ≥ 10%", "PD-L1 TPS ≥ 50%".
+            let (measure, threshold) = match MARKER_MEASURE.captures(after) {
+                Some(mm) => {
+                    let mend = me + mm.get(0).unwrap().end();
+                    match exprs.iter().find(|e| e.span.start >= mend && e.span.start <= mend + 25 && e.relative_to.is_none() && e.time_unit().is_none()) {
+                        Some(e) => {
+                            end = end.max(e.span.end);
+                            (Some(mm["meas"].to_string()), Some(e.threshold()))
+                        }
+                        None => (None, None),
+                    }
+                }
+                None => (None, None),
+            };
+            // A percentage threshold right after the marker ("PD-L1 ≥ 1%").
+            let (measure, threshold) = if threshold.is_none() {
+                match exprs.iter().find(|e| e.span.start >= me && e.span.start <= me + 4 && e.unit.as_deref() == Some("%")) {
+                    Some(e) => {
+                        end = end.max(e.span.end);
+                        (Some("expression".to_string()), Some(e.threshold()))
+                    }
+                    None => (measure, threshold),
+                }
+            } else {
+                (measure, threshold)
+            };
+            if status.is_none() && threshold.is_none() {
+                continue;
+            }
+            if ambiguous && status.is_none() {
+                continue;
+            }
+            let marker = raw.to_uppercase().replace(' ', "").replace("PDL1", "PD-L1").replace("HER-2", "HER2");
+            found.push(
+                Found::new(
+                    RuleBody::Biomarker { marker, status, variant, measure, threshold },
+                    Span::new(ms.min(end), end.max(ms)),
+                )
+                .negatable(),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------- measurable disease
+
+lazy_re!(
+    MEASURABLE,
+    r"(?i)\b(?:measurable|evaluable|assessable)\b(?:\s+(?:or|and/or|and)\s+(?:measurable|evaluable|assessable))?(?:\s+(?:\w+\s+)?(?:disease|lesions?|tumou?rs?))?|\btarget\s+lesions?\b"
+);
+lazy_re!(
+    RESPONSE_CRITERIA,
+    r"(?i)\b(?P<c>iRECIST|mRECIST|RECIST|Lugano|Cheson|RANO|IWG|IMWG|PCWG\d?|iwCLL|IWCLL)\b(?:\s*(?:criteria|classification|guidelines?))?\s*(?:\(?\s*(?:v(?:ersion)?\.?\s*)?(?P<v>\d{4}|\d(?:\.\d)?)\)?)?"
+);
+lazy_re!(PET_POS, r"(?i)\b(?:PET|FDG)[- ]?(?:CT\s+)?(?:positive|avid)\b|\bpositive\s+(?:on\s+)?(?:PET|FDG-PET)\b");
+lazy_re!(NODAL, r"(?i)(?P<extra>extra-?\s?nodal)|(?P<nodal>lymph\s+nodes?|nodal|nodes?)");
+
+fn measurable(text: &str, span: Span, exprs: &[NumExpr], found: &mut Vec<Found>) {
+    let s = span.slice(text);
+    let kw = MEASURABLE.find(s);
+    let crit = RESPONSE_CRITERIA.captures(s);
+    let sizes: Vec<&NumExpr> = exprs.iter().filter(|e| matches!(e.unit.as_deref(), Some("mm") | Some("cm"))).collect();
+    let lesion_word = s.to_lowercase().contains("lesion");
+    if kw.is_none() && !(crit.is_some() && (lesion_word || !sizes.is_empty())) {
+        return;
+    }
+    let criteria = crit.as_ref().map(|c| match c["c"].to_lowercase().as_str() {
+        "recist" => ResponseCriteria::Recist,
+        "irecist" => ResponseCriteria::Irecist,
+        "mrecist" => ResponseCriteria::Mrecist,
+        "lugano" => ResponseCriteria::Lugano,
+        "cheson" => ResponseCriteria::Cheson,
+        "rano" => ResponseCriteria::Rano,
+        "iwg" | "iwcll" => ResponseCriteria::Iwg,
+        "imwg" => ResponseCriteria::Imwg,
+        p if p.starts_with("pcwg") => ResponseCriteria::Pcwg,
+        _ => ResponseCriteria::Other,
+    });
+    let criteria_version = crit.as_ref().and_then(|c| c.name("v").map(|v| v.as_str().to_string()));
+    let lesion_sizes = sizes
+        .iter()
+        .map(|e| {
+            let before = tail(text, span.start, e.span.start, 80);
+            let site = NODAL
+                .captures_iter(before)
+                .last()
+                .map(|c| if c.name("extra").is_some() { LesionSite::Extranodal } else { LesionSite::Nodal })
+                .unwrap_or(LesionSite::Any);
+            LesionSize { site, threshold: e.threshold() }
+        })
+        .collect();
+    let lower = s.to_lowercase();
+    let start = kw.map(|m| span.start + m.start()).unwrap_or(span.start);
+    let end = sizes.iter().map(|e| e.span.end).max().unwrap_or(kw.map(|m| span.start + m.end()).unwrap_or(span.end)).max(start);
+    found.push(
+        Found::new(
+            RuleBody::MeasurableDisease {
+                criteria,
+                criteria_version,
+                lesion_sizes,
+                pet_positive: PET_POS.is_match(s),
+                evaluable_accepted: lower.contains("evaluable") || lower.contains("assessable"),
+            },
+            Span::new(start, end),
+        )
+        .negatable(),
+    );
+}
+
+// ---------------------------------------------------------------- transplant
+
+lazy_re!(
+    TRANSPLANT,
+    r"(?i)\b(?:(?P<auto>autologous|auto)[\s-]*|(?P<allo>allogeneic|allogenic|allo)[\s-]*)?(?:(?:hematopoietic|haematopoietic|haemopoietic|hemopoietic|peripheral\s+blood)\s+)?(?:stem[- ]cells?|progenitor\s+cells?|bone\s+marrow|cord\s+blood|HSC|SC)\s+(?:transplant(?:ation|s)?|graft(?:ing)?|rescue|infusion)|\b(?P<autoab>auto-?(?:HSCT|SCT|BMT|HCT)|ASCT|ASCR)\b|\b(?P<alloab>allo-?(?:HSCT|SCT|BMT|HCT))\b|\b(?:HSCT|HCT|BMT|SCT)\b|\b(?P<organ>(?:solid[- ])?organ\s+(?:transplant(?:ation|s)?|allografts?|recipients?)|(?:kidney|renal|liver|heart|lung|pancrea(?:s|tic)|cardiac|hepatic)\s+transplant(?:ation|s)?|transplant(?:ation)?\s+of\s+(?:an?\s+)?(?:solid\s+)?organ)"
+);
+lazy_re!(TRANSPLANT_PAIR, r"(?i)\b(?P<a>autologous|allogeneic|allogenic)\s+(?:or|and|and/or|/)\s*$");
+
+fn transplant(text: &str, span: Span, found: &mut Vec<Found>) {
+    let s = span.slice(text);
+    for c in TRANSPLANT.captures_iter(s) {
+        let m = c.get(0).unwrap();
+        let sp = Span::new(span.start + m.start(), span.start + m.end());
+        let kind = if c.name("organ").is_some() {
+            TransplantKind::Organ
+        } else if c.name("auto").is_some() || c.name("autoab").is_some() {
+            TransplantKind::Autologous
+        } else if c.name("allo").is_some() || c.name("alloab").is_some() {
+            TransplantKind::Allogeneic
+        } else {
+            TransplantKind::StemCell
+        };
+        if let Some(p) = TRANSPLANT_PAIR.captures(tail(text, span.start, sp.start, 40)) {
+            let other = if p["a"].to_lowercase().starts_with("auto") { TransplantKind::Autologous } else { TransplantKind::Allogeneic };
+            let pstart = sp.start - (tail(text, span.start, sp.start, 40).len() - p.get(0).unwrap().start());
+            found.push(Found::new(RuleBody::Transplant { transplant: other }, Span::new(pstart, sp.end)).negatable());
+        }
+        found.push(Found::new(RuleBody::Transplant { transplant: kind }, sp).negatable());
+    }
+}
+
+// ---------------------------------------------------------------- infections
+
+lazy_re!(
+    INFECTION_MARKER,
+    r"(?i)\b(?P<hbsag>HBsAg|hepatitis\s+B\s+surface\s+antigen)|\b(?P<hbeag>HBeAg|hepatitis\s+B\s+e\s+antigen)|\b(?P<hbeab>HBe-?Ab|anti-?HBe|HBeAb|hepatitis\s+B\s+e\s+antibody)|\b(?P<hbcab>HBc-?Ab|anti-?HBc|HBcAb|hepatitis\s+B\s+core\s+antibody)|\b(?P<hbvdna>HBV[- ]?DNA)|\b(?P<hbv>HBV|hepatitis\s+B(?:\s+virus)?)\b|\b(?P<hcvrna>HCV[- ]?RNA)|\b(?P<hcvab>HCV-?Ab|anti-?HCV|HCV\s+antibod(?:y|ies)|hepatitis\s+C\s+(?:virus\s+)?antibod(?:y|ies))|\b(?P<hcv>HCV|hepatitis\s+C(?:\s+virus)?)\b|\b(?P<hivab>HIV-?Ab|HIV\s+antibod(?:y|ies)|human\s+immunodeficiency\s+virus\s+antibod(?:y|ies))|\b(?P<hiv>HIV(?:-?[12])?|human\s+immunodeficiency\s+virus|AIDS)\b|\b(?P<tpab>TP-?Ab|Treponema\s+pallidum\s+antibod(?:y|ies))|\b(?P<syph>syphilis|Treponema\s+pallidum|RPR|VDRL)\b|\b(?P<cmv>CMV(?:[- ]DNA)?|cytomegalovirus)\b|\b(?P<ebv>EBV(?:[- ]DNA)?|Epstein[- ]Barr(?:\s+virus)?)\b|\b(?P<tb>tuberculosis|TB)\b|\b(?P<covid>COVID-?19|SARS-?CoV-?2)\b|\b(?P<htlv>HTLV(?:-?[12I]+)?)\b"
+);
+lazy_re!(
+    INFECTION_GENERIC,
+    r"(?i)\b(?:(?:active|uncontrolled|ongoing|serious|severe|systemic|significant|clinically\s+significant|acute|chronic|known|current|concurrent|untreated|bacterial|viral|fungal|opportunistic)\s+){1,4}(?:\w+\s+)?infections?\b|\binfections?\s+(?:requiring|that\s+requires?|needing)\b"
+);
+
+fn infection_state(lower: &str) -> Option<InfectionState> {
+    if lower.contains("uncontrolled") {
+        Some(InfectionState::Uncontrolled)
+    } else if lower.contains("active") || lower.contains("ongoing") || lower.contains("requiring") {
+        Some(InfectionState::Active)
+    } else if lower.contains("chronic") {
+        Some(InfectionState::Chronic)
+    } else if lower.contains("positiv") || lower.contains("detectable") || lower.contains("seropositive") || lower.contains("above") {
+        Some(InfectionState::Positive)
+    } else if lower.contains("known") || lower.contains("history") {
+        Some(InfectionState::Known)
+    } else {
+        None
+    }
+}
+
+fn infections(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
+    let whole = match (cls.first(), cls.last()) {
+        (Some(a), Some(b)) => text[a.span.start..b.span.end].to_lowercase(),
+        _ => String::new(),
+    };
+    for clause in cls {
+        let s = clause.span.slice(text);
+        let lower = s.to_lowercase();
+        let mut per_agent: Vec<(InfectionAgent, Vec<String>, Span)> = Vec::new();
+        for c in INFECTION_MARKER.captures_iter(s) {
+            let m = c.get(0).unwrap();
+            let sp = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
+            let (agent, marker): (InfectionAgent, Option<&str>) = if c.name("hbsag").is_some() {
+                (InfectionAgent::Hbv, Some("HBsAg"))
+            } else if c.name("hbeag").is_some() {
+                (InfectionAgent::Hbv, Some("HBeAg"))
+            } else if c.name("hbeab").is_some() {
+                (InfectionAgent::Hbv, Some("HBeAb"))
+            } else if c.name("hbcab").is_some() {
+                (InfectionAgent::Hbv, Some("HBcAb"))
+            } else if c.name("hbvdna").is_some() {
+                (InfectionAgent::Hbv, Some("HBV DNA"))
+            } else if c.name("hbv").is_some() {
+                (InfectionAgent::Hbv, None)
+            } else if c.name("hcvrna").is_some() {
+                (InfectionAgent::Hcv, Some("HCV RNA"))
+            } else if c.name("hcvab").is_some() {
+                (InfectionAgent::Hcv, Some("HCV Ab"))
+            } else if c.name("hcv").is_some() {
+                (InfectionAgent::Hcv, None)
+            } else if c.name("hivab").is_some() {
+                (InfectionAgent::Hiv, Some("HIV Ab"))
+            } else if c.name("hiv").is_some() {
+                (InfectionAgent::Hiv, None)
+            } else if c.name("tpab").is_some() {
+                (InfectionAgent::Syphilis, Some("TP Ab"))
+            } else if c.name("syph").is_some() {
+                (InfectionAgent::Syphilis, None)
+            } else if c.name("cmv").is_some() {
+                (InfectionAgent::Cmv, if m.as_str().to_uppercase().contains("DNA") { Some("CMV DNA") } else { None })
+            } else if c.name("ebv").is_some() {
+                (InfectionAgent::Ebv, if m.as_str().to_uppercase().contains("DNA") { Some("EBV DNA") } else { None })
+            } else if c.name("tb").is_some() {
+                (InfectionAgent::Tuberculosis, None)
+            } else if c.name("covid").is_some() {
+                (InfectionAgent::Covid19, None)
+            } else {
+                (InfectionAgent::Htlv, None)
+            };
+            // "TB" in "TBIL" is excluded by \b; "AIDS" in "hearing aids" by case: keep upper only.
+            if m.as_str() == "aids" || m.as_str() == "Aids" {
+                continue;
+            }
+            match per_agent.iter_mut().find(|(a, _, _)| *a == agent) {
+                Some((_, markers, span)) => {
+                    if let Some(mk) = marker {
+                        if !markers.iter().any(|x| x == mk) {
+                            markers.push(mk.to_string());
+                        }
+                    }
+                    span.end = span.end.max(sp.end);
+                }
+                None => per_agent.push((agent, marker.map(|m| vec![m.to_string()]).unwrap_or_default(), sp)),
+            }
+        }
+        let state = infection_state(&lower).or_else(|| infection_state(&whole));
+        let qualifier = lower.find(" with ").filter(|_| !per_agent.is_empty()).map(|p| s[p + 6..].trim().trim_end_matches([';', '.', ',']).to_string());
+        let qualifier = qualifier.or_else(|| {
+            // "CMV DNA above ULN": the test result itself.
+            let p = lower.find(" above ").or_else(|| lower.find(" detectable")).or_else(|| lower.find(" > "))?;
+            Some(s[p..].trim().trim_end_matches([';', '.', ',']).to_string())
+        });
+        for (agent, markers, sp) in per_agent {
+            found.push(
+                Found::new(RuleBody::Infection { agent, markers, state, qualifier: qualifier.clone() }, sp).negatable(),
+            );
+        }
+        if !found.iter().any(|f| matches!(f.body, RuleBody::Infection { .. }) && clause.span.contains(&f.span)) {
+            if let Some(m) = INFECTION_GENERIC.find(s) {
+                let sp = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
+                found.push(
+                    Found::new(
+                        RuleBody::Infection {
+                            agent: InfectionAgent::Any,
+                            markers: Vec::new(),
+                            state: state.or(Some(InfectionState::Active)),
+                            qualifier: None,
+                        },
+                        sp,
+                    )
+                    .negatable(),
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- autoimmune, CNS, allergy
+
+lazy_re!(
+    AUTOIMMUNE,
+    r"(?i)\bauto-?immun(?:e|ity)(?:\s+(?:or\s+\w+\s+)?(?:diseases?|disorders?|conditions?|hepatitis|thyroiditis|colitis|illness(?:es)?))?|\b(?:systemic\s+lupus\s+erythematosus|SLE|lupus|rheumatoid\s+arthritis|multiple\s+sclerosis|inflammatory\s+bowel\s+diseases?|Crohn'?s\s+disease|ulcerative\s+colitis|psoriasis|vasculitis|Hashimoto'?s?(?:\s+thyroiditis)?|Graves'?\s+disease|myasthenia\s+gravis|Sj[oö]gren'?s?(?:\s+syndrome)?|scleroderma|systemic\s+sclerosis|autoimmune\s+hepatitis|sarcoidosis|Guillain[- ]Barr[eé]\s+syndrome)\b"
+);
+
+fn autoimmune(text: &str, span: Span, found: &mut Vec<Found>) {
+    let s = span.slice(text);
+    for m in AUTOIMMUNE.find_iter(s) {
+        let sp = Span::new(expand_left(text, span.start, span.start + m.start()), span.start + m.end());
+        let states = disease_states(&tail(text, span.start, sp.end, 80).to_lowercase());
+        found.push(Found::new(RuleBody::Autoimmune { mention: sp.slice(text).to_string(), states }, sp).negatable());
+    }
+}
+
+lazy_re!(
+    CNS,
+    r"(?i)\b(?P<met>(?:brain|cerebral|CNS|central\s+nervous\s+system|intracranial)\s+metastas[ie]s|leptomeningeal(?:\s+(?:disease|metastas[ie]s|involvement|carcinomatosis))?|brain\s+mets)\b|\b(?P<inv>(?:CNS|central\s+nervous\s+system)\s+(?:involvement|disease|lymphoma|leukemia|leukaemia|relapse))\b|\b(?P<dis>(?:central\s+nervous\s+system|CNS)(?:\s+(?:disorders?|diseases?|pathology|conditions?))?|epilep(?:sy|tic)|seizures?(?:\s+disorders?)?|dementia|cerebral\s+\w+(?:/\w+)?|cerebell(?:ar|um)\s+\w+|stroke|cerebrovascular\s+(?:accidents?|diseases?|events?)|Parkinson'?s?(?:\s+disease)?|Alzheimer'?s?(?:\s+disease)?|encephalopath(?:y|ies)|encephalitis|meningitis|paralysis|aphasia|spinal\s+cord\s+compression|neurodegenerative\s+(?:diseases?|disorders?)|transient\s+ischemic\s+attacks?|TIA|psychosis|brain\s+(?:injury|tumou?rs?|lesions?))\b"
+);
+
+fn cns(text: &str, span: Span, found: &mut Vec<Found>) {
+    let s = span.slice(text);
+    for c in CNS.captures_iter(s) {
+        let m = c.get(0).unwrap();
+        let topic = if c.name("met").is_some() {
+            CnsTopic::Metastases
+        } else if c.name("inv").is_some() {
+            CnsTopic::Involvement
+        } else {
+            CnsTopic::Disorder
+        };
+        let sp = Span::new(span.start + m.start(), span.start + m.end());
+        let sp = Span::new(expand_left(text, span.start, sp.start), sp.end);
+        found.push(Found::new(RuleBody::Cns { topic, mention: sp.slice(text).to_string() }, sp).negatable());
+    }
+}
+
+lazy_re!(
+    ALLERGY,
+    r"(?i)\b(?:(?:known|severe|serious|history\s+of)\s+)*(?:hypersensitivit(?:y|ies)|allerg(?:y|ies|ic\s+reactions?)|intoleran(?:ce|t)|anaphyla\w+)\b(?:\s+(?:reactions?))?(?:\s+(?:to|against|with)\s+(?P<m>[^;.]{1,80}))?"
+);
+
+fn allergy(text: &str, span: Span, found: &mut Vec<Found>) {
+    let s = span.slice(text);
+    for c in ALLERGY.captures_iter(s) {
+        let m = c.get(0).unwrap();
+        let mention = c.name("m").map(|x| x.as_str().trim().to_string()).unwrap_or_else(|| m.as_str().to_string());
+        found.push(
+            Found::new(RuleBody::Allergy { mention }, Span::new(span.start + m.start(), span.start + m.end())).negatable(),
+        );
+    }
+}
+
+// ---------------------------------------------------------------- prior therapy
+
+const THERAPY: &str = r"chemo-?immunotherap(?:y|ies)|chemo-?radiotherap(?:y|ies)|chemotherap(?:y|ies)|chemotherapeutic\s+(?:agents?|regimens?)|immunotherap(?:y|ies)|radiotherap(?:y|ies)|radiation(?:\s+therap(?:y|ies))?|targeted\s+therap(?:y|ies)|hormonal?\s+therap(?:y|ies)|endocrine\s+therap(?:y|ies)|CAR[- ]?T(?:[- ]cells?)?(?:\s+(?:cell\s+)?therap(?:y|ies))?|cellular\s+therap(?:y|ies)|gene\s+therap(?:y|ies)|anti-?PD-?L?1(?:\s+(?:or\s+anti-?PD-?L?1\s+)?(?:antibod(?:y|ies)|therap(?:y|ies)|agents?))?|anti-?CTLA-?4|(?:immune\s+)?checkpoint\s+inhibitors?|tyrosine\s+kinase\s+inhibitors?|EGFR[- ]TKIs?|TKIs?|monoclonal\s+antibod(?:y|ies)|anti-?CD\d+(?:\s+(?:monoclonal\s+)?antibod(?:y|ies))?|bispecific\s+(?:antibod(?:y|ies)|T-cell\s+engagers?)|investigational\s+(?:agents?|drugs?|products?|therap(?:y|ies)|medicinal\s+products?|devices?)|(?:systemic|anti-?cancer|anti-?tumou?r|antineoplastic|anti-?neoplastic|anti-?myeloma|anti-?lymphoma|cytotoxic)\s+(?:therap(?:y|ies)|treatments?|agents?|drugs?|medications?)|biologics?|(?:systemic\s+)?(?:cortico)?steroids?|glucocorticoids?|immunosuppressi(?:ve|on|ants?)(?:\s+(?:therap(?:y|ies)|agents?|drugs?|medications?))?|live\s+(?:attenuated\s+)?vaccines?|vaccinations?|platinum(?:-based)?(?:\s+(?:chemotherapy|doublet|therapy))?|anthracyclines?|taxanes?|fluoropyrimidines?|alkylating\s+agents?|hypomethylating\s+agents?|proteasome\s+inhibitors?|immunomodulatory\s+(?:drugs?|agents?)|IMiDs?|rituximab|lenalidomide|pomalidomide|thalidomide|bortezomib|carfilzomib|daratumumab|ibrutinib|acalabrutinib|zanubrutinib|venetoclax|blinatumomab|inotuzumab|trastuzumab|pertuzumab|pembrolizumab|nivolumab|atezolizumab|durvalumab|ipilimumab|cemiplimab|bevacizumab|cetuximab|panitumumab|osimertinib|gefitinib|erlotinib|afatinib|crizotinib|alectinib|lorlatinib|imatinib|dasatinib|nilotinib|ponatinib|azacitidine|decitabine|cytarabine|methotrexate|cyclophosphamide|fludarabine|bendamustine|doxorubicin|cisplatin|carboplatin|paclitaxel|docetaxel|gemcitabine|pemetrexed|5-?FU|fluorouracil|capecitabine|oxaliplatin|irinotecan|tamoxifen|letrozole|anastrozole|exemestane|fulvestrant|enzalutamide|abiraterone|olaparib|niraparib|palbociclib|ribociclib|abemaciclib|sorafenib|lenvatinib|regorafenib|sunitinib|cabozantinib|warfarin|heparin|aspirin|clopidogrel|metformin|insulin|CDK4/6\s+inhibitors?|PARP\s+inhibitors?|BTK\s+inhibitors?|BCL-?2\s+inhibitors?|ALK\s+inhibitors?|mTOR\s+inhibitors?|JAK\s+inhibitors?|VEGF(?:R)?\s+inhibitors?|proton\s+pump\s+inhibitors?|anticoagula(?:nts?|tion|nt\s+therapy)|antiplatelet\s+(?:agents?|therapy|drugs?)|(?:strong|moderate|potent)\s+CYP3A4?\s+(?:inhibitors?|inducers?)|CYP3A4?\s+(?:inhibitors?|inducers?)|opioids?|antibiotics?|surgery|surgical\s+resection|major\s+surgery|(?:first|second|third|1st|2nd|3rd)[- ]line\s+(?:chemotherapy\s+)?(?:regimens?|therap(?:y|ies)|treatments?)|(?:induction|consolidation|maintenance|salvage|neoadjuvant|adjuvant)\s+(?:chemo)?(?:therap(?:y|ies)|treatments?|regimens?)";
+
+static THERAPY_RE: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)\b(?P<t>{THERAPY})\b")));
+lazy_re!(
+    THERAPY_CUE,
+    r"(?i)\b(?:prior|previous(?:ly)?|preceding|received|receiving|receive|treated|treatment\s+with|exposure|exposed|history\s+of|failed|failure|refractory|resistant|relapsed|intoleran(?:t|ce)|naive|naïve|within|use\s+of|using|taking|concurrent|concomitant|ongoing|current(?:ly)?|after|since|last\s+dose|washout|before|completed|lines?\s+of|had)\b"
+);
+lazy_re!(
+    ORDINAL_LINE,
+    r"(?i)\b(?P<cmp>at\s+least(?:\s+the)?\s+|≥\s*|\\?>=?\s*)?(?P<ord>first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three|four|five)[\s-]+(?:or\s+more\s+)?(?:prior\s+|previous\s+)?(?P<lines>lines?|regimens?)\b(?P<post>\s+(?:or\s+(?:more|later|above|beyond|higher|greater|subsequent)|and\s+(?:beyond|above|later)))?"
+);
+lazy_re!(ORDINAL_MORE, r"(?i)^[\w\s-]{0,30}?\bor\s+(?:more|later|above|beyond|higher|greater|subsequent)\b");
+lazy_re!(
+    RESPONSE,
+    r"(?i)\b(?P<r>refractory|relapsed|relapse|recurren(?:ce|t)|resistan(?:t|ce)|progress(?:ion|ed|ive\s+disease)|failed|failure|intoleran(?:t|ce)|(?:did\s+not|failed\s+to|not)\s+(?:achieve|achieved|reach)\s+(?:a\s+)?(?:PR|CR|partial\s+(?:response|remission)|complete\s+(?:response|remission)|remission|response)|not\s+achieved\s+(?:a\s+)?(?:PR|CR|remission|response)|no\s+response|naive|naïve)\b"
+);
+
+fn ordinal(s: &str) -> f64 {
+    match s.to_lowercase().as_str() {
+        "first" | "1st" | "one" => 1.0,
+        "second" | "2nd" | "two" => 2.0,
+        "third" | "3rd" | "three" => 3.0,
+        "fourth" | "4th" | "four" => 4.0,
+        _ => 5.0,
+    }
+}
+
+fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
+    for clause in cls {
+        let s = clause.span.slice(text);
+        let lower = s.to_lowercase();
+        if lower.contains("lesion") {
+            // "lesions that received prior radiotherapy" describe lesions, not the patient.
+            continue;
+        }
+        let response = RESPONSE.captures(s).map(|c| c["r"].to_lowercase());
+        // Number of prior lines: "at least 2 prior lines", "second-line or more", "first-line".
+        let mut line_mentions: Vec<(Threshold, Span)> = exprs
+            .iter()
+            .filter(|e| clause.span.contains(&e.span) && e.unit.as_deref() == Some("line"))
+            .map(|e| (e.threshold(), e.span))
+            .collect();
+        for c in ORDINAL_LINE.captures_iter(s) {
+            let m = c.get(0).unwrap();
+            let sp = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
+            if line_mentions.iter().any(|(_, l)| l.overlaps(&sp)) {
+                continue;
+            }
+            let n = ordinal(&c["ord"]);
+            let cardinal = matches!(c["ord"].to_lowercase().as_str(), "one" | "two" | "three" | "four" | "five");
+            let after = &s[m.end()..];
+            let or_more = ORDINAL_MORE.is_match(after);
+            let cmp = if c.name("cmp").is_some() || c.name("post").is_some() || or_more || cardinal { Comparator::Ge } else { Comparator::Eq };
+            line_mentions.push((Threshold { comparator: cmp, value: n, upper: None, unit: Some("line".into()), relative_to: None, span: sp }, sp));
+        }
+        let lines = line_mentions.first().cloned();
+        let has_cue = THERAPY_CUE.is_match(s);
+        let mut seen: Vec<String> = Vec::new();
+        let mut any = false;
+        for c in THERAPY_RE.captures_iter(s) {
+            let m = c.name("t").unwrap();
+            let name = m.as_str().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+            if !has_cue && lines.is_none() {
+                continue;
+            }
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name.clone());
+            let sp = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
+            let ln = line_mentions
+                .iter()
+                .filter(|(_, lsp)| lsp.overlaps(&sp) || (lsp.end <= sp.start && sp.start <= lsp.end + 30))
+                .map(|(t, _)| t.clone())
+                .next();
+            found.push(
+                Found::new(RuleBody::PriorTherapy { therapy: Some(name), lines: ln, response: response.clone() }, sp).negatable(),
+            );
+            any = true;
+        }
+        if !any {
+            if let Some((t, sp)) = lines {
+                found.push(Found::new(RuleBody::PriorTherapy { therapy: None, lines: Some(t), response: response.clone() }, sp).negatable());
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- administrative
+
+lazy_re!(
+    ADMIN,
+    r"(?i)(?P<consent>\binformed\s+consent|\bconsent\s+form|\bsign(?:ed|ing|s)?\s+(?:an?\s+|the\s+)?(?:written\s+)?(?:informed\s+)?consent|\b(?:give|provide|provided|obtain(?:ed)?)\s+(?:written\s+)?(?:informed\s+)?consent|\bassent\b|\bexplicit\s+consent)|(?P<comply>\bcomply|\bcompliance|\bcompliant|\bwilling(?:ness)?\s+(?:and\s+able\s+)?to\b|\bable\s+to\s+(?:attend|follow|complete|adhere|participate|return)|\badhere\s+to|\bfollow-?up\s+visits|\bstudy\s+(?:procedures|visits|schedule)|\bplanned\s+visits|\bavailable\s+for\s+follow)|(?P<lang>\b(?:speak|read|understand|fluent|literate)\b[^;.]{0,30}\b(?:English|Spanish|French|German|Chinese|Dutch|Italian|Japanese|Korean|Portuguese|language)\b)|(?P<inv>\binvestigators?'?s?\s+(?:opinion|judge?ment|discretion)|\bin\s+the\s+(?:opinion|judge?ment)\s+of|\bdeemed\s+(?:by|unsuitable|inappropriate|not\s+suitable|ineligible)|\bjudged\s+by\s+the\s+investigator|\bunsuitable\s+for|\bnot\s+suitable\s+for|\bunsuitable\b|\bat\s+the\s+discretion)|(?P<other>\b(?:participat\w+|enrol+(?:ed|ment)?)\s+in\s+(?:any\s+)?(?:another|other|an?\s+other|a\s+different|concurrent)?\s*(?:clinical\s+)?(?:interventional\s+)?(?:stud(?:y|ies)|trials?))"
+);
+
+fn administrative(text: &str, span: Span, found: &mut Vec<Found>) {
+    let s = span.slice(text);
+    let mut seen: Vec<AdministrativeTopic> = Vec::new();
+    for c in ADMIN.captures_iter(s) {
+        let topic = if c.name("consent").is_some() {
+            AdministrativeTopic::Consent
+        } else if c.name("comply").is_some() {
+            AdministrativeTopic::Compliance
+        } else if c.name("lang").is_some() {
+            AdministrativeTopic::Language
+        } else if c.name("inv").is_some() {
+            AdministrativeTopic::InvestigatorJudgement
+        } else {
+            AdministrativeTopic::OtherStudy
+        };
+        if seen.contains(&topic) {
+            continue;
+        }
+        seen.push(topic);
+        let m = c.get(0).unwrap();
+        found.push(Found::new(RuleBody::Administrative { topic }, Span::new(span.start + m.start(), span.start + m.end())));
+    }
+}
+
+// ---------------------------------------------------------------- conditions
+
+lazy_re!(
+    DISEASE_HEAD_WORD,
+    r"(?i)\b(?:[\w'’+-]*(?:oma|omas|emia|aemia|emias|itis|osis|oses|pathy|pathies|plasia|plasias)|cancers?|carcinomas?|tumou?rs?|neoplasms?|neoplasia|malignanc(?:y|ies)|diseases?|disorders?|syndromes?|infarctions?|failure|insufficiency|impairment|dysfunction|diabetes(?:\s+mellitus)?|hypertension|hypotension|stroke|fractures?|effusions?|obstructions?|emergenc(?:y|ies)|ulcers?|arrhythmias?|fibrillation|angina|asthma|metastas[ie]s|hernia(?:tion)?|pain|depression|schizophrenia|obesity|dementia|injur(?:y|ies)|bleeding|hemorrhage|haemorrhage|thrombosis|embolism)\b"
+);
+lazy_re!(
+    DISEASE_HEAD_ABBR,
+    r"\b(?:COPD|GVHD|AIDS|MDS|AML|ALL|CLL|CML|NSCLC|SCLC|HCC|DLBCL|NHL|MM|CKD|CHF|MI|IBD|RCC|CRC|TNBC|GIST|PTCL|CTCL|ALCL|AITL)\b"
+);
+
+lazy_re!(
+    STAGE,
+    r"(?i)\bstage\s+(?P<st>(?:[0IV]{1,4}|[0-4])[A-C]?\d?(?:\s*(?:-|to|or|/|–)\s*(?:[0IV]{1,4}|[0-4])[A-C]?\d?)?)\b"
+);
+lazy_re!(CONFIRM, r"(?i)\b(histolog\w*|cytolog\w*|patholog\w*|radiolog\w*)(?:\s+(?:and/or|or|and)\s+\w+)?\s+(?:confirmed|proven|documented|diagnos\w+|verified)");
+
+/// Heads too vague to be a condition on their own.
+const GENERIC_HEADS: &[&str] = &[
+    "disease", "diseases", "disorder", "disorders", "syndrome", "syndromes", "failure", "impairment", "dysfunction",
+    "insufficiency", "injury", "injuries", "obstruction", "obstructions", "emergency", "emergencies", "effusion", "effusions",
+    "pain", "bleeding", "tumor", "tumors", "tumour", "tumours", "lesion", "lesions", "ulcer", "ulcers", "fracture", "fractures",
+];
+
+const STOP_LEFT: &[&str] = &[
+    "the", "of", "with", "a", "an", "and", "or", "to", "in", "for", "by", "from", "on", "at", "as", "is", "are", "be", "was", "were",
+    "has", "have", "had", "who", "which", "that", "any", "all", "types", "type", "history", "diagnosis", "diagnosed", "confirmed",
+    "documented", "proven", "patients", "patient", "subjects", "participants", "known", "evidence", "presence", "suspected",
+    "other", "no", "not", "without", "due", "caused", "include", "including", "such", "e.g.", "i.e.", "than", "following", "if",
+    "must", "should", "will", "can", "may", "prior", "previous", "current", "concurrent", "severe", "significant", "clinically",
+    "uncontrolled", "active", "documented", "pre-existing", "existing", "underlying", "suffering", "their", "his", "her", "where",
+    "when", "whose", "after", "before", "during", "within", "under", "over", "per", "this", "these", "those", "each", "only",
+    "also", "either", "both", "some",
+];
+
+/// Extends a head word leftwards over the noun phrase's modifiers (at most 6 words).
+fn expand_left(text: &str, floor: usize, head_start: usize) -> usize {
+    let mut start = head_start;
+    for _ in 0..6 {
+        let before = &text[floor..start];
+        let trimmed = before.trim_end();
+        if trimmed.len() == before.len() && !before.is_empty() {
+            // Head is glued to the previous token ("non-Hodgkin's") — only when separated by space.
+            break;
+        }
+        let wstart = trimmed.rfind(|c: char| c.is_whitespace() || "(),;:/[".contains(c)).map_or(0, |p| p + 1);
+        let word = &trimmed[wstart..];
+        if word.is_empty() {
+            break;
+        }
+        let wl = word.to_lowercase();
+        if STOP_LEFT.contains(&wl.as_str()) || word.ends_with(['.', ',']) || word.chars().all(|c| c.is_ascii_digit()) {
+            break;
+        }
+        if !word.chars().any(|c| c.is_alphanumeric()) {
+            break;
+        }
+        start = floor + wstart;
+    }
+    start
+}
+
+fn disease_states(lower: &str) -> Vec<DiseaseState> {
+    let mut v = Vec::new();
+    let checks: &[(&str, DiseaseState)] = &[
+        ("relaps", DiseaseState::Relapsed),
+        ("recurr", DiseaseState::Relapsed),
+        ("refractory", DiseaseState::Refractory),
+        ("newly diagnosed", DiseaseState::NewlyDiagnosed),
+        ("untreated", DiseaseState::Untreated),
+        ("treatment-naive", DiseaseState::Untreated),
+        ("treatment naive", DiseaseState::Untreated),
+        ("metasta", DiseaseState::Metastatic),
+        ("locally advanced", DiseaseState::LocallyAdvanced),
+        ("unresectable", DiseaseState::Unresectable),
+        ("inoperable", DiseaseState::Unresectable),
+        ("progressi", DiseaseState::Progressive),
+        ("uncontrolled", DiseaseState::Uncontrolled),
+        ("active", DiseaseState::Active),
+        ("stable", DiseaseState::Stable),
+        ("remission", DiseaseState::InRemission),
+        ("well-controlled", DiseaseState::Controlled),
+        ("well controlled", DiseaseState::Controlled),
+    ];
+    for (k, st) in checks {
+        if lower.contains(k) && !v.contains(st) {
+            if *st == DiseaseState::Active && lower.contains("inactive") {
+                continue;
+            }
+            v.push(*st);
+        }
+    }
+    v
+}
+
+// ---------------------------------------------------------------- time windows
+
+lazy_re!(
+    WINDOW,
+    r"(?i)(?P<w>\bwithin(?:\s+the\s+(?:last|past|previous|preceding|prior))?|\bin\s+the\s+(?:last|past|previous|preceding|prior)|\bduring\s+the(?:\s+(?:last|past|previous|preceding|prior))?|\bover\s+the\s+(?:last|past|previous)|\bfor\s+at\s+least|\bat\s+least|\bless\s+than|\bmore\s+than|\bno\s+(?:less|more)\s+than|\bup\s+to|≤|≥|\\?<|\\?>|＜|＞|\bfor|\bin\s+the)?\s*\(?\s*(?P<n>\d+(?:\.\d+)?|\bone|\btwo|\bthree|\bfour|\bfive|\bsix|\bseven|\beight|\bnine|\bten|\btwelve)\s*(?:-\s*)?(?P<u>hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b\s*\)?\s*(?P<d>(?:prior\s+to|before|preceding|prior|ago|after|following|since|post|from|of|until)\b)?(?P<a>[^;,.()]{0,60})?"
+);
+
+fn number_word(s: &str) -> Option<f64> {
+    Some(match s.trim().to_lowercase().as_str() {
+        "one" => 1.0,
+        "two" => 2.0,
+        "three" => 3.0,
+        "four" => 4.0,
+        "five" => 5.0,
+        "six" => 6.0,
+        "seven" => 7.0,
+        "eight" => 8.0,
+        "nine" => 9.0,
+        "ten" => 10.0,
+        "twelve" => 12.0,
+        other => return parse_number(other),
+    })
+}
+
+fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
+    let mut out = Vec::new();
+    for clause in cls {
+        let s = clause.span.slice(text);
+        for c in WINDOW.captures_iter(s) {
+            let w = c.name("w").map(|m| m.as_str().to_lowercase());
+            let d = c.name("d").map(|m| m.as_str().to_lowercase());
+            let qualifies = match (&w, &d) {
+                (Some(w), _) if w.starts_with("within") || w.starts_with("in the") && w.len() > 6 || w.starts_with("during") || w.starts_with("over the") => true,
+                (_, Some(d)) if d != "of" && d != "from" && d != "until" => true,
+                (Some(_), Some(d)) if d == "from" || d == "until" => true,
+                _ => false,
+            };
+            if !qualifies {
+                continue;
+            }
+            let Some(n) = c.name("n").and_then(|m| number_word(m.as_str())) else { continue };
+            let u = c["u"].to_lowercase();
+            let unit = if u.starts_with('h') {
+                TimeUnit::Hour
+            } else if u.starts_with('d') {
+                TimeUnit::Day
+            } else if u.starts_with('w') {
+                TimeUnit::Week
+            } else if u.starts_with("mo") {
+                TimeUnit::Month
+            } else {
+                TimeUnit::Year
+            };
+            let m = c.get(0).unwrap();
+            let start = clause.span.start + c.name("w").map_or(c.name("n").unwrap().start(), |x| x.start());
+            let core_end = clause.span.start + c.name("d").map_or(c.name("u").unwrap().end(), |x| x.end());
+            let span = Span::new(start, core_end);
+            // Ages and life expectancy are not windows.
+            if found.iter().any(|f| matches!(f.body, RuleBody::Age { .. } | RuleBody::LifeExpectancy { .. }) && f.span.overlaps(&span)) {
+                continue;
+            }
+            let comparator = match w.as_deref() {
+                Some(x) if x.starts_with("at least") || x.starts_with("for at least") || x.starts_with("no less") || x.contains('≥') || x.contains('>') || x.contains('＞') => {
+                    if x.contains('>') || x.contains('＞') { Comparator::Gt } else { Comparator::Ge }
+                }
+                Some(x) if x.starts_with("more than") => Comparator::Gt,
+                Some(x) if x.starts_with("less than") || x.contains('<') || x.contains('＜') => Comparator::Lt,
+                Some(x) if x.starts_with("for") => Comparator::Ge,
+                Some(_) => Comparator::Le,
+                None => Comparator::Eq,
+            };
+            let direction = match d.as_deref() {
+                Some("after" | "following" | "post" | "since" | "from") => WindowDirection::After,
+                Some(_) => WindowDirection::Before,
+                None => match w.as_deref() {
+                    Some(x) if x.contains("last") || x.contains("past") || x.contains("previous") || x.contains("preceding") || x.contains("prior") => WindowDirection::Before,
+                    _ => WindowDirection::Unspecified,
+                },
+            };
+            let anchor = c
+                .name("a")
+                .filter(|_| d.is_some())
+                .map(|a| {
+                    let a = a.as_str().trim();
+                    let a = a.strip_prefix("the ").unwrap_or(a);
+                    a.split(" and ").next().unwrap_or(a).trim().to_string()
+                })
+                .filter(|a| !a.is_empty());
+            let _ = m;
+            out.push(TimeWindow { comparator, value: n, upper: None, unit, direction, anchor, span });
+        }
+    }
+    out
+}

@@ -1,0 +1,188 @@
+//! Eligibility criteria text → sections, a criterion tree with exact spans, and typed rules.
+//!
+//! # Brief overview
+//!
+//! [`parse`] (or a [`Parser`] holding a [`ConditionVocabulary`]) turns the registry's single block
+//! of eligibility text into [`ParsedCriteria`]: [`Section`]s (inclusion / exclusion / unspecified,
+//! found under any heading variant) over a flat, document-ordered arena of [`Criterion`]s that form
+//! a tree (bullets, numbers, nested a./i. items, inline "a. … b. …" enumerations, wrapped lines,
+//! paragraph sentences). Every criterion keeps its exact byte [`Span`] into the input, and its
+//! [`Rule`]s: typed, serde-serializable statements with a [`Polarity`], normalized values
+//! ([`Threshold`], [`TimeWindow`], [`Bound`]), conditions, exceptions and negation, plus
+//! [`Rule::explain`] for people. A criterion nothing understands keeps a [`RuleBody::FreeText`]
+//! rule, so no text is ever dropped. The JSON form is documented in `crates/criteria/README.md`.
+//!
+//! The crate is pure: no I/O, no async, no global state besides compiled regexes.
+//!
+//! ```
+//! let text = "Inclusion Criteria:\n\n* Age ≥ 18 years\n* ECOG 0-1\n\nExclusion Criteria:\n\n* LVEF \\<50%\n";
+//! let parsed = criteria::parse(text);
+//! assert_eq!(parsed.sections.len(), 2);
+//! let lvef = parsed.rules().find(|r| r.kind() == "organ_function").unwrap();
+//! assert_eq!(lvef.polarity, criteria::Polarity::Exclusion);
+//! assert_eq!(lvef.explain(), "Exclusion: lvef < 50%");
+//! let ages = parsed.age_range().unwrap();
+//! assert_eq!(ages.min_years, Some(18.0));
+//! ```
+
+mod explain;
+mod extract;
+mod model;
+mod numeric;
+mod split;
+mod vocab;
+
+pub use model::*;
+pub use vocab::ConditionVocabulary;
+
+use serde::{Deserialize, Serialize};
+
+/// Parses eligibility text with no condition vocabulary.
+pub fn parse(text: &str) -> ParsedCriteria {
+    Parser::default().parse(text)
+}
+
+/// A configured parser. Cheap to build; reuse it for many texts.
+#[derive(Debug, Clone, Default)]
+pub struct Parser {
+    vocabulary: Option<ConditionVocabulary>,
+}
+
+impl Parser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Normalizes condition mentions to the MeSH descriptors of `vocabulary`.
+    pub fn with_vocabulary(mut self, vocabulary: ConditionVocabulary) -> Self {
+        self.vocabulary = Some(vocabulary);
+        self
+    }
+
+    /// Splits `text` and extracts rules from every criterion.
+    pub fn parse(&self, text: &str) -> ParsedCriteria {
+        let raw_sections = split::split(text);
+        let extractor = extract::Extractor { vocabulary: self.vocabulary.as_ref() };
+        let mut sections = Vec::new();
+        let mut criteria: Vec<Criterion> = Vec::new();
+        for rs in raw_sections {
+            let polarity = match rs.kind {
+                SectionKind::Exclusion => Polarity::Exclusion,
+                _ => Polarity::Inclusion,
+            };
+            let mut top = Vec::new();
+            for node in &rs.nodes {
+                top.push(flatten(text, node, None, 0, rs.kind, polarity, &extractor, &mut criteria));
+            }
+            let start = rs.heading.map(|h| h.start).or_else(|| top.first().map(|&i| criteria[i].marker.unwrap_or(criteria[i].span).start));
+            let end = last_end(&criteria, &top).or(rs.heading.map(|h| h.end));
+            let span = match (start, end) {
+                (Some(s), Some(e)) => Span::new(s, e.max(s)),
+                _ => Span::new(0, 0),
+            };
+            sections.push(Section { kind: rs.kind, heading: rs.heading, span, criteria: top });
+        }
+        ParsedCriteria { sections, criteria }
+    }
+}
+
+fn last_end(criteria: &[Criterion], ids: &[usize]) -> Option<usize> {
+    let &last = ids.last()?;
+    let c = &criteria[last];
+    Some(last_end(criteria, &c.children).unwrap_or(c.span.end).max(c.span.end))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn flatten(
+    text: &str,
+    node: &split::Node,
+    parent: Option<usize>,
+    depth: usize,
+    section: SectionKind,
+    polarity: Polarity,
+    extractor: &extract::Extractor<'_>,
+    out: &mut Vec<Criterion>,
+) -> usize {
+    let id = out.len();
+    let rules = extractor.extract(text, node.span, polarity);
+    out.push(Criterion {
+        id,
+        parent,
+        depth,
+        section,
+        marker: node.marker,
+        span: node.span,
+        text: node.span.slice(text).to_string(),
+        children: Vec::new(),
+        rules,
+    });
+    let mut kids = Vec::new();
+    for child in &node.children {
+        kids.push(flatten(text, child, Some(id), depth + 1, section, polarity, extractor, out));
+    }
+    out[id].children = kids;
+    id
+}
+
+/// The allowed age range implied by all age rules (inclusion bounds, and exclusion bounds turned
+/// around: "Exclusion: age < 18" means a minimum of 18), in years.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AgeRange {
+    pub min_years: Option<f64>,
+    pub max_years: Option<f64>,
+}
+
+impl ParsedCriteria {
+    /// All rules of all criteria, in document order.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.criteria.iter().flat_map(|c| c.rules.iter())
+    }
+
+    /// Criteria of one section kind, in document order (all depths).
+    pub fn criteria_in(&self, kind: SectionKind) -> impl Iterator<Item = &Criterion> {
+        self.criteria.iter().filter(move |c| c.section == kind)
+    }
+
+    /// Combines the age rules into one allowed range in years, or `None` when the text states no
+    /// age bound. Negated rules and rules with a condition are ignored.
+    pub fn age_range(&self) -> Option<AgeRange> {
+        let mut min: Option<f64> = None;
+        let mut max: Option<f64> = None;
+        let mut any = false;
+        for r in self.rules() {
+            let RuleBody::Age { min: lo, max: hi, unit } = &r.body else { continue };
+            if r.negated || r.condition.is_some() {
+                continue;
+            }
+            let to_years = |v: f64| v * unit.days() / TimeUnit::Year.days();
+            any = true;
+            match r.polarity {
+                Polarity::Inclusion => {
+                    if let Some(b) = lo {
+                        let v = to_years(b.value);
+                        min = Some(min.map_or(v, |m: f64| m.max(v)));
+                    }
+                    if let Some(b) = hi {
+                        let v = to_years(b.value);
+                        max = Some(max.map_or(v, |m: f64| m.min(v)));
+                    }
+                }
+                Polarity::Exclusion => {
+                    // Excluded below a bound → that bound is the minimum, and vice versa.
+                    match (lo, hi) {
+                        (None, Some(b)) => {
+                            let v = to_years(b.value);
+                            min = Some(min.map_or(v, |m: f64| m.max(v)));
+                        }
+                        (Some(b), None) => {
+                            let v = to_years(b.value);
+                            max = Some(max.map_or(v, |m: f64| m.min(v)));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        any.then_some(AgeRange { min_years: min, max_years: max })
+    }
+}

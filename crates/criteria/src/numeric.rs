@@ -1,0 +1,422 @@
+//! Finding numeric expressions: comparator + number (+ range) + unit, in any of the spellings
+//! registry text uses (`≥`, `\>=`, `＞`, "no more than", "18 years or older", "0-2", "between 1 and 3",
+//! "≤ 3 times the upper limit of normal", "1.5 x 10^9/L").
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::{Comparator, Reference, Span, Threshold, TimeUnit};
+
+/// One numeric expression found in text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NumExpr {
+    pub span: Span,
+    /// `None` when the number stands bare (only ranges and comparator forms are reported, so this
+    /// is always set in practice; kept optional for "grade 1" style single values).
+    pub comparator: Option<Comparator>,
+    pub value: f64,
+    pub upper: Option<f64>,
+    pub unit: Option<String>,
+    pub relative_to: Option<Reference>,
+    /// Text right after the expression was "old" / "of age".
+    pub age_suffix: bool,
+}
+
+impl NumExpr {
+    pub fn time_unit(&self) -> Option<TimeUnit> {
+        match self.unit.as_deref() {
+            Some("year") => Some(TimeUnit::Year),
+            Some("month") => Some(TimeUnit::Month),
+            Some("week") => Some(TimeUnit::Week),
+            Some("day") => Some(TimeUnit::Day),
+            Some("hour") => Some(TimeUnit::Hour),
+            _ => None,
+        }
+    }
+
+    pub fn threshold(&self) -> Threshold {
+        Threshold {
+            comparator: self.comparator.unwrap_or(Comparator::Eq),
+            value: self.value,
+            upper: self.upper,
+            unit: self.unit.clone(),
+            relative_to: self.relative_to,
+            span: self.span,
+        }
+    }
+}
+
+const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>=|<=|=>|=<|\\?>\s?=|\\?<\s?=|\\?>|\\?<|=|\b(?:
+    (?:equal\s+to\s+or\s+|or\s+equal\s+to\s+)?(?:greater|more|higher|larger|bigger|longer)\s+than(?:\s*(?:or|/)\s*equal(?:\s+to)?)?|
+    (?:equal\s+to\s+or\s+)?(?:less|lower|fewer|smaller|shorter)\s+than(?:\s*(?:or|/)\s*equal(?:\s+to)?)?|
+    at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
+    at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
+    up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|older\s+than|younger\s+than))";
+
+const NUM: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+";
+
+const UNIT: &str = r"(?P<unit>
+    \s*(?:[x×*]|times|-?fold)?\s*(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+|lab\s+|site\s+|normal\s+)?
+        (?:upper\s+limits?\s+of\s+(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\(\s*I?ULN\s*\))?|I?ULN\b)
+  | \s*(?:[x×*]|times)?\s*(?:the\s+)?(?:institutional\s+)?(?:lower\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?(?:\s*\(\s*LLN\s*\))?|LLN\b)
+  | \s*[x×*]\s*10\s*(?:\^|\*\*|e)?\s*(?:\d{1,2}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})\s*/\s*(?:L|l|µL|μL|uL|ul|mm3|mm³|mm\^3|cu\.?\s*mm)\b
+  | \s*(?:cells|cell)?\s*/\s*(?:mm3|mm³|mm\^3|µL|μL|uL|ul|microliter|mcL|cu\.?\s*mm)
+  | \s*(?:mL|ml)\s*/\s*min(?:ute)?(?:\s*/\s*1[.,]73\s*m(?:2|²|\^2)(?:\s+BSA)?)?
+  | \s*(?:mg|g|µg|ug|μg|ng|pg|mmol|µmol|umol|μmol|mEq|IU|U|mIU|mU|nmol|pmol|cells|copies|IU)\s*/\s*(?:dL|dl|L|l|mL|ml|µL|uL|24\s*h(?:ours?)?|day|kg|m2|m²)\b
+  | \s*(?:mm\s*Hg|mmHg)
+  | \s*(?:kg\s*/\s*m(?:2|²|\^2)|kg/m)
+  | \s*%
+  | \s*(?:percent|per\s+cent)\b
+  | \s*(?:msecs?|ms)\b
+  | \s*(?:seconds?|secs?)\b
+  | \s*(?:mm|millimet(?:er|re)s?)\b
+  | \s*(?:cm|centimet(?:er|re)s?)\b
+  | \s*(?:kg|kilograms?|lbs?|pounds?)\b
+  | \s*(?:mg|g)\b
+  | \s*(?:-?\s*years?|yrs?|-?\s*year-old|y\.?o\.?|y)\b
+  | \s*(?:-?\s*months?|mos?)\b
+  | \s*(?:-?\s*weeks?|wks?)\b
+  | \s*(?:-?\s*days?)\b
+  | \s*(?:-?\s*hours?|hrs?|h)\b
+  | \s*(?:prior\s+)?(?:lines?|regimens?)\b
+  | \s*cycles?\b
+  | \s*points?\b
+)?";
+
+fn build() -> Regex {
+    // Alternatives, in priority order at a given start position.
+    let between = format!(
+        r"(?P<bw>\b(?:between|from)\s+(?P<b1>{NUM})\s*(?P<bu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?P<b2>{NUM}))"
+    );
+    let prefixed = format!(
+        r"(?P<pre>(?:{CMP})\s*(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?P<p1>{NUM})(?:\s*(?:to|-|–|—)\s*(?P<p2>{NUM}))?)"
+    );
+    let uln_only = r"(?P<ulo>\b(?:above|over|below|under|greater\s+than|more\s+than|less\s+than|higher\s+than|lower\s+than|exceed(?:s|ing)?|>|<|\\>|\\<|≤|≥|within)\s+(?:the\s+)?(?:institutional\s+)?(?:upper\s+limit\s+of\s+(?:the\s+)?normal(?:\s+range)?|ULN\b|normal\s+limits?|normal\s+range))";
+    let range = format!(
+        r"(?P<rg>\b(?P<r1>{NUM})\s*(?P<ru1>%|years?|months?|weeks?|days?|mg/dL|g/dL)?\s*(?:to|-|–|—|~|through)\s*(?P<r2>{NUM}))"
+    );
+    let postfix = format!(
+        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|years?(?:\s+of\s+age)?|yrs?|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
+    );
+    let plus = format!(r"(?P<pl>\b(?P<l1>{NUM})\s*\+\s*(?P<lu>years?|yrs?)?)");
+    let pattern = format!(r"(?xi)(?:{between}|{prefixed}|{uln_only}|{postfix}|{range}|{plus}){UNIT}");
+    Regex::new(&pattern).expect("numeric expression regex compiles")
+}
+
+static EXPR: LazyLock<Regex> = LazyLock::new(build);
+static AGE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:\(\s*inclusive\s*\)\s*)?(?:old|of\s+age|years?\s+old|years?\s+of\s+age|at\s+the\s+time|\(?inclusive\)?\s+of\s+age|yo\b)").unwrap()
+});
+
+/// Parses a number as written ("1,500", "1.5", "1,5" → 1.5, ".5").
+pub(crate) fn parse_number(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let cleaned: String = if s.contains(',') {
+        let parts: Vec<&str> = s.split(',').collect();
+        if parts.len() > 1 && parts[1..].iter().all(|p| p.len() == 3 || p.starts_with(|c: char| c.is_ascii_digit()) && p.split('.').next().is_some_and(|x| x.len() == 3)) {
+            s.replace(',', "")
+        } else {
+            s.replace(',', ".")
+        }
+    } else {
+        s.to_string()
+    };
+    cleaned.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+fn comparator_of(raw: &str) -> Option<Comparator> {
+    let w = raw.to_lowercase();
+    let w = w.replace('\\', "");
+    let w = w.split_whitespace().collect::<Vec<_>>().join(" ");
+    let or_equal = w.contains("equal") || w.contains('=') && w.len() > 1;
+    Some(match w.as_str() {
+        "≥" | "⩾" | "≧" | ">=" | "=>" | "> =" => Comparator::Ge,
+        "≤" | "⩽" | "≦" | "<=" | "=<" | "< =" => Comparator::Le,
+        ">" | "＞" => Comparator::Gt,
+        "<" | "＜" => Comparator::Lt,
+        "=" => Comparator::Eq,
+        _ if w.starts_with("at least")
+            || w.starts_with("no less")
+            || w.starts_with("not less")
+            || w.starts_with("no fewer")
+            || w.starts_with("not fewer")
+            || w.starts_with("no lower")
+            || w.starts_with("not lower")
+            || w.contains("minimum") =>
+        {
+            Comparator::Ge
+        }
+        _ if w.starts_with("at most")
+            || w.starts_with("no more")
+            || w.starts_with("not more")
+            || w.starts_with("no greater")
+            || w.starts_with("not greater")
+            || w.starts_with("no higher")
+            || w.starts_with("not higher")
+            || w.contains("not exceed")
+            || w.contains("not to exceed")
+            || w.starts_with("up to")
+            || w.contains("maximum") =>
+        {
+            Comparator::Le
+        }
+        _ if w.contains("greater")
+            || w.contains("more")
+            || w.contains("higher")
+            || w.contains("larger")
+            || w.contains("bigger")
+            || w.contains("longer")
+            || w.starts_with("exceed")
+            || w == "above"
+            || w == "over"
+            || w.starts_with("older") =>
+        {
+            if or_equal { Comparator::Ge } else { Comparator::Gt }
+        }
+        _ if w.contains("less")
+            || w.contains("lower")
+            || w.contains("fewer")
+            || w.contains("smaller")
+            || w.contains("shorter")
+            || w == "below"
+            || w == "under"
+            || w.starts_with("younger") =>
+        {
+            if or_equal { Comparator::Le } else { Comparator::Lt }
+        }
+        _ => return None,
+    })
+}
+
+/// Canonical unit and reference for the raw unit text.
+fn unit_of(raw: &str) -> (Option<String>, Option<Reference>) {
+    let t = raw.trim();
+    if t.is_empty() {
+        return (None, None);
+    }
+    let l = t.to_lowercase();
+    if l.contains("upper limit") || l.contains("uln") {
+        return (None, Some(Reference::Uln));
+    }
+    if l.contains("lower limit") || l.contains("lln") {
+        return (None, Some(Reference::Lln));
+    }
+    let compact: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+    let u = if compact.contains("10") && (compact.starts_with('x') || compact.starts_with('×') || compact.starts_with('*')) {
+        let per = if compact.ends_with("/l") { "L" } else { "µL" };
+        let exp = if compact.contains('9') || compact.contains('⁹') {
+            "9"
+        } else if compact.contains("12") || compact.contains("¹²") {
+            "12"
+        } else if compact.contains('3') || compact.contains('³') {
+            "3"
+        } else {
+            "?"
+        };
+        if per == "L" { format!("10^{exp}/L") } else { format!("10^{exp}/µL") }
+    } else if compact.starts_with("ml/min") || compact.starts_with("ml/minute") {
+        if compact.contains("1.73") || compact.contains("1,73") { "mL/min/1.73m²".into() } else { "mL/min".into() }
+    } else if compact.contains("/mm") || compact.contains("/µl") || compact.contains("/μl") || compact.contains("/ul") || compact.contains("/mcl") || compact.contains("/cu") || compact.contains("microliter") {
+        "/µL".into()
+    } else if compact.contains("mmhg") {
+        "mmHg".into()
+    } else if compact.starts_with("kg/m") {
+        "kg/m²".into()
+    } else if compact == "%" || compact.starts_with("per") && compact.contains("cent") {
+        "%".into()
+    } else if compact.starts_with("ms") {
+        "ms".into()
+    } else if compact.starts_with("sec") || compact == "s" {
+        "s".into()
+    } else if compact == "mm" || compact.starts_with("millimet") {
+        "mm".into()
+    } else if compact == "cm" || compact.starts_with("centimet") {
+        "cm".into()
+    } else if compact == "kg" || compact.starts_with("kilogram") {
+        "kg".into()
+    } else if compact.starts_with("lb") || compact.starts_with("pound") {
+        "lb".into()
+    } else if compact.contains('/') {
+        let mut s = t.split_whitespace().collect::<Vec<_>>().join("");
+        s = s.replace("dl", "dL").replace("ml", "mL").replace("umol", "µmol").replace("μmol", "µmol").replace("/l", "/L");
+        s
+    } else {
+        let c = compact.trim_start_matches('-');
+        if c.starts_with("year") || c.starts_with("yr") || c == "y" || c.starts_with("y.o") || c == "yo" {
+            "year".into()
+        } else if c.starts_with("month") || c == "mo" || c == "mos" {
+            "month".into()
+        } else if c.starts_with("week") || c.starts_with("wk") {
+            "week".into()
+        } else if c.starts_with("day") {
+            "day".into()
+        } else if c.starts_with("hour") || c.starts_with("hr") || c == "h" {
+            "hour".into()
+        } else if c.contains("line") || c.contains("regimen") {
+            "line".into()
+        } else if c.starts_with("cycle") {
+            "cycle".into()
+        } else if c.starts_with("point") {
+            "point".into()
+        } else {
+            c.to_string()
+        }
+    };
+    (Some(u), None)
+}
+
+/// All numeric expressions in `text`, left to right, non-overlapping; spans are relative to `text`
+/// plus `offset`.
+pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
+    let mut out = Vec::new();
+    for caps in EXPR.captures_iter(text) {
+        let whole = caps.get(0).unwrap();
+        let mut start = whole.start();
+        let mut end = whole.end();
+        let mut unit_raw = caps.name("unit").map(|m| m.as_str()).unwrap_or("");
+        let (comparator, value, upper, inline_unit) = if caps.name("bw").is_some() {
+            let v1 = caps.name("b1").and_then(|m| parse_number(m.as_str()));
+            let v2 = caps.name("b2").and_then(|m| parse_number(m.as_str()));
+            let (Some(a), Some(b)) = (v1, v2) else { continue };
+            (Some(Comparator::Between), a, Some(b), caps.name("bu1").map(|m| m.as_str()))
+        } else if let Some(pre) = caps.name("pre") {
+            let cmp_raw = caps.name("cmp").map(|m| m.as_str()).unwrap_or("");
+            let Some(cmp) = comparator_of(cmp_raw) else { continue };
+            // "of" only counts when followed by something that makes it a value ("a score of 70").
+            let Some(a) = caps.name("p1").and_then(|m| parse_number(m.as_str())) else { continue };
+            if let Some(b) = caps.name("p2").and_then(|m| parse_number(m.as_str())) {
+                (Some(Comparator::Between), a, Some(b), None)
+            } else {
+                // Trim a leading word boundary char that belongs to the previous token.
+                let s = pre.as_str();
+                let lead = s.len() - s.trim_start().len();
+                start += lead;
+                (Some(cmp), a, None, None)
+            }
+        } else if caps.name("ulo").is_some() {
+            let m = caps.name("ulo").unwrap().as_str().to_lowercase();
+            let cmp = if m.contains("within") {
+                Comparator::Le
+            } else if m.starts_with("above") || m.starts_with("over") || m.starts_with("greater") || m.starts_with("more") || m.starts_with("higher") || m.starts_with("exceed") || m.contains('>') {
+                Comparator::Gt
+            } else if m.contains('≤') {
+                Comparator::Le
+            } else if m.contains('≥') {
+                Comparator::Ge
+            } else {
+                Comparator::Lt
+            };
+            out.push(NumExpr {
+                span: Span::new(offset + start, offset + end),
+                comparator: Some(cmp),
+                value: 1.0,
+                upper: None,
+                unit: None,
+                relative_to: if m.contains("lower") && m.contains("limit of normal") { Some(Reference::Lln) } else { Some(Reference::Uln) },
+                age_suffix: false,
+            });
+            continue;
+        } else if caps.name("po").is_some() {
+            let Some(a) = caps.name("o1").and_then(|m| parse_number(m.as_str())) else { continue };
+            let dir = caps.name("odir").unwrap().as_str().to_lowercase();
+            let cmp = match dir.as_str() {
+                "less" | "lower" | "below" | "younger" | "fewer" | "under" => Comparator::Le,
+                _ => Comparator::Ge,
+            };
+            (Some(cmp), a, None, caps.name("ou").map(|m| m.as_str()))
+        } else if caps.name("rg").is_some() {
+            let v1 = caps.name("r1").and_then(|m| parse_number(m.as_str()));
+            let v2 = caps.name("r2").and_then(|m| parse_number(m.as_str()));
+            let (Some(a), Some(b)) = (v1, v2) else { continue };
+            if b < a {
+                continue;
+            }
+            (Some(Comparator::Between), a, Some(b), caps.name("ru1").map(|m| m.as_str()))
+        } else if caps.name("pl").is_some() {
+            let Some(a) = caps.name("l1").and_then(|m| parse_number(m.as_str())) else { continue };
+            (Some(Comparator::Ge), a, None, caps.name("lu").map(|m| m.as_str()))
+        } else {
+            continue;
+        };
+        if unit_raw.trim().is_empty() {
+            if let Some(u) = inline_unit {
+                unit_raw = u;
+            }
+        }
+        let (mut unit, relative_to) = unit_of(unit_raw);
+        if unit.is_none() {
+            if let Some(u) = inline_unit {
+                unit = unit_of(u).0;
+            }
+        }
+        // A unit that is only whitespace-separated letters glued to a following word is not a unit.
+        let trimmed_end = text[..end].trim_end().len();
+        end = trimmed_end.max(start + 1).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let age_suffix = AGE_SUFFIX.is_match(&text[end..])
+            || unit_raw.to_lowercase().contains("old")
+            || unit_raw.to_lowercase().contains("y.o")
+            || inline_unit.is_some_and(|u| u.to_lowercase().contains("of age"));
+        out.push(NumExpr {
+            span: Span::new(offset + start, offset + end),
+            comparator,
+            value,
+            upper,
+            unit,
+            relative_to,
+            age_suffix,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(s: &str) -> NumExpr {
+        let v = scan(s, 0);
+        assert!(!v.is_empty(), "nothing found in {s:?}");
+        v[0].clone()
+    }
+
+    #[test]
+    fn comparators_in_all_spellings() {
+        for (s, c, v) in [
+            ("ALT ≤ 3 × ULN", Comparator::Le, 3.0),
+            ("LVEF \\<50%", Comparator::Lt, 50.0),
+            ("age \\>= 18", Comparator::Ge, 18.0),
+            ("INR is no more than 1.5 times ULN", Comparator::Le, 1.5),
+            ("at least 4 cycles", Comparator::Ge, 4.0),
+            ("greater than 3 months", Comparator::Gt, 3.0),
+            ("greater than or equal to 10 g/dL", Comparator::Ge, 10.0),
+            ("＜ 12 months", Comparator::Lt, 12.0),
+            ("18 years or older", Comparator::Ge, 18.0),
+        ] {
+            let e = one(s);
+            assert_eq!(e.comparator, Some(c), "{s}");
+            assert_eq!(e.value, v, "{s}");
+        }
+    }
+
+    #[test]
+    fn units_and_references() {
+        let e = one("≤ 3 times the upper limit of normal (ULN)");
+        assert_eq!(e.relative_to, Some(Reference::Uln));
+        assert_eq!(e.unit, None);
+        let e = one("ANC ≥ 1.5 x 10^9/L");
+        assert_eq!(e.unit.as_deref(), Some("10^9/L"));
+        let e = one("creatinine clearance ≥ 60 mL/min");
+        assert_eq!(e.unit.as_deref(), Some("mL/min"));
+        let e = one("platelets ≥ 100,000/mm3");
+        assert_eq!(e.value, 100_000.0);
+        assert_eq!(e.unit.as_deref(), Some("/µL"));
+        let e = one("Age range: 14 to 65 years old");
+        assert_eq!((e.comparator, e.value, e.upper), (Some(Comparator::Between), 14.0, Some(65.0)));
+        assert_eq!(e.unit.as_deref(), Some("year"));
+        assert!(e.age_suffix);
+    }
+}
