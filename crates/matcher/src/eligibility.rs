@@ -1,0 +1,706 @@
+//! Per-rule eligibility: each typed rule of a trial's criteria marked met, not met, unknown or
+//! not applicable against a patient, with the criterion text and the patient fact that decided
+//! it; and the trial verdict that follows.
+//!
+//! Semantics follow [`criteria::Rule`]: a patient who satisfies a rule's content is required
+//! (inclusion) or excluded (exclusion), `negated` flips the content, a rule with a `condition`
+//! cannot fail a patient on its own (the condition is not evaluated, so a failure becomes
+//! unknown), and rules of one criterion sharing an `alternative_group` are alternatives.
+//! Unknown is the honest default: a fact the profile does not state never fails a patient.
+
+use serde::Serialize;
+
+use criteria::{
+    BiomarkerStatus, CnsTopic, Comparator, InfectionAgent, PerformanceScale, Polarity, Reference,
+    ReproductiveTopic, Rule, RuleBody, Threshold, TransplantKind,
+};
+
+use crate::facts::PatientFacts;
+use crate::profile::{MarkerStatus, PregnancyStatus, Sex};
+use crate::trial::{Field, TrialDocument, TrialSex};
+use crate::vocabulary::{ConceptId, ConceptKind, Vocabulary, fold_case};
+
+/// How one rule stands for one patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mark {
+    Met,
+    NotMet,
+    Unknown,
+    NotApplicable,
+}
+
+/// The fact a rule turns on; unknown facts become questions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "fact", content = "name", rename_all = "snake_case")]
+pub enum FactKey {
+    Age,
+    Sex,
+    Pregnancy,
+    Condition(String),
+    Biomarker(String),
+    Lab(String),
+    PerformanceStatus,
+    PriorTherapy(String),
+    Transplant,
+    Infection(String),
+    BrainMetastases,
+    MeasurableDisease,
+    LifeExpectancy,
+    OrganFunction(String),
+    Allergy(String),
+}
+
+/// One rule's mark, with its evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleMark {
+    /// The criterion text the rule came from.
+    pub criterion: String,
+    /// Byte span of the criterion in the trial's criteria text (absent for registry fields).
+    pub span: Option<(usize, usize)>,
+    /// Rule kind ("age", "condition", "lab", ...).
+    pub kind: &'static str,
+    pub polarity: Polarity,
+    pub mark: Mark,
+    /// The patient fact behind a met / not met / not applicable mark.
+    pub patient_fact: Option<String>,
+    /// The fact that would decide an unknown mark.
+    pub fact: Option<FactKey>,
+    /// Whether this rule can make a patient ineligible (administrative and free-text rules cannot).
+    pub decisive: bool,
+}
+
+/// The trial-level verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// A decisive rule is not met.
+    NotEligible,
+    /// Only unknowns stand in the way.
+    PossiblyEligible,
+    /// Every decisive rule is met or not applicable.
+    LikelyEligible,
+}
+
+/// All marks for one trial and the verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct Eligibility {
+    pub verdict: Verdict,
+    pub marks: Vec<RuleMark>,
+    /// For a possible verdict: exactly the unknown facts that decide it.
+    pub deciding_unknowns: Vec<FactKey>,
+    /// Inclusion rules on conditions that the patient meets (positive evidence of fit).
+    pub met_conditions: usize,
+}
+
+/// Content truth of a rule for the patient, before polarity.
+enum Truth {
+    True(String),
+    False(String),
+    Unknown(FactKey),
+    NotApplicable(String),
+}
+
+/// Evaluates every rule of `trial` (and its registry age/sex limits) for `patient`.
+pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
+    let mut marks = Vec::new();
+    // Registry fields.
+    if trial.minimum_age_years.is_some() || trial.maximum_age_years.is_some() {
+        let text = format!(
+            "Age {}–{} years (registry)",
+            trial.minimum_age_years.map(fmt_num).unwrap_or_else(|| "any".into()),
+            trial.maximum_age_years.map(fmt_num).unwrap_or_else(|| "any".into())
+        );
+        let truth = match patient.age_years {
+            None => Truth::Unknown(FactKey::Age),
+            Some(age) => {
+                let ok = trial.minimum_age_years.is_none_or(|m| age >= m) && trial.maximum_age_years.is_none_or(|m| age <= m);
+                let fact = format!("age {}", fmt_num(age));
+                if ok { Truth::True(fact) } else { Truth::False(fact) }
+            }
+        };
+        marks.push(to_mark(truth, Polarity::Inclusion, false, "age", text, None, true));
+    }
+    if let Some(sex) = trial.sex.filter(|s| *s != TrialSex::All) {
+        let text = format!("Sex: {} (registry)", if sex == TrialSex::Female { "female" } else { "male" });
+        let truth = match patient.profile.sex {
+            None => Truth::Unknown(FactKey::Sex),
+            Some(s) => {
+                let ok = matches!((s, sex), (Sex::Female, TrialSex::Female) | (Sex::Male, TrialSex::Male));
+                let fact = format!("sex {}", if s == Sex::Female { "female" } else { "male" });
+                if ok { Truth::True(fact) } else { Truth::False(fact) }
+            }
+        };
+        marks.push(to_mark(truth, Polarity::Inclusion, false, "sex", text, None, true));
+    }
+
+    // Parsed rules, with criterion structure.
+    let parsed = &trial.criteria;
+    let mut met_conditions = 0;
+    let mut group_state: Vec<(usize, u32, Vec<usize>)> = Vec::new();
+    for criterion in &parsed.criteria {
+        let alternatives_parent = criterion
+            .parent
+            .and_then(|p| parsed.criteria.get(p))
+            .is_some_and(|p| offers_alternatives(&p.text));
+        for rule in &criterion.rules {
+            let truth = rule_truth(rule, patient, trial);
+            let conditional = rule.condition.is_some() || alternatives_parent;
+            let mut m = to_mark(
+                truth,
+                rule.polarity,
+                rule.negated,
+                rule.kind(),
+                criterion.text.clone(),
+                Some((criterion.span.start, criterion.span.end)),
+                rule.is_decisive(),
+            );
+            if m.mark == Mark::NotMet && conditional {
+                m.mark = Mark::Unknown;
+            }
+            if m.mark == Mark::NotMet && !rule.exceptions.is_empty() && excepted(&rule.exceptions, patient) {
+                m.mark = Mark::NotApplicable;
+            }
+            if m.mark == Mark::Met && rule.polarity == Polarity::Inclusion && matches!(rule.body, RuleBody::Condition { .. }) {
+                met_conditions += 1;
+            }
+            if let Some(g) = rule.alternative_group {
+                let idx = marks.len();
+                match group_state.iter_mut().find(|(c, gg, _)| *c == criterion.id && *gg == g) {
+                    Some((_, _, members)) => members.push(idx),
+                    None => group_state.push((criterion.id, g, vec![idx])),
+                }
+            }
+            marks.push(m);
+        }
+    }
+    // Alternatives: one met alternative satisfies the group.
+    for (_, _, members) in &group_state {
+        let any_met = members.iter().any(|&i| marks[i].mark == Mark::Met);
+        let any_unknown = members.iter().any(|&i| marks[i].mark == Mark::Unknown);
+        for &i in members {
+            if marks[i].mark == Mark::NotMet && (any_met || any_unknown) {
+                marks[i].mark = if any_met { Mark::NotApplicable } else { Mark::Unknown };
+            }
+        }
+    }
+
+    let not_eligible = marks.iter().any(|m| m.decisive && m.mark == Mark::NotMet);
+    let mut deciding_unknowns: Vec<FactKey> = marks
+        .iter()
+        .filter(|m| m.decisive && m.mark == Mark::Unknown)
+        .filter_map(|m| m.fact.clone())
+        .collect();
+    deciding_unknowns.sort();
+    deciding_unknowns.dedup();
+    let verdict = if not_eligible {
+        Verdict::NotEligible
+    } else if deciding_unknowns.is_empty() {
+        Verdict::LikelyEligible
+    } else {
+        Verdict::PossiblyEligible
+    };
+    if verdict == Verdict::NotEligible {
+        deciding_unknowns.clear();
+    }
+    Eligibility { verdict, marks, deciding_unknowns, met_conditions }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") }
+}
+
+fn offers_alternatives(text: &str) -> bool {
+    let t = fold_case(text);
+    ["one of", "any of", "either", "at least one", " or:", "one or more of"].iter().any(|w| t.contains(w))
+}
+
+fn excepted(exceptions: &[String], patient: &PatientFacts) -> bool {
+    let vocab = Vocabulary::builtin();
+    exceptions.iter().any(|e| vocab.find(e).iter().any(|m| patient.has(m.concept).is_some()))
+}
+
+fn to_mark(
+    truth: Truth,
+    polarity: Polarity,
+    negated: bool,
+    kind: &'static str,
+    criterion: String,
+    span: Option<(usize, usize)>,
+    decisive: bool,
+) -> RuleMark {
+    let (mark, patient_fact, fact) = match truth {
+        Truth::Unknown(k) => (Mark::Unknown, None, Some(k)),
+        Truth::NotApplicable(f) => (Mark::NotApplicable, Some(f), None),
+        Truth::True(f) | Truth::False(f) if !decisive => (Mark::NotApplicable, Some(f), None),
+        Truth::True(f) => (required(polarity, !negated), Some(f), None),
+        Truth::False(f) => (required(polarity, negated), Some(f), None),
+    };
+    RuleMark { criterion, span, kind, polarity, mark, patient_fact, fact, decisive }
+}
+
+/// The mark when the (possibly negated) content holds (`holds`) under `polarity`.
+fn required(polarity: Polarity, holds: bool) -> Mark {
+    match (polarity, holds) {
+        (Polarity::Inclusion, true) | (Polarity::Exclusion, false) => Mark::Met,
+        _ => Mark::NotMet,
+    }
+}
+
+fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Truth {
+    let profile = patient.profile;
+    match &rule.body {
+        RuleBody::Age { min, max, unit } => match patient.age_years {
+            None => Truth::Unknown(FactKey::Age),
+            Some(years) => {
+                let age = years * 365.25 / unit.days();
+                let ok_min = min.is_none_or(|b| if b.inclusive { age >= b.value } else { age > b.value });
+                let ok_max = max.is_none_or(|b| if b.inclusive { age <= b.value + 0.999 } else { age < b.value });
+                let fact = format!("age {}", fmt_num(years));
+                if ok_min && ok_max { Truth::True(fact) } else { Truth::False(fact) }
+            }
+        },
+        RuleBody::Sex { sex } => match (profile.sex, sex) {
+            (_, criteria::Sex::All) => Truth::True("any sex".into()),
+            (None, _) => Truth::Unknown(FactKey::Sex),
+            (Some(s), want) => {
+                let fact = format!("sex {}", if s == Sex::Female { "female" } else { "male" });
+                let ok = matches!((s, want), (Sex::Female, criteria::Sex::Female) | (Sex::Male, criteria::Sex::Male));
+                if ok { Truth::True(fact) } else { Truth::False(fact) }
+            }
+        },
+        RuleBody::Reproductive { topic } => reproductive_truth(*topic, profile.sex, profile.pregnancy),
+        RuleBody::Condition { mention, states, stage, .. } => condition_truth(mention, states, stage.as_deref(), rule.polarity, patient, trial),
+        RuleBody::Autoimmune { mention, .. } => condition_truth(mention, &[], None, rule.polarity, patient, trial),
+        RuleBody::Cns { topic, mention } => match topic {
+            CnsTopic::Metastases => {
+                let vocab = Vocabulary::builtin();
+                let brain = vocab.lookup("brain metastases");
+                match brain.and_then(|b| patient.has(b)) {
+                    Some(p) => Truth::True(p.source.clone()),
+                    None => Truth::Unknown(FactKey::BrainMetastases),
+                }
+            }
+            _ => condition_truth(mention, &[], None, rule.polarity, patient, trial),
+        },
+        RuleBody::Biomarker { marker, status, threshold, .. } => biomarker_truth(marker, *status, threshold.as_ref(), patient),
+        RuleBody::Lab { analyte, threshold } => lab_truth(analyte, threshold, patient),
+        RuleBody::PerformanceStatus { scale, min, max } => performance_truth(*scale, *min, *max, profile.ecog, profile.karnofsky),
+        RuleBody::PriorTherapy { therapy, .. } => match therapy {
+            Some(t) => therapy_truth(t, patient),
+            None => Truth::Unknown(FactKey::PriorTherapy("lines of therapy".into())),
+        },
+        RuleBody::Transplant { transplant } => {
+            let wanted = match transplant {
+                TransplantKind::Autologous => Some("autologous"),
+                TransplantKind::Allogeneic => Some("allogeneic"),
+                _ => None,
+            };
+            match profile.transplants.iter().find(|t| wanted.is_none_or(|w| fold_case(&t.kind).contains(w))) {
+                Some(t) => Truth::True(format!("transplant: {}", t.kind)),
+                None => Truth::Unknown(FactKey::Transplant),
+            }
+        }
+        RuleBody::Infection { agent, .. } => infection_truth(*agent, patient),
+        RuleBody::Allergy { mention } => {
+            let m = fold_case(mention);
+            match profile.findings.iter().find(|f| f.present && fold_case(&f.text).contains("allerg") && !m.is_empty()) {
+                Some(f) => Truth::Unknown(FactKey::Allergy(format!("{mention} ({})", f.text))),
+                None => Truth::Unknown(FactKey::Allergy(mention.clone())),
+            }
+        }
+        RuleBody::MeasurableDisease { .. } => Truth::Unknown(FactKey::MeasurableDisease),
+        RuleBody::LifeExpectancy { .. } => Truth::Unknown(FactKey::LifeExpectancy),
+        RuleBody::OrganFunction { measure, .. } => Truth::Unknown(FactKey::OrganFunction(format!("{measure:?}").to_lowercase())),
+        RuleBody::Administrative { .. } | RuleBody::FreeText => Truth::NotApplicable("not assessed automatically".into()),
+    }
+}
+
+fn reproductive_truth(topic: ReproductiveTopic, sex: Option<Sex>, pregnancy: Option<PregnancyStatus>) -> Truth {
+    if sex == Some(Sex::Male) {
+        return match topic {
+            ReproductiveTopic::Pregnant | ReproductiveTopic::Lactating | ReproductiveTopic::ChildbearingPotential => Truth::False("male".into()),
+            _ => Truth::NotApplicable("male".into()),
+        };
+    }
+    match (topic, pregnancy) {
+        (ReproductiveTopic::Pregnant, Some(PregnancyStatus::Pregnant)) => Truth::True("pregnant".into()),
+        (ReproductiveTopic::Pregnant, Some(p)) => Truth::False(format!("{p:?}").to_lowercase()),
+        (ReproductiveTopic::Lactating, Some(PregnancyStatus::Breastfeeding)) => Truth::True("breastfeeding".into()),
+        (ReproductiveTopic::Lactating, Some(p)) if p != PregnancyStatus::NotPregnant => Truth::False(format!("{p:?}").to_lowercase()),
+        (ReproductiveTopic::ChildbearingPotential, Some(PregnancyStatus::NotOfChildbearingPotential)) => {
+            Truth::False("not of childbearing potential".into())
+        }
+        (ReproductiveTopic::NegativePregnancyTest | ReproductiveTopic::Contraception, Some(PregnancyStatus::NotOfChildbearingPotential)) => {
+            Truth::NotApplicable("not of childbearing potential".into())
+        }
+        // Tests and contraception are things a patient does on enrollment, not facts that exclude.
+        (ReproductiveTopic::NegativePregnancyTest | ReproductiveTopic::Contraception | ReproductiveTopic::PlanningPregnancy, _) => {
+            Truth::NotApplicable("agreed at enrollment".into())
+        }
+        _ => Truth::Unknown(FactKey::Pregnancy),
+    }
+}
+
+/// Concepts named in a rule's text, conditions first.
+fn mention_concepts(mention: &str) -> Vec<ConceptId> {
+    let vocab = Vocabulary::builtin();
+    let mut found: Vec<ConceptId> = vocab.find(mention).into_iter().map(|m| m.concept).collect();
+    found.sort_by_key(|c| vocab.concept(*c).kind != ConceptKind::Condition);
+    found.dedup();
+    found
+}
+
+fn condition_truth(
+    mention: &str,
+    states: &[criteria::DiseaseState],
+    stage: Option<&str>,
+    polarity: Polarity,
+    patient: &PatientFacts,
+    trial: &TrialDocument,
+) -> Truth {
+    let vocab = Vocabulary::builtin();
+    let concepts = mention_concepts(mention);
+    let Some(&primary) = concepts.first() else {
+        return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
+    };
+    for &c in &concepts {
+        if let Some(p) = patient.has(c) {
+            // An exclusion naming the disease the trial is about ("other malignancies" in a breast
+            // cancer trial, "prior breast cancer") is about a second or earlier disease: not decisive.
+            if polarity == Polarity::Exclusion && trial_is_about(trial, p.concept) {
+                return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
+            }
+            // Disease state and stage, when the rule names them and the profile says.
+            let ds = &patient.profile.disease_state;
+            for s in states {
+                let known = match s {
+                    criteria::DiseaseState::Metastatic => ds.metastatic,
+                    criteria::DiseaseState::Relapsed => ds.relapsed,
+                    criteria::DiseaseState::Refractory => ds.refractory,
+                    criteria::DiseaseState::NewlyDiagnosed => ds.newly_diagnosed,
+                    _ => None,
+                };
+                match known {
+                    Some(false) => return Truth::False(format!("{} (not {s:?})", p.source).to_lowercase()),
+                    None if matches!(s, criteria::DiseaseState::Metastatic | criteria::DiseaseState::Relapsed | criteria::DiseaseState::Refractory) => {
+                        return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
+                    }
+                    _ => {}
+                }
+            }
+            if let (Some(rule_stage), Some(patient_stage)) = (stage, ds.stage.as_deref()) {
+                if let (Some(range), Some(ps)) = (stage_range(rule_stage), stage_number(patient_stage)) {
+                    if ps < range.0 || ps > range.1 {
+                        return Truth::False(format!("stage {patient_stage}"));
+                    }
+                }
+            }
+            return Truth::True(p.source.clone());
+        }
+    }
+    if let Some(source) = patient.lacks(primary) {
+        return Truth::False(source.to_string());
+    }
+    // A patient with a sibling subtype ("type 2 diabetes" against "type 1 diabetes") does not
+    // have this one, as far as an inclusion rule is concerned.
+    if polarity == Polarity::Inclusion && vocab.concept(primary).kind == ConceptKind::Condition {
+        if let Some(broader) = vocab.concept(primary).broader {
+            let sibling = patient.present.iter().find(|p| {
+                vocab.concept(p.concept).kind == ConceptKind::Condition
+                    && p.concept != primary
+                    && vocab.concept(p.concept).broader == Some(broader)
+                    && !vocab.is_a(primary, p.concept)
+            });
+            if let Some(s) = sibling {
+                return Truth::False(s.source.clone());
+            }
+        }
+    }
+    Truth::Unknown(FactKey::Condition(vocab.concept(primary).name.clone()))
+}
+
+fn trial_is_about(trial: &TrialDocument, concept: ConceptId) -> bool {
+    let vocab = Vocabulary::builtin();
+    trial.field(Field::Topic).concepts.iter().any(|&t| vocab.is_a(concept, t) || vocab.is_a(t, concept))
+}
+
+fn stage_number(stage: &str) -> Option<u8> {
+    let s = stage.trim().to_ascii_uppercase();
+    let head: String = s.chars().take_while(|c| matches!(c, 'I' | 'V' | '0'..='4')).collect();
+    match head.as_str() {
+        "0" => Some(0),
+        "I" | "1" => Some(1),
+        "II" | "2" => Some(2),
+        "III" | "3" => Some(3),
+        "IV" | "4" => Some(4),
+        _ => None,
+    }
+}
+
+fn stage_range(stage: &str) -> Option<(u8, u8)> {
+    let parts: Vec<&str> = stage.split(['-', '–', '/']).map(str::trim).filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [one] => stage_number(one).map(|n| (n, n)),
+        [a, .., b] => Some((stage_number(a)?, stage_number(b)?)),
+        _ => None,
+    }
+}
+
+/// Canonical marker key: "ER+", "estrogen receptor" → "ER"; "HER-2/neu" → "HER2".
+fn marker_key(name: &str) -> String {
+    let upper: String = name
+        .to_uppercase()
+        .replace("POSITIVE", "")
+        .replace("NEGATIVE", "")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    match upper.as_str() {
+        "ESTROGENRECEPTOR" | "OESTROGENRECEPTOR" | "ER" => "ER".into(),
+        "PROGESTERONERECEPTOR" | "PGR" | "PR" => "PR".into(),
+        "HER2NEU" | "ERBB2" | "HER2" => "HER2".into(),
+        "HORMONERECEPTOR" | "HORMONERECEPTORS" | "HR" => "HR".into(),
+        "PDL1" | "PROGRAMMEDDEATHLIGAND1" => "PDL1".into(),
+        other => other.trim_end_matches("MUTATION").trim_end_matches("MUTANT").to_string(),
+    }
+}
+
+fn biomarker_truth(marker: &str, status: Option<BiomarkerStatus>, threshold: Option<&Threshold>, patient: &PatientFacts) -> Truth {
+    let key = marker_key(marker);
+    let unknown = || Truth::Unknown(FactKey::Biomarker(marker.to_string()));
+    let profile = patient.profile;
+    let found: Vec<_> = profile
+        .biomarkers
+        .iter()
+        .filter(|b| {
+            let k = marker_key(&b.name);
+            k == key || (key == "HR" && (k == "ER" || k == "PR"))
+        })
+        .collect();
+    if found.is_empty() {
+        return unknown();
+    }
+    let fact = |b: &crate::profile::Biomarker| {
+        format!(
+            "{}{}{}",
+            b.name,
+            b.status.map(|s| format!(" {s:?}").to_lowercase()).unwrap_or_default(),
+            b.value.map(|v| format!(" {v}%")).unwrap_or_default()
+        )
+    };
+    if let Some(t) = threshold {
+        if let Some(b) = found.iter().find(|b| b.value.is_some()) {
+            let holds = compare(b.value.unwrap(), t.comparator, t.value, t.upper);
+            return if holds { Truth::True(fact(b)) } else { Truth::False(fact(b)) };
+        }
+    }
+    let Some(status) = status else {
+        return found.iter().find(|b| b.status.is_some()).map(|b| Truth::True(fact(b))).unwrap_or_else(unknown);
+    };
+    let wants_positive = !matches!(status, BiomarkerStatus::Negative | BiomarkerStatus::WildType | BiomarkerStatus::Low);
+    // For "hormone receptor positive", one positive receptor suffices; negative needs all negative.
+    let positives: Vec<_> = found.iter().filter(|b| b.status == Some(MarkerStatus::Positive)).collect();
+    let negatives: Vec<_> = found.iter().filter(|b| b.status == Some(MarkerStatus::Negative)).collect();
+    match (positives.first(), negatives.first()) {
+        (Some(p), _) => if wants_positive { Truth::True(fact(p)) } else { Truth::False(fact(p)) },
+        (None, Some(n)) => if wants_positive { Truth::False(fact(n)) } else { Truth::True(fact(n)) },
+        _ => unknown(),
+    }
+}
+
+fn compare(value: f64, cmp: Comparator, bound: f64, upper: Option<f64>) -> bool {
+    match cmp {
+        Comparator::Lt => value < bound,
+        Comparator::Le => value <= bound,
+        Comparator::Gt => value > bound,
+        Comparator::Ge => value >= bound,
+        Comparator::Eq => (value - bound).abs() < 1e-9,
+        Comparator::Between => value >= bound && upper.is_none_or(|u| value <= u),
+    }
+}
+
+/// The criteria crate's analyte key for a lab named in a profile.
+fn analyte_of(name: &str) -> Option<&'static str> {
+    let vocab = Vocabulary::builtin();
+    let concept = vocab.find(name).first().map(|m| vocab.concept(m.concept).name.as_str())?;
+    Some(match concept {
+        "hemoglobin" => "hemoglobin",
+        "hemoglobin a1c" => "hba1c",
+        "glucose" => "glucose",
+        "creatinine" => "creatinine",
+        "creatinine clearance" => "creatinine_clearance",
+        "platelet count" => "platelets",
+        "white blood cell count" => "wbc",
+        "absolute neutrophil count" => "anc",
+        "alanine aminotransferase" => "alt",
+        "aspartate aminotransferase" => "ast",
+        "bilirubin" => "total_bilirubin",
+        "albumin" => "albumin",
+        "international normalized ratio" => "inr",
+        "sodium" => "sodium",
+        "potassium" => "potassium",
+        "calcium" => "calcium",
+        "ldl cholesterol" => "ldl",
+        "hdl cholesterol" => "hdl",
+        "total cholesterol" => "cholesterol",
+        "triglycerides" => "triglycerides",
+        "troponin" => "troponin",
+        "brain natriuretic peptide" => "bnp",
+        "prostate-specific antigen" => "psa",
+        "thyroid-stimulating hormone" => "tsh",
+        "body mass index" => "bmi",
+        "blood pressure" => "systolic_bp",
+        "heart rate" => "heart_rate",
+        "cd4 count" => "cd4",
+        "alkaline phosphatase" => "alkaline_phosphatase",
+        "lactate dehydrogenase" => "ldh",
+        "lipase" => "lipase",
+        "testosterone" => "testosterone",
+        _ => return None,
+    })
+}
+
+fn unit_key(unit: &str) -> String {
+    unit.to_lowercase().replace(['µ', 'μ'], "u").replace("mcl", "ul").replace(['×', '*'], "x").replace(' ', "")
+}
+
+/// Converts `value` in `from` to `to` for common clinical unit pairs.
+fn convert(analyte: &str, value: f64, from: &str, to: &str) -> Option<f64> {
+    let (f, t) = (unit_key(from), unit_key(to));
+    if f == t {
+        return Some(value);
+    }
+    let count_units = |u: &str| match u {
+        "10^9/l" | "x10^9/l" | "10^3/ul" | "x10^3/ul" | "k/ul" | "10e9/l" | "g/l_cells" => Some(1.0),
+        "/ul" | "/mm3" | "cells/ul" | "cells/mm3" | "/mm^3" => Some(0.001),
+        _ => None,
+    };
+    if let (Some(a), Some(b)) = (count_units(&f), count_units(&t)) {
+        return Some(value * a / b);
+    }
+    let factor = match (analyte, f.as_str(), t.as_str()) {
+        (_, "g/dl", "g/l") => 10.0,
+        (_, "g/l", "g/dl") => 0.1,
+        (_, "mg/dl", "umol/l") if analyte == "creatinine" => 88.4,
+        (_, "umol/l", "mg/dl") if analyte == "creatinine" => 1.0 / 88.4,
+        (_, "mg/dl", "umol/l") if analyte.contains("bilirubin") => 17.1,
+        (_, "umol/l", "mg/dl") if analyte.contains("bilirubin") => 1.0 / 17.1,
+        ("glucose", "mg/dl", "mmol/l") => 1.0 / 18.0,
+        ("glucose", "mmol/l", "mg/dl") => 18.0,
+        (_, "ml/min", "ml/min/1.73m²") | (_, "ml/min/1.73m²", "ml/min") => 1.0,
+        _ => return None,
+    };
+    Some(value * factor)
+}
+
+fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Truth {
+    let unknown = || Truth::Unknown(FactKey::Lab(analyte.to_string()));
+    let wanted = match analyte {
+        "bilirubin" | "direct_bilirubin" => "total_bilirubin",
+        "egfr" => "creatinine_clearance",
+        "blood_pressure" => "systolic_bp",
+        a => a,
+    };
+    let Some(lab) = patient.profile.labs.iter().find(|l| analyte_of(&l.name) == Some(wanted)) else {
+        return unknown();
+    };
+    let fact = format!(
+        "{} {}{}",
+        lab.name,
+        lab.value.map(fmt_num).or(lab.times_uln.map(|u| format!("{u}×ULN"))).unwrap_or_default(),
+        lab.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+    );
+    let value = match (threshold.relative_to, lab.times_uln, lab.value) {
+        (Some(Reference::Uln), Some(x), _) => x,
+        (Some(_), _, _) => return unknown(),
+        (None, _, Some(v)) => match (lab.unit.as_deref(), threshold.unit.as_deref()) {
+            (Some(from), Some(to)) => match convert(wanted, v, from, to) {
+                Some(c) => c,
+                None => return unknown(),
+            },
+            _ => v,
+        },
+        (None, _, None) => return unknown(),
+    };
+    if compare(value, threshold.comparator, threshold.value, threshold.upper) { Truth::True(fact) } else { Truth::False(fact) }
+}
+
+/// Approximate Karnofsky score for an ECOG grade (standard correspondence).
+fn karnofsky_from_ecog(ecog: u8) -> f64 {
+    match ecog {
+        0 => 90.0,
+        1 => 70.0,
+        2 => 50.0,
+        3 => 30.0,
+        _ => 10.0,
+    }
+}
+
+fn ecog_from_karnofsky(k: u8) -> f64 {
+    match k {
+        90..=100 => 0.0,
+        70..=89 => 1.0,
+        50..=69 => 2.0,
+        30..=49 => 3.0,
+        _ => 4.0,
+    }
+}
+
+fn performance_truth(scale: PerformanceScale, min: Option<f64>, max: Option<f64>, ecog: Option<u8>, karnofsky: Option<u8>) -> Truth {
+    let (value, fact) = match scale {
+        PerformanceScale::Ecog => match (ecog, karnofsky) {
+            (Some(e), _) => (e as f64, format!("ECOG {e}")),
+            (None, Some(k)) => (ecog_from_karnofsky(k), format!("Karnofsky {k}")),
+            _ => return Truth::Unknown(FactKey::PerformanceStatus),
+        },
+        _ => match (karnofsky, ecog) {
+            (Some(k), _) => (k as f64, format!("Karnofsky {k}")),
+            (None, Some(e)) => (karnofsky_from_ecog(e), format!("ECOG {e}")),
+            _ => return Truth::Unknown(FactKey::PerformanceStatus),
+        },
+    };
+    let ok = min.is_none_or(|m| value >= m) && max.is_none_or(|m| value <= m);
+    if ok { Truth::True(fact) } else { Truth::False(fact) }
+}
+
+fn therapy_truth(therapy: &str, patient: &PatientFacts) -> Truth {
+    let concepts = mention_concepts(therapy);
+    for &c in &concepts {
+        if let Some(p) = patient.has(c) {
+            return Truth::True(p.source.clone());
+        }
+    }
+    for &c in &concepts {
+        if let Some(s) = patient.lacks(c) {
+            return Truth::False(s.to_string());
+        }
+    }
+    Truth::Unknown(FactKey::PriorTherapy(therapy.to_string()))
+}
+
+fn infection_truth(agent: InfectionAgent, patient: &PatientFacts) -> Truth {
+    let names: &[&str] = match agent {
+        InfectionAgent::Hbv => &["hepatitis b", "hbv", "hbsag"],
+        InfectionAgent::Hcv => &["hepatitis c", "hcv"],
+        InfectionAgent::Hiv => &["hiv", "human immunodeficiency"],
+        InfectionAgent::Syphilis => &["syphilis"],
+        InfectionAgent::Cmv => &["cytomegalovirus", "cmv"],
+        InfectionAgent::Ebv => &["epstein", "ebv"],
+        InfectionAgent::Tuberculosis => &["tuberculosis", "tb"],
+        InfectionAgent::Covid19 => &["covid", "sars-cov-2"],
+        InfectionAgent::Htlv => &["htlv"],
+        InfectionAgent::Any => &[],
+    };
+    let key = format!("{agent:?}").to_lowercase();
+    let infections = &patient.profile.infections;
+    let hit = infections.iter().find(|s| {
+        let n = fold_case(&s.name);
+        if names.is_empty() { s.status == MarkerStatus::Positive } else { names.iter().any(|w| n.contains(w)) }
+    });
+    match hit {
+        Some(s) if s.status == MarkerStatus::Positive => Truth::True(format!("{} positive", s.name)),
+        Some(s) if s.status == MarkerStatus::Negative => Truth::False(format!("{} negative", s.name)),
+        _ => Truth::Unknown(FactKey::Infection(key)),
+    }
+}

@@ -1,0 +1,178 @@
+//! Topical relevance of a patient to a trial: how well the patient's conditions and findings
+//! match what the trial is about.
+//!
+//! Two signals, added: a field-weighted BM25 (BM25F) of the patient's words over the trial's
+//! topic (title, conditions, keywords, MeSH terms), summary, inclusion and exclusion text; and a
+//! concept score, where each patient concept found in a trial field counts by its weight, its
+//! rarity across the corpus, the field, and how exactly it matched (same concept, or a broader
+//! or narrower one in the vocabulary). A concept the patient explicitly lacks counts against a
+//! trial that is about it. Corpus statistics come from [`RelevanceModel::fit`].
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::facts::PatientFacts;
+use crate::trial::{FIELDS, Field, TrialDocument};
+use crate::vocabulary::{ConceptId, Vocabulary};
+
+/// Corpus statistics for scoring.
+#[derive(Debug, Clone, Default)]
+pub struct RelevanceModel {
+    doc_count: f64,
+    term_df: HashMap<String, u32>,
+    concept_df: HashMap<ConceptId, u32>,
+    avg_len: [f64; 4],
+}
+
+/// BM25 term-frequency saturation and length normalization.
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+/// How much a word or concept in each field says about the trial's topic.
+const FIELD_WEIGHTS: [f64; 4] = [3.0, 1.0, 1.0, 0.3];
+/// A concept matched through the vocabulary's hierarchy counts less than an exact match.
+const BROADER_MATCH: f64 = 0.5;
+const NARROWER_MATCH: f64 = 0.7;
+/// Weight of the concept score against BM25F.
+const CONCEPT_SCALE: f64 = 1.0;
+
+/// A patient concept found in a trial field.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConceptMatch {
+    /// The concept's preferred name.
+    pub concept: String,
+    pub field: &'static str,
+    /// The patient fact it came from.
+    pub patient_fact: String,
+    pub contribution: f64,
+}
+
+/// A relevance score with its explanation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Relevance {
+    pub score: f64,
+    pub lexical: f64,
+    pub conceptual: f64,
+    pub matches: Vec<ConceptMatch>,
+}
+
+fn field_name(f: Field) -> &'static str {
+    match f {
+        Field::Topic => "topic",
+        Field::Summary => "summary",
+        Field::Inclusion => "inclusion",
+        Field::Exclusion => "exclusion",
+    }
+}
+
+impl RelevanceModel {
+    /// Document frequencies and field lengths over `trials`.
+    pub fn fit<'t>(trials: impl IntoIterator<Item = &'t TrialDocument>) -> RelevanceModel {
+        let mut m = RelevanceModel::default();
+        let mut total_len = [0f64; 4];
+        for t in trials {
+            m.doc_count += 1.0;
+            let mut terms: Vec<&String> = Vec::new();
+            let mut concepts: Vec<ConceptId> = Vec::new();
+            for f in FIELDS {
+                let fi = t.field(f);
+                total_len[f as usize] += fi.length as f64;
+                terms.extend(fi.term_counts.keys());
+                concepts.extend(fi.concepts.iter().copied());
+            }
+            terms.sort_unstable();
+            terms.dedup();
+            concepts.sort_unstable();
+            concepts.dedup();
+            for term in terms {
+                *m.term_df.entry(term.clone()).or_default() += 1;
+            }
+            for c in concepts {
+                *m.concept_df.entry(c).or_default() += 1;
+            }
+        }
+        for (i, total) in total_len.iter().enumerate() {
+            m.avg_len[i] = if m.doc_count > 0.0 { (total / m.doc_count).max(1.0) } else { 1.0 };
+        }
+        m
+    }
+
+    fn idf(&self, df: u32) -> f64 {
+        let n = self.doc_count.max(1.0);
+        let df = df as f64;
+        ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+    }
+
+    /// Scores one trial for one patient.
+    pub fn score(&self, patient: &PatientFacts, trial: &TrialDocument) -> Relevance {
+        let vocab = Vocabulary::builtin();
+        // BM25F over the patient's words.
+        let mut lexical = 0.0;
+        for (term, qtf) in &patient.query_terms {
+            let mut tf = 0.0;
+            for f in FIELDS {
+                let fi = trial.field(f);
+                if let Some(&c) = fi.term_counts.get(term) {
+                    let norm = 1.0 - B + B * fi.length as f64 / self.avg_len[f as usize];
+                    tf += FIELD_WEIGHTS[f as usize] * c as f64 / norm;
+                }
+            }
+            if tf > 0.0 {
+                let idf = self.idf(self.term_df.get(term).copied().unwrap_or(0));
+                lexical += qtf.sqrt() * idf * tf * (K1 + 1.0) / (tf + K1);
+            }
+        }
+
+        // Concepts.
+        let mut conceptual = 0.0;
+        let mut matches = Vec::new();
+        for p in &patient.present {
+            let mut best: Option<(f64, Field)> = None;
+            for f in FIELDS {
+                for &tc in &trial.field(f).concepts {
+                    let exactness = if tc == p.concept {
+                        1.0
+                    } else if vocab.is_a(p.concept, tc) {
+                        BROADER_MATCH
+                    } else if vocab.is_a(tc, p.concept) {
+                        NARROWER_MATCH
+                    } else {
+                        continue;
+                    };
+                    let idf = self.idf(self.concept_df.get(&tc).copied().unwrap_or(0));
+                    let s = exactness * idf * FIELD_WEIGHTS[f as usize];
+                    if best.is_none_or(|(b, _)| s > b) {
+                        best = Some((s, f));
+                    }
+                }
+            }
+            if let Some((s, f)) = best {
+                let contribution = CONCEPT_SCALE * p.weight * s;
+                conceptual += contribution;
+                matches.push(ConceptMatch {
+                    concept: vocab.concept(p.concept).name.clone(),
+                    field: field_name(f),
+                    patient_fact: p.source.clone(),
+                    contribution,
+                });
+            }
+        }
+        for (c, source) in &patient.absent {
+            for f in [Field::Topic, Field::Inclusion] {
+                if trial.field(f).concepts.contains(c) {
+                    let idf = self.idf(self.concept_df.get(c).copied().unwrap_or(0));
+                    let contribution = -0.5 * CONCEPT_SCALE * idf * FIELD_WEIGHTS[f as usize] * 0.4;
+                    conceptual += contribution;
+                    matches.push(ConceptMatch {
+                        concept: vocab.concept(*c).name.clone(),
+                        field: field_name(f),
+                        patient_fact: source.clone(),
+                        contribution,
+                    });
+                    break;
+                }
+            }
+        }
+        Relevance { score: lexical + conceptual, lexical, conceptual, matches }
+    }
+}

@@ -1,0 +1,185 @@
+//! The matcher's view of a trial: its text by field, analyzed once (tokens and concept mentions),
+//! its structured age/sex limits and its parsed eligibility criteria.
+
+use std::collections::HashMap;
+
+use crate::text::tokens;
+use crate::vocabulary::{ConceptId, Vocabulary};
+
+/// The text fields relevance looks at, in order of how much they say about the trial's topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// Title, conditions, keywords and condition MeSH terms: what the trial is about.
+    Topic,
+    /// Brief summary and interventions.
+    Summary,
+    /// Inclusion criteria (or criteria text with no section headings).
+    Inclusion,
+    /// Exclusion criteria.
+    Exclusion,
+}
+
+pub const FIELDS: [Field; 4] = [Field::Topic, Field::Summary, Field::Inclusion, Field::Exclusion];
+
+/// Analyzed text of one field.
+#[derive(Debug, Clone, Default)]
+pub struct FieldIndex {
+    /// Term frequencies of stemmed tokens.
+    pub term_counts: HashMap<String, u32>,
+    /// Number of tokens.
+    pub length: u32,
+    /// Concepts mentioned (deduplicated).
+    pub concepts: Vec<ConceptId>,
+}
+
+/// Sex restriction of a trial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrialSex {
+    All,
+    Female,
+    Male,
+}
+
+/// A trial as the matcher reads it.
+#[derive(Debug, Clone)]
+pub struct TrialDocument {
+    pub nct_id: String,
+    pub title: String,
+    pub conditions: Vec<String>,
+    pub keywords: Vec<String>,
+    pub mesh_terms: Vec<String>,
+    pub interventions: Vec<String>,
+    pub summary: String,
+    /// The eligibility criteria text as registered.
+    pub criteria_text: String,
+    /// Structured age limits in years, when the registry gives them.
+    pub minimum_age_years: Option<f64>,
+    pub maximum_age_years: Option<f64>,
+    pub sex: Option<TrialSex>,
+    /// The criteria as typed rules.
+    pub criteria: criteria::ParsedCriteria,
+    /// True when the criteria parser failed on this text (then `criteria` is empty).
+    pub criteria_unparsed: bool,
+    fields: [FieldIndex; 4],
+}
+
+/// The raw fields of a trial, for building a [`TrialDocument`] without a registry record.
+#[derive(Debug, Clone, Default)]
+pub struct TrialFields {
+    pub nct_id: String,
+    pub title: String,
+    pub conditions: Vec<String>,
+    pub keywords: Vec<String>,
+    pub mesh_terms: Vec<String>,
+    pub interventions: Vec<String>,
+    pub summary: String,
+    pub criteria_text: String,
+    pub minimum_age_years: Option<f64>,
+    pub maximum_age_years: Option<f64>,
+    pub sex: Option<TrialSex>,
+}
+
+impl TrialDocument {
+    /// Analyzes the fields and parses the criteria.
+    pub fn new(f: TrialFields) -> TrialDocument {
+        let vocab = Vocabulary::builtin();
+        let topic = [f.title.as_str()]
+            .into_iter()
+            .chain(f.conditions.iter().map(String::as_str))
+            .chain(f.keywords.iter().map(String::as_str))
+            .chain(f.mesh_terms.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(". ");
+        let summary = std::iter::once(f.summary.as_str())
+            .chain(f.interventions.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(". ");
+        let (inclusion, exclusion) = split_criteria(&f.criteria_text);
+        let analyze = |text: &str| {
+            let toks = tokens(text);
+            let mut term_counts: HashMap<String, u32> = HashMap::new();
+            for t in &toks {
+                *term_counts.entry(t.clone()).or_default() += 1;
+            }
+            let mut concepts: Vec<ConceptId> = vocab.find(text).into_iter().map(|m| m.concept).collect();
+            concepts.sort_unstable();
+            concepts.dedup();
+            FieldIndex { term_counts, length: toks.len() as u32, concepts }
+        };
+        let fields = [analyze(&topic), analyze(&summary), analyze(inclusion), analyze(exclusion)];
+        // A parser failure on one trial must not take down a whole ranking: that trial is then
+        // matched on relevance and registry fields only (`criteria_unparsed` tells).
+        let parsed = std::panic::catch_unwind(|| criteria::parse(&f.criteria_text)).ok();
+        let criteria_unparsed = parsed.is_none();
+        let parsed = parsed.unwrap_or(criteria::ParsedCriteria { sections: Vec::new(), criteria: Vec::new() });
+        TrialDocument {
+            nct_id: f.nct_id,
+            title: f.title,
+            conditions: f.conditions,
+            keywords: f.keywords,
+            mesh_terms: f.mesh_terms,
+            interventions: f.interventions,
+            summary: f.summary,
+            criteria_text: f.criteria_text,
+            minimum_age_years: f.minimum_age_years,
+            maximum_age_years: f.maximum_age_years,
+            sex: f.sex,
+            criteria: parsed,
+            criteria_unparsed,
+            fields,
+        }
+    }
+
+    /// Builds the matcher's view of a registry record.
+    pub fn from_study(study: &ctgov::Study) -> TrialDocument {
+        let ps = &study.protocol_section;
+        let mut title = study.brief_title().to_string();
+        if let Some(official) = ps.identification_module.official_title.as_deref() {
+            if !official.is_empty() && official != title {
+                title = if title.is_empty() { official.to_string() } else { format!("{title}. {official}") };
+            }
+        }
+        let sex = study.sex().and_then(|s| match s.to_ascii_uppercase().as_str() {
+            "ALL" => Some(TrialSex::All),
+            "FEMALE" => Some(TrialSex::Female),
+            "MALE" => Some(TrialSex::Male),
+            _ => None,
+        });
+        let mut interventions: Vec<String> = Vec::new();
+        for i in study.interventions() {
+            interventions.push(i.name.clone());
+            interventions.extend(i.other_names.iter().cloned());
+        }
+        TrialDocument::new(TrialFields {
+            nct_id: study.nct_id().to_string(),
+            title,
+            conditions: study.conditions().to_vec(),
+            keywords: study.keywords().to_vec(),
+            mesh_terms: study.condition_meshes().map(|m| m.term.clone()).collect(),
+            interventions,
+            summary: study.brief_summary().unwrap_or_default().to_string(),
+            criteria_text: study.eligibility_criteria().unwrap_or_default().to_string(),
+            minimum_age_years: study.minimum_age().ok().flatten().map(|a| a.in_years()),
+            maximum_age_years: study.maximum_age().ok().flatten().map(|a| a.in_years()),
+            sex,
+        })
+    }
+
+    /// The analyzed text of one field.
+    pub fn field(&self, field: Field) -> &FieldIndex {
+        &self.fields[field as usize]
+    }
+}
+
+/// Splits criteria text at the exclusion heading into (inclusion, exclusion).
+pub(crate) fn split_criteria(text: &str) -> (&str, &str) {
+    let lower = crate::vocabulary::fold_case(text);
+    let at = ["exclusion criteria", "exclusion:", "exclusions:", "key exclusion"]
+        .iter()
+        .filter_map(|h| lower.find(h))
+        .min();
+    match at {
+        Some(i) => (&text[..i], &text[i..]),
+        None => (text, ""),
+    }
+}
