@@ -2,20 +2,39 @@
 //! faithfulness report, plus throughput.
 //!
 //! ```text
-//! cargo run --release -p summary --example eval_summaries -- [PATH] [--json] [--dump] [--show NCT...]
+//! cargo run --release -p summary --example eval_summaries -- [PATH] [--json] [--dump] [--texts] [NCT...]
 //! ```
-//! PATH defaults to the repository's `data/ctgov/studies.jsonl.gz`.
+//! PATH defaults to the repository's `data/ctgov/studies.jsonl.gz`. `--dump` prints every
+//! summary (or only the NCT ids given); `--syllables` counts the syllables of words on stdin; `--texts` prints one JSON line per study with our text,
+//! the registry's brief summary and both grades, for `tools/fk_reference.py`.
 
 use std::io::{BufRead, BufReader};
 use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ctgov/studies.jsonl.gz").to_string();
-    let path = args.iter().find(|a| !a.starts_with("--") && !a.starts_with("NCT")).cloned().unwrap_or(default);
+    if args.iter().any(|a| a == "--syllables") {
+        // One word per line on stdin -> "word<TAB>syllables", to compare with a dictionary.
+        for line in std::io::stdin().lines() {
+            let w = line.expect("stdin");
+            println!("{w}\t{}", summary::readability::token_syllables(&w));
+        }
+        return;
+    }
+    let default = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/ctgov/studies.jsonl.gz"
+    )
+    .to_string();
+    let path = args
+        .iter()
+        .find(|a| !a.starts_with("--") && !a.starts_with("NCT"))
+        .cloned()
+        .unwrap_or(default);
     let json = args.iter().any(|a| a == "--json");
     let dump = args.iter().any(|a| a == "--dump");
     let show: Vec<&String> = args.iter().filter(|a| a.starts_with("NCT")).collect();
+    let texts = args.iter().any(|a| a == "--texts");
 
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let reader = BufReader::new(flate2::read::GzDecoder::new(file));
@@ -23,16 +42,39 @@ fn main() {
         .lines()
         .map(|l| l.expect("read line"))
         .filter(|l| !l.trim().is_empty())
-        .map(|l| ctgov::Record::from_api_json(&l).expect("valid record").study)
+        .map(|l| {
+            ctgov::Record::from_api_json(&l)
+                .expect("valid record")
+                .study
+        })
         .collect();
 
+    if texts {
+        for s in &studies {
+            let p = summary::summarize(s);
+            let line = serde_json::json!({
+                "nct_id": s.nct_id(),
+                "ours": p.text(),
+                "ours_grade": p.grade(),
+                "registry": s.brief_summary().unwrap_or(""),
+                "registry_grade": s.brief_summary().and_then(summary::flesch_kincaid_grade),
+            });
+            println!("{line}");
+        }
+        return;
+    }
     if dump || !show.is_empty() {
         for s in &studies {
             if !show.is_empty() && !show.iter().any(|n| *n == s.nct_id()) {
                 continue;
             }
             let p = summary::summarize(s);
-            println!("== {} (grade {:.1}) {}", s.nct_id(), p.grade(), s.brief_title());
+            println!(
+                "== {} (grade {:.1}) {}",
+                s.nct_id(),
+                p.grade(),
+                s.brief_title()
+            );
             for sec in &p.sections {
                 println!("[{}] {}", sec.heading, sec.sentences.join(" "));
             }

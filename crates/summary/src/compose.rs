@@ -91,7 +91,11 @@ pub struct PlainSummary {
 impl PlainSummary {
     /// The summary as text: one paragraph per section, sentences separated by spaces.
     pub fn text(&self) -> String {
-        self.sections.iter().map(|s| s.sentences.join(" ")).collect::<Vec<_>>().join("\n\n")
+        self.sections
+            .iter()
+            .map(|s| s.sentences.join(" "))
+            .collect::<Vec<_>>()
+            .join("\n\n")
     }
 
     /// Flesch-Kincaid grade of [`PlainSummary::text`] (headings excluded).
@@ -107,7 +111,10 @@ impl PlainSummary {
 /// Summarises a study from its record alone, reading a few safe facts from its criteria
 /// text with [`EligibilityHints::from_criteria_text`].
 pub fn summarize(study: &Study) -> PlainSummary {
-    let hints = study.eligibility_criteria().map(EligibilityHints::from_criteria_text).unwrap_or_default();
+    let hints = study
+        .eligibility_criteria()
+        .map(EligibilityHints::from_criteria_text)
+        .unwrap_or_default();
     summarize_with(study, &hints)
 }
 
@@ -124,15 +131,30 @@ pub fn summarize_with(study: &Study, hints: &EligibilityHints) -> PlainSummary {
         tested.push("In this study, researchers watch and record what happens.".to_string());
         tested.push("They do not choose anyone's treatment.".to_string());
     }
-    let verb = if observational { "It looks at" } else { "This study tests" };
-    let total_words: usize = named.iter().map(|(_, n)| n.split_whitespace().count()).sum();
+    let verb = if observational {
+        "It looks at"
+    } else {
+        "This study tests"
+    };
+    let total_words: usize = named
+        .iter()
+        .map(|(_, n)| n.split_whitespace().count())
+        .sum();
     if !named.is_empty() {
         if total_words <= 6 && named.len() > 1 && named.iter().all(|(k, _)| *k == named[0].0) {
             let names: Vec<&str> = named.iter().map(|(_, n)| n.as_str()).collect();
-            tested.push(format!("{verb} {} called {}.", kind_words(named[0].0).1, join_and(&names)));
+            tested.push(format!(
+                "{verb} {} called {}.",
+                kind_words(named[0].0).1,
+                join_and(&names)
+            ));
         } else {
             for (i, (kind, name)) in named.iter().enumerate() {
-                let lead = if i == 0 { verb.to_string() } else { "It also looks at".to_string() };
+                let lead = if i == 0 {
+                    verb.to_string()
+                } else {
+                    "It also looks at".to_string()
+                };
                 let what = kind_words(*kind).0;
                 if what.is_empty() {
                     tested.push(format!("{lead} {name}."));
@@ -150,7 +172,12 @@ pub fn summarize_with(study: &Study, hints: &EligibilityHints) -> PlainSummary {
     }
     if let Some(sentence) = phase_sentence(study.phases()) {
         tested.push(sentence);
-        claims.phases = study.phases().iter().filter(|p| *p != "NA").cloned().collect();
+        claims.phases = study
+            .phases()
+            .iter()
+            .filter(|p| *p != "NA")
+            .cloned()
+            .collect();
     }
     sections.push(section(SectionKind::Tested, tested));
 
@@ -168,15 +195,27 @@ pub fn summarize_with(study: &Study, hints: &EligibilityHints) -> PlainSummary {
             more_conditions = true;
             break;
         }
-        stated.push(StatedCondition { registry: c.clone(), lay });
+        stated.push(StatedCondition {
+            registry: c.clone(),
+            lay,
+        });
     }
     if !stated.is_empty() {
         let lays: Vec<&str> = stated.iter().map(|s| s.lay.as_str()).collect();
-        if lays.iter().map(|l| l.split_whitespace().count()).sum::<usize>() <= 8 {
+        if lays
+            .iter()
+            .map(|l| l.split_whitespace().count())
+            .sum::<usize>()
+            <= 8
+        {
             for_whom.push(format!("The study is about {}.", join_and(&lays)));
         } else {
             for (i, l) in lays.iter().enumerate() {
-                let lead = if i == 0 { "The study is about" } else { "It is also about" };
+                let lead = if i == 0 {
+                    "The study is about"
+                } else {
+                    "It is also about"
+                };
                 for_whom.push(format!("{lead} {l}."));
             }
         }
@@ -226,7 +265,10 @@ pub fn summarize_with(study: &Study, hints: &EligibilityHints) -> PlainSummary {
         elig.push("Healthy volunteers can also take part.".to_string());
     }
     elig.extend(hint_sentences(hints));
-    if study.eligibility_criteria().is_some_and(|t| !t.trim().is_empty()) {
+    if study
+        .eligibility_criteria()
+        .is_some_and(|t| !t.trim().is_empty())
+    {
         elig.push("There are more rules about who can join.".to_string());
         elig.push("The study team will check them with you.".to_string());
     }
@@ -238,7 +280,11 @@ pub fn summarize_with(study: &Study, hints: &EligibilityHints) -> PlainSummary {
     let mut part = Vec::new();
     let design = study.protocol_section.design_module.as_ref();
     let info = design.and_then(|d| d.design_info.as_ref());
-    let arms = study.protocol_section.arms_interventions_module.as_ref().map_or(0, |a| a.arm_groups.len());
+    let arms = study
+        .protocol_section
+        .arms_interventions_module
+        .as_ref()
+        .map_or(0, |a| a.arm_groups.len());
     if !observational {
         match info.and_then(|i| i.allocation.as_deref()) {
             Some("RANDOMIZED") => {
@@ -248,22 +294,31 @@ pub fn summarize_with(study: &Study, hints: &EligibilityHints) -> PlainSummary {
                     part.push("People are put into groups by chance.".to_string());
                 }
             }
-            Some("NON_RANDOMIZED") if arms >= 2 => {
-                part.push(format!("There are {arms} groups, but people are not put in them by chance."))
-            }
+            Some("NON_RANDOMIZED") if arms >= 2 => part.push(format!(
+                "There are {arms} groups, but people are not put in them by chance."
+            )),
             _ => {}
         }
         match info.and_then(|i| i.intervention_model.as_deref()) {
-            Some("SINGLE_GROUP") => part.push("Everyone in the study gets the same treatment plan.".to_string()),
-            Some("CROSSOVER") => part.push("Each person gets the treatments one after the other.".to_string()),
-            Some("PARALLEL") if arms >= 2 => part.push("Each group gets a different plan.".to_string()),
+            Some("SINGLE_GROUP") => {
+                part.push("Everyone in the study follows the same plan.".to_string())
+            }
+            Some("CROSSOVER") => {
+                part.push("Each person gets the treatments one after the other.".to_string())
+            }
+            Some("PARALLEL") if arms >= 2 => {
+                part.push("Each group gets a different plan.".to_string())
+            }
             _ => {}
         }
-        match info.and_then(|i| i.masking_info.as_ref()).and_then(|m| m.masking.as_deref()) {
-            Some("NONE") => part.push("Everyone knows which treatment each person gets.".to_string()),
-            Some("SINGLE" | "DOUBLE" | "TRIPLE" | "QUADRUPLE") => {
-                part.push("Some of the people involved will not know who gets which treatment.".to_string())
-            }
+        match info
+            .and_then(|i| i.masking_info.as_ref())
+            .and_then(|m| m.masking.as_deref())
+        {
+            Some("NONE") => part.push("Everyone knows what each person gets.".to_string()),
+            Some("SINGLE" | "DOUBLE" | "TRIPLE" | "QUADRUPLE") => part.push(
+                "Some of the people involved will not know who gets which treatment.".to_string(),
+            ),
             _ => {}
         }
         if placebo {
@@ -302,15 +357,58 @@ pub fn summarize_with(study: &Study, hints: &EligibilityHints) -> PlainSummary {
         claims.dates.push(d);
     }
 
-    PlainSummary { nct_id: study.nct_id().to_string(), sections, claims }
+    PlainSummary {
+        nct_id: study.nct_id().to_string(),
+        sections,
+        claims,
+    }
 }
 
 fn section(kind: SectionKind, sentences: Vec<String>) -> SummarySection {
-    SummarySection { kind, heading: kind.heading(), sentences }
+    SummarySection {
+        kind,
+        heading: kind.heading(),
+        sentences,
+    }
 }
 
 fn people(n: u64) -> String {
-    if n == 1 { "1 person".to_string() } else { format!("{n} people") }
+    if n == 1 {
+        "1 person".to_string()
+    } else {
+        format!("{} people", with_commas(n))
+    }
+}
+
+/// `10000` → `10,000`; smaller numbers stay as they are.
+fn with_commas(n: u64) -> String {
+    let digits = n.to_string();
+    if n < 10_000 {
+        return digits;
+    }
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Country names that read with "the" ("in the United States").
+fn country_words(country: &str) -> String {
+    let lower = country.to_lowercase();
+    let needs_the = lower.starts_with("united ")
+        || lower.contains("republic")
+        || lower.contains("federation")
+        || lower.contains("islands")
+        || ["netherlands", "philippines", "gambia", "bahamas"].contains(&lower.as_str());
+    if needs_the {
+        format!("the {country}")
+    } else {
+        country.to_string()
+    }
 }
 
 fn join_and(items: &[&str]) -> String {
@@ -330,7 +428,7 @@ fn kind_words(kind: Option<&str>) -> (&'static str, &'static str) {
         Some("PROCEDURE") => ("a procedure", "procedures"),
         Some("BEHAVIORAL") => ("a behavior program", "behavior programs"),
         Some("BIOLOGICAL") => ("a biological treatment", "biological treatments"),
-        Some("RADIATION") => ("a radiation treatment", "radiation treatments"),
+        Some("RADIATION") => ("a radiation method", "radiation methods"),
         Some("DIAGNOSTIC_TEST") => ("a test", "tests"),
         Some("DIETARY_SUPPLEMENT") => ("a supplement", "supplements"),
         Some("GENETIC") => ("a gene-based method", "gene-based methods"),
@@ -347,8 +445,10 @@ fn interventions(study: &Study) -> (Vec<(Option<&str>, String)>, bool, bool, boo
     let mut seen = BTreeSet::new();
     let (mut placebo, mut sham, mut more) = (false, false, false);
     for i in study.interventions() {
-        let name = i.name.split_whitespace().collect::<Vec<_>>().join(" ");
-        let name = name.trim_end_matches([':', ';', ',']).to_string();
+        let Some(name) = short_name(&i.name) else {
+            more = true;
+            continue;
+        };
         let lower = name.to_lowercase();
         if name.is_empty() {
             continue;
@@ -357,7 +457,10 @@ fn interventions(study: &Study) -> (Vec<(Option<&str>, String)>, bool, bool, boo
             placebo = true;
             continue;
         }
-        if lower.split(|c: char| !c.is_alphanumeric()).any(|w| w == "sham") {
+        if lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == "sham")
+        {
             sham = true;
             continue;
         }
@@ -380,6 +483,23 @@ fn interventions(study: &Study) -> (Vec<(Option<&str>, String)>, bool, bool, boo
         }
     }
     (named, placebo, sham, more)
+}
+
+/// The intervention name, or its leading part when the registry put notes into the name
+/// ("TH BSO with SNB Note: If participants ..."). `None` when no short leading part exists.
+fn short_name(raw: &str) -> Option<String> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = name.trim_end_matches([':', ';', ',']).trim().to_string();
+    if name.split_whitespace().count() <= 8 {
+        return Some(name);
+    }
+    let cut = [" Note:", " NOTE:", ":", " - ", " (", ";", ","]
+        .iter()
+        .filter_map(|sep| name.find(sep))
+        .min()?;
+    let head = name[..cut].trim();
+    let words = head.split_whitespace().count();
+    ((1..=8).contains(&words)).then(|| head.to_string())
 }
 
 fn phase_sentence(phases: &[String]) -> Option<String> {
@@ -423,7 +543,11 @@ fn age_words(a: Age) -> String {
 }
 
 fn number(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v}") }
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
 }
 
 fn age_sentence(min: Option<Age>, max: Option<Age>) -> Option<String> {
@@ -447,12 +571,21 @@ fn hint_sentences(h: &EligibilityHints) -> Vec<String> {
             2 => "able to care for yourself",
             _ => "able to do some of your own care",
         };
-        let range = if p.min == p.max { p.max.to_string() } else { format!("{} to {}", p.min, p.max) };
+        // A bare upper limit ("ECOG ≤ 2") is said as such: the 0 is not in the record.
+        let range = if p.min == p.max {
+            p.max.to_string()
+        } else if p.min == 0 && !p.stated_min {
+            format!("{} or less", p.max)
+        } else {
+            format!("{} to {}", p.min, p.max)
+        };
         out.push(format!("You must be {able}."));
         out.push(format!("This is an ECOG score of {range}."));
     }
     match (h.excludes_pregnant, h.excludes_breastfeeding) {
-        (true, true) => out.push("People who are pregnant or breastfeeding cannot join.".to_string()),
+        (true, true) => {
+            out.push("People who are pregnant or breastfeeding cannot join.".to_string())
+        }
         (true, false) => out.push("People who are pregnant cannot join.".to_string()),
         (false, true) => out.push("People who are breastfeeding cannot join.".to_string()),
         _ => {}
@@ -487,48 +620,377 @@ struct Goal {
 }
 
 const GOALS: &[Goal] = &[
-    Goal { triggers: &["maximum tolerated dose", "maximal tolerated dose", "mtd", "recommended phase 2 dose", "recommended phase ii dose", "rp2d", "optimal dose", "dose-finding", "dose finding", "dose escalation", "optimal biological dose"], unless: &[], phrase: "find the right dose" },
-    Goal { triggers: &["adverse event", "adverse events", "side effect", "safety", "toxicity", "toxicities", "dose-limiting", "dose limiting", "dlt", "tolerability", "complication", "complications", "adverse reaction"], unless: &[], phrase: "check how safe it is" },
-    Goal { triggers: &["progression-free survival", "progression free survival", "pfs", "time to progression", "disease progression"], unless: &[], phrase: "see how long people live before the disease gets worse" },
-    Goal { triggers: &["disease-free survival", "disease free survival", "event-free survival", "event free survival", "relapse-free survival", "relapse free survival", "recurrence-free survival", "leukemia-free survival", "dfs", "efs", "rfs"], unless: &[], phrase: "see how long people stay free of the disease" },
-    Goal { triggers: &["overall survival", "survival rate", "mortality", "death", "os rate"], unless: &["progression-free", "progression free", "disease-free", "disease free", "event-free", "event free", "relapse-free", "relapse free", "recurrence-free", "leukemia-free"], phrase: "see how long people live" },
-    Goal { triggers: &["response rate", "objective response", "overall response", "complete response", "complete remission", "remission rate", "remission", "orr", "tumor response", "tumour response", "best response", "partial response", "mrd"], unless: &[], phrase: "see how often the disease shrinks or goes away" },
-    Goal { triggers: &["recurrence", "relapse rate", "cumulative incidence of relapse", "relapse"], unless: &["relapse-free", "relapse free", "recurrence-free"], phrase: "see how often the disease comes back" },
-    Goal { triggers: &["pharmacokinetic", "pharmacokinetics", "plasma concentration", "serum concentration", "cmax", "auc", "area under the curve", "half-life", "trough"], unless: &[], phrase: "measure how much of the medicine is in the blood" },
-    Goal { triggers: &["sensitivity", "specificity", "diagnostic accuracy", "accuracy", "detection rate", "predictive value"], unless: &[], phrase: "see how well the test finds the condition" },
-    Goal { triggers: &["pain", "vas", "nrs", "visual analog", "visual analogue", "numeric rating"], unless: &[], phrase: "see how it affects pain" },
-    Goal { triggers: &["oswestry", "odi", "disability", "neck disability", "ndi", "physical function", "functional outcome", "function", "joa", "mobility", "range of motion"], unless: &["kidney function", "renal function", "liver function", "lung function", "pulmonary function", "cognitive function"], phrase: "see how well people can move and do daily tasks" },
-    Goal { triggers: &["quality of life", "qol", "sf-36", "sf-12", "eq-5d", "hrqol"], unless: &[], phrase: "see how it affects quality of life" },
-    Goal { triggers: &["fusion rate", "fusion status", "successful fusion", "radiographic fusion", "bony fusion", "solid fusion"], unless: &[], phrase: "see if the spine bones grow together" },
-    Goal { triggers: &["hba1c", "a1c", "glycated", "blood glucose", "glucose", "blood sugar", "glycemic"], unless: &[], phrase: "see how it affects blood sugar" },
-    Goal { triggers: &["blood pressure"], unless: &[], phrase: "see how it affects blood pressure" },
-    Goal { triggers: &["body weight", "weight loss", "weight change", "bmi", "body mass index"], unless: &[], phrase: "see how it affects body weight" },
-    Goal { triggers: &["depression", "depressive", "ham-d", "hamd", "madrs", "phq-9", "phq9", "bdi"], unless: &[], phrase: "see how it affects depression" },
-    Goal { triggers: &["anxiety", "gad-7"], unless: &[], phrase: "see how it affects anxiety" },
-    Goal { triggers: &["sleep", "insomnia", "nightmare", "nightmares"], unless: &[], phrase: "see how it affects sleep" },
-    Goal { triggers: &["abstinence", "cessation", "quit", "smoking", "cigarettes"], unless: &[], phrase: "see how many people stop smoking" },
-    Goal { triggers: &["opioid use", "drug use", "alcohol use", "substance use", "heavy drinking"], unless: &[], phrase: "see how it affects drug or alcohol use" },
-    Goal { triggers: &["infection", "infections"], unless: &[], phrase: "see how often infections happen" },
-    Goal { triggers: &["engraftment"], unless: &[], phrase: "see if the new blood-forming cells start to grow" },
-    Goal { triggers: &["cognitive", "cognition", "memory", "mmse", "moca"], unless: &[], phrase: "see how it affects memory and thinking" },
-    Goal { triggers: &["feasibility", "acceptability", "adherence", "compliance", "usability", "satisfaction", "retention", "recruitment rate", "completion rate", "engagement"], unless: &[], phrase: "see if it is practical for people to use" },
-    Goal { triggers: &["incidence", "prevalence", "frequency"], unless: &[], phrase: "see how common something is" },
-    Goal { triggers: &["risk factor", "risk factors"], unless: &[], phrase: "find what raises the risk" },
-    Goal { triggers: &["image quality", "contrast enhancement", "enhancement", "visualization", "visualisation"], unless: &[], phrase: "see how clear the scans are" },
-    Goal { triggers: &["reoperation", "re-operation", "revision surgery", "second surgery"], unless: &[], phrase: "see how often people need another operation" },
-    Goal { triggers: &["length of stay", "hospital stay", "length of hospital"], unless: &[], phrase: "see how long people stay in the hospital" },
-    Goal { triggers: &["mutation", "biomarker", "gene expression", "genetic", "ctdna", "expression"], unless: &[], phrase: "look at genes or other markers" },
-    Goal { triggers: &["symptom", "symptoms"], unless: &[], phrase: "see how it affects symptoms" },
+    Goal {
+        triggers: &[
+            "maximum tolerated dose",
+            "maximal tolerated dose",
+            "mtd",
+            "recommended phase 2 dose",
+            "recommended phase ii dose",
+            "rp2d",
+            "optimal dose",
+            "dose-finding",
+            "dose finding",
+            "dose escalation",
+            "optimal biological dose",
+        ],
+        unless: &[],
+        phrase: "find the right dose",
+    },
+    Goal {
+        triggers: &[
+            "adverse event",
+            "adverse events",
+            "side effect",
+            "safety",
+            "toxicity",
+            "toxicities",
+            "dose-limiting",
+            "dose limiting",
+            "dlt",
+            "tolerability",
+            "complication",
+            "complications",
+            "adverse reaction",
+        ],
+        unless: &[],
+        phrase: "check how safe it is",
+    },
+    Goal {
+        triggers: &[
+            "progression-free survival",
+            "progression free survival",
+            "pfs",
+            "time to progression",
+            "disease progression",
+        ],
+        unless: &[],
+        phrase: "see how long people live before the disease gets worse",
+    },
+    Goal {
+        triggers: &[
+            "disease-free survival",
+            "disease free survival",
+            "event-free survival",
+            "event free survival",
+            "relapse-free survival",
+            "relapse free survival",
+            "recurrence-free survival",
+            "leukemia-free survival",
+            "dfs",
+            "efs",
+            "rfs",
+        ],
+        unless: &[],
+        phrase: "see how long people stay free of the disease",
+    },
+    Goal {
+        triggers: &[
+            "overall survival",
+            "survival rate",
+            "mortality",
+            "death",
+            "os rate",
+        ],
+        unless: &[
+            "progression-free",
+            "progression free",
+            "disease-free",
+            "disease free",
+            "event-free",
+            "event free",
+            "relapse-free",
+            "relapse free",
+            "recurrence-free",
+            "leukemia-free",
+        ],
+        phrase: "see how long people live",
+    },
+    Goal {
+        triggers: &[
+            "response rate",
+            "objective response",
+            "overall response",
+            "complete response",
+            "complete remission",
+            "remission rate",
+            "remission",
+            "orr",
+            "tumor response",
+            "tumour response",
+            "best response",
+            "partial response",
+            "mrd",
+        ],
+        unless: &[],
+        phrase: "see how often the disease shrinks or goes away",
+    },
+    Goal {
+        triggers: &[
+            "recurrence",
+            "relapse rate",
+            "cumulative incidence of relapse",
+            "relapse",
+        ],
+        unless: &["relapse-free", "relapse free", "recurrence-free"],
+        phrase: "see how often the disease comes back",
+    },
+    Goal {
+        triggers: &[
+            "pharmacokinetic",
+            "pharmacokinetics",
+            "plasma concentration",
+            "serum concentration",
+            "cmax",
+            "auc",
+            "area under the curve",
+            "half-life",
+            "trough",
+        ],
+        unless: &[],
+        phrase: "measure how much of the medicine is in the blood",
+    },
+    Goal {
+        triggers: &[
+            "sensitivity",
+            "specificity",
+            "diagnostic accuracy",
+            "accuracy",
+            "detection rate",
+            "predictive value",
+        ],
+        unless: &[],
+        phrase: "see how well the test finds the condition",
+    },
+    Goal {
+        triggers: &[
+            "pain",
+            "vas",
+            "nrs",
+            "visual analog",
+            "visual analogue",
+            "numeric rating",
+        ],
+        unless: &[],
+        phrase: "see how it affects pain",
+    },
+    Goal {
+        triggers: &[
+            "oswestry",
+            "odi",
+            "disability",
+            "neck disability",
+            "ndi",
+            "physical function",
+            "functional outcome",
+            "function",
+            "joa",
+            "mobility",
+            "range of motion",
+        ],
+        unless: &[
+            "kidney function",
+            "renal function",
+            "liver function",
+            "lung function",
+            "pulmonary function",
+            "cognitive function",
+        ],
+        phrase: "see how well people can move and do daily tasks",
+    },
+    Goal {
+        triggers: &["quality of life", "qol", "sf-36", "sf-12", "eq-5d", "hrqol"],
+        unless: &[],
+        phrase: "see how it affects quality of life",
+    },
+    Goal {
+        triggers: &[
+            "fusion rate",
+            "fusion status",
+            "successful fusion",
+            "radiographic fusion",
+            "bony fusion",
+            "solid fusion",
+        ],
+        unless: &[],
+        phrase: "see if the spine bones grow together",
+    },
+    Goal {
+        triggers: &[
+            "hba1c",
+            "a1c",
+            "glycated",
+            "blood glucose",
+            "glucose",
+            "blood sugar",
+            "glycemic",
+        ],
+        unless: &[],
+        phrase: "see how it affects blood sugar",
+    },
+    Goal {
+        triggers: &["blood pressure"],
+        unless: &[],
+        phrase: "see how it affects blood pressure",
+    },
+    Goal {
+        triggers: &[
+            "body weight",
+            "weight loss",
+            "weight change",
+            "bmi",
+            "body mass index",
+        ],
+        unless: &[],
+        phrase: "see how it affects body weight",
+    },
+    Goal {
+        triggers: &[
+            "depression",
+            "depressive",
+            "ham-d",
+            "hamd",
+            "madrs",
+            "phq-9",
+            "phq9",
+            "bdi",
+        ],
+        unless: &[],
+        phrase: "see how it affects depression",
+    },
+    Goal {
+        triggers: &["anxiety", "gad-7"],
+        unless: &[],
+        phrase: "see how it affects anxiety",
+    },
+    Goal {
+        triggers: &["sleep", "insomnia", "nightmare", "nightmares"],
+        unless: &[],
+        phrase: "see how it affects sleep",
+    },
+    Goal {
+        triggers: &["abstinence", "cessation", "quit", "smoking", "cigarettes"],
+        unless: &[],
+        phrase: "see how many people stop smoking",
+    },
+    Goal {
+        triggers: &[
+            "opioid use",
+            "drug use",
+            "alcohol use",
+            "substance use",
+            "heavy drinking",
+        ],
+        unless: &[],
+        phrase: "see how it affects drug or alcohol use",
+    },
+    Goal {
+        triggers: &["infection", "infections"],
+        unless: &[],
+        phrase: "see how often infections happen",
+    },
+    Goal {
+        triggers: &["engraftment"],
+        unless: &[],
+        phrase: "see if the new blood-forming cells start to grow",
+    },
+    Goal {
+        triggers: &["cognitive", "cognition", "memory", "mmse", "moca"],
+        unless: &[],
+        phrase: "see how it affects memory and thinking",
+    },
+    Goal {
+        triggers: &[
+            "feasibility",
+            "acceptability",
+            "adherence",
+            "compliance",
+            "usability",
+            "satisfaction",
+            "retention",
+            "recruitment rate",
+            "completion rate",
+            "engagement",
+        ],
+        unless: &[],
+        phrase: "see if it is practical for people to use",
+    },
+    Goal {
+        triggers: &["incidence", "prevalence", "frequency"],
+        unless: &[],
+        phrase: "see how common something is",
+    },
+    Goal {
+        triggers: &["risk factor", "risk factors"],
+        unless: &[],
+        phrase: "find what raises the risk",
+    },
+    Goal {
+        triggers: &[
+            "image quality",
+            "contrast enhancement",
+            "enhancement",
+            "visualization",
+            "visualisation",
+        ],
+        unless: &[],
+        phrase: "see how clear the scans are",
+    },
+    Goal {
+        triggers: &[
+            "reoperation",
+            "re-operation",
+            "revision surgery",
+            "second surgery",
+        ],
+        unless: &[],
+        phrase: "see how often people need another operation",
+    },
+    Goal {
+        triggers: &["length of stay", "hospital stay", "length of hospital"],
+        unless: &[],
+        phrase: "see how long people stay in the hospital",
+    },
+    Goal {
+        triggers: &[
+            "mutation",
+            "biomarker",
+            "gene expression",
+            "genetic",
+            "ctdna",
+            "expression",
+        ],
+        unless: &[],
+        phrase: "look at genes or other markers",
+    },
+    Goal {
+        triggers: &["symptom", "symptoms"],
+        unless: &[],
+        phrase: "see how it affects symptoms",
+    },
 ];
 
 static GOAL_MATCHERS: LazyLock<Vec<(Regex, Option<Regex>)>> = LazyLock::new(|| {
     let alt = |words: &[&str]| {
-        let body = words.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|");
+        let body = words
+            .iter()
+            .map(|w| regex::escape(w))
+            .collect::<Vec<_>>()
+            .join("|");
         Regex::new(&format!(r"(?i)\b(?:{body})\b")).unwrap()
     };
     GOALS
         .iter()
-        .map(|g| (alt(g.triggers), if g.unless.is_empty() { None } else { Some(alt(g.unless)) }))
+        .map(|g| {
+            (
+                alt(g.triggers),
+                if g.unless.is_empty() {
+                    None
+                } else {
+                    Some(alt(g.unless))
+                },
+            )
+        })
         .collect()
 });
 
@@ -537,10 +999,14 @@ fn goal_phrases(text: &str) -> Vec<&'static str> {
     for (g, (m, unless)) in GOALS.iter().zip(GOAL_MATCHERS.iter()) {
         // A trigger right after (or inside) an "unless" phrase does not count:
         // "survival rate" in "progression-free survival rate" is not overall survival.
-        let blockers: Vec<regex::Match> =
-            unless.as_ref().map(|u| u.find_iter(text).collect()).unwrap_or_default();
+        let blockers: Vec<regex::Match> = unless
+            .as_ref()
+            .map(|u| u.find_iter(text).collect())
+            .unwrap_or_default();
         let applies = m.find_iter(text).any(|f| {
-            !blockers.iter().any(|x| x.start() <= f.start() && x.end() + 2 >= f.start())
+            !blockers
+                .iter()
+                .any(|x| x.start() <= f.start() && x.end() + 2 >= f.start())
         });
         if applies {
             out.push(g.phrase);
@@ -558,7 +1024,9 @@ fn longest_time_frame(study: &Study) -> Option<(String, String)> {
     let outcomes = study.protocol_section.outcomes_module.as_ref()?;
     let mut best: Option<(f64, String, String)> = None;
     for o in &outcomes.primary_outcomes {
-        let Some(tf) = o.time_frame.as_deref() else { continue };
+        let Some(tf) = o.time_frame.as_deref() else {
+            continue;
+        };
         let lower = tf.to_lowercase();
         if lower.contains("cycle") || lower.contains("every") || lower.contains("per ") {
             return None;
@@ -579,7 +1047,11 @@ fn longest_time_frame(study: &Study) -> Option<(String, String)> {
                 _ => 365.25,
             };
             if best.as_ref().is_none_or(|(d, _, _)| days > *d) {
-                let word = if v == 1.0 { unit.to_string() } else { format!("{unit}s") };
+                let word = if v == 1.0 {
+                    unit.to_string()
+                } else {
+                    format!("{unit}s")
+                };
                 best = Some((days, num.to_string(), word));
             }
         }
@@ -588,7 +1060,9 @@ fn longest_time_frame(study: &Study) -> Option<(String, String)> {
 }
 
 fn goal_sentences(study: &Study) -> Vec<String> {
-    let Some(outcomes) = study.protocol_section.outcomes_module.as_ref() else { return Vec::new() };
+    let Some(outcomes) = study.protocol_section.outcomes_module.as_ref() else {
+        return Vec::new();
+    };
     if outcomes.primary_outcomes.is_empty() {
         return Vec::new();
     }
@@ -615,10 +1089,14 @@ fn goal_sentences(study: &Study) -> Vec<String> {
                 out.push(format!("Another goal is to {p}."));
             }
         }
-        None => out.push("The record lists the main results the researchers will measure.".to_string()),
+        None => {
+            out.push("The record lists the main results the researchers will measure.".to_string())
+        }
     }
     if let Some((n, unit)) = longest_time_frame(study) {
-        out.push(format!("The main results are checked for up to {n} {unit}."));
+        out.push(format!(
+            "The main results are checked for up to {n} {unit}."
+        ));
     }
     out
 }
@@ -630,31 +1108,59 @@ fn sites_sentence(study: &Study) -> Option<String> {
     }
     let mut countries: Vec<&str> = Vec::new();
     for l in locations {
-        if let Some(c) = l.country.as_deref().map(str::trim).filter(|c| !c.is_empty())
+        if let Some(c) = l
+            .country
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
             && !countries.contains(&c)
         {
             countries.push(c);
         }
     }
+    let named: Vec<String> = countries.iter().map(|c| country_words(c)).collect();
+    let named: Vec<&str> = named.iter().map(String::as_str).collect();
     let place = match countries.len() {
         0 => String::new(),
-        1..=3 => format!(" in {}", join_and(&countries)),
+        1..=3 => format!(" in {}", join_and(&named)),
         n => format!(" in {n} countries"),
     };
     if locations.len() == 1 {
         let l = &locations[0];
-        let city = l.city.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        // Some records put more than the city into the field ("Taipei, Taiwan, 100").
+        let city = l
+            .city
+            .as_deref()
+            .and_then(|c| c.split(',').next())
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
         return Some(match (city, countries.first()) {
-            (Some(city), Some(country)) => format!("It takes place at one site in {city}, {country}."),
+            (Some(city), Some(country)) => format!(
+                "It takes place at one site in {city}, {}.",
+                country_words(country)
+            ),
             _ => format!("It takes place at one site{place}."),
         });
     }
-    Some(format!("It takes place at {} sites{place}.", locations.len()))
+    Some(format!(
+        "It takes place at {} sites{place}.",
+        with_commas(locations.len() as u64)
+    ))
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// "August 2025" or "2025" for a registry date.
@@ -677,14 +1183,18 @@ fn status_sentences(study: &Study) -> (Vec<String>, Option<String>) {
     let end = status.completion_date_struct.as_ref();
     let mut out: Vec<String> = Vec::new();
     let mut date = None;
-    let mut push_date = |out: &mut Vec<String>, d: Option<&DateStruct>, actual: &str, planned: &str| {
-        if let Some(d) = d
-            && let Some((text, key)) = month_year(d)
-        {
-            out.push(format!("{} {text}.", if d.is_actual() { actual } else { planned }));
-            date = Some(key);
-        }
-    };
+    let mut push_date =
+        |out: &mut Vec<String>, d: Option<&DateStruct>, actual: &str, planned: &str| {
+            if let Some(d) = d
+                && let Some((text, key)) = month_year(d)
+            {
+                out.push(format!(
+                    "{} {text}.",
+                    if d.is_actual() { actual } else { planned }
+                ));
+                date = Some(key);
+            }
+        };
     match study.overall_status() {
         "RECRUITING" => {
             out.push("The study is looking for people to join now.".to_string());
@@ -695,7 +1205,9 @@ fn status_sentences(study: &Study) -> (Vec<String>, Option<String>) {
             push_date(&mut out, start, "It started in", "It plans to start in");
         }
         "ACTIVE_NOT_RECRUITING" => {
-            out.push("The study is still going on, but it is no longer taking new people.".to_string());
+            out.push(
+                "The study is still going on, but it is no longer taking new people.".to_string(),
+            );
             push_date(&mut out, end, "It ended in", "It is expected to end in");
         }
         "ENROLLING_BY_INVITATION" => {
@@ -736,15 +1248,30 @@ mod tests {
             age_sentence(Age::parse("6 Months"), Age::parse("17 Years")).unwrap(),
             "You must be 6 months to 17 years old."
         );
-        assert_eq!(age_sentence(Age::parse("18 Years"), None).unwrap(), "You must be at least 18 years old.");
-        assert_eq!(age_sentence(None, Age::parse("1 Year")).unwrap(), "You must be 1 year old or younger.");
+        assert_eq!(
+            age_sentence(Age::parse("18 Years"), None).unwrap(),
+            "You must be at least 18 years old."
+        );
+        assert_eq!(
+            age_sentence(None, Age::parse("1 Year")).unwrap(),
+            "You must be 1 year old or younger."
+        );
     }
 
     #[test]
     fn goals_come_from_the_primary_outcomes() {
-        assert_eq!(goal_phrases("Progression-free survival (PFS)"), ["see how long people live before the disease gets worse"]);
-        assert_eq!(goal_phrases("Overall survival"), ["see how long people live"]);
-        assert_eq!(goal_phrases("Incidence of dose-limiting toxicities"), ["check how safe it is", "see how common something is"]);
+        assert_eq!(
+            goal_phrases("Progression-free survival (PFS)"),
+            ["see how long people live before the disease gets worse"]
+        );
+        assert_eq!(
+            goal_phrases("Overall survival"),
+            ["see how long people live"]
+        );
+        assert_eq!(
+            goal_phrases("Incidence of dose-limiting toxicities"),
+            ["check how safe it is", "see how common something is"]
+        );
         assert!(goal_phrases("Change in serum creatinine").is_empty());
     }
 
@@ -761,9 +1288,15 @@ mod tests {
         let text = s.text();
         assert!(text.contains("This is a phase 1/2 study."), "{text}");
         assert!(text.contains("The study is about tumors."), "{text}");
-        assert!(text.contains("You must be at least 18 years old."), "{text}");
+        assert!(
+            text.contains("You must be at least 18 years old."),
+            "{text}"
+        );
         assert!(text.contains("The study is only for women."), "{text}");
-        assert!(text.contains("The study has finished. It ended in March 2020."), "{text}");
+        assert!(
+            text.contains("The study has finished. It ended in March 2020."),
+            "{text}"
+        );
         assert_eq!(s.claims.dates, ["2020-03"]);
         assert_eq!(crate::check_faithfulness(&text, &record), []);
     }

@@ -24,6 +24,8 @@ pub struct PerformanceLimit {
     pub scale: PerformanceScale,
     pub min: u8,
     pub max: u8,
+    /// Whether the criteria state the lower end ("0-2") or only the upper one ("≤ 2").
+    pub stated_min: bool,
 }
 
 /// The state of the disease a trial asks for (an inclusion criterion).
@@ -65,8 +67,9 @@ static ECOG_MAX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bECOG\b[^.;:\n\d]{0,60}?(?:≤|<=|=<|of|is|score)\s*([0-4])\b(?:\s*(?:-|–|to|or|,|/)\s*[0-4])?").unwrap()
 });
 static PREGNANT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bpregnan").unwrap());
-static BREASTFEEDING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:breast[- ]?feeding|lactating|nursing mothers?)\b").unwrap());
+static BREASTFEEDING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:breast[- ]?feeding|lactating|nursing mothers?)\b").unwrap()
+});
 static CONTRACEPTION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(?:contracepti|birth control)").unwrap());
 static HEADING: LazyLock<Regex> = LazyLock::new(|| {
@@ -119,12 +122,22 @@ fn ecog_limit(line: &str) -> Option<PerformanceLimit> {
     if let Some(c) = ECOG_RANGE.captures(line) {
         let (a, b): (u8, u8) = (c[1].parse().ok()?, c[2].parse().ok()?);
         if a <= b {
-            return Some(PerformanceLimit { scale: PerformanceScale::Ecog, min: a, max: b });
+            return Some(PerformanceLimit {
+                scale: PerformanceScale::Ecog,
+                min: a,
+                max: b,
+                stated_min: true,
+            });
         }
     }
     let c = ECOG_MAX.captures(line)?;
     let max: u8 = c[1].parse().ok()?;
-    Some(PerformanceLimit { scale: PerformanceScale::Ecog, min: 0, max })
+    Some(PerformanceLimit {
+        scale: PerformanceScale::Ecog,
+        min: 0,
+        max,
+        stated_min: false,
+    })
 }
 
 #[cfg(test)]
@@ -135,17 +148,29 @@ mod tests {
     fn reads_only_what_the_sections_say() {
         let text = "Inclusion Criteria:\n\n* Age 18 or older\n* ECOG performance status 0-1\n* Agree to use contraception\n\nExclusion Criteria:\n\n* Pregnant or breastfeeding women\n* Prior transplant";
         let h = EligibilityHints::from_criteria_text(text);
-        assert_eq!(h.performance, Some(PerformanceLimit { scale: PerformanceScale::Ecog, min: 0, max: 1 }));
+        assert_eq!(
+            h.performance,
+            Some(PerformanceLimit {
+                scale: PerformanceScale::Ecog,
+                min: 0,
+                max: 1,
+                stated_min: true
+            })
+        );
         assert!(h.excludes_pregnant && h.excludes_breastfeeding && h.requires_contraception);
     }
 
     #[test]
     fn a_pregnancy_test_is_not_an_exclusion_and_unlabelled_text_says_nothing() {
-        let h = EligibilityHints::from_criteria_text("Exclusion Criteria:\n- Positive pregnancy test at screening");
+        let h = EligibilityHints::from_criteria_text(
+            "Exclusion Criteria:\n- Positive pregnancy test at screening",
+        );
         assert!(!h.excludes_pregnant);
         let h = EligibilityHints::from_criteria_text("Pregnant women. ECOG 0-2.");
         assert!(h.is_empty());
-        let h = EligibilityHints::from_criteria_text("Inclusion Criteria:\n- ECOG performance status ≤ 2");
+        let h = EligibilityHints::from_criteria_text(
+            "Inclusion Criteria:\n- ECOG performance status ≤ 2",
+        );
         assert_eq!(h.performance.map(|p| (p.min, p.max)), Some((0, 2)));
     }
 }

@@ -46,12 +46,20 @@ pub struct FaithfulnessIssue {
 
 impl std::fmt::Display for FaithfulnessIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}: text says \"{}\", record has \"{}\"", self.kind, self.stated, self.record)
+        write!(
+            f,
+            "{:?}: text says \"{}\", record has \"{}\"",
+            self.kind, self.stated, self.record
+        )
     }
 }
 
 fn issue(kind: ClaimKind, stated: &str, record: impl Into<String>) -> FaithfulnessIssue {
-    FaithfulnessIssue { kind, stated: stated.to_string(), record: record.into() }
+    FaithfulnessIssue {
+        kind,
+        stated: stated.to_string(),
+        record: record.into(),
+    }
 }
 
 fn re(p: &str) -> Regex {
@@ -61,22 +69,72 @@ fn re(p: &str) -> Regex {
 // ---------------------------------------------------------------- status
 
 const ANY_CLOSED: &[&str] = &[
-    "ACTIVE_NOT_RECRUITING", "COMPLETED", "TERMINATED", "SUSPENDED", "WITHDRAWN", "UNKNOWN",
-    "ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING",
+    "ACTIVE_NOT_RECRUITING",
+    "COMPLETED",
+    "TERMINATED",
+    "SUSPENDED",
+    "WITHDRAWN",
+    "UNKNOWN",
+    "ENROLLING_BY_INVITATION",
+    "NOT_YET_RECRUITING",
 ];
 
 static STATUS_PATTERNS: LazyLock<Vec<(Regex, &'static [&'static str])>> = LazyLock::new(|| {
     vec![
-        (re(r"(?i)\bnot (?:yet )?(?:started|begun) to (?:sign|enrol|enroll|recruit)|\bnot yet (?:recruiting|enrolling|open|looking|started)\b|\bhas not (?:yet )?started\b"), &["NOT_YET_RECRUITING"][..]),
-        (re(r"(?i)\bno longer (?:taking|recruiting|enrolling|accepting|looking)|\bnot (?:currently )?(?:recruiting|enrolling)\b|\bclosed to (?:new )?(?:enrollment|recruitment|people|participants)"), ANY_CLOSED),
-        (re(r"(?i)\bstopped before anyone\b|\b(?:was|been|is) withdrawn\b"), &["WITHDRAWN"][..]),
-        (re(r"(?i)\bstopped early\b|\b(?:was|been) terminated\b|\bended early\b"), &["TERMINATED"][..]),
-        (re(r"(?i)\b(?:is|was|been) (?:paused|suspended|on hold)\b"), &["SUSPENDED"][..]),
-        (re(r"(?i)\bstatus is unknown\b|\bunknown status\b|\bnot been updated for a long time\b"), &["UNKNOWN"][..]),
-        (re(r"(?i)\bwho are invited\b|\bby invitation\b"), &["ENROLLING_BY_INVITATION"][..]),
-        (re(r"(?i)\b(?:has|have) (?:finished|ended|been completed|completed)\b|\bis (?:now )?(?:complete|completed|finished|over)\b"), &["COMPLETED", "TERMINATED"][..]),
-        (re(r"(?i)\bstill going on\b|\bis ongoing\b|\bis still active\b"), &["ACTIVE_NOT_RECRUITING", "RECRUITING", "ENROLLING_BY_INVITATION"][..]),
-        (re(r"(?i)\b(?:is|are) (?:now |currently )?(?:recruiting|enrolling|looking for (?:people|participants|patients|volunteers))\b|\blooking for people to join\b|\bopen (?:for|to) (?:enrollment|new (?:people|participants|patients))\b|\bnow recruiting\b"), &["RECRUITING"][..]),
+        (
+            re(
+                r"(?i)\bnot (?:yet )?(?:started|begun) to (?:sign|enrol|enroll|recruit)|\bnot yet (?:recruiting|enrolling|open|looking|started)\b|\bhas not (?:yet )?started\b",
+            ),
+            &["NOT_YET_RECRUITING"][..],
+        ),
+        (
+            re(
+                r"(?i)\bno longer (?:taking|recruiting|enrolling|accepting|looking)|\bnot (?:currently )?(?:recruiting|enrolling)\b|\bclosed to (?:new )?(?:enrollment|recruitment|people|participants)",
+            ),
+            ANY_CLOSED,
+        ),
+        (
+            re(r"(?i)\bstopped before anyone\b|\b(?:was|been|is) withdrawn\b"),
+            &["WITHDRAWN"][..],
+        ),
+        (
+            re(r"(?i)\bstopped early\b|\b(?:was|been) terminated\b|\bended early\b"),
+            &["TERMINATED"][..],
+        ),
+        (
+            re(r"(?i)\b(?:is|was|been) (?:paused|suspended|on hold)\b"),
+            &["SUSPENDED"][..],
+        ),
+        (
+            re(
+                r"(?i)\bstatus is unknown\b|\bunknown status\b|\bnot been updated for a long time\b",
+            ),
+            &["UNKNOWN"][..],
+        ),
+        (
+            re(r"(?i)\bwho are invited\b|\bby invitation\b"),
+            &["ENROLLING_BY_INVITATION"][..],
+        ),
+        (
+            re(
+                r"(?i)\b(?:has|have) (?:finished|ended|been completed|completed)\b|\bis (?:now )?(?:complete|completed|finished|over)\b",
+            ),
+            &["COMPLETED", "TERMINATED"][..],
+        ),
+        (
+            re(r"(?i)\bstill going on\b|\bis ongoing\b|\bis still active\b"),
+            &[
+                "ACTIVE_NOT_RECRUITING",
+                "RECRUITING",
+                "ENROLLING_BY_INVITATION",
+            ][..],
+        ),
+        (
+            re(
+                r"(?i)\b(?:is|are) (?:now |currently )?(?:recruiting|enrolling|looking for (?:people|participants|patients|volunteers))\b|\blooking for people to join\b|\bopen (?:for|to) (?:enrollment|new (?:people|participants|patients))\b|\bnow recruiting\b",
+            ),
+            &["RECRUITING"][..],
+        ),
     ]
 });
 
@@ -99,7 +157,9 @@ fn check_status(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
 // ---------------------------------------------------------------- phase
 
 static PHASE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(early\s+)?phases?\s+([1-4]|iv|i{1,3})\b(?:\s*(?:/|-|and|or|to)\s*([1-4]|iv|i{1,3})\b)?")
+    re(
+        r"(?i)\b(early\s+)?phases?\s+([1-4]|iv|i{1,3})\b(?:\s*(?:/|-|and|or|to)\s*([1-4]|iv|i{1,3})\b)?",
+    )
 });
 
 fn phase_number(s: &str) -> &'static str {
@@ -119,7 +179,11 @@ fn check_phase(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
         let mut codes = vec![];
         for g in [c.get(2), c.get(3)].into_iter().flatten() {
             let n = phase_number(g.as_str());
-            codes.push(if early && n == "1" { "EARLY_PHASE1".to_string() } else { format!("PHASE{n}") });
+            codes.push(if early && n == "1" {
+                "EARLY_PHASE1".to_string()
+            } else {
+                format!("PHASE{n}")
+            });
         }
         if codes.iter().any(|code| !record.contains(code.as_str())) {
             out.push(issue(ClaimKind::Phase, &c[0], record_text.clone()));
@@ -133,13 +197,19 @@ const N: &str = r"(\d+(?:\.\d+)?)";
 const U: &str = r"(years?|months?|weeks?|days?)";
 
 static AGE_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(&format!(r"(?i)\b{N}\s*{U}?\s*(?:to|-|–|and)\s*{N}\s*{U}\s*(?:old|of age)\b|\b(?:aged?|ages|between the ages of)\s+{N}\s*{U}?\s*(?:to|-|–|and)\s*{N}\s*{U}?"))
+    re(&format!(
+        r"(?i)\b{N}\s*{U}?\s*(?:to|-|–|and)\s*{N}\s*{U}\s*(?:old|of age)\b|\b(?:aged?|ages|between the ages of)\s+{N}\s*{U}?\s*(?:to|-|–|and)\s*{N}\s*{U}?"
+    ))
 });
 static AGE_LOWER: LazyLock<Regex> = LazyLock::new(|| {
-    re(&format!(r"(?i)\b(?:at least|older than|over|aged?)\s+{N}\s*{U}?\s*(?:old|of age)?\s*(?:or|and)\s+(?:older|over|above)\b|\b(?:at least|older than)\s+{N}\s*{U}?\s*(?:old|of age)\b|\b{N}\s*{U}\s*(?:old\s+|of age\s+)?(?:or|and)\s+(?:older|over|above)\b"))
+    re(&format!(
+        r"(?i)\b(?:at least|older than|over|aged?)\s+{N}\s*{U}?\s*(?:old|of age)?\s*(?:or|and)\s+(?:older|over|above)\b|\b(?:at least|older than)\s+{N}\s*{U}?\s*(?:old|of age)\b|\b{N}\s*{U}\s*(?:old\s+|of age\s+)?(?:or|and)\s+(?:older|over|above)\b"
+    ))
 });
 static AGE_UPPER: LazyLock<Regex> = LazyLock::new(|| {
-    re(&format!(r"(?i)\b(?:up to|under|younger than|no older than|at most|below)\s+{N}\s*{U}?\s*(?:old|of age)\b|\b{N}\s*{U}\s*(?:old\s+|of age\s+)?(?:or|and)\s+(?:younger|under|below)\b|\b(?:aged?|ages)\s+(?:up to|under|below)\s+{N}\s*{U}?"))
+    re(&format!(
+        r"(?i)\b(?:up to|under|younger than|no older than|at most|below)\s+{N}\s*{U}?\s*(?:old|of age)\b|\b{N}\s*{U}\s*(?:old\s+|of age\s+)?(?:or|and)\s+(?:younger|under|below)\b|\b(?:aged?|ages)\s+(?:up to|under|below)\s+{N}\s*{U}?"
+    ))
 });
 
 fn parse_age(num: &str, unit: Option<&str>) -> Option<Age> {
@@ -189,22 +259,32 @@ fn check_ages(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
             out.push(issue(ClaimKind::Age, m.as_str(), record.clone()));
         }
     }
-    let overlaps = |taken: &Vec<(usize, usize)>, s: usize, e: usize| taken.iter().any(|&(a, b)| s < b && a < e);
+    let overlaps = |taken: &Vec<(usize, usize)>, s: usize, e: usize| {
+        taken.iter().any(|&(a, b)| s < b && a < e)
+    };
     for (pattern, is_lower) in [(&*AGE_LOWER, true), (&*AGE_UPPER, false)] {
         for c in pattern.captures_iter(text) {
             let m = c.get(0).unwrap();
             if overlaps(&taken, m.start(), m.end()) {
                 continue;
             }
-            let Some((num, unit)) = numbers_in(&c).into_iter().next() else { continue };
-            let Some(age) = parse_age(&num, unit.as_deref()) else { continue };
+            let Some((num, unit)) = numbers_in(&c).into_iter().next() else {
+                continue;
+            };
+            let Some(age) = parse_age(&num, unit.as_deref()) else {
+                continue;
+            };
             let strict = m.as_str().to_lowercase();
-            let strict = strict.contains("under") || strict.contains("younger than") || strict.contains("below");
+            let strict = strict.contains("under")
+                || strict.contains("younger than")
+                || strict.contains("below");
             let ok = if is_lower {
                 same_age(age, min)
             } else {
                 same_age(age, max)
-                    || (strict && max.is_some_and(|mx| (age.in_years() - 1.0 - mx.in_years()).abs() < 1e-6))
+                    || (strict
+                        && max
+                            .is_some_and(|mx| (age.in_years() - 1.0 - mx.in_years()).abs() < 1e-6))
             };
             if !ok {
                 out.push(issue(ClaimKind::Age, m.as_str(), record.clone()));
@@ -216,18 +296,28 @@ fn check_ages(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
 // ---------------------------------------------------------------- sex
 
 static SEX_FEMALE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(?:only|just)\s+(?:for\s+|open to\s+)?(?:women|females|girls|female|girls and women|women and girls)\b|\b(?:women|females|girls)\s+only\b")
+    re(
+        r"(?i)\b(?:only|just)\s+(?:for\s+|open to\s+)?(?:women|females|girls|female|girls and women|women and girls)\b|\b(?:women|females|girls)\s+only\b",
+    )
 });
 static SEX_MALE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(?:only|just)\s+(?:for\s+|open to\s+)?(?:men|males|boys|male|boys and men|men and boys)\b|\b(?:men|males|boys)\s+only\b")
+    re(
+        r"(?i)\b(?:only|just)\s+(?:for\s+|open to\s+)?(?:men|males|boys|male|boys and men|men and boys)\b|\b(?:men|males|boys)\s+only\b",
+    )
 });
 static SEX_ALL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\bboth (?:males and females|females and males|men and women|women and men|sexes|genders)\b|\b(?:any|all) (?:sex|sexes|gender|genders)\b")
+    re(
+        r"(?i)\bboth (?:males and females|females and males|men and women|women and men|sexes|genders)\b|\b(?:any|all) (?:sex|sexes|gender|genders)\b",
+    )
 });
 
 fn check_sex(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
     let sex = study.sex().unwrap_or("");
-    for (pattern, code) in [(&*SEX_FEMALE, "FEMALE"), (&*SEX_MALE, "MALE"), (&*SEX_ALL, "ALL")] {
+    for (pattern, code) in [
+        (&*SEX_FEMALE, "FEMALE"),
+        (&*SEX_MALE, "MALE"),
+        (&*SEX_ALL, "ALL"),
+    ] {
         for m in pattern.find_iter(text) {
             if sex != code {
                 out.push(issue(ClaimKind::Sex, m.as_str(), sex));
@@ -240,28 +330,110 @@ fn check_sex(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
 
 /// Disease words a summary may state. General medical vocabulary, not any trial's wording.
 const CONDITION_WORDS: &[&str] = &[
-    "cancer", "cancers", "tumor", "tumors", "leukemia", "leukemias", "lymphoma", "lymphomas",
-    "myeloma", "sarcoma", "melanoma", "glioma", "glioblastoma", "carcinoma", "mesothelioma",
-    "diabetes", "asthma", "depression", "major depression", "anxiety", "schizophrenia", "bipolar",
-    "obesity", "overweight", "high blood pressure", "low blood pressure", "stroke", "heart attack",
-    "heart failure", "heart disease", "kidney disease", "kidney failure", "liver disease",
-    "lung disease", "COPD", "arthritis", "wear-and-tear arthritis", "back pain", "neck pain",
-    "sciatica", "slipped disc", "worn spinal discs", "narrowed spinal canal", "pinched nerve",
-    "slipped spine bone", "HIV", "hepatitis", "COVID-19", "influenza", "flu", "migraine",
-    "epilepsy", "Parkinson", "Alzheimer", "dementia", "multiple sclerosis", "autism", "ADHD",
-    "trouble sleeping", "PTSD", "post-traumatic stress disorder", "addiction", "lupus",
-    "psoriasis", "eczema", "Crohn", "colitis", "anemia", "hemophilia", "sickle cell",
-    "cystic fibrosis", "tuberculosis", "malaria", "lung infection", "blood infection", "glaucoma",
-    "cataract", "macular degeneration", "lazy eye", "infertility", "endometriosis",
-    "weak bones", "scoliosis", "high cholesterol", "high blood fats", "high blood sugar",
-    "low blood sugar", "nightmares", "myelodysplastic syndrome", "opioid addiction",
-    "nicotine addiction", "tobacco addiction", "alcohol addiction", "drug addiction",
+    "cancer",
+    "cancers",
+    "tumor",
+    "tumors",
+    "leukemia",
+    "leukemias",
+    "lymphoma",
+    "lymphomas",
+    "myeloma",
+    "sarcoma",
+    "melanoma",
+    "glioma",
+    "glioblastoma",
+    "carcinoma",
+    "mesothelioma",
+    "diabetes",
+    "asthma",
+    "depression",
+    "major depression",
+    "anxiety",
+    "schizophrenia",
+    "bipolar",
+    "obesity",
+    "overweight",
+    "high blood pressure",
+    "low blood pressure",
+    "stroke",
+    "heart attack",
+    "heart failure",
+    "heart disease",
+    "kidney disease",
+    "kidney failure",
+    "liver disease",
+    "lung disease",
+    "COPD",
+    "arthritis",
+    "wear-and-tear arthritis",
+    "back pain",
+    "neck pain",
+    "sciatica",
+    "slipped disc",
+    "worn spinal discs",
+    "narrowed spinal canal",
+    "pinched nerve",
+    "slipped spine bone",
+    "HIV",
+    "hepatitis",
+    "COVID-19",
+    "influenza",
+    "flu",
+    "migraine",
+    "epilepsy",
+    "Parkinson",
+    "Alzheimer",
+    "dementia",
+    "multiple sclerosis",
+    "autism",
+    "ADHD",
+    "trouble sleeping",
+    "PTSD",
+    "post-traumatic stress disorder",
+    "addiction",
+    "lupus",
+    "psoriasis",
+    "eczema",
+    "Crohn",
+    "colitis",
+    "anemia",
+    "hemophilia",
+    "sickle cell",
+    "cystic fibrosis",
+    "tuberculosis",
+    "malaria",
+    "lung infection",
+    "blood infection",
+    "glaucoma",
+    "cataract",
+    "macular degeneration",
+    "lazy eye",
+    "infertility",
+    "endometriosis",
+    "weak bones",
+    "scoliosis",
+    "high cholesterol",
+    "high blood fats",
+    "high blood sugar",
+    "low blood sugar",
+    "nightmares",
+    "myelodysplastic syndrome",
+    "opioid addiction",
+    "nicotine addiction",
+    "tobacco addiction",
+    "alcohol addiction",
+    "drug addiction",
 ];
 
 static CONDITION_FINDER: LazyLock<Regex> = LazyLock::new(|| {
     let mut words: Vec<&str> = CONDITION_WORDS.to_vec();
     words.sort_by_key(|w| std::cmp::Reverse(w.len()));
-    let body = words.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|");
+    let body = words
+        .iter()
+        .map(|w| regex::escape(w))
+        .collect::<Vec<_>>()
+        .join("|");
     re(&format!(r"(?i)\b(?:{body})\b"))
 });
 
@@ -278,9 +450,16 @@ fn condition_corpus(study: &Study) -> String {
         parts.push(lay_condition(&m.term));
     }
     let id = &study.protocol_section.identification_module;
-    for t in [Some(&id.brief_title), id.official_title.as_ref()].into_iter().flatten() {
+    for t in [Some(&id.brief_title), id.official_title.as_ref()]
+        .into_iter()
+        .flatten()
+    {
         parts.push(t.clone());
         parts.push(lay_condition(t));
+    }
+    // Intervention names may hold disease words ("Tumor Tissue Biopsy").
+    for i in study.interventions() {
+        parts.push(i.name.clone());
     }
     if let Some(o) = study.protocol_section.outcomes_module.as_ref() {
         for p in &o.primary_outcomes {
@@ -296,8 +475,14 @@ fn contains_word(haystack: &str, word: &str) -> bool {
     while let Some(i) = haystack[from..].find(word) {
         let s = from + i;
         let e = s + word.len();
-        let before = haystack[..s].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let after = haystack[e..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+        let before = haystack[..s]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after = haystack[e..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
         if before && after {
             return true;
         }
@@ -307,7 +492,9 @@ fn contains_word(haystack: &str, word: &str) -> bool {
 }
 
 fn singular(word: &str) -> &str {
-    word.strip_suffix('s').filter(|w| w.len() > 3).unwrap_or(word)
+    word.strip_suffix('s')
+        .filter(|w| w.len() > 3)
+        .unwrap_or(word)
 }
 
 fn check_conditions(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
@@ -316,7 +503,11 @@ fn check_conditions(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>)
         let corpus = corpus.get_or_insert_with(|| condition_corpus(study));
         let word = m.as_str().to_lowercase();
         if !(contains_word(corpus, &word) || contains_word(corpus, singular(&word))) {
-            out.push(issue(ClaimKind::Condition, m.as_str(), study.conditions().join("; ")));
+            out.push(issue(
+                ClaimKind::Condition,
+                m.as_str(),
+                study.conditions().join("; "),
+            ));
         }
     }
 }
@@ -324,24 +515,49 @@ fn check_conditions(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>)
 // ---------------------------------------------------------------- dates and numbers
 
 const MONTH_NAMES: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 static MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+(?:\d{1,2},\s+)?(\d{4})\b")
+    re(
+        r"(?i)\b(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+(?:\d{1,2},\s+)?(\d{4})\b",
+    )
 });
 
 fn record_dates(study: &Study) -> Vec<ctgov::PartialDate> {
     let s = &study.protocol_section.status_module;
     let mut out = Vec::new();
-    for d in [&s.start_date_struct, &s.primary_completion_date_struct, &s.completion_date_struct, &s.study_first_post_date_struct, &s.last_update_post_date_struct]
-        .into_iter()
-        .flatten()
+    for d in [
+        &s.start_date_struct,
+        &s.primary_completion_date_struct,
+        &s.completion_date_struct,
+        &s.study_first_post_date_struct,
+        &s.last_update_post_date_struct,
+    ]
+    .into_iter()
+    .flatten()
     {
         out.extend(ctgov::PartialDate::parse(&d.date));
     }
-    for d in [&s.study_first_submit_date, &s.status_verified_date, &s.last_update_submit_date].into_iter().flatten() {
+    for d in [
+        &s.study_first_submit_date,
+        &s.status_verified_date,
+        &s.last_update_submit_date,
+    ]
+    .into_iter()
+    .flatten()
+    {
         out.extend(ctgov::PartialDate::parse(d));
     }
     out
@@ -352,10 +568,17 @@ fn check_dates(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
     for c in MONTH_YEAR.captures_iter(text) {
         let dates = dates.get_or_insert_with(|| record_dates(study));
         let name = c[1].to_lowercase();
-        let month = MONTH_NAMES.iter().position(|m| m.starts_with(&name[..3])).map(|i| i as u8 + 1);
+        let month = MONTH_NAMES
+            .iter()
+            .position(|m| m.starts_with(&name[..3]))
+            .map(|i| i as u8 + 1);
         let year: u16 = c[2].parse().unwrap_or(0);
         if !dates.iter().any(|d| d.year == year && d.month == month) {
-            let listed = dates.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ");
+            let listed = dates
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
             out.push(issue(ClaimKind::Date, &c[0], listed));
         }
     }
@@ -366,8 +589,16 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\d+(?:,\d{3})*(?:\.\d+)?"
 fn normalize_number(s: &str) -> String {
     let s = s.replace(',', "");
     let s = s.trim_start_matches('0');
-    let s = if s.is_empty() || s.starts_with('.') { format!("0{s}") } else { s.to_string() };
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    let s = if s.is_empty() || s.starts_with('.') {
+        format!("0{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// Every number the record holds or directly implies (counts of its sites, groups,
@@ -421,14 +652,34 @@ pub(crate) fn record_numbers(study: &Study) -> BTreeSet<String> {
         set.extend(d.month.map(|m| m.to_string()));
         set.extend(d.day.map(|d| d.to_string()));
     }
-    if let Some(n) = p.design_module.as_ref().and_then(|d| d.enrollment_info.as_ref()).and_then(|e| e.count) {
+    if let Some(n) = p
+        .design_module
+        .as_ref()
+        .and_then(|d| d.enrollment_info.as_ref())
+        .and_then(|e| e.count)
+    {
         set.insert(n.to_string());
     }
     let locations = study.locations();
+    for l in locations {
+        for t in [&l.city, &l.state].into_iter().flatten() {
+            for m in NUMBER.find_iter(t) {
+                set.insert(normalize_number(m.as_str()));
+            }
+        }
+    }
     set.insert(locations.len().to_string());
-    let countries: BTreeSet<&str> = locations.iter().filter_map(|l| l.country.as_deref()).collect();
+    let countries: BTreeSet<&str> = locations
+        .iter()
+        .filter_map(|l| l.country.as_deref())
+        .collect();
     set.insert(countries.len().to_string());
-    set.insert(p.arms_interventions_module.as_ref().map_or(0, |a| a.arm_groups.len()).to_string());
+    set.insert(
+        p.arms_interventions_module
+            .as_ref()
+            .map_or(0, |a| a.arm_groups.len())
+            .to_string(),
+    );
     set.insert(study.interventions().len().to_string());
     set
 }
@@ -489,18 +740,39 @@ pub fn check_summary(summary: &PlainSummary, study: &Study) -> Vec<FaithfulnessI
     {
         out.push(issue(ClaimKind::Status, s, study.overall_status()));
     }
-    let record_phases: Vec<&str> = study.phases().iter().map(String::as_str).filter(|p| *p != "NA").collect();
-    if !c.phases.is_empty() && c.phases.iter().map(String::as_str).collect::<Vec<_>>() != record_phases {
-        out.push(issue(ClaimKind::Phase, &c.phases.join(", "), record_phases.join(", ")));
+    let record_phases: Vec<&str> = study
+        .phases()
+        .iter()
+        .map(String::as_str)
+        .filter(|p| *p != "NA")
+        .collect();
+    if !c.phases.is_empty()
+        && c.phases.iter().map(String::as_str).collect::<Vec<_>>() != record_phases
+    {
+        out.push(issue(
+            ClaimKind::Phase,
+            &c.phases.join(", "),
+            record_phases.join(", "),
+        ));
     }
     let ages = [
-        (&c.minimum_age, study.eligibility().and_then(|e| e.minimum_age.as_deref())),
-        (&c.maximum_age, study.eligibility().and_then(|e| e.maximum_age.as_deref())),
+        (
+            &c.minimum_age,
+            study.eligibility().and_then(|e| e.minimum_age.as_deref()),
+        ),
+        (
+            &c.maximum_age,
+            study.eligibility().and_then(|e| e.maximum_age.as_deref()),
+        ),
     ];
     for (stated, record) in ages {
         let record_age = record.and_then(Age::parse);
         if stated.as_deref().and_then(Age::parse) != record_age {
-            out.push(issue(ClaimKind::Age, stated.as_deref().unwrap_or(""), record.unwrap_or("")));
+            out.push(issue(
+                ClaimKind::Age,
+                stated.as_deref().unwrap_or(""),
+                record.unwrap_or(""),
+            ));
         }
     }
     if let Some(s) = &c.sex
@@ -543,26 +815,57 @@ mod tests {
     }
 
     fn kinds(text: &str, s: &Study) -> Vec<ClaimKind> {
-        check_faithfulness(text, s).into_iter().map(|i| i.kind).collect()
+        check_faithfulness(text, s)
+            .into_iter()
+            .map(|i| i.kind)
+            .collect()
     }
 
     #[test]
     fn ages_must_be_the_records() {
-        let s = study(r#""minimumAge":"18 Years","maximumAge":"75 Years""#, "RECRUITING", "", "");
+        let s = study(
+            r#""minimumAge":"18 Years","maximumAge":"75 Years""#,
+            "RECRUITING",
+            "",
+            "",
+        );
         assert_eq!(kinds("You must be 18 to 75 years old.", &s), []);
-        assert_eq!(kinds("People aged 18 to 65 can join.", &s), [ClaimKind::Age, ClaimKind::Number]);
-        assert_eq!(kinds("You must be at least 21 years old.", &s), [ClaimKind::Age, ClaimKind::Number]);
+        assert_eq!(
+            kinds("People aged 18 to 65 can join.", &s),
+            [ClaimKind::Age, ClaimKind::Number]
+        );
+        assert_eq!(
+            kinds("You must be at least 21 years old.", &s),
+            [ClaimKind::Age, ClaimKind::Number]
+        );
         // "under 76" is the same bound as "75 or younger", but 76 is not a number of the record.
-        assert_eq!(kinds("Adults under 76 years of age.", &s), [ClaimKind::Number]);
+        assert_eq!(
+            kinds("Adults under 76 years of age.", &s),
+            [ClaimKind::Number]
+        );
         // A duration is not an age.
         assert_eq!(kinds("Results are checked for up to 75 years.", &s), []);
     }
 
     #[test]
     fn status_phase_and_sex_must_be_the_records() {
-        let s = study(r#""sex":"FEMALE""#, "NOT_YET_RECRUITING", r#""PHASE1","PHASE2""#, "");
-        assert_eq!(kinds("The study has not started to sign people up yet. This is a phase 1/2 study. It is only for women.", &s), []);
-        assert_eq!(kinds("The study is looking for people to join now.", &s), [ClaimKind::Status]);
+        let s = study(
+            r#""sex":"FEMALE""#,
+            "NOT_YET_RECRUITING",
+            r#""PHASE1","PHASE2""#,
+            "",
+        );
+        assert_eq!(
+            kinds(
+                "The study has not started to sign people up yet. This is a phase 1/2 study. It is only for women.",
+                &s
+            ),
+            []
+        );
+        assert_eq!(
+            kinds("The study is looking for people to join now.", &s),
+            [ClaimKind::Status]
+        );
         assert_eq!(kinds("This is a phase III trial.", &s), [ClaimKind::Phase]);
         assert_eq!(kinds("Both men and women can join.", &s), [ClaimKind::Sex]);
     }
@@ -570,8 +873,17 @@ mod tests {
     #[test]
     fn conditions_dates_and_numbers_must_come_from_the_record() {
         let s = study("", "RECRUITING", "", r#""Carcinoma, Non-Small-Cell Lung""#);
-        assert_eq!(kinds("It is about lung cancer. It started in May 2024. It will take 120 people.", &s), []);
-        assert_eq!(kinds("It is about breast cancer and diabetes.", &s), [ClaimKind::Condition]);
+        assert_eq!(
+            kinds(
+                "It is about lung cancer. It started in May 2024. It will take 120 people.",
+                &s
+            ),
+            []
+        );
+        assert_eq!(
+            kinds("It is about breast cancer and diabetes.", &s),
+            [ClaimKind::Condition]
+        );
         assert_eq!(kinds("It started in June 2024.", &s), [ClaimKind::Date]);
         assert_eq!(kinds("It will take 150 people.", &s), [ClaimKind::Number]);
     }

@@ -51,156 +51,504 @@ macro_rules! entry {
 
 /// Every entry, in alphabetical order of id.
 pub static GLOSSARY: &[GlossaryEntry] = &[
-    entry!("active-not-recruiting", "Active, not recruiting", ["active, not recruiting", "no longer taking new people"],
-        "The study is still going on, but it is not taking new people."),
-    entry!("adjuvant", "Adjuvant", ["adjuvant"],
-        "A treatment given after the main treatment, such as surgery, to lower the chance that the disease comes back."),
-    entry!("adverse-event", "Adverse event", ["adverse event", "adverse events", "adverse effects", "adverse effect"],
-        "Any health problem that happens during a study. It may or may not be caused by the treatment."),
-    entry!("allogeneic", "Allogeneic", ["allogeneic", "allogenic", "allo-hsct", "allo-sct"],
-        "Made from cells that come from another person, called a donor."),
+    entry!(
+        "active-not-recruiting",
+        "Active, not recruiting",
+        ["active, not recruiting", "no longer taking new people"],
+        "The study is still going on, but it is not taking new people."
+    ),
+    entry!(
+        "adjuvant",
+        "Adjuvant",
+        ["adjuvant"],
+        "A treatment given after the main treatment, such as surgery, to lower the chance that the disease comes back."
+    ),
+    entry!(
+        "adverse-event",
+        "Adverse event",
+        [
+            "adverse event",
+            "adverse events",
+            "adverse effects",
+            "adverse effect"
+        ],
+        "Any health problem that happens during a study. It may or may not be caused by the treatment."
+    ),
+    entry!(
+        "allogeneic",
+        "Allogeneic",
+        ["allogeneic", "allogenic", "allo-hsct", "allo-sct"],
+        "Made from cells that come from another person, called a donor."
+    ),
     entry!(exact "alt-ast", "ALT and AST", ["ALT", "AST"],
         "Blood tests that show how well the liver is working. High numbers can mean liver damage."),
     entry!(exact "anc", "ANC", ["ANC"],
         "Absolute neutrophil count: how many of a kind of white blood cell that fights germs you have."),
-    entry!("arm", "Study arm", ["study arm", "study arms", "treatment arm", "treatment arms"],
-        "One of the groups in a study. Each group gets its own treatment or plan."),
-    entry!("autologous", "Autologous", ["autologous"],
-        "Made from your own cells. They are taken from you, maybe changed, and given back to you."),
-    entry!("benign", "Benign", ["benign"],
-        "Not cancer. A benign lump does not spread to other parts of the body."),
-    entry!("biological", "Biological treatment", ["biological treatment", "biological treatments", "biologic", "biologics", "biological therapy"],
-        "A medicine made from living things, such as cells or proteins, rather than from chemicals alone."),
-    entry!("biomarker", "Biomarker", ["biomarker", "biomarkers"],
-        "Something that can be measured in the body, such as a protein in the blood, that tells doctors about a disease."),
-    entry!("biopsy", "Biopsy", ["biopsy", "biopsies"],
-        "Taking a small piece of tissue from the body so it can be checked under a microscope."),
-    entry!("blinded", "Blinded study", ["blinded", "double-blind", "double blind", "single-blind", "single blind", "triple-blind", "masked", "masking"],
-        "Some of the people involved do not know who gets which treatment. This keeps the results fair."),
-    entry!("bmi", "BMI", ["body mass index", "BMI"],
-        "Body mass index: a number from your weight and height that shows if your weight is in a healthy range."),
-    entry!("car-t", "CAR-T cell therapy", ["CAR-T", "CAR T", "CAR-T cell", "CAR-T cells", "CAR T-cell", "CAR-T cell therapy", "chimeric antigen receptor"],
-        "A treatment made from your own immune cells. A lab changes them so they can find and attack cancer cells. Then they are put back into your blood."),
-    entry!("chemotherapy", "Chemotherapy", ["chemotherapy", "chemo"],
-        "Medicines that kill fast-growing cells, such as cancer cells."),
-    entry!("cohort", "Cohort", ["cohort", "cohorts"],
-        "A group of people in a study who share something, such as the same dose or the same disease."),
-    entry!("complete-remission", "Complete remission", ["complete remission", "complete response"],
-        "All signs of the disease have gone away on tests, for now."),
-    entry!("contraception", "Contraception", ["contraception", "birth control"],
-        "Ways to prevent pregnancy. Some studies need this because the treatment could harm an unborn baby."),
-    entry!("creatinine", "Creatinine", ["creatinine", "creatinine clearance"],
-        "A waste product in the blood. Its level shows how well the kidneys are working."),
-    entry!("crossover", "Crossover study", ["crossover", "cross-over"],
-        "Each person gets every treatment in the study, one after the other, in turn."),
-    entry!("dose", "Dose", ["dose", "doses", "dosage"],
-        "How much of a medicine is given, and how often."),
-    entry!("ecog", "ECOG performance status", ["ECOG performance status", "ECOG"],
-        "A score from 0 to 5 for how well you can do daily tasks. 0 means fully active. Higher numbers mean more help is needed."),
-    entry!("efficacy", "Efficacy", ["efficacy", "effectiveness"],
-        "How well a treatment works."),
-    entry!("eligibility", "Eligibility criteria", ["eligibility criteria", "eligibility", "eligible"],
-        "The rules for who can join a study, such as age, health and past treatment."),
-    entry!("enrollment", "Enrollment", ["enrollment", "enrolment", "enroll", "enrolled"],
-        "Signing people up to take part in a study."),
-    entry!("exclusion-criteria", "Exclusion criteria", ["exclusion criteria"],
-        "Things that mean a person cannot join a study, often for their own safety."),
-    entry!("first-line", "First-line treatment", ["first-line", "first line"],
-        "The first treatment usually tried for a disease. Second-line is the next one tried if the first does not work."),
-    entry!("gvhd", "Graft-versus-host disease", ["graft-versus-host disease", "graft versus host disease", "GVHD"],
-        "A problem after a donor transplant, when the donor's immune cells attack the patient's body."),
-    entry!("hba1c", "HbA1c", ["HbA1c", "A1C", "hemoglobin A1c", "glycated hemoglobin"],
-        "A blood test that shows your average blood sugar over about the last 3 months."),
-    entry!("healthy-volunteer", "Healthy volunteer", ["healthy volunteer", "healthy volunteers"],
-        "A person without the disease being studied who takes part to help researchers compare or test safety."),
-    entry!("hematopoietic", "Hematopoietic stem cells", ["hematopoietic", "haematopoietic", "blood-forming"],
-        "Young cells in the bone marrow that grow into all the kinds of blood cells."),
-    entry!("immunotherapy", "Immunotherapy", ["immunotherapy", "immune therapy"],
-        "A treatment that helps your immune system, the body's defense, fight a disease such as cancer."),
-    entry!("inclusion-criteria", "Inclusion criteria", ["inclusion criteria"],
-        "Things a person must have or be to join a study."),
-    entry!("informed-consent", "Informed consent", ["informed consent", "consent form"],
-        "Agreeing to take part after the study team explains the study, its risks and your rights. You can leave at any time."),
-    entry!("infusion", "Infusion", ["infusion", "infusions", "intravenous", "IV drip"],
-        "Giving a medicine slowly through a small tube into a vein."),
-    entry!("investigational", "Investigational", ["investigational", "experimental"],
-        "Still being studied and not yet approved for this use."),
+    entry!(
+        "arm",
+        "Study arm",
+        ["study arm", "study arms", "treatment arm", "treatment arms"],
+        "One of the groups in a study. Each group gets its own treatment or plan."
+    ),
+    entry!(
+        "autologous",
+        "Autologous",
+        ["autologous"],
+        "Made from your own cells. They are taken from you, maybe changed, and given back to you."
+    ),
+    entry!(
+        "benign",
+        "Benign",
+        ["benign"],
+        "Not cancer. A benign lump does not spread to other parts of the body."
+    ),
+    entry!(
+        "biological",
+        "Biological treatment",
+        [
+            "biological treatment",
+            "biological treatments",
+            "biologic",
+            "biologics",
+            "biological therapy"
+        ],
+        "A medicine made from living things, such as cells or proteins, rather than from chemicals alone."
+    ),
+    entry!(
+        "biomarker",
+        "Biomarker",
+        ["biomarker", "biomarkers"],
+        "Something that can be measured in the body, such as a protein in the blood, that tells doctors about a disease."
+    ),
+    entry!(
+        "biopsy",
+        "Biopsy",
+        ["biopsy", "biopsies"],
+        "Taking a small piece of tissue from the body so it can be checked under a microscope."
+    ),
+    entry!(
+        "blinded",
+        "Blinded study",
+        [
+            "blinded",
+            "double-blind",
+            "double blind",
+            "single-blind",
+            "single blind",
+            "triple-blind",
+            "masked",
+            "masking"
+        ],
+        "Some of the people involved do not know who gets which treatment. This keeps the results fair."
+    ),
+    entry!(
+        "bmi",
+        "BMI",
+        ["body mass index", "BMI"],
+        "Body mass index: a number from your weight and height that shows if your weight is in a healthy range."
+    ),
+    entry!(
+        "car-t",
+        "CAR-T cell therapy",
+        [
+            "CAR-T",
+            "CAR T",
+            "CAR-T cell",
+            "CAR-T cells",
+            "CAR T-cell",
+            "CAR-T cell therapy",
+            "chimeric antigen receptor"
+        ],
+        "A treatment made from your own immune cells. A lab changes them so they can find and attack cancer cells. Then they are put back into your blood."
+    ),
+    entry!(
+        "chemotherapy",
+        "Chemotherapy",
+        ["chemotherapy", "chemo"],
+        "Medicines that kill fast-growing cells, such as cancer cells."
+    ),
+    entry!(
+        "cohort",
+        "Cohort",
+        ["cohort", "cohorts"],
+        "A group of people in a study who share something, such as the same dose or the same disease."
+    ),
+    entry!(
+        "complete-remission",
+        "Complete remission",
+        ["complete remission", "complete response"],
+        "All signs of the disease have gone away on tests, for now."
+    ),
+    entry!(
+        "contraception",
+        "Contraception",
+        ["contraception", "birth control"],
+        "Ways to prevent pregnancy. Some studies need this because the treatment could harm an unborn baby."
+    ),
+    entry!(
+        "creatinine",
+        "Creatinine",
+        ["creatinine", "creatinine clearance"],
+        "A waste product in the blood. Its level shows how well the kidneys are working."
+    ),
+    entry!(
+        "crossover",
+        "Crossover study",
+        ["crossover", "cross-over"],
+        "Each person gets every treatment in the study, one after the other, in turn."
+    ),
+    entry!(
+        "degenerative",
+        "Degenerative",
+        ["degenerative", "degeneration"],
+        "Caused by wear and tear that builds up over time."
+    ),
+    entry!(
+        "dose",
+        "Dose",
+        ["dose", "doses", "dosage"],
+        "How much of a medicine is given, and how often."
+    ),
+    entry!(
+        "ecog",
+        "ECOG performance status",
+        ["ECOG performance status", "ECOG"],
+        "A score from 0 to 5 for how well you can do daily tasks. 0 means fully active. Higher numbers mean more help is needed."
+    ),
+    entry!(
+        "efficacy",
+        "Efficacy",
+        ["efficacy", "effectiveness"],
+        "How well a treatment works."
+    ),
+    entry!(
+        "eligibility",
+        "Eligibility criteria",
+        ["eligibility criteria", "eligibility", "eligible"],
+        "The rules for who can join a study, such as age, health and past treatment."
+    ),
+    entry!(
+        "enrollment",
+        "Enrollment",
+        ["enrollment", "enrolment", "enroll", "enrolled"],
+        "Signing people up to take part in a study."
+    ),
+    entry!(
+        "exclusion-criteria",
+        "Exclusion criteria",
+        ["exclusion criteria"],
+        "Things that mean a person cannot join a study, often for their own safety."
+    ),
+    entry!(
+        "first-line",
+        "First-line treatment",
+        ["first-line", "first line"],
+        "The first treatment usually tried for a disease. Second-line is the next one tried if the first does not work."
+    ),
+    entry!(
+        "gvhd",
+        "Graft-versus-host disease",
+        [
+            "graft-versus-host disease",
+            "graft versus host disease",
+            "GVHD"
+        ],
+        "A problem after a donor transplant, when the donor's immune cells attack the patient's body."
+    ),
+    entry!(
+        "hba1c",
+        "HbA1c",
+        ["HbA1c", "A1C", "hemoglobin A1c", "glycated hemoglobin"],
+        "A blood test that shows your average blood sugar over about the last 3 months."
+    ),
+    entry!(
+        "healthy-volunteer",
+        "Healthy volunteer",
+        ["healthy volunteer", "healthy volunteers"],
+        "A person without the disease being studied who takes part to help researchers compare or test safety."
+    ),
+    entry!(
+        "hematopoietic",
+        "Hematopoietic stem cells",
+        ["hematopoietic", "haematopoietic", "blood-forming"],
+        "Young cells in the bone marrow that grow into all the kinds of blood cells."
+    ),
+    entry!(
+        "immunotherapy",
+        "Immunotherapy",
+        ["immunotherapy", "immune therapy"],
+        "A treatment that helps your immune system, the body's defense, fight a disease such as cancer."
+    ),
+    entry!(
+        "inclusion-criteria",
+        "Inclusion criteria",
+        ["inclusion criteria"],
+        "Things a person must have or be to join a study."
+    ),
+    entry!(
+        "informed-consent",
+        "Informed consent",
+        ["informed consent", "consent form"],
+        "Agreeing to take part after the study team explains the study, its risks and your rights. You can leave at any time."
+    ),
+    entry!(
+        "infusion",
+        "Infusion",
+        ["infusion", "infusions", "intravenous", "IV drip"],
+        "Giving a medicine slowly through a small tube into a vein."
+    ),
+    entry!(
+        "investigational",
+        "Investigational",
+        ["investigational", "experimental"],
+        "Still being studied and not yet approved for this use."
+    ),
     entry!(exact "inr", "INR", ["INR"],
         "A blood test that shows how fast your blood clots."),
-    entry!("leukemia", "Leukemia", ["leukemia", "leukaemia", "leukemias"],
-        "A cancer of the blood-forming cells in the bone marrow."),
-    entry!("lymphoma", "Lymphoma", ["lymphoma", "lymphomas"],
-        "A cancer of lymphocytes, white blood cells that help fight germs."),
-    entry!("malignant", "Malignant", ["malignant", "malignancy", "malignancies"],
-        "Cancerous. A malignant tumor can grow into nearby tissue and spread."),
-    entry!("maximum-tolerated-dose", "Maximum tolerated dose", ["maximum tolerated dose", "MTD"],
-        "The highest dose of a treatment that people can take without side effects that are too serious."),
-    entry!("metastatic", "Metastatic", ["metastatic", "metastasis", "metastases", "has spread"],
-        "A cancer that has spread from where it started to other parts of the body."),
-    entry!("monoclonal-antibody", "Monoclonal antibody", ["monoclonal antibody", "monoclonal antibodies"],
-        "A lab-made protein that sticks to one exact target, such as a spot on cancer cells."),
-    entry!("myeloma", "Multiple myeloma", ["multiple myeloma", "myeloma"],
-        "A cancer of plasma cells, the white blood cells that make antibodies."),
-    entry!("neoadjuvant", "Neoadjuvant", ["neoadjuvant", "neo-adjuvant"],
-        "A treatment given before the main treatment, often to shrink a tumor before surgery."),
-    entry!("not-yet-recruiting", "Not yet recruiting", ["not yet recruiting"],
-        "The study has been planned but has not started to sign people up."),
-    entry!("nsclc", "Non-small cell lung cancer", ["non-small cell lung cancer", "non-small-cell lung cancer", "non small cell lung cancer", "NSCLC"],
-        "The most common kind of lung cancer. The name comes from how the cancer cells look under a microscope."),
-    entry!("open-label", "Open-label", ["open-label", "open label"],
-        "Everyone, both the patients and the doctors, knows which treatment each person gets."),
-    entry!("overall-survival", "Overall survival", ["overall survival"],
-        "How long people live after the start of treatment, whatever the cause of death."),
-    entry!("pharmacokinetics", "Pharmacokinetics", ["pharmacokinetics", "pharmacokinetic", "drug levels"],
-        "How the body takes in, moves around, breaks down and gets rid of a medicine."),
-    entry!("phase-1", "Phase 1", ["phase 1", "phase I", "early phase 1"],
-        "An early study in a small group of people. It looks mainly at safety and at what dose to use."),
-    entry!("phase-1-2", "Phase 1/2", ["phase 1/2", "phase I/II", "phase 1 and 2"],
-        "A study that joins phase 1 and phase 2: it first checks safety and dose, then starts to look at how well the treatment works."),
-    entry!("phase-2", "Phase 2", ["phase 2", "phase II"],
-        "A study in a larger group. It looks at whether a treatment works and keeps checking safety."),
-    entry!("phase-2-3", "Phase 2/3", ["phase 2/3", "phase II/III", "phase 2 and 3"],
-        "A study that joins phase 2 and phase 3: it checks whether a treatment works and then compares it with other care."),
-    entry!("phase-3", "Phase 3", ["phase 3", "phase III"],
-        "A large study that compares a treatment with the usual care to see which works better and is safe."),
-    entry!("phase-4", "Phase 4", ["phase 4", "phase IV"],
-        "A study of a treatment that is already approved, to learn more about it over a long time."),
-    entry!("placebo", "Placebo", ["placebo", "placebos", "placebo-controlled"],
-        "A dummy treatment, like a sugar pill, that looks like the real one but has no medicine in it. It helps show whether the real one works."),
-    entry!("platelets", "Platelets", ["platelets", "platelet count", "platelet"],
-        "Tiny blood cells that help blood clot and stop bleeding."),
-    entry!("progression-free-survival", "Progression-free survival", ["progression-free survival", "progression free survival", "PFS"],
-        "How long people live without their disease getting worse."),
-    entry!("randomized", "Randomized", ["randomized", "randomised", "randomly", "randomization", "by chance"],
-        "People are put into groups by chance, like flipping a coin. This makes the groups fair to compare."),
-    entry!("radiation-therapy", "Radiation therapy", ["radiation therapy", "radiotherapy", "radiation treatment"],
-        "Treatment with strong beams of energy, like X-rays, to kill cancer cells or shrink tumors."),
-    entry!("recruiting", "Recruiting", ["recruiting", "recruitment"],
-        "The study is signing people up now."),
-    entry!("refractory", "Refractory", ["refractory", "did not respond to treatment"],
-        "A disease that did not get better with treatment, or stopped getting better."),
-    entry!("relapsed", "Relapsed", ["relapsed", "relapse", "recurrent", "recurrence", "came back"],
-        "A disease that came back after it had gone away or got better."),
-    entry!("remission", "Remission", ["remission"],
-        "The signs of a disease have gone down or gone away. It may be for a while or for good."),
-    entry!("sham", "Sham", ["sham"],
-        "A fake procedure that looks like the real one but does not do the real thing. It helps show whether the real one works."),
-    entry!("side-effect", "Side effect", ["side effect", "side effects"],
-        "An unwanted effect of a treatment, such as feeling sick or tired."),
-    entry!("spinal-fusion", "Spinal fusion", ["spinal fusion", "spine fusion", "fusion surgery"],
-        "Surgery that joins two or more bones of the spine so they heal into one."),
-    entry!("stem-cell-transplant", "Stem cell transplant", ["stem cell transplant", "stem cell transplantation", "HSCT", "bone marrow transplant"],
-        "A treatment that puts healthy blood-forming stem cells into the body, after strong treatment has cleared out the old ones."),
-    entry!("standard-of-care", "Standard of care", ["standard of care", "standard treatment", "usual care"],
-        "The treatment that doctors usually give for a disease today."),
-    entry!("subcutaneous", "Subcutaneous", ["subcutaneous", "subcutaneously"],
-        "Given as a shot just under the skin."),
-    entry!("terminated", "Terminated", ["terminated", "stopped early"],
-        "The study stopped before it was planned to end."),
+    entry!(
+        "leukemia",
+        "Leukemia",
+        ["leukemia", "leukaemia", "leukemias"],
+        "A cancer of the blood-forming cells in the bone marrow."
+    ),
+    entry!(
+        "lymphoma",
+        "Lymphoma",
+        ["lymphoma", "lymphomas"],
+        "A cancer of lymphocytes, white blood cells that help fight germs."
+    ),
+    entry!(
+        "malignant",
+        "Malignant",
+        ["malignant", "malignancy", "malignancies"],
+        "Cancerous. A malignant tumor can grow into nearby tissue and spread."
+    ),
+    entry!(
+        "maximum-tolerated-dose",
+        "Maximum tolerated dose",
+        ["maximum tolerated dose", "MTD"],
+        "The highest dose of a treatment that people can take without side effects that are too serious."
+    ),
+    entry!(
+        "metastatic",
+        "Metastatic",
+        ["metastatic", "metastasis", "metastases", "has spread"],
+        "A cancer that has spread from where it started to other parts of the body."
+    ),
+    entry!(
+        "monoclonal-antibody",
+        "Monoclonal antibody",
+        ["monoclonal antibody", "monoclonal antibodies"],
+        "A lab-made protein that sticks to one exact target, such as a spot on cancer cells."
+    ),
+    entry!(
+        "myeloma",
+        "Multiple myeloma",
+        ["multiple myeloma", "myeloma"],
+        "A cancer of plasma cells, the white blood cells that make antibodies."
+    ),
+    entry!(
+        "neoadjuvant",
+        "Neoadjuvant",
+        ["neoadjuvant", "neo-adjuvant"],
+        "A treatment given before the main treatment, often to shrink a tumor before surgery."
+    ),
+    entry!(
+        "not-yet-recruiting",
+        "Not yet recruiting",
+        ["not yet recruiting"],
+        "The study has been planned but has not started to sign people up."
+    ),
+    entry!(
+        "nsclc",
+        "Non-small cell lung cancer",
+        [
+            "non-small cell lung cancer",
+            "non-small-cell lung cancer",
+            "non small cell lung cancer",
+            "NSCLC"
+        ],
+        "The most common kind of lung cancer. The name comes from how the cancer cells look under a microscope."
+    ),
+    entry!(
+        "open-label",
+        "Open-label",
+        ["open-label", "open label"],
+        "Everyone, both the patients and the doctors, knows which treatment each person gets."
+    ),
+    entry!(
+        "overall-survival",
+        "Overall survival",
+        ["overall survival"],
+        "How long people live after the start of treatment, whatever the cause of death."
+    ),
+    entry!(
+        "pharmacokinetics",
+        "Pharmacokinetics",
+        ["pharmacokinetics", "pharmacokinetic", "drug levels"],
+        "How the body takes in, moves around, breaks down and gets rid of a medicine."
+    ),
+    entry!(
+        "phase-1",
+        "Phase 1",
+        ["phase 1", "phase I", "early phase 1"],
+        "An early study in a small group of people. It looks mainly at safety and at what dose to use."
+    ),
+    entry!(
+        "phase-1-2",
+        "Phase 1/2",
+        ["phase 1/2", "phase I/II", "phase 1 and 2"],
+        "A study that joins phase 1 and phase 2: it first checks safety and dose, then starts to look at how well the treatment works."
+    ),
+    entry!(
+        "phase-2",
+        "Phase 2",
+        ["phase 2", "phase II"],
+        "A study in a larger group. It looks at whether a treatment works and keeps checking safety."
+    ),
+    entry!(
+        "phase-2-3",
+        "Phase 2/3",
+        ["phase 2/3", "phase II/III", "phase 2 and 3"],
+        "A study that joins phase 2 and phase 3: it checks whether a treatment works and then compares it with other care."
+    ),
+    entry!(
+        "phase-3",
+        "Phase 3",
+        ["phase 3", "phase III"],
+        "A large study that compares a treatment with the usual care to see which works better and is safe."
+    ),
+    entry!(
+        "phase-4",
+        "Phase 4",
+        ["phase 4", "phase IV"],
+        "A study of a treatment that is already approved, to learn more about it over a long time."
+    ),
+    entry!(
+        "placebo",
+        "Placebo",
+        ["placebo", "placebos", "placebo-controlled"],
+        "A dummy treatment, like a sugar pill, that looks like the real one but has no medicine in it. It helps show whether the real one works."
+    ),
+    entry!(
+        "platelets",
+        "Platelets",
+        ["platelets", "platelet count", "platelet"],
+        "Tiny blood cells that help blood clot and stop bleeding."
+    ),
+    entry!(
+        "progression-free-survival",
+        "Progression-free survival",
+        [
+            "progression-free survival",
+            "progression free survival",
+            "PFS"
+        ],
+        "How long people live without their disease getting worse."
+    ),
+    entry!(
+        "randomized",
+        "Randomized",
+        [
+            "randomized",
+            "randomised",
+            "randomly",
+            "randomization",
+            "by chance"
+        ],
+        "People are put into groups by chance, like flipping a coin. This makes the groups fair to compare."
+    ),
+    entry!(
+        "radiation-therapy",
+        "Radiation therapy",
+        ["radiation therapy", "radiotherapy", "radiation treatment"],
+        "Treatment with strong beams of energy, like X-rays, to kill cancer cells or shrink tumors."
+    ),
+    entry!(
+        "recruiting",
+        "Recruiting",
+        ["recruiting", "recruitment"],
+        "The study is signing people up now."
+    ),
+    entry!(
+        "refractory",
+        "Refractory",
+        ["refractory", "did not respond to treatment"],
+        "A disease that did not get better with treatment, or stopped getting better."
+    ),
+    entry!(
+        "relapsed",
+        "Relapsed",
+        [
+            "relapsed",
+            "relapse",
+            "recurrent",
+            "recurrence",
+            "came back"
+        ],
+        "A disease that came back after it had gone away or got better."
+    ),
+    entry!(
+        "remission",
+        "Remission",
+        ["remission"],
+        "The signs of a disease have gone down or gone away. It may be for a while or for good."
+    ),
+    entry!(
+        "sham",
+        "Sham",
+        ["sham"],
+        "A fake procedure that looks like the real one but does not do the real thing. It helps show whether the real one works."
+    ),
+    entry!(
+        "side-effect",
+        "Side effect",
+        ["side effect", "side effects"],
+        "An unwanted effect of a treatment, such as feeling sick or tired."
+    ),
+    entry!(
+        "spinal-fusion",
+        "Spinal fusion",
+        ["spinal fusion", "spine fusion", "fusion surgery"],
+        "Surgery that joins two or more bones of the spine so they heal into one."
+    ),
+    entry!(
+        "stem-cell-transplant",
+        "Stem cell transplant",
+        [
+            "stem cell transplant",
+            "stem cell transplantation",
+            "HSCT",
+            "bone marrow transplant"
+        ],
+        "A treatment that puts healthy blood-forming stem cells into the body, after strong treatment has cleared out the old ones."
+    ),
+    entry!(
+        "standard-of-care",
+        "Standard of care",
+        ["standard of care", "standard treatment", "usual care"],
+        "The treatment that doctors usually give for a disease today."
+    ),
+    entry!(
+        "subcutaneous",
+        "Subcutaneous",
+        ["subcutaneous", "subcutaneously"],
+        "Given as a shot just under the skin."
+    ),
+    entry!(
+        "terminated",
+        "Terminated",
+        ["terminated", "stopped early"],
+        "The study stopped before it was planned to end."
+    ),
     entry!(exact "uln", "ULN", ["ULN", "upper limit of normal"],
         "Upper limit of normal: the highest level of a blood test that is still normal. \"2 times ULN\" means twice that level."),
-    entry!("withdrawn", "Withdrawn", ["withdrawn"],
-        "The study was stopped before anyone joined it."),
+    entry!(
+        "withdrawn",
+        "Withdrawn",
+        ["withdrawn"],
+        "The study was stopped before anyone joined it."
+    ),
 ];
 
 struct Finder {
@@ -219,7 +567,9 @@ static FINDER: LazyLock<Finder> = LazyLock::new(|| {
     let mut exact_entries = Vec::new();
     for (i, e) in GLOSSARY.iter().enumerate() {
         for s in e.spellings {
-            let is_initialism = s.len() <= 6 && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            let is_initialism = s.len() <= 6
+                && s.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
             if e.case_sensitive || is_initialism {
                 exact.push(*s);
                 exact_entries.push(i);
@@ -253,7 +603,9 @@ fn at_word_boundary(text: &str, start: usize, end: usize) -> bool {
     let after = text[end..].chars().next();
     // A following "-" keeps the word going ("phase 2-3"), a following "/" too ("phase 1/2").
     !before.is_some_and(|c| is_word_char(c) || c == '-')
-        && !after.is_some_and(|c| is_word_char(c) || c == '/' || (c == '-' && text[end + 1..].starts_with(is_word_char)))
+        && !after.is_some_and(|c| {
+            is_word_char(c) || c == '/' || (c == '-' && text[end + 1..].starts_with(is_word_char))
+        })
 }
 
 /// Finds glossary terms in `text`: non-overlapping, whole words, in text order, longest first
@@ -356,13 +708,18 @@ mod tests {
     use super::*;
 
     fn words(text: &str) -> Vec<(&str, &str)> {
-        find_terms(text).iter().map(|m| (&text[m.start..m.end], m.entry.id)).collect()
+        find_terms(text)
+            .iter()
+            .map(|m| (&text[m.start..m.end], m.entry.id))
+            .collect()
     }
 
     #[test]
     fn finds_whole_words_and_prefers_the_longest() {
         assert_eq!(
-            words("A phase 1/2 trial for relapsed or refractory leukemia, ECOG 0-1, ALT ≤ 3 x ULN."),
+            words(
+                "A phase 1/2 trial for relapsed or refractory leukemia, ECOG 0-1, ALT ≤ 3 x ULN."
+            ),
             [
                 ("phase 1/2", "phase-1-2"),
                 ("relapsed", "relapsed"),
@@ -375,10 +732,13 @@ mod tests {
         );
         // "all", "dosed" and "sham" inside "Shampoo" are not terms.
         assert_eq!(words("Open to all. Shampoo was dosed daily."), []);
-        assert_eq!(words("Progression-free survival and overall survival"), [
-            ("Progression-free survival", "progression-free-survival"),
-            ("overall survival", "overall-survival"),
-        ]);
+        assert_eq!(
+            words("Progression-free survival and overall survival"),
+            [
+                ("Progression-free survival", "progression-free-survival"),
+                ("overall survival", "overall-survival"),
+            ]
+        );
     }
 
     #[test]

@@ -79,7 +79,10 @@ const PHRASES: &[(&str, &str)] = &[
     ("pruritus", "itching"),
     ("emesis", "vomiting"),
     ("insomnia", "trouble sleeping"),
-    ("sleep initiation and maintenance disorders", "trouble sleeping"),
+    (
+        "sleep initiation and maintenance disorders",
+        "trouble sleeping",
+    ),
     ("edema", "swelling"),
     ("oedema", "swelling"),
     ("renal insufficiency", "kidney failure"),
@@ -116,6 +119,24 @@ const PHRASES: &[(&str, &str)] = &[
     ("disk displacement", "slipped disc"),
     ("disc prolapse", "slipped disc"),
     ("disk prolapse", "slipped disc"),
+    (
+        "lumbar spinal stenosis",
+        "narrowed spinal canal in the lower back",
+    ),
+    ("lumbar stenosis", "narrowed spinal canal in the lower back"),
+    (
+        "lumbar spondylolisthesis",
+        "slipped spine bone in the lower back",
+    ),
+    ("lumbar disc herniation", "slipped disc in the lower back"),
+    ("lumbar disk herniation", "slipped disc in the lower back"),
+    ("lumbar herniated disc", "slipped disc in the lower back"),
+    ("herniated lumbar disc", "slipped disc in the lower back"),
+    ("lumbar disc disease", "disc disease in the lower back"),
+    (
+        "lumbar degenerative disc disease",
+        "worn discs in the lower back",
+    ),
     ("intervertebral", "spinal"),
     ("disk", "disc"),
     ("lumbar", "lower back"),
@@ -124,7 +145,10 @@ const PHRASES: &[(&str, &str)] = &[
     ("cervical radiculopathy", "pinched nerve in the neck"),
     ("cervical myelopathy", "spinal cord damage in the neck"),
     ("cervical spine", "neck spine"),
-    ("cervical spinal stenosis", "narrowed spinal canal in the neck"),
+    (
+        "cervical spinal stenosis",
+        "narrowed spinal canal in the neck",
+    ),
     ("spinal stenosis", "narrowed spinal canal"),
     ("spondylolisthesis", "slipped spine bone"),
     ("spondylosis", "spine wear"),
@@ -165,21 +189,103 @@ const PHRASES: &[(&str, &str)] = &[
 /// Words that mark the first part of an inverted MeSH-style name as its head noun
 /// (`"Leukemia, Myeloid, Acute"` → `"Acute Myeloid Leukemia"`).
 const HEAD_NOUNS: &[&str] = &[
-    "carcinoma", "leukemia", "leukaemia", "lymphoma", "neoplasms", "neoplasm", "diabetes mellitus",
-    "diabetes", "disorder", "disorders", "disease", "diseases", "disk", "disc", "syndrome", "infection",
-    "infections", "arthritis", "sarcoma", "melanoma", "myeloma", "anemia", "hepatitis",
-    "stress disorders", "nightmares", "sleep", "fractures", "fracture", "glioma", "tumor", "tumors",
-    "hernia", "pneumonia", "asthma", "obesity", "depression", "dementia", "insufficiency",
+    "carcinoma",
+    "leukemia",
+    "leukaemia",
+    "lymphoma",
+    "neoplasms",
+    "neoplasm",
+    "diabetes mellitus",
+    "diabetes",
+    "disorder",
+    "disorders",
+    "disease",
+    "diseases",
+    "disk",
+    "disc",
+    "syndrome",
+    "infection",
+    "infections",
+    "arthritis",
+    "sarcoma",
+    "melanoma",
+    "myeloma",
+    "anemia",
+    "hepatitis",
+    "stress disorders",
+    "nightmares",
+    "sleep",
+    "fractures",
+    "fracture",
+    "glioma",
+    "tumor",
+    "tumors",
+    "hernia",
+    "pneumonia",
+    "asthma",
+    "obesity",
+    "depression",
+    "dementia",
+    "insufficiency",
 ];
 
 /// Words kept capitalised when names are lower-cased: eponyms, gene names and Roman numerals.
 const EPONYMS: &[&str] = &[
-    "parkinson", "alzheimer", "crohn", "hodgkin", "non-hodgkin", "hashimoto", "graves", "down",
-    "huntington", "cushing", "addison", "sjogren", "sjögren", "kaposi", "ewing", "wilms", "burkitt",
-    "waldenstrom", "waldenström", "gilbert", "tourette", "raynaud", "behcet", "lyme", "guillain",
-    "barre", "barré", "duchenne", "asperger", "bell", "meniere", "paget", "covid", "covid-19", "b-cell",
-    "t-cell", "nk", "ii", "iii", "iv", "i", "ia", "ib", "iia", "iib", "iiia", "iiib", "iiic", "iva",
-    "ivb", "her2", "egfr", "alk", "kras", "braf",
+    "parkinson",
+    "alzheimer",
+    "crohn",
+    "hodgkin",
+    "non-hodgkin",
+    "hashimoto",
+    "graves",
+    "down",
+    "huntington",
+    "cushing",
+    "addison",
+    "sjogren",
+    "sjögren",
+    "kaposi",
+    "ewing",
+    "wilms",
+    "burkitt",
+    "waldenstrom",
+    "waldenström",
+    "gilbert",
+    "tourette",
+    "raynaud",
+    "behcet",
+    "lyme",
+    "guillain",
+    "barre",
+    "barré",
+    "duchenne",
+    "asperger",
+    "bell",
+    "meniere",
+    "paget",
+    "covid",
+    "covid-19",
+    "b-cell",
+    "t-cell",
+    "nk",
+    "ii",
+    "iii",
+    "iv",
+    "i",
+    "ia",
+    "ib",
+    "iia",
+    "iib",
+    "iiia",
+    "iiib",
+    "iiic",
+    "iva",
+    "ivb",
+    "her2",
+    "egfr",
+    "alk",
+    "kras",
+    "braf",
 ];
 
 static PREFIX_RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
@@ -197,8 +303,14 @@ static PREFIX_RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 
 static SUFFIX_RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
-        (r"(?i)^(.+?),?\s+(?:in\s+)?(?:relapse|recurrent|relapsed)$", "that came back"),
-        (r"(?i)^(.+?),?\s+refractory$", "that did not respond to treatment"),
+        (
+            r"(?i)^(.+?),?\s+(?:in\s+)?(?:relapse|recurrent|relapsed)$",
+            "that came back",
+        ),
+        (
+            r"(?i)^(.+?),?\s+refractory$",
+            "that did not respond to treatment",
+        ),
     ]
     .into_iter()
     .map(|(p, s)| (Regex::new(p).unwrap(), s))
@@ -212,9 +324,14 @@ struct PhraseTable {
 static PHRASE_TABLE: LazyLock<PhraseTable> = LazyLock::new(|| {
     let mut phrases: Vec<&str> = PHRASES.iter().map(|(k, _)| *k).collect();
     phrases.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    let alternation =
-        phrases.iter().map(|p| regex::escape(p)).collect::<Vec<_>>().join("|");
-    PhraseTable { regex: Regex::new(&format!(r"(?i)\b(?:{alternation})\b")).unwrap() }
+    let alternation = phrases
+        .iter()
+        .map(|p| regex::escape(p))
+        .collect::<Vec<_>>()
+        .join("|");
+    PhraseTable {
+        regex: Regex::new(&format!(r"(?i)\b(?:{alternation})\b")).unwrap(),
+    }
 });
 
 /// Everyday words for a registry condition name. Deterministic and cheap.
@@ -261,9 +378,15 @@ pub fn lay_condition(name: &str) -> String {
 fn lay_condition_core(text: &str) -> String {
     let swapped = PHRASE_TABLE.regex.replace_all(text, |c: &regex::Captures| {
         let found = c[0].to_lowercase();
-        PHRASES.iter().find(|(k, _)| *k == found).map(|(_, v)| v.to_string()).unwrap_or(found)
+        PHRASES
+            .iter()
+            .find(|(k, _)| *k == found)
+            .map(|(_, v)| v.to_string())
+            .unwrap_or(found)
     });
-    let swapped = swapped.replace("lower back spinal", "lower back").replace("disc disc", "disc");
+    let swapped = swapped
+        .replace("lower back spinal", "lower back")
+        .replace("disc disc", "disc");
     lower_common_words(&swapped)
 }
 
@@ -275,7 +398,7 @@ fn uninvert(name: &str) -> String {
     }
     let parts: Vec<&str> = name.split(',').map(str::trim).collect();
     let head = parts[0].to_lowercase();
-    let head_ok = HEAD_NOUNS.iter().any(|h| head == *h || head.ends_with(&format!(" {h}")));
+    let head_ok = HEAD_NOUNS.iter().any(|h| head.ends_with(h));
     let modifiers_ok = parts[1..].iter().all(|p| {
         let words = p.split_whitespace().count();
         let lower = p.to_lowercase();
@@ -297,7 +420,14 @@ fn uninvert(name: &str) -> String {
 /// capitals, Roman numerals and eponyms.
 fn lower_common_words(text: &str) -> String {
     text.split(' ')
-        .map(|w| {
+        .map(|w| w.split('-').map(lower_word).collect::<Vec<_>>().join("-"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn lower_word(w: &str) -> String {
+    {
+        {
             let letters: String = w.chars().filter(|c| c.is_alphabetic()).collect();
             let mut chars = letters.chars();
             let first_upper = chars.next().is_some_and(char::is_uppercase);
@@ -306,15 +436,17 @@ fn lower_common_words(text: &str) -> String {
                 .trim_matches(|c: char| !c.is_alphanumeric())
                 .trim_end_matches("'s")
                 .to_lowercase();
-            if first_upper && rest_lower && letters.chars().count() > 1 && !EPONYMS.contains(&stem.as_str())
+            if first_upper
+                && rest_lower
+                && letters.chars().count() > 1
+                && !EPONYMS.contains(&stem.as_str())
             {
                 w.to_lowercase()
             } else {
                 w.to_string()
             }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        }
+    }
 }
 
 /// A comparable key for a condition (lay form, lower case, only letters and digits), used to
@@ -337,21 +469,42 @@ mod tests {
 
     #[test]
     fn plain_names_stay_and_jargon_becomes_plain() {
-        assert_eq!(lay_condition("non-small cell lung cancer"), "non-small cell lung cancer");
+        assert_eq!(
+            lay_condition("non-small cell lung cancer"),
+            "non-small cell lung cancer"
+        );
         assert_eq!(lay_condition("NSCLC"), "non-small cell lung cancer");
-        assert_eq!(lay_condition("NSCLC Stage IV"), "non-small cell lung cancer stage IV");
+        assert_eq!(
+            lay_condition("NSCLC Stage IV"),
+            "non-small cell lung cancer stage IV"
+        );
         assert_eq!(lay_condition("Hypertension"), "high blood pressure");
-        assert_eq!(lay_condition("Leukemia, Myeloid, Acute"), "acute myeloid leukemia");
+        assert_eq!(
+            lay_condition("Leukemia, Myeloid, Acute"),
+            "acute myeloid leukemia"
+        );
         assert_eq!(lay_condition("Disk, Herniated"), "slipped disc");
-        assert_eq!(lay_condition("Lumbar Disc Herniation"), "lower back slipped disc");
-        assert_eq!(lay_condition("Chronic Kidney Disease"), "long-term kidney disease");
+        assert_eq!(
+            lay_condition("Lumbar Disc Herniation"),
+            "slipped disc in the lower back"
+        );
+        assert_eq!(
+            lay_condition("Chronic Kidney Disease"),
+            "long-term kidney disease"
+        );
         assert_eq!(lay_condition("Breast Cancer"), "breast cancer");
-        assert_eq!(lay_condition("HER2-positive Breast Cancer"), "HER2-positive breast cancer");
+        assert_eq!(
+            lay_condition("HER2-positive Breast Cancer"),
+            "HER2-positive breast cancer"
+        );
         assert_eq!(
             lay_condition("Relapsed or Refractory Multiple Myeloma"),
             "multiple myeloma that came back or did not respond to treatment"
         );
-        assert_eq!(lay_condition("Acute Lymphoblastic Leukemia, in Relapse"), "acute lymphoblastic leukemia that came back");
+        assert_eq!(
+            lay_condition("Acute Lymphoblastic Leukemia, in Relapse"),
+            "acute lymphoblastic leukemia that came back"
+        );
     }
 
     #[test]
@@ -361,6 +514,9 @@ mod tests {
 
     #[test]
     fn near_duplicates_share_a_key() {
-        assert_eq!(condition_key(&lay_condition("Disc Herniation")), condition_key(&lay_condition("Herniated Disc")));
+        assert_eq!(
+            condition_key(&lay_condition("Disc Herniation")),
+            condition_key(&lay_condition("Herniated Disc"))
+        );
     }
 }

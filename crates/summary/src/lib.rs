@@ -49,11 +49,14 @@ mod lay;
 pub mod readability;
 mod report;
 
-pub use compose::{Claims, PlainSummary, SectionKind, StatedCondition, SummarySection, summarize, summarize_with};
+pub use compose::{
+    Claims, PlainSummary, SectionKind, StatedCondition, SummarySection, summarize, summarize_with,
+};
 pub use eligibility::{EligibilityHints, PerformanceLimit, PerformanceScale, RequiredDiseaseState};
 pub use faithfulness::{ClaimKind, FaithfulnessIssue, check_faithfulness, check_summary};
 pub use glossary::{
-    GLOSSARY, GlossaryEntry, GlossaryMatch, annotate_html, escape_html, find_terms, glossary_entry, glossary_html,
+    GLOSSARY, GlossaryEntry, GlossaryMatch, annotate_html, escape_html, find_terms, glossary_entry,
+    glossary_html,
 };
 pub use lay::lay_condition;
 pub use readability::{TextStats, flesch_kincaid_grade, text_stats};

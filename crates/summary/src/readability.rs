@@ -20,8 +20,9 @@
 //!   meet digits (`CD7` → `CD`, `7`). For each part:
 //!   - *Numbers* count the syllables of how they are read aloud in English: `18` → eigh-teen (2),
 //!     `75` → sev-en-ty-five (4), `2025` → twen-ty twen-ty-five (5; a year from 1100 to 2099 is
-//!     read in pairs, except 2000–2009: "two thousand five"), `1.5` → one point five (3). A `%`
-//!     adds "per-cent" (2).
+//!     read in pairs, except 2000–2009: "two thousand five"), `1.5` → one point five (3),
+//!     `10,000` → ten thou-sand (3; commas between digits are part of the number). A `%` adds
+//!     "per-cent" (2).
 //!   - *Initialisms*: a part of two to five capital letters that is not in a short list of
 //!     acronyms read as words (`ECOG`, `CAR`, `COVID`, `SARS`, `AIDS`, `NASA`, ...) is spelled
 //!     out, one syllable per letter and three for `W` (`ULN` → 3, `HIV` → 3).
@@ -32,7 +33,10 @@
 //!     (*makes*, but *pla-ces*, *stud-ies*). Add one for each vowel pair that is usually said as
 //!     two syllables: `ia` not after `c`/`t`/`g` (*tri-al*, *me-di-a*), `io` not in
 //!     `-tion`/`-sion`/`-cious`/`-gious` (*pe-ri-od*, *bi-o*), `iu` (*me-di-um*), `ua` not after
-//!     `q`/`g` (*us-u-al*), `iet` (*di-et*), and for a final `-ism` (*au-tism*). Every part has at
+//!     `q`/`g` (*us-u-al*), `iet` (*di-et*), `oing`/`eing` (*go-ing*), and for a final `-ism`
+//!     (*au-tism*); subtract one for the silent `e` of `-cement`/`-gement`/`-tement` (*state-ment*).
+//!     Compounds starting with `some`, `any`, `life`, `care`, `home`, `side`, `time`, `where` or
+//!     `there` count that part as its own word (*some-thing*, *any-one*). Every part has at
 //!     least one syllable.
 //!
 //! The rules follow the common vowel-group method; `docs/benchmarks/summary.md` records how
@@ -120,22 +124,48 @@ pub fn sentences(text: &str) -> Vec<&str> {
 }
 
 fn after_abbreviation(before: &str) -> bool {
-    let last = before.rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
+    let last = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("");
     let last = last.to_ascii_lowercase();
     ABBREVIATIONS.contains(&last.as_str())
 }
 
 /// Syllables of one white-space-delimited token (see the module doc).
 pub fn token_syllables(token: &str) -> u32 {
+    // "10,000" is one number.
+    let joined;
+    let token = if token.contains(',') && token.bytes().any(|b| b.is_ascii_digit()) {
+        joined = strip_thousands_commas(token);
+        joined.as_str()
+    } else {
+        token
+    };
     let mut total = 0;
     let percent = token.contains('%');
-    for part in token.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '.')) {
+    for part in token.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '.'))
+    {
         total += part_syllables(part);
     }
     if percent {
         total += 2;
     }
     total
+}
+
+fn strip_thousands_commas(token: &str) -> String {
+    let chars: Vec<char> = token.chars().collect();
+    let mut out = String::with_capacity(token.len());
+    for (i, c) in chars.iter().enumerate() {
+        let digit_around = i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+        if !(*c == ',' && digit_around) {
+            out.push(*c);
+        }
+    }
+    out
 }
 
 /// A part may still hold a decimal point (`1.5`) or a trailing full stop; other dots split.
@@ -203,17 +233,47 @@ const WORD_ACRONYMS: &[&str] = &[
     "tens", "rem",
 ];
 
+/// Leading parts of common compound words, counted as words of their own
+/// (*some-thing*, *any-one*, *life-style*).
+const COMPOUND_HEADS: &[(&str, u32)] = &[
+    ("some", 1),
+    ("any", 2),
+    ("life", 1),
+    ("care", 1),
+    ("home", 1),
+    ("side", 1),
+    ("time", 1),
+    ("where", 1),
+    ("there", 1),
+];
+
 /// Syllables of a lower-case English word by the vowel-group rule in the module doc.
 pub fn word_syllables(word: &str) -> u32 {
+    for (head, n) in COMPOUND_HEADS {
+        if let Some(rest) = word.strip_prefix(head)
+            && rest.len() >= 3
+            && !rest.starts_with(|c: char| "aeiouy".contains(c))
+        {
+            return n + vowel_group_syllables(rest);
+        }
+        if let Some(rest) = word.strip_prefix(head)
+            && ["one", "ones"].contains(&rest)
+        {
+            return n + 1;
+        }
+    }
+    vowel_group_syllables(word)
+}
+
+fn vowel_group_syllables(word: &str) -> u32 {
     let w: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
     if w.is_empty() {
         return 0;
     }
     let is_vowel = |i: usize| -> bool {
         match w[i] {
-            'a' | 'e' | 'i' | 'o' | 'u' | 'á' | 'é' | 'í' | 'ó' | 'ú' | 'ä' | 'ë' | 'ï' | 'ö' | 'ü' => {
-                true
-            }
+            'a' | 'e' | 'i' | 'o' | 'u' | 'á' | 'é' | 'í' | 'ó' | 'ú' | 'ä' | 'ë' | 'ï' | 'ö'
+            | 'ü' => true,
             'y' => i > 0,
             _ => false,
         }
@@ -231,7 +291,11 @@ pub fn word_syllables(word: &str) -> u32 {
     let len = w.len();
     let ends = |suffix: &str| s.ends_with(suffix);
     let char_before = |suffix_len: usize| -> Option<char> {
-        if len > suffix_len { Some(w[len - suffix_len - 1]) } else { None }
+        if len > suffix_len {
+            Some(w[len - suffix_len - 1])
+        } else {
+            None
+        }
     };
     let consonant = |c: Option<char>| c.is_some_and(|c| !"aeiouy".contains(c));
     if groups > 1 {
@@ -240,7 +304,10 @@ pub fn word_syllables(word: &str) -> u32 {
         } else if ends("ed") && !matches!(char_before(2), Some('t') | Some('d') | Some('i')) {
             groups -= 1;
         } else if ends("es")
-            && !matches!(char_before(2), Some('s') | Some('x') | Some('z') | Some('c') | Some('g') | Some('i'))
+            && !matches!(
+                char_before(2),
+                Some('s') | Some('x') | Some('z') | Some('c') | Some('g') | Some('i')
+            )
             && !ends("ches")
             && !ends("shes")
         {
@@ -265,6 +332,8 @@ pub fn word_syllables(word: &str) -> u32 {
             ('i', 'u') => true,
             ('u', 'a') => !matches!(prev, Some('q') | Some('g')),
             ('i', 'e') => next == Some('t'),
+            // *go-ing*, *be-ing*, *see-ing*
+            ('o' | 'e', 'i') => next == Some('n') && w.get(i + 3) == Some(&'g'),
             _ => false,
         };
         if split {
@@ -273,6 +342,10 @@ pub fn word_syllables(word: &str) -> u32 {
     }
     if ends("ism") {
         groups += 1;
+    }
+    // Silent e before -ment: *man-age-ment*, *re-place-ment*, *state-ment*.
+    if len > 7 && ends("ement") && matches!(w[len - 6], 'c' | 'g' | 't') {
+        groups -= 1;
     }
     groups.max(1) as u32
 }
@@ -300,8 +373,8 @@ pub fn number_syllables(digits: &str) -> u32 {
     if digits.len() == 4 && (1100..=2099).contains(&n) && !(2000..=2009).contains(&n) {
         let (hi, lo) = (n / 100, n % 100);
         let lo_syl = match lo {
-            0 => 2,                          // "hundred"
-            1..=9 => 1 + below_100(lo),      // "oh five"
+            0 => 2,                     // "hundred"
+            1..=9 => 1 + below_100(lo), // "oh five"
             _ => below_100(lo),
         };
         return below_100(hi) + lo_syl;
@@ -313,7 +386,12 @@ fn below_100(n: u64) -> u32 {
     if n < 20 {
         UNITS[n as usize]
     } else {
-        TENS[(n / 10) as usize] + if n % 10 == 0 { 0 } else { UNITS[(n % 10) as usize] }
+        TENS[(n / 10) as usize]
+            + if n % 10 == 0 {
+                0
+            } else {
+                UNITS[(n % 10) as usize]
+            }
     }
 }
 
@@ -354,12 +432,42 @@ mod tests {
     #[test]
     fn common_words_count_like_a_dictionary() {
         let cases = [
-            ("the", 1), ("cat", 1), ("table", 2), ("little", 2), ("make", 1), ("makes", 1),
-            ("places", 2), ("used", 1), ("wanted", 2), ("studies", 2), ("studied", 2),
-            ("trial", 2), ("period", 3), ("medium", 3), ("usual", 3), ("diet", 2),
-            ("people", 2), ("study", 2), ("medicine", 3), ("cancer", 2), ("treatment", 2),
-            ("condition", 3), ("special", 2), ("anxiety", 4), ("leukemia", 4), ("yes", 1),
-            ("free", 1), ("eye", 1), ("autism", 3), ("tested", 2),
+            ("the", 1),
+            ("cat", 1),
+            ("table", 2),
+            ("little", 2),
+            ("make", 1),
+            ("makes", 1),
+            ("places", 2),
+            ("used", 1),
+            ("wanted", 2),
+            ("studies", 2),
+            ("studied", 2),
+            ("trial", 2),
+            ("period", 3),
+            ("medium", 3),
+            ("usual", 3),
+            ("diet", 2),
+            ("people", 2),
+            ("study", 2),
+            ("medicine", 3),
+            ("cancer", 2),
+            ("treatment", 2),
+            ("condition", 3),
+            ("special", 2),
+            ("anxiety", 4),
+            ("leukemia", 4),
+            ("yes", 1),
+            ("free", 1),
+            ("eye", 1),
+            ("autism", 3),
+            ("tested", 2),
+            ("something", 2),
+            ("anyone", 3),
+            ("going", 2),
+            ("management", 3),
+            ("lifestyle", 2),
+            ("element", 3),
         ];
         for (word, expected) in cases {
             assert_eq!(word_syllables(word), expected, "{word}");
@@ -375,6 +483,7 @@ mod tests {
         assert_eq!(token_syllables("1.5"), 3);
         assert_eq!(token_syllables("120"), 5); // one hun-dred twen-ty
         assert_eq!(token_syllables("50%"), 4);
+        assert_eq!(token_syllables("10,000"), 3); // ten thou-sand
         assert_eq!(token_syllables("ULN"), 3);
         assert_eq!(token_syllables("ECOG"), 2);
         assert_eq!(token_syllables("CD7"), 4);
@@ -399,7 +508,9 @@ mod tests {
 
     #[test]
     fn long_technical_sentences_score_higher() {
-        let plain = flesch_kincaid_grade("This study tests a new drug. It is for people with lung cancer.").unwrap();
+        let plain =
+            flesch_kincaid_grade("This study tests a new drug. It is for people with lung cancer.")
+                .unwrap();
         let dense = flesch_kincaid_grade(
             "This randomized, double-blind, placebo-controlled investigation evaluates the immunogenicity and pharmacokinetics of subcutaneous administration in immunocompromised participants.",
         )

@@ -32,7 +32,11 @@ impl GradeDistribution {
         let mut g = grades.to_vec();
         g.sort_by(f64::total_cmp);
         let rank = |p: f64| g[((p * g.len() as f64).ceil() as usize).clamp(1, g.len()) - 1];
-        let median = if g.len() % 2 == 1 { g[g.len() / 2] } else { (g[g.len() / 2 - 1] + g[g.len() / 2]) / 2.0 };
+        let median = if g.len() % 2 == 1 {
+            g[g.len() / 2]
+        } else {
+            (g[g.len() / 2 - 1] + g[g.len() / 2]) / 2.0
+        };
         GradeDistribution {
             count: g.len(),
             min: g[0],
@@ -86,14 +90,20 @@ pub fn evaluate<'a>(studies: impl IntoIterator<Item = &'a Study>) -> SummaryRepo
         let grade = summary.grade();
         ours.push(grade);
         if grade > 8.0 {
-            above.push(HardSummary { nct_id: study.nct_id().to_string(), grade });
+            above.push(HardSummary {
+                nct_id: study.nct_id().to_string(),
+                grade,
+            });
         }
         if let Some(g) = study.brief_summary().and_then(flesch_kincaid_grade) {
             registry.push(g);
         }
         let issues = check_summary(&summary, study);
         if !issues.is_empty() {
-            failures.push(TrialFailures { nct_id: study.nct_id().to_string(), issues });
+            failures.push(TrialFailures {
+                nct_id: study.nct_id().to_string(),
+                issues,
+            });
         }
     }
     SummaryReport {
@@ -123,15 +133,27 @@ impl fmt::Display for GradeDistribution {
 
 impl fmt::Display for SummaryReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Plain-language summaries over {} studies (Flesch-Kincaid grade)", self.studies)?;
+        writeln!(
+            f,
+            "Plain-language summaries over {} studies (Flesch-Kincaid grade)",
+            self.studies
+        )?;
         writeln!(f, "  ours:     {}", self.ours)?;
         writeln!(f, "  registry: {}", self.registry)?;
         writeln!(f, "Summaries above grade 8: {}", self.above_grade_8.len())?;
         for h in &self.above_grade_8 {
             writeln!(f, "  {} grade {:.1}", h.nct_id, h.grade)?;
         }
-        let total: usize = self.faithfulness_failures.iter().map(|t| t.issues.len()).sum();
-        writeln!(f, "Faithfulness failures: {total} in {} studies", self.faithfulness_failures.len())?;
+        let total: usize = self
+            .faithfulness_failures
+            .iter()
+            .map(|t| t.issues.len())
+            .sum();
+        writeln!(
+            f,
+            "Faithfulness failures: {total} in {} studies",
+            self.faithfulness_failures.len()
+        )?;
         for t in &self.faithfulness_failures {
             for i in &t.issues {
                 writeln!(f, "  {} {i}", t.nct_id)?;

@@ -8,7 +8,10 @@ use std::sync::LazyLock;
 use summary::{ClaimKind, SectionKind};
 
 static STUDIES: LazyLock<Vec<ctgov::Study>> = LazyLock::new(|| {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ctgov/studies.jsonl.gz");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/ctgov/studies.jsonl.gz"
+    );
     let file = std::fs::File::open(path).expect("data/ctgov/studies.jsonl.gz is committed");
     BufReader::new(flate2::read::GzDecoder::new(file))
         .lines()
@@ -27,12 +30,20 @@ fn all_sample_trials_are_read() {
 fn every_summary_is_at_grade_8_or_below_and_the_median_at_6_5_or_below() {
     let report = summary::evaluate(STUDIES.iter());
     assert_eq!(report.ours.count, STUDIES.len());
-    let hard: Vec<String> = report.above_grade_8.iter().map(|h| format!("{} {:.1}", h.nct_id, h.grade)).collect();
+    let hard: Vec<String> = report
+        .above_grade_8
+        .iter()
+        .map(|h| format!("{} {:.1}", h.nct_id, h.grade))
+        .collect();
     assert!(hard.is_empty(), "summaries above grade 8: {hard:?}");
     assert!(report.ours.max <= 8.0, "max {}", report.ours.max);
     assert!(report.ours.median <= 6.5, "median {}", report.ours.median);
     // The registry's own summaries, measured the same way, are far harder to read.
-    assert!(report.registry.median > 12.0, "registry median {}", report.registry.median);
+    assert!(
+        report.registry.median > 12.0,
+        "registry median {}",
+        report.registry.median
+    );
 }
 
 #[test]
@@ -43,7 +54,12 @@ fn no_summary_states_anything_the_record_does_not_support() {
         .iter()
         .flat_map(|t| t.issues.iter().map(move |i| format!("{} {i}", t.nct_id)))
         .collect();
-    assert!(lines.is_empty(), "{} failures:\n{}", lines.len(), lines.join("\n"));
+    assert!(
+        lines.is_empty(),
+        "{} failures:\n{}",
+        lines.len(),
+        lines.join("\n")
+    );
 }
 
 #[test]
@@ -55,22 +71,60 @@ fn ages_sex_status_phase_and_conditions_stated_equal_the_records() {
         let c = &s.claims;
         // Ages: stated exactly when the record has them, and equal to them.
         let elig = study.eligibility();
-        assert_eq!(c.minimum_age.as_deref().and_then(ctgov::Age::parse), study.minimum_age().unwrap(), "{id}");
-        assert_eq!(c.maximum_age.as_deref().and_then(ctgov::Age::parse), study.maximum_age().unwrap(), "{id}");
+        assert_eq!(
+            c.minimum_age.as_deref().and_then(ctgov::Age::parse),
+            study.minimum_age().unwrap(),
+            "{id}"
+        );
+        assert_eq!(
+            c.maximum_age.as_deref().and_then(ctgov::Age::parse),
+            study.maximum_age().unwrap(),
+            "{id}"
+        );
         if let Some(min) = study.minimum_age().unwrap() {
             let n = format!("{}", min.value);
-            assert!(s.section(SectionKind::Eligibility).unwrap().sentences[0].contains(&n), "{id}: {text}");
+            assert!(
+                s.section(SectionKind::Eligibility).unwrap().sentences[0].contains(&n),
+                "{id}: {text}"
+            );
         }
         if let Some(max) = study.maximum_age().unwrap() {
-            let n = format!("{} {}", max.value, if max.value == 1.0 { max.unit.registry_word().trim_end_matches('s').to_lowercase() } else { max.unit.registry_word().to_lowercase() });
-            assert!(s.section(SectionKind::Eligibility).unwrap().sentences[0].contains(&n), "{id}: {text}");
+            let n = format!(
+                "{} {}",
+                max.value,
+                if max.value == 1.0 {
+                    max.unit
+                        .registry_word()
+                        .trim_end_matches('s')
+                        .to_lowercase()
+                } else {
+                    max.unit.registry_word().to_lowercase()
+                }
+            );
+            assert!(
+                s.section(SectionKind::Eligibility).unwrap().sentences[0].contains(&n),
+                "{id}: {text}"
+            );
         }
         // Sex and status: the record's codes.
-        assert_eq!(c.sex.as_deref(), elig.and_then(|e| e.sex.as_deref()), "{id}");
+        assert_eq!(
+            c.sex.as_deref(),
+            elig.and_then(|e| e.sex.as_deref()),
+            "{id}"
+        );
         assert_eq!(c.status.as_deref(), Some(study.overall_status()), "{id}");
         // Phase: all of the record's phases, and no phase sentence for "NA" or none.
-        let phases: Vec<&str> = study.phases().iter().map(String::as_str).filter(|p| *p != "NA").collect();
-        assert_eq!(c.phases.iter().map(String::as_str).collect::<Vec<_>>(), phases, "{id}");
+        let phases: Vec<&str> = study
+            .phases()
+            .iter()
+            .map(String::as_str)
+            .filter(|p| *p != "NA")
+            .collect();
+        assert_eq!(
+            c.phases.iter().map(String::as_str).collect::<Vec<_>>(),
+            phases,
+            "{id}"
+        );
         assert_eq!(text.contains("phase"), !phases.is_empty(), "{id}: {text}");
         // Conditions: each stated one is a record condition in plain words, and the first
         // record condition is always stated.
@@ -80,7 +134,11 @@ fn ages_sex_status_phase_and_conditions_stated_equal_the_records() {
             assert!(text.contains(&sc.lay), "{id}: {text}");
         }
         if let Some(first) = study.conditions().first() {
-            assert_eq!(c.conditions.first().map(|s| &s.registry), Some(first), "{id}");
+            assert_eq!(
+                c.conditions.first().map(|s| &s.registry),
+                Some(first),
+                "{id}"
+            );
         }
     }
 }
@@ -94,26 +152,50 @@ fn the_checker_catches_a_wrong_age_sex_status_or_phase_in_a_real_summary() {
         if let Some(min) = min.filter(|m| m.value >= 2.0) {
             let n = format!("{}", min.value);
             let wrong = format!("{}", min.value - 1.0);
-            let altered = text.replacen(&format!("be {n} "), &format!("be {wrong} "), 1).replacen(&format!("least {n} "), &format!("least {wrong} "), 1);
+            let altered = text
+                .replacen(&format!("be {n} "), &format!("be {wrong} "), 1)
+                .replacen(&format!("least {n} "), &format!("least {wrong} "), 1);
             if altered != text {
                 let issues = summary::check_faithfulness(&altered, study);
-                assert!(issues.iter().any(|i| i.kind == ClaimKind::Age), "{}: {altered}", study.nct_id());
+                assert!(
+                    issues.iter().any(|i| i.kind == ClaimKind::Age),
+                    "{}: {altered}",
+                    study.nct_id()
+                );
                 caught += 1;
             }
         }
-        let altered = text.replace("The study is looking for people to join now.", "The study has finished.");
+        let altered = text.replace(
+            "The study is looking for people to join now.",
+            "The study has finished.",
+        );
         if altered != text {
-            assert!(summary::check_faithfulness(&altered, study).iter().any(|i| i.kind == ClaimKind::Status));
+            assert!(
+                summary::check_faithfulness(&altered, study)
+                    .iter()
+                    .any(|i| i.kind == ClaimKind::Status)
+            );
             caught += 1;
         }
-        let altered = text.replace("Both males and females can take part.", "The study is only for women.");
+        let altered = text.replace(
+            "Both males and females can take part.",
+            "The study is only for women.",
+        );
         if altered != text {
-            assert!(summary::check_faithfulness(&altered, study).iter().any(|i| i.kind == ClaimKind::Sex));
+            assert!(
+                summary::check_faithfulness(&altered, study)
+                    .iter()
+                    .any(|i| i.kind == ClaimKind::Sex)
+            );
             caught += 1;
         }
         if !study.phases().iter().any(|p| p == "PHASE4") {
             let altered = format!("{text} This is a phase 4 study.");
-            assert!(summary::check_faithfulness(&altered, study).iter().any(|i| i.kind == ClaimKind::Phase));
+            assert!(
+                summary::check_faithfulness(&altered, study)
+                    .iter()
+                    .any(|i| i.kind == ClaimKind::Phase)
+            );
             caught += 1;
         }
     }
