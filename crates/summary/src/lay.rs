@@ -137,6 +137,27 @@ const PHRASES: &[(&str, &str)] = &[
         "lumbar degenerative disc disease",
         "worn discs in the lower back",
     ),
+    (
+        "lumbar intervertebral disc displacement",
+        "slipped disc in the lower back",
+    ),
+    (
+        "lumbar intervertebral disc herniation",
+        "slipped disc in the lower back",
+    ),
+    ("cervical disc herniation", "slipped disc in the neck"),
+    ("cervical disk herniation", "slipped disc in the neck"),
+    ("cervical disc displacement", "slipped disc in the neck"),
+    (
+        "cervical intervertebral disc displacement",
+        "slipped disc in the neck",
+    ),
+    ("cervical disc degeneration", "worn discs in the neck"),
+    (
+        "cervical degenerative disc disease",
+        "worn discs in the neck",
+    ),
+    ("cervical disc disease", "disc disease in the neck"),
     ("intervertebral", "spinal"),
     ("disk", "disc"),
     ("lumbar", "lower back"),
@@ -167,7 +188,12 @@ const PHRASES: &[(&str, &str)] = &[
     ("drug dependence", "drug addiction"),
     ("cognitive dysfunction", "thinking problems"),
     ("cognitive impairment", "thinking problems"),
-    ("chronic", "long-term"),
+    ("chronic kidney disease", "long-term kidney disease"),
+    ("chronic pain", "long-lasting pain"),
+    ("chronic low back pain", "long-lasting low back pain"),
+    ("chronic low-back pain", "long-lasting low back pain"),
+    ("chronic back pain", "long-lasting back pain"),
+    ("chronic neck pain", "long-lasting neck pain"),
     ("healthy volunteers", "healthy people"),
     ("healthy volunteer", "healthy people"),
     ("sars-cov-2 infection", "COVID-19"),
@@ -290,7 +316,7 @@ const EPONYMS: &[&str] = &[
 
 static PREFIX_RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
-        (r"(?i)^(?:relapsed\s*(?:/|or|and|and/or)\s*refractory|refractory\s*(?:/|or|and|and/or)\s*relapsed|r/r)\s+(.+)$",
+        (r"(?i)^(?:relapsed\s*(?:/|or|and|and/or)\s*(?:refractory|resistant)|(?:refractory|resistant)\s*(?:/|or|and|and/or)\s*relapsed|r/r)\s+(.+)$",
          "that came back or did not respond to treatment"),
         (r"(?i)^(?:relapsed|relapse|recurrent)\s+(.+)$", "that came back"),
         (r"(?i)^refractory\s+(.+)$", "that did not respond to treatment"),
