@@ -166,7 +166,7 @@ pub fn summarize_with(study: &Study, hints: &EligibilityHints) -> PlainSummary {
         }
         claims.interventions = named.iter().map(|(_, n)| n.clone()).collect();
     } else if !observational {
-        tested.push("This study tests a new way to care for people.".to_string());
+        tested.push("The record does not list what is being tested.".to_string());
     }
     if more {
         tested.push("The full list is in the trial record.".to_string());
@@ -648,7 +648,7 @@ const GOALS: &[Goal] = &[
     Goal { triggers: &["engraftment"], unless: &[], phrase: "see if the new blood-forming cells start to grow" },
     Goal { triggers: &["cognitive", "cognition", "memory", "mmse", "moca"], unless: &[], phrase: "see how it affects memory and thinking" },
     Goal { triggers: &["visual acuity", "vision"], unless: &[], phrase: "see how well people can see" },
-    Goal { triggers: &["quality of recovery", "recovery", "qor-40", "qor-15"], unless: &[], phrase: "see how well people recover" },
+    Goal { triggers: &["quality of recovery", "qor-40", "qor-15", "functional recovery", "time to recovery", "recovery time"], unless: &[], phrase: "see how well people recover" },
     Goal { triggers: &["morphine consumption", "opioid consumption", "analgesic consumption", "rescue medication", "analgesic use"], unless: &[], phrase: "see how much medicine people need" },
     Goal { triggers: &["asthma control", "symptom control", "disease control"], unless: &[], phrase: "see how well the condition is kept under control" },
     Goal { triggers: &["agitation"], unless: &[], phrase: "see how it affects agitation" },
@@ -828,10 +828,9 @@ fn sites_sentence(study: &Study) -> Option<String> {
             .map(str::trim)
             .filter(|c| !c.is_empty());
         return Some(match (city, countries.first()) {
-            (Some(city), Some(country)) => format!(
-                "It takes place at one site in {city}, {}.",
-                country_words(country)
-            ),
+            (Some(city), Some(country)) => {
+                format!("It takes place at one site in {city}, {country}.")
+            }
             _ => format!("It takes place at one site{place}."),
         });
     }

@@ -1,10 +1,11 @@
 //! Facts about who may join, beyond the registry's age and sex fields.
 //!
-//! [`EligibilityHints`] is the seam between the summary and the eligibility criteria: whoever has
-//! typed criteria (the `criteria` crate's parse, or a person) fills it, and [`crate::summarize_with`]
-//! turns each fact into one plain sentence. [`EligibilityHints::from_criteria_text`] is a small,
-//! conservative reader of the raw criteria text that the plain [`crate::summarize`] uses when
-//! nothing better is given: it only reports what a line of the text states outright.
+//! [`EligibilityHints`] is the seam between the summary and the eligibility criteria: it is filled
+//! from typed criteria ([`EligibilityHints::from_parsed`] reads a [`criteria::ParsedCriteria`]) or
+//! by hand, and [`crate::summarize_with`] turns each fact into one plain sentence.
+//! [`EligibilityHints::from_criteria_text`] is a small, conservative reader of the raw criteria
+//! text that the plain [`crate::summarize`] uses, so that summarising stays fast when no parse
+//! is at hand: it only reports what a line under a clear heading states outright.
 
 use std::sync::LazyLock;
 
@@ -113,6 +114,98 @@ impl EligibilityHints {
         hints
     }
 
+    /// Takes the facts from parsed criteria: only rules that are not negated, not conditional
+    /// ("if …") and not one of several alternatives, so each sentence holds for every patient.
+    pub fn from_parsed(parsed: &criteria::ParsedCriteria) -> EligibilityHints {
+        use criteria::{DiseaseState, Polarity, ReproductiveTopic, RuleBody};
+        let mut hints = EligibilityHints::default();
+        let rules = parsed
+            .criteria
+            .iter()
+            .flat_map(|c| c.rules.iter().map(move |r| (c.text.as_str(), r)));
+        for (criterion_text, rule) in rules {
+            if rule.negated || rule.condition.is_some() || rule.alternative_group.is_some() {
+                continue;
+            }
+            // Numbers we repeat must be written in the criterion: "ECOG < 4" is not
+            // restated as "3 or less".
+            let written = |n: u8| {
+                criterion_text
+                    .split(|c: char| !c.is_ascii_digit())
+                    .any(|d| d == n.to_string())
+            };
+            match (&rule.body, rule.polarity) {
+                (
+                    RuleBody::PerformanceStatus {
+                        scale: criteria::PerformanceScale::Ecog,
+                        min,
+                        max,
+                        ..
+                    },
+                    Polarity::Inclusion,
+                ) if hints.performance.is_none() => {
+                    let whole =
+                        |v: f64| (v.fract() == 0.0 && (0.0..=5.0).contains(&v)).then_some(v as u8);
+                    if let Some(hi) = max.and_then(whole) {
+                        let lo = min.and_then(whole);
+                        if lo.is_none_or(|lo| lo <= hi && written(lo)) && written(hi) {
+                            hints.performance = Some(PerformanceLimit {
+                                scale: PerformanceScale::Ecog,
+                                min: lo.unwrap_or(0),
+                                max: hi,
+                                stated_min: lo.is_some(),
+                            });
+                        }
+                    }
+                }
+                (RuleBody::Reproductive { topic, .. }, Polarity::Exclusion) => match topic {
+                    ReproductiveTopic::Pregnant => hints.excludes_pregnant = true,
+                    ReproductiveTopic::Lactating => hints.excludes_breastfeeding = true,
+                    _ => {}
+                },
+                (
+                    RuleBody::Reproductive {
+                        topic: ReproductiveTopic::Contraception,
+                        ..
+                    },
+                    Polarity::Inclusion,
+                ) => {
+                    hints.requires_contraception = true;
+                }
+                (
+                    RuleBody::Condition {
+                        states,
+                        history: false,
+                        ..
+                    },
+                    Polarity::Inclusion,
+                ) if !states.is_empty() => {
+                    // Only when every state of the rule is one we can say; "locally advanced or
+                    // metastatic" must not become "has spread".
+                    let mapped: Option<Vec<RequiredDiseaseState>> = states
+                        .iter()
+                        .map(|s| match s {
+                            DiseaseState::Relapsed => Some(RequiredDiseaseState::Relapsed),
+                            DiseaseState::Refractory => Some(RequiredDiseaseState::Refractory),
+                            DiseaseState::Untreated | DiseaseState::NewlyDiagnosed => {
+                                Some(RequiredDiseaseState::Untreated)
+                            }
+                            DiseaseState::Metastatic => Some(RequiredDiseaseState::Metastatic),
+                            _ => None,
+                        })
+                        .collect();
+                    for s in mapped.unwrap_or_default() {
+                        if !hints.disease_states.contains(&s) {
+                            hints.disease_states.push(s);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        hints
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == EligibilityHints::default()
     }
@@ -158,6 +251,17 @@ mod tests {
             })
         );
         assert!(h.excludes_pregnant && h.excludes_breastfeeding && h.requires_contraception);
+    }
+
+    #[test]
+    fn typed_criteria_fill_the_same_facts() {
+        let text = "Inclusion Criteria:\n\n* Relapsed or refractory acute myeloid leukemia\n* ECOG performance status 0-2\n\nExclusion Criteria:\n\n* Pregnant or breastfeeding women\n";
+        let h = EligibilityHints::from_parsed(&criteria::parse(text));
+        assert_eq!(
+            h.performance.map(|p| (p.min, p.max, p.stated_min)),
+            Some((0, 2, true))
+        );
+        assert!(h.excludes_pregnant, "{h:?}");
     }
 
     #[test]

@@ -201,3 +201,41 @@ fn the_checker_catches_a_wrong_age_sex_status_or_phase_in_a_real_summary() {
     }
     assert!(caught > 150, "{caught}");
 }
+
+#[test]
+fn summaries_enriched_with_typed_criteria_stay_readable_and_faithful() {
+    let mut enriched = 0;
+    let mut parse_panics = Vec::new();
+    for study in STUDIES.iter() {
+        let Some(text) = study.eligibility_criteria() else {
+            continue;
+        };
+        // The criteria parser is another crate, still young; a panic there is reported, not
+        // hidden, but does not stop this test of the summary side.
+        let Ok(parsed) = std::panic::catch_unwind(|| criteria::parse(text)) else {
+            parse_panics.push(study.nct_id().to_string());
+            continue;
+        };
+        let hints = summary::EligibilityHints::from_parsed(&parsed);
+        if hints.is_empty() {
+            continue;
+        }
+        enriched += 1;
+        let s = summary::summarize_with(study, &hints);
+        assert!(
+            s.grade() <= 8.0,
+            "{} grade {:.1}",
+            study.nct_id(),
+            s.grade()
+        );
+        let issues = summary::check_summary(&s, study);
+        assert!(issues.is_empty(), "{}: {issues:?}", study.nct_id());
+    }
+    if !parse_panics.is_empty() {
+        eprintln!(
+            "criteria::parse panicked on {} records: {parse_panics:?}",
+            parse_panics.len()
+        );
+    }
+    assert!(enriched > 100, "{enriched}");
+}
