@@ -144,7 +144,16 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             .and_then(|p| parsed.criteria.get(p))
             .is_some_and(|p| offers_alternatives(&p.text));
         for rule in &criterion.rules {
-            let truth = rule_truth(rule, patient, trial);
+            let registry_age = trial.minimum_age_years.is_some() || trial.maximum_age_years.is_some();
+            let truth = match &rule.body {
+                // The registry's structured limits are authoritative; text ages repeat them.
+                RuleBody::Age { .. } if registry_age => Truth::NotApplicable("registry age limits apply".into()),
+                // "Women who are pregnant ..." under exclusion describes, it does not restrict sex.
+                RuleBody::Sex { .. } if rule.polarity == Polarity::Exclusion => {
+                    Truth::NotApplicable("sex named in an exclusion".into())
+                }
+                _ => rule_truth(rule, patient, trial),
+            };
             let conditional = rule.condition.is_some() || alternatives_parent;
             let mut m = to_mark(
                 truth,
@@ -270,8 +279,8 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
             }
         },
         RuleBody::Reproductive { topic } => reproductive_truth(*topic, profile.sex, profile.pregnancy),
-        RuleBody::Condition { mention, states, stage, .. } => condition_truth(mention, states, stage.as_deref(), rule.polarity, patient, trial),
-        RuleBody::Autoimmune { mention, .. } => condition_truth(mention, &[], None, rule.polarity, patient, trial),
+        RuleBody::Condition { mention, states, stage, .. } => condition_truth(mention, states, stage.as_deref(), rule, patient, trial),
+        RuleBody::Autoimmune { mention, .. } => condition_truth(mention, &[], None, rule, patient, trial),
         RuleBody::Cns { topic, mention } => match topic {
             CnsTopic::Metastases => {
                 let vocab = Vocabulary::builtin();
@@ -281,11 +290,11 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
                     None => Truth::Unknown(FactKey::BrainMetastases),
                 }
             }
-            _ => condition_truth(mention, &[], None, rule.polarity, patient, trial),
+            _ => condition_truth(mention, &[], None, rule, patient, trial),
         },
         RuleBody::Biomarker { marker, status, threshold, .. } => biomarker_truth(marker, *status, threshold.as_ref(), patient),
         RuleBody::Lab { analyte, threshold } => lab_truth(analyte, threshold, patient),
-        RuleBody::PerformanceStatus { scale, min, max } => performance_truth(*scale, *min, *max, profile.ecog, profile.karnofsky),
+        RuleBody::PerformanceStatus { scale, min, max, .. } => performance_truth(*scale, *min, *max, profile.ecog, profile.karnofsky),
         RuleBody::PriorTherapy { therapy, .. } => match therapy {
             Some(t) => therapy_truth(t, patient),
             None => Truth::Unknown(FactKey::PriorTherapy("lines of therapy".into())),
@@ -355,10 +364,11 @@ fn condition_truth(
     mention: &str,
     states: &[criteria::DiseaseState],
     stage: Option<&str>,
-    polarity: Polarity,
+    rule: &Rule,
     patient: &PatientFacts,
     trial: &TrialDocument,
 ) -> Truth {
+    let polarity = rule.polarity;
     let vocab = Vocabulary::builtin();
     let concepts = mention_concepts(mention);
     let Some(&primary) = concepts.first() else {
@@ -368,7 +378,9 @@ fn condition_truth(
         if let Some(p) = patient.has(c) {
             // An exclusion naming the disease the trial is about ("other malignancies" in a breast
             // cancer trial, "prior breast cancer") is about a second or earlier disease: not decisive.
-            if polarity == Polarity::Exclusion && trial_is_about(trial, p.concept) {
+            // Likewise a negated inclusion naming the trial's own disease ("no prior breast
+            // cancer" in a breast cancer trial) is about an earlier episode, not this one.
+            if (polarity == Polarity::Exclusion || rule.negated) && trial_is_about(trial, p.concept) {
                 return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
             }
             // Disease state and stage, when the rule names them and the profile says.
@@ -438,13 +450,15 @@ fn stage_number(stage: &str) -> Option<u8> {
     }
 }
 
+/// The lowest and highest stage named ("IIIb", "III-IV", "I, II, or IIIa" → 1..=3).
 fn stage_range(stage: &str) -> Option<(u8, u8)> {
-    let parts: Vec<&str> = stage.split(['-', '–', '/']).map(str::trim).filter(|p| !p.is_empty()).collect();
-    match parts.as_slice() {
-        [one] => stage_number(one).map(|n| (n, n)),
-        [a, .., b] => Some((stage_number(a)?, stage_number(b)?)),
-        _ => None,
-    }
+    let numbers: Vec<u8> = stage
+        .split(|c: char| matches!(c, '-' | '–' | '/' | ',' | ' ' | ';'))
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("or") && !p.eq_ignore_ascii_case("and"))
+        .filter_map(stage_number)
+        .collect();
+    Some((*numbers.iter().min()?, *numbers.iter().max()?))
 }
 
 /// Canonical marker key: "ER+", "estrogen receptor" → "ER"; "HER-2/neu" → "HER2".
@@ -665,7 +679,11 @@ fn performance_truth(scale: PerformanceScale, min: Option<f64>, max: Option<f64>
 }
 
 fn therapy_truth(therapy: &str, patient: &PatientFacts) -> Truth {
-    let concepts = mention_concepts(therapy);
+    let vocab = Vocabulary::builtin();
+    let concepts: Vec<ConceptId> = mention_concepts(therapy)
+        .into_iter()
+        .filter(|c| matches!(vocab.concept(*c).kind, ConceptKind::Medication | ConceptKind::Procedure))
+        .collect();
     for &c in &concepts {
         if let Some(p) = patient.has(c) {
             return Truth::True(p.source.clone());

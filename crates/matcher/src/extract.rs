@@ -60,6 +60,7 @@ struct Patterns {
     uln: Regex,
     marker_value: Regex,
     clause_break: Regex,
+    marker_list: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -81,6 +82,7 @@ fn patterns() -> &'static Patterns {
         ),
         uln: re(r"(?i)^\s*(?:of|was|is|:|=|at)?\s*(\d+(?:\.\d+)?)\s*(?:x|×|times)\s*(?:the\s+)?(?:ULN|upper limit of normal)"),
         marker_value: re(r"(?i)^[\s:]*(?:is|was|were|status|expression|testing|test|tested)?\s*(?:was|is)?\s*(positive|negative|pos|neg|\+|-|−|amplified|not amplified|mutated|mutation|wild[- ]type|equivocal|(\d+(?:\.\d+)?)\s*%)"),
+        marker_list: re(r"^(?:\s*(?:/|,|and|or)\s*(?:[A-Za-z][A-Za-z0-9-]{0,6}))+"),
         clause_break: re(
             r"(?i)[.;!?\n]|\b(?:but|however|although|though|except|apart from|aside from|which|who|presents?|presented|reports?|reported|complains?|shows?|showed|revealed|reveals|is|was|are|were|has|have|had)\b",
         ),
@@ -503,6 +505,8 @@ fn marker_status(surface: &str, after: &str) -> Option<MarkerStatus> {
     if s.ends_with('-') || s.ends_with('−') || s.contains("negative") {
         return Some(MarkerStatus::Negative);
     }
+    // Skip a conjoined marker list: "ER/PR negative", "ER, PR and HER2 negative".
+    let after = patterns().marker_list.find(after).map(|m| &after[m.end()..]).unwrap_or(after);
     let c = patterns().marker_value.captures(after)?;
     let word = fold_case(c.get(1)?.as_str());
     Some(match word.as_str() {

@@ -4,29 +4,48 @@ use std::borrow::Borrow;
 
 use serde::Serialize;
 
-use crate::eligibility::{Eligibility, Verdict, evaluate};
+use crate::eligibility::{Eligibility, Mark, Verdict, evaluate};
 use crate::facts::PatientFacts;
 use crate::profile::{Date, PatientProfile};
 use crate::relevance::{Relevance, RelevanceModel};
 use crate::trial::TrialDocument;
 
 /// How eligibility evidence moves a trial within the relevance order.
+///
+/// Each failed decisive rule adds a penalty by how reliable that kind of rule is when read from
+/// registry text (a registry age limit is exact; a condition named in free text much less so),
+/// and the relevance is scaled by `floor + (1 - floor) * exp(-penalty)`. The floor keeps a trial
+/// on the patient's condition that excludes them above trials on other conditions.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct RankWeights {
-    /// Multiplier for a trial with a failed decisive rule. Kept well above 0: a trial on the
-    /// patient's condition that excludes them is still closer than one on another condition.
-    pub not_eligible: f64,
-    /// Multiplier for a trial with only unknowns in the way.
-    pub possibly_eligible: f64,
-    /// Multiplier for a trial whose every decisive rule is met.
-    pub likely_eligible: f64,
-    /// Added per inclusion condition the patient is shown to meet (capped at three).
+    pub floor: f64,
+    /// Scale of all penalties.
+    pub penalty_scale: f64,
+    /// Added per inclusion condition the patient is shown to meet (capped at three), as a share
+    /// of relevance.
     pub per_met_condition: f64,
+    /// Relevance share is raised to this power before scaling: below 1 it flattens differences
+    /// among trials that are all on the patient's condition, so eligibility decides among them.
+    pub relevance_power: f64,
 }
 
 impl Default for RankWeights {
     fn default() -> Self {
-        RankWeights { not_eligible: 0.6, possibly_eligible: 1.0, likely_eligible: 1.05, per_met_condition: 0.05 }
+        RankWeights { floor: 0.35, penalty_scale: 1.0, per_met_condition: 0.05, relevance_power: 1.0 }
+    }
+}
+
+/// How much one failed rule of this kind counts against a trial.
+pub fn failure_penalty(kind: &str, from_registry: bool) -> f64 {
+    if from_registry {
+        return 2.0;
+    }
+    match kind {
+        "age" | "sex" | "biomarker" | "performance_status" | "reproductive" => 1.0,
+        "infection" => 0.7,
+        "lab" | "condition" | "transplant" | "cns" => 0.5,
+        "prior_therapy" => 0.4,
+        _ => 0.3,
     }
 }
 
@@ -67,12 +86,18 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
         .iter()
         .zip(scored)
         .map(|(trial, (relevance, eligibility))| {
-            let share = (relevance.score / best).max(0.0);
-            let factor = match eligibility.verdict {
-                Verdict::NotEligible => w.not_eligible,
-                Verdict::PossiblyEligible => w.possibly_eligible,
-                Verdict::LikelyEligible => w.likely_eligible,
-            };
+            let share = (relevance.score / best).max(0.0).powf(w.relevance_power);
+            let mut failed: Vec<(&str, Option<(usize, usize)>)> = Vec::new();
+            let mut penalty = 0.0;
+            for m in eligibility.marks.iter().filter(|m| m.decisive && m.mark == Mark::NotMet) {
+                // One criterion counts once, however many of its rules failed.
+                if m.span.is_some() && failed.iter().any(|(_, s)| *s == m.span) {
+                    continue;
+                }
+                failed.push((m.kind, m.span));
+                penalty += failure_penalty(m.kind, m.span.is_none());
+            }
+            let factor = w.floor + (1.0 - w.floor) * (-w.penalty_scale * penalty).exp();
             let bonus = if eligibility.verdict == Verdict::NotEligible {
                 0.0
             } else {
