@@ -71,7 +71,7 @@ fn clauses(text: &str, span: Span) -> Vec<Clause> {
                 if !(prev_digit && next_digit) && next.is_none_or(|n| n.is_whitespace()) {
                     // Skip "e.g." / "i.e." / "vs."
                     let w0 = s[..i].rfind(|c: char| c.is_whitespace() || c == '(').map_or(0, |p| p + 1);
-                    let word = s[w0..i].to_lowercase();
+                    let word = s[w0..i].to_ascii_lowercase();
                     if !matches!(word.as_str(), "e.g" | "i.e" | "vs" | "etc" | "approx" | "dr" | "no") {
                         cuts.push(i + c.len_utf8());
                     }
@@ -144,7 +144,7 @@ fn closing_paren(s: &str, from: usize) -> Option<usize> {
 /// Text up to the first comma / "then" / "whose" outside parentheses.
 fn until_comma(s: &str) -> &str {
     let mut d = 0;
-    let lower = s.to_lowercase();
+    let lower = s.to_ascii_lowercase();
     for (i, c) in s.char_indices() {
         match c {
             '(' => d += 1,
@@ -164,7 +164,7 @@ fn clause_condition(ctext: &str, later_clause: bool) -> Option<(String, usize, u
     // "For patients with X who …" opening a criterion states the diagnosis, not a condition.
     let m = COND_PREFIX
         .find(ctext)
-        .filter(|m| later_clause || !COND_PATIENTS_WITH.is_match(&ctext[..m.end()]) && !m.as_str().to_lowercase().contains(" with "))
+        .filter(|m| later_clause || !COND_PATIENTS_WITH.is_match(&ctext[..m.end()]) && !m.as_str().to_ascii_lowercase().contains(" with "))
         .or_else(|| if later_clause { COND_PATIENTS_WITH.find(ctext) } else { None })?;
     let rest = &ctext[m.end()..];
     let c = until_comma(rest);
@@ -324,7 +324,7 @@ impl Extractor<'_> {
             }
             let heads = DISEASE_HEAD_WORD.find_iter(s).chain(DISEASE_HEAD_ABBR.find_iter(s));
             for m in heads {
-                if matches!(m.as_str().to_lowercase().as_str(), "diagnosis" | "diagnoses" | "prognosis" | "prognoses" | "diploma" | "aroma" | "hypothesis") {
+                if matches!(m.as_str().to_ascii_lowercase().as_str(), "diagnosis" | "diagnoses" | "prognosis" | "prognoses" | "diploma" | "aroma" | "hypothesis") {
                     continue;
                 }
                 let head = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
@@ -367,14 +367,14 @@ impl Extractor<'_> {
                     continue;
                 }
                 let mention = span.slice(text).trim().to_string();
-                if GENERIC_HEADS.contains(&mention.to_lowercase().as_str()) {
+                if GENERIC_HEADS.contains(&mention.to_ascii_lowercase().as_str()) {
                     continue;
                 }
-                let lower = s.to_lowercase();
+                let lower = s.to_ascii_lowercase();
                 let states = disease_states(&lower);
                 let stage = STAGE.captures(s).map(|c| c["st"].to_string());
                 let confirmation = CONFIRM.captures(s).map(|c| {
-                    let w = c[1].to_lowercase();
+                    let w = c[1].to_ascii_lowercase();
                     if w.starts_with("hist") {
                         "histological".to_string()
                     } else if w.starts_with("cyto") {
@@ -415,9 +415,9 @@ fn is_negated(text: &str, clause: Span, rule: Span) -> bool {
     let tail = before.rsplit([',', ';', ':']).next().unwrap_or(before);
     let words: Vec<&str> = tail.split_whitespace().collect();
     let window = words[words.len().saturating_sub(6)..].join(" ");
-    NEGATION.is_match(&window) && !window.to_lowercase().contains("not limited")
-        || text[rule.start..rule.end].to_lowercase().starts_with("no ")
-        || text[rule.end..(rule.end + 12).min(text.len())].to_lowercase().trim_start().starts_with("negative")
+    NEGATION.is_match(&window) && !window.to_ascii_lowercase().contains("not limited")
+        || text[rule.start..rule.end].to_ascii_lowercase().starts_with("no ")
+        || text[rule.end..].chars().take(12).collect::<String>().to_ascii_lowercase().trim_start().starts_with("negative")
 }
 
 // ---------------------------------------------------------------- age
@@ -425,6 +425,13 @@ fn is_negated(text: &str, clause: Span, rule: Span) -> bool {
 lazy_re!(
     AGE_BEFORE,
     r"(?i)\b(?:age[ds]?|aged\s+between)\b[\s:=,()\-]*(?:(?:range|limit|limits|group|of|is|are|be|must|should|between|from|at|was|will|the|patient'?s?|subject'?s?|participant'?s?|time|screening|enrollment|enrolment|consent|signing|informed|visit|years?|in|inclusive|equal|to|or|and|\w+'s)\b[\s:=,()\-]*){0,8}$"
+);
+lazy_re!(AGE_CONTINUES, r"(?i)^[\s,;]*(?:and|but|or|to|-)?[\s,]*$");
+lazy_re!(FOR_SUBJECTS, r"(?i)\b(?:for|in)\s+(?:subjects|patients|participants|children|those|individuals|people|women|men)\s*(?:aged?|who\s+are)?\s*$");
+lazy_re!(OTHER_AGE, r"(?i)\b(?:gestational|bone|skeletal|menstrual|post-?conceptional|post-?menstrual|corrected|developmental|reading|mental|chronological\s+bone)\s+age[ds]?\b");
+lazy_re!(
+    NOT_PATIENT_AGE,
+    r"(?i)^\s*(?:years?\s+)?(?:old\s+|of\s+age\s+)?(?:in\s+|among\s+|for\s+)(?:a\s+|any\s+|one\s+or\s+more\s+)?(?:(?:first|second)[- ]degree\s+)?(?:relatives?|family|siblings?|parents?|mother|father|brothers?|sisters?)|^\s*(?:years?\s+)?(?:old\s+|of\s+age\s+)?at\s+(?:the\s+time\s+of\s+)?(?:onset|diagnosis|first\s+diagnosis|symptom\s+onset)"
 );
 lazy_re!(
     PERSON_BEFORE,
@@ -440,6 +447,7 @@ fn tail(text: &str, start: usize, end: usize, max: usize) -> &str {
 }
 
 fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
+    let mut last_age_end: Option<usize> = None;
     for e in exprs {
         let unit = match e.unit.as_deref() {
             None => None,
@@ -453,10 +461,20 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
         }
         let Some(clause) = cls.iter().find(|c| c.span.start <= e.span.start && e.span.start < c.span.end) else { continue };
         let before = tail(text, clause.span.start, e.span.start, 120);
-        let by_keyword = AGE_BEFORE.is_match(before);
+        let by_keyword = AGE_BEFORE.is_match(before) && !OTHER_AGE.is_match(before);
+        // "28 days or older and less than 18 years": the second bound continues the first.
+        let by_continuation = last_age_end.is_some_and(|end| end <= e.span.start && end >= clause.span.start && AGE_CONTINUES.is_match(&text[end..e.span.start]));
+        // "… for subjects ≥ 2 years of age": a condition on another rule, not an age limit.
+        if FOR_SUBJECTS.is_match(before) {
+            continue;
+        }
+        // "sudden death under 40 years of age in relatives", "age 14-50 at onset": not the patient's age now.
+        if NOT_PATIENT_AGE.is_match(&text[e.span.end..clause.span.end]) {
+            continue;
+        }
         let by_person = unit == Some(TimeUnit::Year) && PERSON_BEFORE.is_match(before);
         let by_suffix = e.age_suffix && unit.is_some();
-        if !(by_keyword || by_person || by_suffix) {
+        if !(by_keyword || by_person || by_suffix || by_continuation) {
             continue;
         }
         // Plausible ages only.
@@ -471,14 +489,15 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             Comparator::Lt => (None, Some(Bound { value: e.value, inclusive: false })),
             Comparator::Between => (
                 Some(Bound { value: e.value, inclusive: true }),
-                Some(Bound { value: e.upper.unwrap_or(e.value), inclusive: true }),
+                Some(Bound { value: e.upper.unwrap_or(e.value), inclusive: !e.upper_exclusive }),
             ),
             Comparator::Eq => continue,
         };
         // Evidence: from the "age" keyword (if close) to the end of the expression.
-        let kw = before.to_lowercase().rfind("age").map(|p| e.span.start - before.len() + p);
+        let kw = before.to_ascii_lowercase().rfind("age").map(|p| e.span.start - before.len() + p);
         let start = if by_keyword { kw.unwrap_or(e.span.start) } else { e.span.start };
         found.push(Found::new(RuleBody::Age { min, max, unit }, Span::new(start.min(e.span.start), e.span.end)));
+        last_age_end = Some(e.span.end);
     }
 }
 
@@ -504,7 +523,7 @@ fn sex(text: &str, span: Span, found: &mut Vec<Found>) {
         return;
     }
     if let Some(c) = SEX_ONE.captures(s) {
-        let w = c["s"].to_lowercase();
+        let w = c["s"].to_ascii_lowercase();
         let sex = if w.starts_with("wom") || w.starts_with("fem") || w.starts_with("girl") { Sex::Female } else { Sex::Male };
         let m = c.name("s").unwrap();
         found.push(Found::new(RuleBody::Sex { sex }, Span::new(span.start + m.start(), span.start + m.end())));
@@ -591,6 +610,7 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
             // The first numeric expression after the scale name, within the clause.
             let window_end = (abs + 120).min(clause.span.end);
             let expr = exprs.iter().find(|e| e.span.start >= abs && e.span.start < window_end && e.relative_to.is_none());
+            let mut stated: Option<Threshold> = expr.map(|e| e.threshold());
             let (min, max, end) = if let Some(e) = expr {
                 let gap = &text[abs..e.span.start];
                 if gap.chars().filter(|c| c.is_ascii_digit()).count() > 0 && !gap.trim().is_empty() && PS_LIST.find(gap).is_some() {
@@ -617,10 +637,16 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
                 }
                 let lo = vals.iter().cloned().fold(f64::INFINITY, f64::min);
                 let hi = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                (Some(lo), Some(hi), abs + l.get(0).unwrap().end())
+                let a_start = abs + l.name("a").unwrap().start();
+                let end = abs + l.get(0).unwrap().end();
+                stated = Some(Threshold { comparator: Comparator::Between, value: lo, upper: Some(hi), unit: None, relative_to: None, span: Span::new(a_start, end) });
+                (Some(lo), Some(hi), end)
             } else if let Some(l) = PS_SINGLE.captures(&text[abs..clause.span.end]) {
                 let v: f64 = l["v"].parse().unwrap_or(0.0);
-                (Some(v), Some(v), abs + l.get(0).unwrap().end())
+                let vs = abs + l.name("v").unwrap().start();
+                let end = abs + l.get(0).unwrap().end();
+                stated = Some(Threshold { comparator: Comparator::Eq, value: v, upper: None, unit: None, relative_to: None, span: Span::new(vs, end) });
+                (Some(v), Some(v), end)
             } else {
                 continue;
             };
@@ -635,7 +661,7 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
             }
             last_end = end - clause.span.start;
             found.push(Found::new(
-                RuleBody::PerformanceStatus { scale, min: min.map(|v| v.max(0.0)), max },
+                RuleBody::PerformanceStatus { scale, min: min.map(|v| v.max(0.0)), max, threshold: stated },
                 Span::new(clause.span.start + m.start(), end),
             ));
         }
@@ -980,7 +1006,7 @@ fn biomarkers(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fou
             let after = &text[me..clause.span.end];
             let status_cap = MARKER_STATUS.captures(after);
             let mut status = status_cap.as_ref().map(|c| {
-                let w = c["st"].to_lowercase();
+                let w = c["st"].to_ascii_lowercase();
                 match w.as_str() {
                     "+" | "positive" | "positivity" | "expressing" => BiomarkerStatus::Positive,
                     "negative" => BiomarkerStatus::Negative,
@@ -1005,7 +1031,7 @@ fn biomarkers(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fou
                 v["v"].to_string()
             });
             if variant.is_some() && status.is_none() {
-                status = Some(if variant.as_deref().is_some_and(|v| v.to_lowercase().contains("del")) {
+                status = Some(if variant.as_deref().is_some_and(|v| v.to_ascii_lowercase().contains("del")) {
                     BiomarkerStatus::Deleted
                 } else {
                     BiomarkerStatus::Mutated
@@ -1073,11 +1099,11 @@ fn measurable(text: &str, span: Span, exprs: &[NumExpr], found: &mut Vec<Found>)
     let kw = MEASURABLE.find(s);
     let crit = RESPONSE_CRITERIA.captures(s);
     let sizes: Vec<&NumExpr> = exprs.iter().filter(|e| matches!(e.unit.as_deref(), Some("mm") | Some("cm"))).collect();
-    let lesion_word = s.to_lowercase().contains("lesion");
+    let lesion_word = s.to_ascii_lowercase().contains("lesion");
     if kw.is_none() && !(crit.is_some() && (lesion_word || !sizes.is_empty())) {
         return;
     }
-    let criteria = crit.as_ref().map(|c| match c["c"].to_lowercase().as_str() {
+    let criteria = crit.as_ref().map(|c| match c["c"].to_ascii_lowercase().as_str() {
         "recist" => ResponseCriteria::Recist,
         "irecist" => ResponseCriteria::Irecist,
         "mrecist" => ResponseCriteria::Mrecist,
@@ -1102,7 +1128,7 @@ fn measurable(text: &str, span: Span, exprs: &[NumExpr], found: &mut Vec<Found>)
             LesionSize { site, threshold: e.threshold() }
         })
         .collect();
-    let lower = s.to_lowercase();
+    let lower = s.to_ascii_lowercase();
     let start = kw.map(|m| span.start + m.start()).unwrap_or(span.start);
     let end = sizes.iter().map(|e| e.span.end).max().unwrap_or(kw.map(|m| span.start + m.end()).unwrap_or(span.end)).max(start);
     found.push(
@@ -1143,7 +1169,7 @@ fn transplant(text: &str, span: Span, found: &mut Vec<Found>) {
             TransplantKind::StemCell
         };
         if let Some(p) = TRANSPLANT_PAIR.captures(tail(text, span.start, sp.start, 40)) {
-            let other = if p["a"].to_lowercase().starts_with("auto") { TransplantKind::Autologous } else { TransplantKind::Allogeneic };
+            let other = if p["a"].to_ascii_lowercase().starts_with("auto") { TransplantKind::Autologous } else { TransplantKind::Allogeneic };
             let pstart = sp.start - (tail(text, span.start, sp.start, 40).len() - p.get(0).unwrap().start());
             found.push(Found::new(RuleBody::Transplant { transplant: other }, Span::new(pstart, sp.end)).negatable());
         }
@@ -1180,12 +1206,12 @@ fn infection_state(lower: &str) -> Option<InfectionState> {
 
 fn infections(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
     let whole = match (cls.first(), cls.last()) {
-        (Some(a), Some(b)) => text[a.span.start..b.span.end].to_lowercase(),
+        (Some(a), Some(b)) => text[a.span.start..b.span.end].to_ascii_lowercase(),
         _ => String::new(),
     };
     for clause in cls {
         let s = clause.span.slice(text);
-        let lower = s.to_lowercase();
+        let lower = s.to_ascii_lowercase();
         let mut per_agent: Vec<(InfectionAgent, Vec<String>, Span)> = Vec::new();
         for c in INFECTION_MARKER.captures_iter(s) {
             let m = c.get(0).unwrap();
@@ -1286,7 +1312,7 @@ fn autoimmune(text: &str, span: Span, found: &mut Vec<Found>) {
     let s = span.slice(text);
     for m in AUTOIMMUNE.find_iter(s) {
         let sp = Span::new(expand_left(text, span.start, span.start + m.start()), span.start + m.end());
-        let states = disease_states(&tail(text, span.start, sp.end, 80).to_lowercase());
+        let states = disease_states(&tail(text, span.start, sp.end, 80).to_ascii_lowercase());
         found.push(Found::new(RuleBody::Autoimmune { mention: sp.slice(text).to_string(), states }, sp).negatable());
     }
 }
@@ -1349,7 +1375,7 @@ lazy_re!(
 );
 
 fn ordinal(s: &str) -> f64 {
-    match s.to_lowercase().as_str() {
+    match s.to_ascii_lowercase().as_str() {
         "first" | "1st" | "one" => 1.0,
         "second" | "2nd" | "two" => 2.0,
         "third" | "3rd" | "three" => 3.0,
@@ -1361,12 +1387,12 @@ fn ordinal(s: &str) -> f64 {
 fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
     for clause in cls {
         let s = clause.span.slice(text);
-        let lower = s.to_lowercase();
+        let lower = s.to_ascii_lowercase();
         if lower.contains("lesion") {
             // "lesions that received prior radiotherapy" describe lesions, not the patient.
             continue;
         }
-        let response = RESPONSE.captures(s).map(|c| c["r"].to_lowercase());
+        let response = RESPONSE.captures(s).map(|c| c["r"].to_ascii_lowercase());
         // Number of prior lines: "at least 2 prior lines", "second-line or more", "first-line".
         let mut line_mentions: Vec<(Threshold, Span)> = exprs
             .iter()
@@ -1380,7 +1406,7 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
                 continue;
             }
             let n = ordinal(&c["ord"]);
-            let cardinal = matches!(c["ord"].to_lowercase().as_str(), "one" | "two" | "three" | "four" | "five");
+            let cardinal = matches!(c["ord"].to_ascii_lowercase().as_str(), "one" | "two" | "three" | "four" | "five");
             let after = &s[m.end()..];
             let or_more = ORDINAL_MORE.is_match(after);
             let cmp = if c.name("cmp").is_some() || c.name("post").is_some() || or_more || cardinal { Comparator::Ge } else { Comparator::Eq };
@@ -1392,7 +1418,7 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
         let mut any = false;
         for c in THERAPY_RE.captures_iter(s) {
             let m = c.name("t").unwrap();
-            let name = m.as_str().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+            let name = m.as_str().to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
             if !has_cue && lines.is_none() {
                 continue;
             }
@@ -1500,7 +1526,7 @@ fn expand_left(text: &str, floor: usize, head_start: usize) -> usize {
         if word.is_empty() {
             break;
         }
-        let wl = word.to_lowercase();
+        let wl = word.to_ascii_lowercase();
         if STOP_LEFT.contains(&wl.as_str()) || word.ends_with(['.', ',']) || word.chars().all(|c| c.is_ascii_digit()) {
             break;
         }
@@ -1553,7 +1579,7 @@ lazy_re!(
 );
 
 fn number_word(s: &str) -> Option<f64> {
-    Some(match s.trim().to_lowercase().as_str() {
+    Some(match s.trim().to_ascii_lowercase().as_str() {
         "one" => 1.0,
         "two" => 2.0,
         "three" => 3.0,
@@ -1574,8 +1600,8 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
     for clause in cls {
         let s = clause.span.slice(text);
         for c in WINDOW.captures_iter(s) {
-            let w = c.name("w").map(|m| m.as_str().to_lowercase());
-            let d = c.name("d").map(|m| m.as_str().to_lowercase());
+            let w = c.name("w").map(|m| m.as_str().to_ascii_lowercase());
+            let d = c.name("d").map(|m| m.as_str().to_ascii_lowercase());
             let qualifies = match (&w, &d) {
                 (Some(w), _) if w.starts_with("within") || w.starts_with("in the") && w.len() > 6 || w.starts_with("during") || w.starts_with("over the") => true,
                 (_, Some(d)) if d != "of" && d != "from" && d != "until" => true,
@@ -1586,7 +1612,7 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                 continue;
             }
             let Some(n) = c.name("n").and_then(|m| number_word(m.as_str())) else { continue };
-            let u = c["u"].to_lowercase();
+            let u = c["u"].to_ascii_lowercase();
             let unit = if u.starts_with('h') {
                 TimeUnit::Hour
             } else if u.starts_with('d') {

@@ -130,6 +130,55 @@ fn flatten(
 pub struct AgeRange {
     pub min_years: Option<f64>,
     pub max_years: Option<f64>,
+    /// "older than 18": the minimum itself is not allowed.
+    pub min_exclusive: bool,
+    /// "younger than 65": the maximum itself is not allowed.
+    pub max_exclusive: bool,
+}
+
+type AgeBound = Option<(f64, bool)>;
+
+/// Intersection (or union) of (min, max) bounds; a missing bound is unbounded.
+fn combine(bounds: impl Iterator<Item = (AgeBound, AgeBound)>, union: bool) -> (AgeBound, AgeBound) {
+    let mut lo: AgeBound = None;
+    let mut hi: AgeBound = None;
+    let mut lo_open = false;
+    let mut hi_open = false;
+    for (l, h) in bounds {
+        match l {
+            Some(b) => {
+                lo = Some(match lo {
+                    None => b,
+                    Some(cur) => if (b.0 > cur.0) != union { b } else { cur },
+                })
+            }
+            None => lo_open = true,
+        }
+        match h {
+            Some(b) => {
+                hi = Some(match hi {
+                    None => b,
+                    Some(cur) => if (b.0 < cur.0) != union { b } else { cur },
+                })
+            }
+            None => hi_open = true,
+        }
+    }
+    if union {
+        // In a union, one alternative without a bound makes the union unbounded on that side.
+        if lo_open {
+            lo = None;
+        }
+        if hi_open {
+            hi = None;
+        }
+    }
+    (lo, hi)
+}
+
+fn self_text_has_or(text: &str, base: usize, from: usize, to: usize) -> bool {
+    let (a, b) = (from.saturating_sub(base), to.saturating_sub(base));
+    text.get(a..b).is_some_and(|gap| gap.to_ascii_lowercase().split_whitespace().any(|w| w == "or"))
 }
 
 impl ParsedCriteria {
@@ -146,43 +195,62 @@ impl ParsedCriteria {
     /// Combines the age rules into one allowed range in years, or `None` when the text states no
     /// age bound. Negated rules and rules with a condition are ignored.
     pub fn age_range(&self) -> Option<AgeRange> {
-        let mut min: Option<f64> = None;
-        let mut max: Option<f64> = None;
-        let mut any = false;
-        for r in self.rules() {
-            let RuleBody::Age { min: lo, max: hi, unit } = &r.body else { continue };
-            if r.negated || r.condition.is_some() {
+        // Bounds per criterion: (years, exclusive).
+        type B = Option<(f64, bool)>;
+        let mut per_criterion: Vec<(B, B)> = Vec::new();
+        for c in &self.criteria {
+            // Ages inside definitions of menopause / childbearing potential are not limits.
+            let lower = c.text.to_ascii_lowercase();
+            if ["menopaus", "menstruat", "amenorrh", "childbearing", "child-bearing"].iter().any(|w| lower.contains(w)) {
                 continue;
             }
-            let to_years = |v: f64| v * unit.days() / TimeUnit::Year.days();
-            any = true;
-            match r.polarity {
-                Polarity::Inclusion => {
-                    if let Some(b) = lo {
-                        let v = to_years(b.value);
-                        min = Some(min.map_or(v, |m: f64| m.max(v)));
-                    }
-                    if let Some(b) = hi {
-                        let v = to_years(b.value);
-                        max = Some(max.map_or(v, |m: f64| m.min(v)));
-                    }
+            let mut bounds: Vec<(B, B, Span)> = Vec::new();
+            for r in &c.rules {
+                let RuleBody::Age { min: lo, max: hi, unit } = &r.body else { continue };
+                if r.negated || r.condition.is_some() {
+                    continue;
                 }
-                Polarity::Exclusion => {
+                let y = |b: &Bound| (b.value * unit.days() / TimeUnit::Year.days(), !b.inclusive);
+                match r.polarity {
+                    Polarity::Inclusion => bounds.push((lo.as_ref().map(y), hi.as_ref().map(y), r.span)),
                     // Excluded below a bound → that bound is the minimum, and vice versa.
-                    match (lo, hi) {
-                        (None, Some(b)) => {
-                            let v = to_years(b.value);
-                            min = Some(min.map_or(v, |m: f64| m.max(v)));
-                        }
-                        (Some(b), None) => {
-                            let v = to_years(b.value);
-                            max = Some(max.map_or(v, |m: f64| m.min(v)));
-                        }
+                    Polarity::Exclusion => match (lo, hi) {
+                        (None, Some(b)) => bounds.push((Some((y(b).0, !y(b).1)), None, r.span)),
+                        (Some(b), None) => bounds.push((None, Some((y(b).0, !y(b).1)), r.span)),
                         _ => {}
-                    }
+                    },
                 }
             }
+            if bounds.is_empty() {
+                continue;
+            }
+            // Two age statements joined by "or" in one criterion are alternatives: take the union.
+            let alternatives = bounds.windows(2).any(|w| {
+                let (a, b) = (w[0].2, w[1].2);
+                a.end <= b.start && self_text_has_or(&c.text, c.span.start, a.end, b.start)
+            });
+            let (lo, hi) = combine(bounds.iter().map(|(l, h, _)| (*l, *h)), alternatives);
+            per_criterion.push((lo, hi));
         }
-        any.then_some(AgeRange { min_years: min, max_years: max })
+        if per_criterion.is_empty() {
+            return None;
+        }
+        // Intersect across criteria; if that is empty the criteria describe alternative cohorts
+        // ("Cohort A: < 11 years", "Cohort B: 11 to 25 years"), so take their union instead.
+        let (mut lo, mut hi) = combine(per_criterion.iter().copied(), false);
+        if let (Some(a), Some(b)) = (lo, hi) {
+            if a.0 > b.0 {
+                (lo, hi) = combine(per_criterion.iter().copied(), true);
+            }
+        }
+        if lo.is_none() && hi.is_none() {
+            return None;
+        }
+        Some(AgeRange {
+            min_years: lo.map(|b| b.0),
+            max_years: hi.map(|b| b.0),
+            min_exclusive: lo.is_some_and(|b| b.1),
+            max_exclusive: hi.is_some_and(|b| b.1),
+        })
     }
 }

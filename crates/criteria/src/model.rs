@@ -472,11 +472,13 @@ pub enum RuleBody {
     /// `ldl`, `hdl`, `testosterone`, `bmi`, `weight`, `systolic_bp`, `diastolic_bp`, `blood_pressure`,
     /// `heart_rate`, `transaminases`.
     Lab { analyte: String, threshold: Threshold },
-    /// ECOG / Karnofsky / Lansky, as an allowed range (`min`/`max` inclusive).
+    /// ECOG / Karnofsky / Lansky, as an allowed range (`min`/`max` inclusive, on the scale's own
+    /// steps: ECOG "< 2" is `max: 1`, Karnofsky "> 60" is `min: 70`), plus the threshold as stated.
     PerformanceStatus {
         scale: PerformanceScale,
         min: Option<f64>,
         max: Option<f64>,
+        threshold: Option<Threshold>,
     },
     /// Life expectancy; the threshold's unit is a time unit name (`month`, `week`, `year`).
     LifeExpectancy { threshold: Threshold },
@@ -593,6 +595,7 @@ impl Rule {
     pub fn thresholds(&self) -> Vec<&Threshold> {
         match &self.body {
             RuleBody::Biomarker { threshold: Some(t), .. } => vec![t],
+            RuleBody::PerformanceStatus { threshold: Some(t), .. } => vec![t],
             RuleBody::Lab { threshold, .. } => vec![threshold],
             RuleBody::LifeExpectancy { threshold } => vec![threshold],
             RuleBody::OrganFunction { threshold: Some(t), .. } => vec![t],

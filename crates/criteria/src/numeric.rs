@@ -21,6 +21,8 @@ pub(crate) struct NumExpr {
     pub relative_to: Option<Reference>,
     /// Text right after the expression was "old" / "of age".
     pub age_suffix: bool,
+    /// A range whose upper end is exclusive ("2 to < 18").
+    pub upper_exclusive: bool,
 }
 
 impl NumExpr {
@@ -47,7 +49,7 @@ impl NumExpr {
     }
 }
 
-const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>=|<=|=>|=<|\\?>\s?=|\\?<\s?=|\\?>|\\?<|=|\b(?:
+const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|\\?>\s?/\s?=|\\?<\s?/\s?=|≥\s?/\s?=|≤\s?/\s?=|>=|<=|=>|=<|\\?>\s?=|\\?<\s?=|\\?>|\\?<|=|\b(?:
     (?:equal\s+to\s+or\s+|or\s+equal\s+to\s+)?(?:greater|more|higher|larger|bigger|longer)\s+than(?:\s*(?:or|/)\s*equal(?:\s+to)?)?|
     (?:equal\s+to\s+or\s+)?(?:less|lower|fewer|smaller|shorter)\s+than(?:\s*(?:or|/)\s*equal(?:\s+to)?)?|
     at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
@@ -90,14 +92,14 @@ fn build() -> Regex {
         r"(?P<bw>\b(?:between|from)\s+(?P<b1>{NUM})\s*(?P<bu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?P<b2>{NUM}))"
     );
     let prefixed = format!(
-        r"(?P<pre>(?:{CMP})\s*(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?P<p1>{NUM})(?:\s*(?:to|-|–|—)\s*(?P<p2>{NUM}))?)"
+        r"(?P<pre>(?:{CMP})\s*(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?P<p1>{NUM})(?:\s*(?:to|-|–|—)\s*(?P<p2>{NUM}))?)"
     );
     let uln_only = r"(?P<ulo>\b(?:above|over|below|under|greater\s+than|more\s+than|less\s+than|higher\s+than|lower\s+than|exceed(?:s|ing)?|>|<|\\>|\\<|≤|≥|within)\s+(?:the\s+)?(?:institutional\s+)?(?:upper\s+limit\s+of\s+(?:the\s+)?normal(?:\s+range)?|ULN\b|normal\s+limits?|normal\s+range))";
     let range = format!(
-        r"(?P<rg>\b(?P<r1>{NUM})\s*(?P<ru1>%|years?|months?|weeks?|days?|mg/dL|g/dL)?\s*(?:to|-|–|—|~|through)\s*(?P<r2>{NUM}))"
+        r"(?P<rg>\b(?P<r1>{NUM})\s*(?P<ru1>%|years?|months?|weeks?|days?|mg/dL|g/dL)?\s*(?:to|-|–|—|~|through)\s*(?P<rx>\\?<|＜|<)?\s*(?P<r2>{NUM}))"
     );
     let postfix = format!(
-        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|years?(?:\s+of\s+age)?|yrs?|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
+        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|years?(?:\s+of\s+age|\s+old)?|yrs?|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
     );
     let plus = format!(r"(?P<pl>\b(?P<l1>{NUM})\s*\+\s*(?P<lu>years?|yrs?)?)");
     let pattern = format!(r"(?xi)(?:{between}|{prefixed}|{uln_only}|{postfix}|{range}|{plus}){UNIT}");
@@ -128,11 +130,13 @@ pub(crate) fn parse_number(s: &str) -> Option<f64> {
 fn comparator_of(raw: &str) -> Option<Comparator> {
     let w = raw.to_lowercase();
     let w = w.replace('\\', "");
+    // Symbol forms: "\>/=", "> =", "≥/=" all mean the same.
+    let w = if w.chars().any(|c| c.is_alphabetic()) { w } else { w.replace(['/', ' '], "") };
     let w = w.split_whitespace().collect::<Vec<_>>().join(" ");
     let or_equal = w.contains("equal") || w.contains('=') && w.len() > 1;
     Some(match w.as_str() {
-        "≥" | "⩾" | "≧" | ">=" | "=>" | "> =" => Comparator::Ge,
-        "≤" | "⩽" | "≦" | "<=" | "=<" | "< =" => Comparator::Le,
+        "≥" | "⩾" | "≧" | ">=" | "=>" | "≥=" => Comparator::Ge,
+        "≤" | "⩽" | "≦" | "<=" | "=<" | "≤=" => Comparator::Le,
         ">" | "＞" => Comparator::Gt,
         "<" | "＜" => Comparator::Lt,
         "=" => Comparator::Eq,
@@ -315,6 +319,7 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
                 unit: None,
                 relative_to: if m.contains("lower") && m.contains("limit of normal") { Some(Reference::Lln) } else { Some(Reference::Uln) },
                 age_suffix: false,
+                upper_exclusive: false,
             });
             continue;
         } else if caps.name("po").is_some() {
@@ -368,6 +373,7 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
             unit,
             relative_to,
             age_suffix,
+            upper_exclusive: caps.name("rx").is_some(),
         });
     }
     out

@@ -64,8 +64,8 @@ static INLINE_MARKER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn section_kind(kw: &str, rest: &str) -> SectionKind {
-    let k = kw.to_lowercase();
-    let r = rest.to_lowercase();
+    let k = kw.to_ascii_lowercase();
+    let r = rest.to_ascii_lowercase();
     if k.starts_with("incl") {
         if r.contains("exclusion") { SectionKind::Unspecified } else { SectionKind::Inclusion }
     } else if k.starts_with("excl") || k.starts_with("inelig") || k.starts_with("non-incl") {
@@ -242,7 +242,7 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
                 && detect_marker(line, prev_alpha).is_none()
                 && (stack.is_empty() || blank_before)
             {
-                if LEADIN_EXCLUSION.is_match(line) && !line.to_lowercase().contains("inclusion") {
+                if LEADIN_EXCLUSION.is_match(line) && !line.to_ascii_lowercase().contains("inclusion") {
                     Some((SectionKind::Exclusion, line.len()))
                 } else if LEADIN_INCLUSION.is_match(line) && sections.is_empty() {
                     Some((SectionKind::Inclusion, line.len()))
@@ -401,7 +401,7 @@ fn sentence_cuts(text: &str, span: Span) -> Vec<usize> {
                     continue;
                 }
                 let word_start = s[..i].rfind(|c: char| c.is_whitespace() || c == '(').map_or(0, |p| p + 1);
-                let word = s[word_start..i].to_lowercase();
+                let word = s[word_start..i].to_ascii_lowercase();
                 if ABBREVIATIONS.contains(&word.as_str()) || (word.len() == 1 && word.chars().all(|c| c.is_alphabetic())) {
                     continue;
                 }
@@ -454,7 +454,7 @@ fn label_rank(l: &str) -> Option<(u8, usize)> {
     if let Ok(n) = l.parse::<usize>() {
         return Some((1, n));
     }
-    let lower = l.to_lowercase();
+    let lower = l.to_ascii_lowercase();
     if let Some(p) = ROMAN.iter().position(|r| *r == lower) {
         if lower.len() > 1 {
             return Some((2, p + 1));

@@ -1,0 +1,621 @@
+//! Precision / recall / F1 of extracted thresholds against brat-standoff annotations (Chia, LCT).
+//!
+//! **Gold items.** A gold item is one annotated numeric threshold with a kind:
+//! - *Chia*: a `Value` entity containing a digit, reached by `Has_value` from a `Person` entity
+//!   about age (→ `age`), or from a `Measurement` / `Observation` (→ `score` when the name is a
+//!   score, scale, grade, class or performance status, else `measurement`); and every `Temporal`
+//!   entity containing a digit (→ `temporal`). Values joined by an `OR` equivalence with the same
+//!   number ("greater than 10" OR "equal to 10") are one item with the combined comparator (≥).
+//!   The comparator, number(s) and unit class are read from the annotated text.
+//! - *LCT*: an `Eq-Comparison` event with an `Eq-Value` argument, which is the `Numeric-Filter` of
+//!   an `Age` event (→ `age`) or of an `Observation` event (→ `score` when the observation carries
+//!   `Observation-Type-Value clinical-score`, else `measurement`), or the `Temporality` of any
+//!   event (→ `temporal`). The comparator comes from `Eq-Operator-Value` (or `between` when a
+//!   second value is given), the unit class from `Eq-Temporal-Unit-Value`, the unit text, or
+//!   `Eq-Unit-Value ref-range-*` (→ ULN).
+//!
+//! **Predicted items.** From `criteria::parse` of the same text: age rules (`age`); thresholds of
+//! lab, organ-function, biomarker, life-expectancy and lesion-size rules (`measurement`, except
+//! dyspnea grade and NYHA class: `score`); performance status (`score`); time windows of any rule
+//! (`temporal`). Items with the same span and value are counted once.
+//!
+//! **Matching.** A predicted item matches a gold item (one-to-one, greedy in text order) when the
+//! kinds are equal, the spans overlap by at least one character, the values are equal (and the
+//! upper values, for ranges), the comparators are equal (a gold item without a stated comparator
+//! accepts any), and the unit classes are equal when both sides state one (`uln`, `%`, a time
+//! unit; other units are not compared). *Span-only* scores drop the value, comparator and unit
+//! conditions.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use criteria::{Comparator, Reference, RuleBody, Span, Threshold};
+use regex::Regex;
+use serde::Serialize;
+
+use crate::EvalError;
+
+/// Which corpus layout to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Corpus {
+    /// Chia zip: `*/NCTxxxxxxxx_inc.txt|.ann`, `_exc.txt|.ann`.
+    Chia,
+    /// LCT tar.gz: `lct_brat/*/NCTxxxxxxxx.txt|.ann`.
+    Lct,
+}
+
+/// Threshold kinds scored separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdKind {
+    Age,
+    Measurement,
+    Score,
+    Temporal,
+}
+
+impl ThresholdKind {
+    const ALL: [ThresholdKind; 4] = [ThresholdKind::Age, ThresholdKind::Measurement, ThresholdKind::Score, ThresholdKind::Temporal];
+    fn name(self) -> &'static str {
+        match self {
+            ThresholdKind::Age => "age",
+            ThresholdKind::Measurement => "lab/measurement",
+            ThresholdKind::Score => "score",
+            ThresholdKind::Temporal => "temporal window",
+        }
+    }
+}
+
+/// One threshold, gold or predicted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    pub kind: ThresholdKind,
+    pub comparator: Option<Comparator>,
+    pub value: f64,
+    pub upper: Option<f64>,
+    pub unit: Option<String>,
+    /// Byte ranges (brat fragments for gold).
+    pub spans: Vec<Span>,
+}
+
+/// Counts and scores for one kind (or overall).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Score {
+    pub gold: usize,
+    pub predicted: usize,
+    pub matched: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub span_matched: usize,
+    pub span_precision: f64,
+    pub span_recall: f64,
+    pub span_f1: f64,
+}
+
+impl Score {
+    fn finish(&mut self) {
+        let prf = |m: usize, p: usize, g: usize| {
+            let pr = if p == 0 { 0.0 } else { m as f64 / p as f64 };
+            let rc = if g == 0 { 0.0 } else { m as f64 / g as f64 };
+            let f = if pr + rc == 0.0 { 0.0 } else { 2.0 * pr * rc / (pr + rc) };
+            (pr, rc, f)
+        };
+        (self.precision, self.recall, self.f1) = prf(self.matched, self.predicted, self.gold);
+        (self.span_precision, self.span_recall, self.span_f1) = prf(self.span_matched, self.predicted, self.gold);
+    }
+    fn add(&mut self, o: &Score) {
+        self.gold += o.gold;
+        self.predicted += o.predicted;
+        self.matched += o.matched;
+        self.span_matched += o.span_matched;
+    }
+}
+
+/// Scores per kind, numeric thresholds (age + measurement + score) and overall.
+#[derive(Debug, Clone, Serialize)]
+pub struct BratReport {
+    pub corpus: Corpus,
+    pub path: PathBuf,
+    pub documents: usize,
+    pub per_kind: Vec<(ThresholdKind, Score)>,
+    /// Age, lab/measurement and score thresholds together.
+    pub numeric: Score,
+    pub overall: Score,
+}
+
+struct Entity {
+    ty: String,
+    frags: Vec<Span>,
+    text: String,
+}
+
+struct Event {
+    trigger_type: String,
+    trigger: String,
+    args: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+struct Ann {
+    entities: HashMap<String, Entity>,
+    relations: Vec<(String, String, String)>,
+    events: HashMap<String, Event>,
+    attributes: HashMap<String, Vec<(String, String)>>,
+    equivalences: Vec<(String, Vec<String>)>,
+}
+
+/// brat offsets count characters; criteria spans count bytes.
+fn char_to_byte(text: &str) -> Vec<usize> {
+    let mut v: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+    v.push(text.len());
+    v
+}
+
+fn parse_ann(ann: &str, text: &str) -> Ann {
+    let map = char_to_byte(text);
+    let to_byte = |c: usize| map.get(c).copied().unwrap_or(text.len());
+    let mut a = Ann::default();
+    for line in ann.lines() {
+        let mut cols = line.splitn(3, '\t');
+        let id = cols.next().unwrap_or("");
+        let body = cols.next().unwrap_or("");
+        let rest = cols.next().unwrap_or("");
+        if id.starts_with('T') {
+            let (ty, offs) = body.split_once(' ').unwrap_or((body, ""));
+            let frags = offs
+                .split(';')
+                .filter_map(|f| {
+                    let (s, e) = f.trim().split_once(' ')?;
+                    Some(Span::new(to_byte(s.parse().ok()?), to_byte(e.parse().ok()?)))
+                })
+                .collect();
+            a.entities.insert(id.to_string(), Entity { ty: ty.to_string(), frags, text: rest.to_string() });
+        } else if id.starts_with('R') {
+            let mut p = body.split_whitespace();
+            let ty = p.next().unwrap_or("").to_string();
+            let a1 = p.next().and_then(|x| x.strip_prefix("Arg1:")).unwrap_or("").to_string();
+            let a2 = p.next().and_then(|x| x.strip_prefix("Arg2:")).unwrap_or("").to_string();
+            a.relations.push((ty, a1, a2));
+        } else if id.starts_with('E') {
+            let mut p = body.split_whitespace();
+            let Some((tt, trig)) = p.next().and_then(|x| x.split_once(':')) else { continue };
+            let args = p.filter_map(|x| x.split_once(':')).map(|(r, t)| (r.trim_end_matches(|c: char| c.is_ascii_digit()).to_string(), t.to_string())).collect();
+            a.events.insert(id.to_string(), Event { trigger_type: tt.to_string(), trigger: trig.to_string(), args });
+        } else if id.starts_with('A') || id.starts_with('M') {
+            let mut p = body.split_whitespace();
+            let ty = p.next().unwrap_or("").to_string();
+            let target = p.next().unwrap_or("").to_string();
+            let value = p.next().unwrap_or("").to_string();
+            a.attributes.entry(target).or_default().push((ty, value));
+        } else if id == "*" {
+            let mut p = body.split_whitespace();
+            let ty = p.next().unwrap_or("").to_string();
+            a.equivalences.push((ty, p.map(str::to_string).collect()));
+        }
+    }
+    a
+}
+
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+").unwrap());
+static RANGE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\d\s*(?:-|–|—|to|~|and)\s*\d").unwrap());
+static SCORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|moca|glasgow|\bgcs\b|hamilton|\bham-?d|madrs|edss|nihss|rankin|\bmrs\b").unwrap()
+});
+
+fn numbers(s: &str) -> Vec<f64> {
+    NUMBER.find_iter(s).filter_map(|m| m.as_str().replace(',', "").parse().ok()).collect()
+}
+
+fn comparator_from_text(s: &str) -> Option<Comparator> {
+    let l = s.to_lowercase();
+    let has = |xs: &[&str]| xs.iter().any(|x| l.contains(x));
+    if l.contains("between") || RANGE.is_match(&l) && numbers(&l).len() >= 2 {
+        return Some(Comparator::Between);
+    }
+    if has(&["≥", ">=", "=>", "at least", "or more", "or greater", "or older", "or above", "or over", "no less than", "not less than", "minimum", "or higher", "and above", "and older", "and over", "+", "greater than or equal", "more than or equal", "equal to or greater", "equal or greater"]) {
+        return Some(Comparator::Ge);
+    }
+    if has(&["≤", "<=", "=<", "at most", "or less", "or younger", "no more than", "not more than", "up to", "maximum", "or below", "exceed", "less than or equal", "equal to or less", "or lower", "or fewer", "and under", "and younger", "within"]) {
+        return Some(Comparator::Le);
+    }
+    if has(&[">", "greater than", "more than", "higher than", "above", "over ", "older than", "longer than", "larger than"]) {
+        return Some(Comparator::Gt);
+    }
+    if has(&["<", "less than", "lower than", "below", "under ", "younger than", "fewer than", "shorter than"]) {
+        return Some(Comparator::Lt);
+    }
+    if has(&["equal to", "="]) {
+        return Some(Comparator::Eq);
+    }
+    None
+}
+
+fn unit_from_text(s: &str) -> Option<String> {
+    let l = s.to_lowercase();
+    if l.contains("uln") || l.contains("upper limit") || l.contains("normal") {
+        Some("uln".into())
+    } else if l.contains('%') || l.contains("percent") {
+        Some("%".into())
+    } else if l.contains("year") || l.contains(" yr") || l.contains("yo") {
+        Some("year".into())
+    } else if l.contains("month") {
+        Some("month".into())
+    } else if l.contains("week") || l.contains("wk") {
+        Some("week".into())
+    } else if l.contains("day") {
+        Some("day".into())
+    } else if l.contains("hour") {
+        Some("hour".into())
+    } else {
+        None
+    }
+}
+
+fn item_from_text(kind: ThresholdKind, text: &str, spans: Vec<Span>) -> Option<Item> {
+    let nums = numbers(text);
+    let value = *nums.first()?;
+    let comparator = comparator_from_text(text);
+    let upper = if comparator == Some(Comparator::Between) { nums.get(1).copied() } else { None };
+    let mut unit = unit_from_text(text);
+    if kind == ThresholdKind::Age && unit.is_none() {
+        unit = Some("year".into());
+    }
+    Some(Item { kind, comparator, value, upper, unit, spans })
+}
+
+fn chia_gold(a: &Ann) -> Vec<Item> {
+    let mut out = Vec::new();
+    // Value id → kind via Has_value.
+    let mut value_kind: HashMap<&str, ThresholdKind> = HashMap::new();
+    for (ty, a1, a2) in &a.relations {
+        if ty != "Has_value" {
+            continue;
+        }
+        let (Some(src), Some(val)) = (a.entities.get(a1), a.entities.get(a2)) else { continue };
+        if val.ty != "Value" {
+            continue;
+        }
+        let kind = match src.ty.as_str() {
+            "Person" => {
+                let s = src.text.to_lowercase();
+                let v = val.text.to_lowercase();
+                if s.contains("age") || s.contains("old") || v.contains("year") || v.contains("old") {
+                    ThresholdKind::Age
+                } else {
+                    continue;
+                }
+            }
+            "Measurement" | "Observation" => {
+                if SCORE_NAME.is_match(&src.text) { ThresholdKind::Score } else { ThresholdKind::Measurement }
+            }
+            _ => continue,
+        };
+        value_kind.insert(a2.as_str(), kind);
+    }
+    // OR-groups of values with the same number are one threshold.
+    let mut used: Vec<&str> = Vec::new();
+    for (ty, ids) in &a.equivalences {
+        if ty != "OR" {
+            continue;
+        }
+        let vals: Vec<&String> = ids.iter().filter(|id| value_kind.contains_key(id.as_str())).collect();
+        if vals.len() < 2 {
+            continue;
+        }
+        let items: Vec<Item> = vals
+            .iter()
+            .filter_map(|id| {
+                let e = &a.entities[id.as_str()];
+                item_from_text(value_kind[id.as_str()], &e.text, e.frags.clone())
+            })
+            .collect();
+        if items.len() != vals.len() || items.iter().any(|i| i.value != items[0].value) {
+            continue;
+        }
+        let cmps: Vec<Option<Comparator>> = items.iter().map(|i| i.comparator).collect();
+        let has = |c: Comparator| cmps.contains(&Some(c));
+        let comparator = if has(Comparator::Gt) && has(Comparator::Eq) {
+            Some(Comparator::Ge)
+        } else if has(Comparator::Lt) && has(Comparator::Eq) {
+            Some(Comparator::Le)
+        } else {
+            cmps.iter().flatten().next().copied()
+        };
+        let mut merged = items[0].clone();
+        merged.comparator = comparator;
+        merged.unit = items.iter().find_map(|i| i.unit.clone());
+        merged.spans = items.iter().flat_map(|i| i.spans.clone()).collect();
+        out.push(merged);
+        used.extend(vals.iter().map(|s| s.as_str()));
+    }
+    for (id, kind) in &value_kind {
+        if used.contains(id) {
+            continue;
+        }
+        let e = &a.entities[*id];
+        if let Some(i) = item_from_text(*kind, &e.text, e.frags.clone()) {
+            out.push(i);
+        }
+    }
+    for e in a.entities.values() {
+        if e.ty == "Temporal" && e.text.chars().any(|c| c.is_ascii_digit()) {
+            if let Some(i) = item_from_text(ThresholdKind::Temporal, &e.text, e.frags.clone()) {
+                out.push(i);
+            }
+        }
+    }
+    out
+}
+
+fn lct_gold(a: &Ann) -> Vec<Item> {
+    let attr = |id: &str, ty: &str| -> Option<String> {
+        a.attributes.get(id)?.iter().find(|(t, _)| t == ty).map(|(_, v)| v.clone())
+    };
+    let mut out = Vec::new();
+    for (eid, ev) in &a.events {
+        if ev.trigger_type != "Eq-Comparison" {
+            continue;
+        }
+        // What refers to this comparison, and how.
+        let mut kind = None;
+        for (rid, rev) in &a.events {
+            for (role, target) in &rev.args {
+                if target != eid {
+                    continue;
+                }
+                kind = match (role.as_str(), rev.trigger_type.as_str()) {
+                    ("Numeric-Filter", "Age") => Some(ThresholdKind::Age),
+                    ("Numeric-Filter", "Observation") => {
+                        if attr(rid, "Observation-Type-Value").as_deref() == Some("clinical-score") {
+                            Some(ThresholdKind::Score)
+                        } else {
+                            Some(ThresholdKind::Measurement)
+                        }
+                    }
+                    ("Temporality", _) => Some(ThresholdKind::Temporal),
+                    _ => kind,
+                };
+            }
+        }
+        let Some(kind) = kind else { continue };
+        let arg = |r: &str| ev.args.iter().find(|(role, _)| role == r).map(|(_, t)| t.as_str());
+        let value_of = |id: Option<&str>| -> Option<f64> { numbers(&a.entities.get(id?)?.text).first().copied() };
+        let Some(value) = value_of(arg("Value")) else { continue };
+        let upper = ev.args.iter().filter(|(r, _)| r == "Value").nth(1).and_then(|(_, t)| value_of(Some(t)));
+        let comparator = if upper.is_some() {
+            Some(Comparator::Between)
+        } else {
+            arg("Operator").and_then(|op| attr(op, "Eq-Operator-Value")).and_then(|v| match v.as_str() {
+                "EQ" => Some(Comparator::Eq),
+                "LT" => Some(Comparator::Lt),
+                "LTEQ" => Some(Comparator::Le),
+                "GT" => Some(Comparator::Gt),
+                "GTEQ" => Some(Comparator::Ge),
+                "BETWEEN" => Some(Comparator::Between),
+                _ => None,
+            })
+        };
+        let unit = arg("Temporal-Unit")
+            .and_then(|t| attr(t, "Eq-Temporal-Unit-Value"))
+            .or_else(|| {
+                let u = arg("Unit")?;
+                if attr(u, "Eq-Unit-Value").is_some_and(|v| v.starts_with("ref-range")) {
+                    return Some("uln".into());
+                }
+                unit_from_text(&a.entities.get(u)?.text).filter(|x| x == "%" || x == "uln")
+            })
+            .or_else(|| if kind == ThresholdKind::Age { Some("year".into()) } else { None });
+        let Some(trigger) = a.entities.get(&ev.trigger) else { continue };
+        out.push(Item { kind, comparator, value, upper, unit, spans: trigger.frags.clone() });
+    }
+    out
+}
+
+fn threshold_item(kind: ThresholdKind, t: &Threshold) -> Item {
+    let unit = match (t.relative_to, t.unit.as_deref()) {
+        (Some(Reference::Uln), _) => Some("uln".to_string()),
+        (Some(Reference::Lln), _) => Some("lln".to_string()),
+        (None, Some(u)) if ["%", "year", "month", "week", "day", "hour"].contains(&u) => Some(u.to_string()),
+        _ => None,
+    };
+    Item { kind, comparator: Some(t.comparator), value: t.value, upper: t.upper, unit, spans: vec![t.span] }
+}
+
+/// The thresholds `criteria` extracts from `text`, as scoreable items.
+pub fn predicted_items(text: &str) -> Vec<Item> {
+    let parsed = criteria::parse(text);
+    let mut out: Vec<Item> = Vec::new();
+    for r in parsed.rules() {
+        match &r.body {
+            RuleBody::Age { min, max, unit } => {
+                let (comparator, value, upper) = match (min, max) {
+                    (Some(a), Some(b)) => (Comparator::Between, a.value, Some(b.value)),
+                    (Some(a), None) => (if a.inclusive { Comparator::Ge } else { Comparator::Gt }, a.value, None),
+                    (None, Some(b)) => (if b.inclusive { Comparator::Le } else { Comparator::Lt }, b.value, None),
+                    (None, None) => continue,
+                };
+                out.push(Item { kind: ThresholdKind::Age, comparator: Some(comparator), value, upper, unit: Some(unit.name().to_string()), spans: vec![r.span] });
+            }
+            RuleBody::PerformanceStatus { threshold: Some(t), .. } => out.push(threshold_item(ThresholdKind::Score, t)),
+            RuleBody::OrganFunction { measure: criteria::OrganMeasure::DyspneaGrade | criteria::OrganMeasure::NyhaClass, threshold: Some(t) } => {
+                out.push(threshold_item(ThresholdKind::Score, t))
+            }
+            _ => {
+                for t in r.thresholds() {
+                    if t.unit.as_deref() == Some("line") {
+                        continue;
+                    }
+                    out.push(threshold_item(ThresholdKind::Measurement, t));
+                }
+            }
+        }
+        if let Some(w) = &r.window {
+            let unit = Some(w.unit.name().to_string());
+            out.push(Item { kind: ThresholdKind::Temporal, comparator: Some(w.comparator), value: w.value, upper: w.upper, unit, spans: vec![w.span] });
+        }
+    }
+    // One item per (kind, span, value).
+    let mut seen: Vec<(ThresholdKind, Span, u64)> = Vec::new();
+    out.retain(|i| {
+        let key = (i.kind, i.spans[0], i.value.to_bits());
+        if seen.contains(&key) {
+            false
+        } else {
+            seen.push(key);
+            true
+        }
+    });
+    out
+}
+
+fn overlaps(a: &Item, b: &Item) -> bool {
+    a.spans.iter().any(|x| b.spans.iter().any(|y| x.overlaps(y)))
+}
+
+fn same_value(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * a.abs().max(1.0)
+}
+
+fn strict_match(gold: &Item, pred: &Item) -> bool {
+    same_value(gold.value, pred.value)
+        && match (gold.upper, pred.upper) {
+            (Some(a), Some(b)) => same_value(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+        && gold.comparator.is_none_or(|c| Some(c) == pred.comparator)
+        && match (&gold.unit, &pred.unit) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+}
+
+/// Greedy one-to-one matching; returns (strict, span-only) matches per kind.
+fn match_doc(gold: &[Item], pred: &[Item], scores: &mut HashMap<ThresholdKind, Score>) {
+    for kind in ThresholdKind::ALL {
+        let g: Vec<&Item> = gold.iter().filter(|i| i.kind == kind).collect();
+        let p: Vec<&Item> = pred.iter().filter(|i| i.kind == kind).collect();
+        let s = scores.entry(kind).or_default();
+        s.gold += g.len();
+        s.predicted += p.len();
+        for (strict, counter) in [(true, 0), (false, 1)] {
+            let mut used = vec![false; p.len()];
+            let mut n = 0;
+            for gi in &g {
+                if let Some(j) = (0..p.len()).find(|&j| !used[j] && overlaps(gi, p[j]) && (!strict || strict_match(gi, p[j]))) {
+                    used[j] = true;
+                    n += 1;
+                }
+            }
+            if counter == 0 {
+                s.matched += n;
+            } else {
+                s.span_matched += n;
+            }
+        }
+    }
+}
+
+fn archive_err(path: &Path, e: impl ToString) -> EvalError {
+    EvalError::Archive { path: path.to_path_buf(), message: e.to_string() }
+}
+
+/// Reads (name, text, ann) triples.
+pub fn read_documents(path: &Path, corpus: Corpus) -> Result<Vec<(String, String, String)>, EvalError> {
+    let file = std::fs::File::open(path).map_err(|source| EvalError::Io { path: path.to_path_buf(), source })?;
+    let mut files: HashMap<String, String> = HashMap::new();
+    match corpus {
+        Corpus::Chia => {
+            let mut zip = zip::ZipArchive::new(file).map_err(|e| archive_err(path, e))?;
+            for i in 0..zip.len() {
+                let mut f = zip.by_index(i).map_err(|e| archive_err(path, e))?;
+                let name = f.name().to_string();
+                if !(name.ends_with(".txt") || name.ends_with(".ann")) {
+                    continue;
+                }
+                let mut s = String::new();
+                f.read_to_string(&mut s).map_err(|e| archive_err(path, format!("{name}: {e}")))?;
+                files.insert(name, s);
+            }
+        }
+        Corpus::Lct => {
+            let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+            for entry in tar.entries().map_err(|e| archive_err(path, e))? {
+                let mut entry = entry.map_err(|e| archive_err(path, e))?;
+                let name = entry.path().map_err(|e| archive_err(path, e))?.to_string_lossy().to_string();
+                if !(name.ends_with(".txt") || name.ends_with(".ann")) || name.contains("/._") {
+                    continue;
+                }
+                let mut s = String::new();
+                if entry.read_to_string(&mut s).is_ok() {
+                    files.insert(name, s);
+                }
+            }
+        }
+    }
+    let mut docs: Vec<(String, String, String)> = files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".txt"))
+        .filter_map(|(n, t)| {
+            let ann = files.get(&format!("{}.ann", n.trim_end_matches(".txt")))?;
+            Some((n.clone(), t.clone(), ann.clone()))
+        })
+        .collect();
+    docs.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(docs)
+}
+
+/// Scores `criteria` on a brat corpus.
+pub fn evaluate(path: &Path, corpus: Corpus) -> Result<BratReport, EvalError> {
+    let docs = read_documents(path, corpus)?;
+    if docs.is_empty() {
+        return Err(EvalError::Empty { path: path.to_path_buf() });
+    }
+    let mut scores: HashMap<ThresholdKind, Score> = HashMap::new();
+    for (_, text, ann) in &docs {
+        let a = parse_ann(ann, text);
+        let gold = match corpus {
+            Corpus::Chia => chia_gold(&a),
+            Corpus::Lct => lct_gold(&a),
+        };
+        let pred = predicted_items(text);
+        match_doc(&gold, &pred, &mut scores);
+    }
+    let mut per_kind: Vec<(ThresholdKind, Score)> = ThresholdKind::ALL.iter().map(|k| (*k, scores.remove(k).unwrap_or_default())).collect();
+    let mut numeric = Score::default();
+    let mut overall = Score::default();
+    for (k, s) in &mut per_kind {
+        s.finish();
+        if *k != ThresholdKind::Temporal {
+            numeric.add(s);
+        }
+        overall.add(s);
+    }
+    numeric.finish();
+    overall.finish();
+    Ok(BratReport { corpus, path: path.to_path_buf(), documents: docs.len(), per_kind, numeric, overall })
+}
+
+impl fmt::Display for BratReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{:?}: {} documents ({})", self.corpus, self.documents, self.path.display())?;
+        writeln!(f, "{:<26} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}   {:>8} {:>8} {:>8}", "kind", "gold", "pred", "match", "P", "R", "F1", "span P", "span R", "span F1")?;
+        let row = |f: &mut fmt::Formatter<'_>, name: &str, s: &Score| {
+            writeln!(
+                f,
+                "{:<26} {:>6} {:>6} {:>6} {:>6.3} {:>6.3} {:>6.3}   {:>8.3} {:>8.3} {:>8.3}",
+                name, s.gold, s.predicted, s.matched, s.precision, s.recall, s.f1, s.span_precision, s.span_recall, s.span_f1
+            )
+        };
+        for (k, s) in &self.per_kind {
+            row(f, k.name(), s)?;
+        }
+        row(f, "numeric (age+lab+score)", &self.numeric)?;
+        row(f, "overall", &self.overall)
+    }
+}
