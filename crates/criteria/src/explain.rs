@@ -92,6 +92,7 @@ impl Rule {
                 t
             }
             RuleBody::Lab { analyte, threshold: th } => format!("{} {}", analyte.replace('_', " "), threshold(th)),
+            RuleBody::ClinicalScore { scale, threshold: th } => format!("{scale} {}", threshold(th)),
             RuleBody::PerformanceStatus { scale, min, max, .. } => {
                 let name = match scale {
                     PerformanceScale::Ecog => "ECOG",

@@ -218,6 +218,7 @@ impl Extractor<'_> {
         performance(text, &cls, &exprs, &mut found);
         life_expectancy(text, &cls, &exprs, &mut found);
         organ_function(text, &cls, &exprs, &mut found);
+        scores(text, &cls, &exprs, &mut found);
         labs(text, &cls, &exprs, &mut found);
         biomarkers(text, &cls, &exprs, &mut found);
         measurable(text, span, &exprs, &mut found);
@@ -435,7 +436,7 @@ lazy_re!(
 );
 lazy_re!(
     PERSON_BEFORE,
-    r"(?i)\b(?:patients?|subjects?|participants?|adults?|men|women|males?|females?|individuals?|children|adolescents?|volunteers?|persons?|people|boys|girls|infants?|pediatric|paediatric)\s*(?:aged?|,|who\s+are|that\s+are|are|must\s+be|between|from)?\s*$"
+    r"(?i)\b(?:patients?|subjects?|participants?|adults?|men|women|males?|females?|individuals?|children|adolescents?|volunteers?|persons?|people|boys|girls|infants?|pediatric|paediatric)\s*(?:aged?|,|\(|who\s+are|that\s+are|are|is|must\s+be|between|from)?\s*$"
 );
 
 fn tail(text: &str, start: usize, end: usize, max: usize) -> &str {
@@ -473,7 +474,7 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             continue;
         }
         let by_person = unit == Some(TimeUnit::Year) && PERSON_BEFORE.is_match(before);
-        let by_suffix = e.age_suffix && unit.is_some();
+        let by_suffix = e.age_suffix && unit.is_some() || e.age_word && unit.is_none_or(|u| u == TimeUnit::Year);
         if !(by_keyword || by_person || by_suffix || by_continuation) {
             continue;
         }
@@ -888,6 +889,9 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             if e.time_unit().is_some() && e.relative_to.is_none() {
                 continue;
             }
+            if found.iter().any(|f| !matches!(f.body, RuleBody::Lab { .. }) && f.span.contains(&e.span)) {
+                continue;
+            }
             // Nearest analyte mention before the threshold, with no other threshold in between.
             let prior: Vec<&(Span, &str)> = mentions.iter().filter(|(m, _)| m.end <= e.span.start).collect();
             let mut group: Vec<(Span, &'static str)> = Vec::new();
@@ -919,6 +923,15 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                 let inherits = (clause.condition.is_some() || suffix_cond.is_some()) && e.relative_to.is_some();
                 if inherits && !last_group.is_empty() {
                     group = last_group.clone();
+                } else if let Some((name, start)) = measured_thing(text, clause.span.start, e) {
+                    // Anything else measured against a number: keep the noun phrase as the analyte.
+                    if found.iter().any(|f| f.span.overlaps(&e.span)) {
+                        continue;
+                    }
+                    let mut f = Found::new(RuleBody::Lab { analyte: name, threshold: e.threshold() }, Span::new(start, e.span.end));
+                    f.condition = suffix_cond.clone();
+                    found.push(f);
+                    continue;
                 } else {
                     continue;
                 }
@@ -968,6 +981,89 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
         }
     }
     let _ = parse_number;
+}
+
+/// The noun phrase right before a threshold ("FSH levels > 40 mIU/mL" → "fsh levels").
+fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usize)> {
+    if e.time_unit().is_some() || matches!(e.unit.as_deref(), Some("line") | Some("cycle")) {
+        return None;
+    }
+    let before = tail(text, floor, e.span.start, 80);
+    let base = e.span.start - before.len();
+    let mut words: Vec<(usize, &str)> = Vec::new();
+    let mut end = before.len();
+    for w in before.trim_end().rsplit(|c: char| c.is_whitespace()).take(6) {
+        let pos = before[..end].trim_end().rfind(w).unwrap_or(0);
+        end = pos;
+        let clean = w.trim_matches(|c: char| !c.is_alphanumeric());
+        let l = clean.to_ascii_lowercase();
+        if w.ends_with([',', ';', ':', '.']) && !words.is_empty() {
+            break;
+        }
+        if MEASURE_STOP.contains(&l.as_str()) {
+            if words.is_empty() {
+                continue;
+            }
+            break;
+        }
+        if clean.is_empty() || clean.chars().all(|c| c.is_ascii_digit()) {
+            break;
+        }
+        words.push((pos, clean));
+        if words.len() == 4 {
+            break;
+        }
+    }
+    let &(first, _) = words.last()?;
+    let name = words.iter().rev().map(|(_, w)| w.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
+    if name.len() < 2 {
+        return None;
+    }
+    Some((name, base + first))
+}
+
+const MEASURE_STOP: &[&str] = &[
+    "is", "are", "of", "be", "should", "must", "was", "were", "with", "a", "an", "the", "and", "or", "to", "at", "in", "on", "for", "by",
+    "value", "values", "level", "levels", "has", "have", "had", "than", "defined", "as", "if", "who", "which", "that", "patients",
+    "patient", "subjects", "participants", "no", "not", "any", "all", "having", "has", "measured", "during", "screening", "baseline",
+    "from", "e.g", "i.e", "within", "above", "below", "between", "range", "ratio",
+];
+
+// ---------------------------------------------------------------- clinical scores
+
+lazy_re!(
+    SCALE,
+    r"(?i)\b(?P<s>MMSE|Mini[- ]Mental\s+State(?:\s+Examination)?|MoCA|Montreal\s+Cognitive\s+Assessment|CDR(?:-SB)?|Clinical\s+Dementia\s+Rating|HAM-?[DA](?:-?\d+)?|HAMD(?:-?\d+)?|HDRS|Hamilton\s+(?:Depression|Anxiety)\s+(?:Rating\s+)?Scale|MADRS|Y-?BOCS|CGI(?:-[IS])?|EDSS|NIHSS|GCS|Glasgow\s+Coma\s+Scale|APACHE(?:\s+II)?|Child[- ]Pugh(?:\s+score)?|MELD(?:\s+score)?|SOFA|Charlson(?:\s+comorbidity\s+index)?|PHQ-?9|GAD-?7|BDI(?:-II)?|Beck\s+Depression\s+Inventory|VAS|NRS|Apgar|Gleason(?:\s+score)?|modified\s+Rankin(?:\s+Scale)?|mRS|ADAS-?Cog|UPDRS|Hoehn\s+(?:and|&)\s+Yahr(?:\s+stage)?|Oswestry(?:\s+Disability\s+Index)?|ODI|Barthel(?:\s+Index)?|WOMAC|BPI|IPSS|DAS-?28|PASI|EASI|SCORAD|CDAI|HBI|Mayo\s+(?:score|endoscopic\s+subscore)|ASA(?:\s+(?:class|physical\s+status))?|[A-Z][\w-]*\s+(?:score|scale|index))\b"
+);
+
+fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
+    for clause in cls {
+        let s = clause.span.slice(text);
+        for c in SCALE.captures_iter(s) {
+            let m = c.name("s").unwrap();
+            let name = m.as_str();
+            let lower = name.to_ascii_lowercase();
+            if lower.contains("performance") || lower.contains("karnofsky") || lower.contains("lansky") || lower.contains("body mass") {
+                continue;
+            }
+            let me = clause.span.start + m.end();
+            let Some(e) = exprs.iter().find(|e| {
+                e.span.start >= me && e.span.start < (me + 60).min(clause.span.end) && e.time_unit().is_none() && {
+                    let gap = &text[me..e.span.start];
+                    !gap.contains([';', '.']) && !ANALYTE.is_match(gap) && !SCALE.is_match(gap)
+                }
+            }) else {
+                continue;
+            };
+            if found.iter().any(|f| f.span.overlaps(&e.span)) {
+                continue;
+            }
+            found.push(Found::new(
+                RuleBody::ClinicalScore { scale: name.to_string(), threshold: e.threshold() },
+                Span::new(clause.span.start + m.start(), e.span.end),
+            ));
+        }
+    }
 }
 
 // ---------------------------------------------------------------- biomarkers
@@ -1575,7 +1671,7 @@ fn disease_states(lower: &str) -> Vec<DiseaseState> {
 
 lazy_re!(
     WINDOW,
-    r"(?i)(?P<w>\bwithin(?:\s+the\s+(?:last|past|previous|preceding|prior))?|\bin\s+the\s+(?:last|past|previous|preceding|prior)|\bduring\s+the(?:\s+(?:last|past|previous|preceding|prior))?|\bover\s+the\s+(?:last|past|previous)|\bfor\s+at\s+least|\bat\s+least|\bless\s+than|\bmore\s+than|\bno\s+(?:less|more)\s+than|\bup\s+to|≤|≥|\\?<|\\?>|＜|＞|\bfor|\bin\s+the)?\s*\(?\s*(?P<n>\d+(?:\.\d+)?|\bone|\btwo|\bthree|\bfour|\bfive|\bsix|\bseven|\beight|\bnine|\bten|\btwelve)\s*(?:-\s*)?(?P<u>hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b\s*\)?\s*(?P<d>(?:prior\s+to|before|preceding|prior|ago|after|following|since|post|from|of|until)\b)?(?P<a>[^;,.()]{0,60})?"
+    r"(?i)(?P<w>\bwithin(?:\s+the)?(?:\s+(?:last|past|previous|preceding|prior))?|\bin\s+the\s+(?:last|past|previous|preceding|prior)|\bduring\s+the(?:\s+(?:last|past|previous|preceding|prior))?|\bover\s+the\s+(?:last|past|previous)|\bfor\s+at\s+least|\bat\s+least|\bless\s+than|\bmore\s+than|\bno\s+(?:less|more)\s+than|\bup\s+to|≤|≥|\\?<|\\?>|＜|＞|\bfor|\bin\s+the)?\s*\(?\s*(?P<n>\d+(?:\.\d+)?|\bone|\btwo|\bthree|\bfour|\bfive|\bsix|\bseven|\beight|\bnine|\bten|\btwelve)\s*(?:-\s*)?(?P<u>hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b\s*\)?\s*(?P<d>(?:prior\s+to|before|preceding|prior|ago|after|following|since|post|from|of|until)\b)?(?P<a>[^;,.()]{0,60})?"
 );
 
 fn number_word(s: &str) -> Option<f64> {
@@ -1604,6 +1700,8 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
             let d = c.name("d").map(|m| m.as_str().to_ascii_lowercase());
             let qualifies = match (&w, &d) {
                 (Some(w), _) if w.starts_with("within") || w.starts_with("in the") && w.len() > 6 || w.starts_with("during") || w.starts_with("over the") => true,
+                // Durations: "for at least 6 months", "more than 14 days".
+                (Some(w), _) if w.starts_with("for") || w.starts_with("at least") || w.starts_with("more than") || w.starts_with("less than") || w.starts_with("no ") || w.starts_with("up to") || w.contains(['≤', '≥', '<', '>', '＜', '＞']) => true,
                 (_, Some(d)) if d != "of" && d != "from" && d != "until" => true,
                 (Some(_), Some(d)) if d == "from" || d == "until" => true,
                 _ => false,

@@ -470,8 +470,12 @@ pub enum RuleBody {
     /// `potassium`, `sodium`, `calcium`, `magnesium`, `glucose`, `hba1c`, `amylase`, `lipase`,
     /// `tsh`, `cd4`, `psa`, `troponin`, `bnp`, `urine_protein`, `cholesterol`, `triglycerides`,
     /// `ldl`, `hdl`, `testosterone`, `bmi`, `weight`, `systolic_bp`, `diastolic_bp`, `blood_pressure`,
-    /// `heart_rate`, `transaminases`.
+    /// `heart_rate`, `transaminases`; or, for anything else measured against a number, the
+    /// measured thing as written, lower-cased ("fsh levels", "intraocular pressure").
     Lab { analyte: String, threshold: Threshold },
+    /// A clinical scale or score other than performance status ("MMSE ≥ 20", "HAM-D > 18",
+    /// "Child-Pugh A", "Gleason score ≤ 7"). `scale` is the name as written.
+    ClinicalScore { scale: String, threshold: Threshold },
     /// ECOG / Karnofsky / Lansky, as an allowed range (`min`/`max` inclusive, on the scale's own
     /// steps: ECOG "< 2" is `max: 1`, Karnofsky "> 60" is `min: 70`), plus the threshold as stated.
     PerformanceStatus {
@@ -571,6 +575,7 @@ impl Rule {
             RuleBody::Condition { .. } => "condition",
             RuleBody::Biomarker { .. } => "biomarker",
             RuleBody::Lab { .. } => "lab",
+            RuleBody::ClinicalScore { .. } => "clinical_score",
             RuleBody::PerformanceStatus { .. } => "performance_status",
             RuleBody::LifeExpectancy { .. } => "life_expectancy",
             RuleBody::OrganFunction { .. } => "organ_function",
@@ -597,6 +602,7 @@ impl Rule {
             RuleBody::Biomarker { threshold: Some(t), .. } => vec![t],
             RuleBody::PerformanceStatus { threshold: Some(t), .. } => vec![t],
             RuleBody::Lab { threshold, .. } => vec![threshold],
+            RuleBody::ClinicalScore { threshold, .. } => vec![threshold],
             RuleBody::LifeExpectancy { threshold } => vec![threshold],
             RuleBody::OrganFunction { threshold: Some(t), .. } => vec![t],
             RuleBody::PriorTherapy { lines: Some(t), .. } => vec![t],

@@ -21,6 +21,8 @@ pub(crate) struct NumExpr {
     pub relative_to: Option<Reference>,
     /// Text right after the expression was "old" / "of age".
     pub age_suffix: bool,
+    /// The comparator itself speaks of age ("older than", "or younger").
+    pub age_word: bool,
     /// A range whose upper end is exclusive ("2 to < 18").
     pub upper_exclusive: bool,
 }
@@ -49,12 +51,12 @@ impl NumExpr {
     }
 }
 
-const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|\\?>\s?/\s?=|\\?<\s?/\s?=|≥\s?/\s?=|≤\s?/\s?=|>=|<=|=>|=<|\\?>\s?=|\\?<\s?=|\\?>|\\?<|=|\b(?:
+const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=|\\?<\s?or\s?=|\\?>\s?/\s?=|\\?<\s?/\s?=|≥\s?/\s?=|≤\s?/\s?=|>=|<=|=>|=<|\\?>\s?=|\\?<\s?=|\\?>|\\?<|=|\b(?:
     (?:equal\s+to\s+or\s+|or\s+equal\s+to\s+)?(?:greater|more|higher|larger|bigger|longer)\s+than(?:\s*(?:or|/)\s*equal(?:\s+to)?)?|
     (?:equal\s+to\s+or\s+)?(?:less|lower|fewer|smaller|shorter)\s+than(?:\s*(?:or|/)\s*equal(?:\s+to)?)?|
     at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
     at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
-    up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|older\s+than|younger\s+than))";
+    up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to))";
 
 const NUM: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+";
 
@@ -99,7 +101,7 @@ fn build() -> Regex {
         r"(?P<rg>\b(?P<r1>{NUM})\s*(?P<ru1>%|years?|months?|weeks?|days?|mg/dL|g/dL)?\s*(?:to|-|–|—|~|through)\s*(?P<rx>\\?<|＜|<)?\s*(?P<r2>{NUM}))"
     );
     let postfix = format!(
-        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|years?(?:\s+of\s+age|\s+old)?|yrs?|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
+        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|years?(?:\s+of\s+age|\s+old)?|yrs?|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?|[a-zA-Zµμ]{{1,6}}\s*/\s*[a-zA-Zµμ0-9.²³]{{1,8}}|mm\s*Hg|mmHg|mm|cm|kg|mg|g|points?|times|x\s*ULN)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
     );
     let plus = format!(r"(?P<pl>\b(?P<l1>{NUM})\s*\+\s*(?P<lu>years?|yrs?)?)");
     let pattern = format!(r"(?xi)(?:{between}|{prefixed}|{uln_only}|{postfix}|{range}|{plus}){UNIT}");
@@ -131,12 +133,20 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
     let w = raw.to_lowercase();
     let w = w.replace('\\', "");
     // Symbol forms: "\>/=", "> =", "≥/=" all mean the same.
-    let w = if w.chars().any(|c| c.is_alphabetic()) { w } else { w.replace(['/', ' '], "") };
+    let w = if w.starts_with(['>', '<', '≥', '≤']) { w.replace(['/', ' '], "") } else { w };
     let w = w.split_whitespace().collect::<Vec<_>>().join(" ");
     let or_equal = w.contains("equal") || w.contains('=') && w.len() > 1;
     Some(match w.as_str() {
-        "≥" | "⩾" | "≧" | ">=" | "=>" | "≥=" => Comparator::Ge,
-        "≤" | "⩽" | "≦" | "<=" | "=<" | "≤=" => Comparator::Le,
+        "≥" | "⩾" | "≧" | ">=" | "=>" | "≥=" | ">_" => Comparator::Ge,
+        "≤" | "⩽" | "≦" | "<=" | "=<" | "≤=" | "<_" => Comparator::Le,
+        _ if w.ends_with("or=") && w.starts_with('>') => Comparator::Ge,
+        _ if w.ends_with("or=") && w.starts_with('<') => Comparator::Le,
+        "not older than" => Comparator::Le,
+        "not younger than" => Comparator::Ge,
+        "inferior or equal to" => Comparator::Le,
+        "superior or equal to" => Comparator::Ge,
+        "inferior to" => Comparator::Lt,
+        "superior to" => Comparator::Gt,
         ">" | "＞" => Comparator::Gt,
         "<" | "＜" => Comparator::Lt,
         "=" => Comparator::Eq,
@@ -319,6 +329,7 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
                 unit: None,
                 relative_to: if m.contains("lower") && m.contains("limit of normal") { Some(Reference::Lln) } else { Some(Reference::Uln) },
                 age_suffix: false,
+                age_word: false,
                 upper_exclusive: false,
             });
             continue;
@@ -374,6 +385,8 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
             relative_to,
             age_suffix,
             upper_exclusive: caps.name("rx").is_some(),
+            age_word: caps.name("cmp").is_some_and(|m| m.as_str().to_ascii_lowercase().contains("older") || m.as_str().to_ascii_lowercase().contains("younger"))
+                || caps.name("odir").is_some_and(|m| matches!(m.as_str().to_ascii_lowercase().as_str(), "older" | "younger")),
         });
     }
     out

@@ -194,6 +194,7 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
     let mut stack: Vec<Open> = Vec::new();
     let mut blank_before = true;
     let mut prev_line_end_char: Option<char> = None;
+    let mut prev_ends_with_function_word = false;
     let mut prev_alpha: Option<char> = None;
 
     // Segments: lines, further cut before a mid-line "Exclusion Criteria:".
@@ -311,7 +312,10 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
                     let continuation = match stack.last() {
                         Some(top) => {
                             let starts_lower = line.starts_with(|c: char| c.is_lowercase() || c == '(' || c == ',');
-                            let prev_open = prev_line_end_char.is_some_and(|c| !".;:!?".contains(c));
+                            // A wrapped line: the previous line stops mid-phrase, or this one starts
+                            // in lower case. (Lines that merely lack a full stop are criteria of
+                            // their own: many texts put one criterion per line.)
+                            let prev_open = prev_line_end_char.is_some_and(|c| ",-/(&".contains(c)) || prev_ends_with_function_word;
                             (top.class != MarkerClass::Unmarked && indent > top.indent && !blank_before)
                                 || (top.class != MarkerClass::Unmarked && indent > top.indent + 1)
                                 || (!blank_before && (starts_lower || prev_open))
@@ -339,6 +343,8 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
             }
             blank_before = false;
             prev_line_end_char = line.chars().last();
+            let last_word = line.rsplit(char::is_whitespace).next().unwrap_or("").to_ascii_lowercase();
+            prev_ends_with_function_word = FUNCTION_WORDS.contains(&last_word.as_str());
             break;
         }
     }
@@ -375,6 +381,8 @@ fn push_node(
     };
     stack.push(Open { indent, class, ends_colon, path });
 }
+
+const FUNCTION_WORDS: &[&str] = &["and", "or", "of", "the", "with", "to", "in", "for", "a", "an", "than", "by", "at", "on", "from", "as", "who", "which", "that", "is", "are", "be"];
 
 const ABBREVIATIONS: &[&str] = &[
     "e.g", "i.e", "vs", "dr", "mr", "mrs", "ms", "approx", "etc", "no", "st", "fig", "u.s", "incl", "max", "min", "al", "ca", "cf", "resp", "e.g.", "i.e.",

@@ -217,10 +217,10 @@ fn comparator_from_text(s: &str) -> Option<Comparator> {
     if l.contains("between") || RANGE.is_match(&l) && numbers(&l).len() >= 2 {
         return Some(Comparator::Between);
     }
-    if has(&["≥", ">=", "=>", "at least", "or more", "or greater", "or older", "or above", "or over", "no less than", "not less than", "minimum", "or higher", "and above", "and older", "and over", "+", "greater than or equal", "more than or equal", "equal to or greater", "equal or greater"]) {
+    if has(&["≥", ">=", "=>", ">/=", "> or =", ">_", "superior or equal", "at least", "or more", "or greater", "or older", "or above", "or over", "no less than", "not less than", "minimum", "or higher", "and above", "and older", "and over", "+", "greater than or equal", "more than or equal", "equal to or greater", "equal or greater"]) {
         return Some(Comparator::Ge);
     }
-    if has(&["≤", "<=", "=<", "at most", "or less", "or younger", "no more than", "not more than", "up to", "maximum", "or below", "exceed", "less than or equal", "equal to or less", "or lower", "or fewer", "and under", "and younger", "within"]) {
+    if has(&["≤", "<=", "=<", "</=", "< or =", "<_", "inferior or equal", "at most", "or less", "or younger", "no more than", "not more than", "up to", "maximum", "or below", "exceed", "less than or equal", "equal to or less", "or lower", "or fewer", "and under", "and younger", "within"]) {
         return Some(Comparator::Le);
     }
     if has(&[">", "greater than", "more than", "higher than", "above", "over ", "older than", "longer than", "larger than"]) {
@@ -303,7 +303,9 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
         if ty != "OR" {
             continue;
         }
-        let vals: Vec<&String> = ids.iter().filter(|id| value_kind.contains_key(id.as_str())).collect();
+        // Has_value often links only one member of the group; the group shares its kind.
+        let Some(kind) = ids.iter().find_map(|id| value_kind.get(id.as_str()).copied()) else { continue };
+        let vals: Vec<&String> = ids.iter().filter(|id| a.entities.get(id.as_str()).is_some_and(|e| e.ty == "Value")).collect();
         if vals.len() < 2 {
             continue;
         }
@@ -311,7 +313,7 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
             .iter()
             .filter_map(|id| {
                 let e = &a.entities[id.as_str()];
-                item_from_text(value_kind[id.as_str()], &e.text, e.frags.clone())
+                item_from_text(kind, &e.text, e.frags.clone())
             })
             .collect();
         if items.len() != vals.len() || items.iter().any(|i| i.value != items[0].value) {
@@ -442,6 +444,7 @@ pub fn predicted_items(text: &str) -> Vec<Item> {
                 out.push(Item { kind: ThresholdKind::Age, comparator: Some(comparator), value, upper, unit: Some(unit.name().to_string()), spans: vec![r.span] });
             }
             RuleBody::PerformanceStatus { threshold: Some(t), .. } => out.push(threshold_item(ThresholdKind::Score, t)),
+            RuleBody::ClinicalScore { threshold: t, .. } => out.push(threshold_item(ThresholdKind::Score, t)),
             RuleBody::OrganFunction { measure: criteria::OrganMeasure::DyspneaGrade | criteria::OrganMeasure::NyhaClass, threshold: Some(t) } => {
                 out.push(threshold_item(ThresholdKind::Score, t))
             }
@@ -618,4 +621,55 @@ impl fmt::Display for BratReport {
         row(f, "numeric (age+lab+score)", &self.numeric)?;
         row(f, "overall", &self.overall)
     }
+}
+
+/// Unmatched gold items (misses) and unmatched predictions (false alarms) of one kind, as
+/// `"miss|false: document: text-around"` lines, for error analysis.
+pub fn diagnose(path: &Path, corpus: Corpus, kind: ThresholdKind, limit: usize) -> Result<Vec<String>, EvalError> {
+    let docs = read_documents(path, corpus)?;
+    let mut out = Vec::new();
+    for (name, text, ann) in &docs {
+        let a = parse_ann(ann, text);
+        let gold: Vec<Item> = match corpus {
+            Corpus::Chia => chia_gold(&a),
+            Corpus::Lct => lct_gold(&a),
+        }
+        .into_iter()
+        .filter(|i| i.kind == kind)
+        .collect();
+        let pred: Vec<Item> = predicted_items(text).into_iter().filter(|i| i.kind == kind).collect();
+        let mut used = vec![false; pred.len()];
+        let mut gold_hit = vec![false; gold.len()];
+        for (gi, g) in gold.iter().enumerate() {
+            if let Some(j) = (0..pred.len()).find(|&j| !used[j] && overlaps(g, &pred[j]) && strict_match(g, &pred[j])) {
+                used[j] = true;
+                gold_hit[gi] = true;
+            }
+        }
+        let context = |s: Span| {
+            let mut a = s.start.saturating_sub(60);
+            while !text.is_char_boundary(a) {
+                a -= 1;
+            }
+            let mut b = (s.end + 30).min(text.len());
+            while !text.is_char_boundary(b) {
+                b += 1;
+            }
+            format!("{}[[{}]]{}", &text[a..s.start], &text[s.start..s.end], &text[s.end..b]).replace('\n', " ")
+        };
+        for (g, hit) in gold.iter().zip(&gold_hit) {
+            if !hit {
+                out.push(format!("miss {name}: {:?} {} {:?} {:?} :: {}", g.comparator, g.value, g.upper, g.unit, context(g.spans[0])));
+            }
+        }
+        for (p, u) in pred.iter().zip(&used) {
+            if !u {
+                out.push(format!("false {name}: {:?} {} {:?} {:?} :: {}", p.comparator, p.value, p.upper, p.unit, context(p.spans[0])));
+            }
+        }
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
 }

@@ -4,6 +4,7 @@
 //! eval-criteria ages      [V2.jsonl.gz] [NORMALIZED.jsonl.gz]
 //! eval-criteria brat      chia|lct [PATH]
 //! eval-criteria speed     [ROUNDS]
+//! eval-criteria diagnose  chia|lct age|lab|score|temporal [N]   (misses and false alarms)
 //! eval-criteria all
 //! ```
 //! Paths default to /work/shared/data. Add `--json` for JSON output.
@@ -42,6 +43,20 @@ fn main() {
                 let p = if cmd == "brat" { args.get(2).map(PathBuf::from).unwrap_or(path.clone()) } else { path.clone() };
                 let r = evaluate(&p, corpus)?;
                 out(r.to_string(), serde_json::to_string_pretty(&r).unwrap());
+            }
+        }
+        if cmd == "diagnose" {
+            use eval_criteria::brat::{ThresholdKind, diagnose};
+            let corpus = if args.get(1).map(String::as_str) == Some("lct") { Corpus::Lct } else { Corpus::Chia };
+            let kind = match args.get(2).map(String::as_str) {
+                Some("age") => ThresholdKind::Age,
+                Some("score") => ThresholdKind::Score,
+                Some("temporal") => ThresholdKind::Temporal,
+                _ => ThresholdKind::Measurement,
+            };
+            let path = if corpus == Corpus::Lct { &lct } else { &chia };
+            for line in diagnose(path, corpus, kind, args.get(3).and_then(|n| n.parse().ok()).unwrap_or(100))? {
+                println!("{line}");
             }
         }
         if cmd == "speed" || cmd == "all" {
