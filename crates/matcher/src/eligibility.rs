@@ -152,6 +152,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 RuleBody::Sex { .. } if rule.polarity == Polarity::Exclusion => {
                     Truth::NotApplicable("sex named in an exclusion".into())
                 }
+                RuleBody::Sex { .. } if trial.sex.is_some() => Truth::NotApplicable("registry sex limit applies".into()),
                 _ => rule_truth(rule, patient, trial),
             };
             let conditional = rule.condition.is_some() || alternatives_parent;
@@ -294,6 +295,7 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
         },
         RuleBody::Biomarker { marker, status, threshold, .. } => biomarker_truth(marker, *status, threshold.as_ref(), patient),
         RuleBody::Lab { analyte, threshold } => lab_truth(analyte, threshold, patient),
+        RuleBody::ClinicalScore { scale, threshold } => score_truth(scale, threshold, patient),
         RuleBody::PerformanceStatus { scale, min, max, .. } => performance_truth(*scale, *min, *max, profile.ecog, profile.karnofsky),
         RuleBody::PriorTherapy { therapy, .. } => match therapy {
             Some(t) => therapy_truth(t, patient),
@@ -322,6 +324,9 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
         RuleBody::LifeExpectancy { .. } => Truth::Unknown(FactKey::LifeExpectancy),
         RuleBody::OrganFunction { measure, .. } => Truth::Unknown(FactKey::OrganFunction(format!("{measure:?}").to_lowercase())),
         RuleBody::Administrative { .. } | RuleBody::FreeText => Truth::NotApplicable("not assessed automatically".into()),
+        // Rule kinds added to the criteria crate later are shown, not judged, until handled here.
+        #[allow(unreachable_patterns)]
+        _ => Truth::NotApplicable("not assessed automatically".into()),
     }
 }
 
@@ -537,7 +542,8 @@ fn compare(value: f64, cmp: Comparator, bound: f64, upper: Option<f64>) -> bool 
 /// The criteria crate's analyte key for a lab named in a profile.
 fn analyte_of(name: &str) -> Option<&'static str> {
     let vocab = Vocabulary::builtin();
-    let concept = vocab.find(name).first().map(|m| vocab.concept(m.concept).name.as_str())?;
+    // A lab name typed into a profile is a name, so "Hgb" counts as the abbreviation "HGB".
+    let concept = vocab.find(&name.to_uppercase()).first().map(|m| vocab.concept(m.concept).name.as_str())?;
     Some(match concept {
         "hemoglobin" => "hemoglobin",
         "hemoglobin a1c" => "hba1c",
@@ -720,5 +726,21 @@ fn infection_truth(agent: InfectionAgent, patient: &PatientFacts) -> Truth {
         Some(s) if s.status == MarkerStatus::Positive => Truth::True(format!("{} positive", s.name)),
         Some(s) if s.status == MarkerStatus::Negative => Truth::False(format!("{} negative", s.name)),
         _ => Truth::Unknown(FactKey::Infection(key)),
+    }
+}
+
+/// A clinical score ("MMSE ≥ 20", "IOP > 21 mmHg") against a profile measurement of that name.
+fn score_truth(scale: &str, threshold: &Threshold, patient: &PatientFacts) -> Truth {
+    let wanted = fold_case(scale.trim());
+    let lab = patient.profile.labs.iter().find(|l| {
+        let name = fold_case(l.name.trim());
+        !name.is_empty() && (name == wanted || name.contains(&wanted) || wanted.contains(&name))
+    });
+    match lab.and_then(|l| l.value.map(|v| (l, v))) {
+        Some((l, v)) => {
+            let fact = format!("{} {}", l.name, fmt_num(v));
+            if compare(v, threshold.comparator, threshold.value, threshold.upper) { Truth::True(fact) } else { Truth::False(fact) }
+        }
+        None => Truth::Unknown(FactKey::Lab(scale.trim().to_string())),
     }
 }

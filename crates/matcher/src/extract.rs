@@ -318,8 +318,16 @@ pub fn extract_profile(note: &str) -> Extraction {
     // Concept mentions, with polarity from the templated fields or from negation scope.
     let fields = templated_fields(note);
     let mut mentions: Vec<(Mention, bool)> = Vec::new();
+    let mut previous: Option<Mention> = None;
     for m in vocab.find(note) {
-        if is_about_family(&folded, m.start) {
+        // "LASIK surgery", "insulin therapy": a generic head noun right after a mention of the
+        // same kind belongs to that mention, not a fact of its own.
+        let compound = previous.is_some_and(|p| {
+            note[p.end..m.start].trim().is_empty()
+                && vocab.concept(p.concept).kind == vocab.concept(m.concept).kind
+        });
+        previous = Some(m);
+        if compound || is_about_family(&folded, m.start) {
             continue;
         }
         let in_field = fields.iter().find(|f| m.start >= f.key_start && m.end <= f.value_end);

@@ -31,7 +31,7 @@ pub struct RankWeights {
 
 impl Default for RankWeights {
     fn default() -> Self {
-        RankWeights { floor: 0.35, penalty_scale: 1.0, per_met_condition: 0.05, relevance_power: 1.0 }
+        RankWeights { floor: 0.2, penalty_scale: 2.0, per_met_condition: 0.05, relevance_power: 0.7 }
     }
 }
 

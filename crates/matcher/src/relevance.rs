@@ -16,25 +16,41 @@ use crate::facts::PatientFacts;
 use crate::trial::{FIELDS, Field, TrialDocument};
 use crate::vocabulary::{ConceptId, Vocabulary};
 
+/// The knobs of relevance scoring, with defaults that favour the trial's topic fields.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RelevanceParams {
+    /// BM25 term-frequency saturation and length normalization.
+    pub k1: f64,
+    pub b: f64,
+    /// How much a word or concept in each field (topic, summary, inclusion, exclusion) says
+    /// about the trial's topic.
+    pub field_weights: [f64; 4],
+    /// Weight of the concept score against BM25F.
+    pub concept_scale: f64,
+    /// Weight of a concept the patient explicitly lacks, found in the trial's topic or
+    /// inclusion criteria (subtracted).
+    pub absent_penalty: f64,
+}
+
+impl Default for RelevanceParams {
+    fn default() -> Self {
+        RelevanceParams { k1: 1.2, b: 0.75, field_weights: [3.0, 1.0, 1.5, 0.0], concept_scale: 1.5, absent_penalty: 0.2 }
+    }
+}
+
 /// Corpus statistics for scoring.
 #[derive(Debug, Clone, Default)]
 pub struct RelevanceModel {
+    pub params: RelevanceParams,
     doc_count: f64,
     term_df: HashMap<String, u32>,
     concept_df: HashMap<ConceptId, u32>,
     avg_len: [f64; 4],
 }
 
-/// BM25 term-frequency saturation and length normalization.
-const K1: f64 = 1.2;
-const B: f64 = 0.75;
-/// How much a word or concept in each field says about the trial's topic.
-const FIELD_WEIGHTS: [f64; 4] = [3.0, 1.0, 1.0, 0.3];
 /// A concept matched through the vocabulary's hierarchy counts less than an exact match.
 const BROADER_MATCH: f64 = 0.5;
 const NARROWER_MATCH: f64 = 0.7;
-/// Weight of the concept score against BM25F.
-const CONCEPT_SCALE: f64 = 1.0;
 
 /// A patient concept found in a trial field.
 #[derive(Debug, Clone, Serialize)]
@@ -106,6 +122,8 @@ impl RelevanceModel {
     /// Scores one trial for one patient.
     pub fn score(&self, patient: &PatientFacts, trial: &TrialDocument) -> Relevance {
         let vocab = Vocabulary::builtin();
+        let RelevanceParams { k1, b, field_weights, concept_scale, absent_penalty } =
+            self.params;
         // BM25F over the patient's words.
         let mut lexical = 0.0;
         for (term, qtf) in &patient.query_terms {
@@ -113,13 +131,13 @@ impl RelevanceModel {
             for f in FIELDS {
                 let fi = trial.field(f);
                 if let Some(&c) = fi.term_counts.get(term) {
-                    let norm = 1.0 - B + B * fi.length as f64 / self.avg_len[f as usize];
-                    tf += FIELD_WEIGHTS[f as usize] * c as f64 / norm;
+                    let norm = 1.0 - b + b * fi.length as f64 / self.avg_len[f as usize];
+                    tf += field_weights[f as usize] * c as f64 / norm;
                 }
             }
             if tf > 0.0 {
                 let idf = self.idf(self.term_df.get(term).copied().unwrap_or(0));
-                lexical += qtf.sqrt() * idf * tf * (K1 + 1.0) / (tf + K1);
+                lexical += qtf.sqrt() * idf * tf * (k1 + 1.0) / (tf + k1);
             }
         }
 
@@ -140,14 +158,14 @@ impl RelevanceModel {
                         continue;
                     };
                     let idf = self.idf(self.concept_df.get(&tc).copied().unwrap_or(0));
-                    let s = exactness * idf * FIELD_WEIGHTS[f as usize];
+                    let s = exactness * idf * field_weights[f as usize];
                     if best.is_none_or(|(b, _)| s > b) {
                         best = Some((s, f));
                     }
                 }
             }
             if let Some((s, f)) = best {
-                let contribution = CONCEPT_SCALE * p.weight * s;
+                let contribution = concept_scale * p.weight * s;
                 conceptual += contribution;
                 matches.push(ConceptMatch {
                     concept: vocab.concept(p.concept).name.clone(),
@@ -161,7 +179,7 @@ impl RelevanceModel {
             for f in [Field::Topic, Field::Inclusion] {
                 if trial.field(f).concepts.contains(c) {
                     let idf = self.idf(self.concept_df.get(c).copied().unwrap_or(0));
-                    let contribution = -0.5 * CONCEPT_SCALE * idf * FIELD_WEIGHTS[f as usize] * 0.4;
+                    let contribution = -absent_penalty * concept_scale * idf * field_weights[f as usize];
                     conceptual += contribution;
                     matches.push(ConceptMatch {
                         concept: vocab.concept(*c).name.clone(),

@@ -1,0 +1,180 @@
+//! Matching behaviour a user relies on: per-rule marks with citations, verdicts, ranking and the
+//! eligibility questionnaire, on small hand-written trials.
+
+use matcher::{
+    FactKey, Mark, MatchOptions, PatientFacts, PatientProfile, RelevanceModel, TrialDocument, TrialFields, TrialSex,
+    Verdict, evaluate, extract_profile, questionnaire, rank_trials,
+};
+
+const NSCLC_CRITERIA: &str = "Inclusion Criteria:
+- Age 18 years or older
+- Histologically confirmed non-small cell lung cancer
+- ECOG performance status 0-1
+- Hemoglobin >= 9 g/dL
+- EGFR mutation positive
+Exclusion Criteria:
+- Pregnant or breastfeeding women
+- Known HIV infection
+- Prior treatment with immunotherapy
+- History of stroke";
+
+fn nsclc_trial() -> TrialDocument {
+    TrialDocument::new(TrialFields {
+        nct_id: "NCT90000001".into(),
+        title: "Osimertinib Combination in EGFR-Mutant Non-Small Cell Lung Cancer".into(),
+        conditions: vec!["Non-small Cell Lung Cancer".into()],
+        criteria_text: NSCLC_CRITERIA.into(),
+        ..Default::default()
+    })
+}
+
+fn profile(json: &str) -> PatientProfile {
+    matcher::profile_from_json(json).unwrap()
+}
+
+fn mark_of<'a>(e: &'a matcher::Eligibility, kind: &str, criterion_part: &str) -> &'a matcher::RuleMark {
+    e.marks
+        .iter()
+        .find(|m| m.kind == kind && m.criterion.contains(criterion_part))
+        .unwrap_or_else(|| panic!("no {kind} mark on '{criterion_part}' in {:#?}", e.marks))
+}
+
+#[test]
+fn a_fitting_patient_is_likely_eligible_with_every_mark_cited() {
+    let p = profile(
+        r#"{"age_years": 63, "sex": "male",
+            "diagnoses": [{"text": "NSCLC"}],
+            "biomarkers": [{"name": "EGFR", "status": "positive"}],
+            "labs": [{"name": "hemoglobin", "value": 11.2, "unit": "g/dL"}],
+            "ecog": 1,
+            "prior_therapies": [{"name": "immunotherapy", "received": false}],
+            "infections": [{"name": "HIV", "status": "negative"}],
+            "findings": [{"text": "stroke", "present": false}]}"#,
+    );
+    let trial = nsclc_trial();
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    let age = mark_of(&e, "age", "Age 18");
+    assert_eq!(age.mark, Mark::Met);
+    assert_eq!(age.patient_fact.as_deref(), Some("age 63"));
+    assert_eq!(mark_of(&e, "condition", "non-small cell").mark, Mark::Met);
+    assert_eq!(mark_of(&e, "performance_status", "ECOG").mark, Mark::Met);
+    assert_eq!(mark_of(&e, "lab", "Hemoglobin").mark, Mark::Met);
+    assert_eq!(mark_of(&e, "biomarker", "EGFR").mark, Mark::Met);
+    assert_eq!(mark_of(&e, "infection", "HIV").mark, Mark::Met);
+    assert_eq!(mark_of(&e, "prior_therapy", "immunotherapy").mark, Mark::Met);
+    // A male patient is not asked about pregnancy.
+    assert!(e.marks.iter().filter(|m| m.kind == "reproductive").all(|m| m.mark == Mark::Met));
+    assert_eq!(e.verdict, Verdict::LikelyEligible, "{:#?}", e.marks);
+    for m in &e.marks {
+        let (s, t) = m.span.expect("parsed rules carry their criterion span");
+        assert_eq!(&NSCLC_CRITERIA[s..t], m.criterion);
+    }
+}
+
+#[test]
+fn one_failed_rule_makes_the_trial_not_eligible_and_says_why() {
+    let p = profile(
+        r#"{"age_years": 63, "diagnoses": [{"text": "non-small cell lung cancer"}], "ecog": 3,
+            "labs": [{"name": "Hgb", "value": 95, "unit": "g/L"}]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&p, None), &nsclc_trial());
+    assert_eq!(e.verdict, Verdict::NotEligible);
+    let ecog = mark_of(&e, "performance_status", "ECOG");
+    assert_eq!(ecog.mark, Mark::NotMet);
+    assert_eq!(ecog.patient_fact.as_deref(), Some("ECOG 3"));
+    // 95 g/L is 9.5 g/dL: the unit is converted, and the rule is met.
+    assert_eq!(mark_of(&e, "lab", "Hemoglobin").mark, Mark::Met);
+}
+
+#[test]
+fn missing_facts_are_unknown_and_listed_as_the_deciding_ones() {
+    let p = profile(r#"{"age_years": 58, "sex": "female", "diagnoses": [{"text": "lung adenocarcinoma"}]}"#);
+    let e = evaluate(&PatientFacts::new(&p, None), &nsclc_trial());
+    assert_eq!(e.verdict, Verdict::PossiblyEligible);
+    assert!(e.deciding_unknowns.contains(&FactKey::PerformanceStatus));
+    assert!(e.deciding_unknowns.contains(&FactKey::Lab("hemoglobin".into())));
+    assert!(e.deciding_unknowns.contains(&FactKey::Biomarker("EGFR".into())));
+    assert!(e.deciding_unknowns.contains(&FactKey::Pregnancy));
+    // Known facts are not among them.
+    assert!(!e.deciding_unknowns.contains(&FactKey::Age));
+}
+
+#[test]
+fn registry_age_and_sex_limits_decide() {
+    let trial = TrialDocument::new(TrialFields {
+        nct_id: "NCT90000002".into(),
+        title: "Pelvic Floor Training After Childbirth".into(),
+        minimum_age_years: Some(18.0),
+        maximum_age_years: Some(45.0),
+        sex: Some(TrialSex::Female),
+        ..Default::default()
+    });
+    let man = profile(r#"{"age_years": 30, "sex": "male"}"#);
+    let older = profile(r#"{"age_years": 52, "sex": "female"}"#);
+    let fits = profile(r#"{"age_years": 31, "sex": "female"}"#);
+    assert_eq!(evaluate(&PatientFacts::new(&man, None), &trial).verdict, Verdict::NotEligible);
+    assert_eq!(evaluate(&PatientFacts::new(&older, None), &trial).verdict, Verdict::NotEligible);
+    assert_eq!(evaluate(&PatientFacts::new(&fits, None), &trial).verdict, Verdict::LikelyEligible);
+}
+
+#[test]
+fn ranking_puts_the_patients_condition_first_and_ineligible_trials_lower() {
+    let trials = vec![
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000010".into(),
+            title: "Asthma Education in Schools".into(),
+            conditions: vec!["Asthma".into()],
+            criteria_text: "Inclusion Criteria:\n- Children with asthma\n".into(),
+            ..Default::default()
+        }),
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000011".into(),
+            title: "Semaglutide in Type 2 Diabetes".into(),
+            conditions: vec!["Type 2 Diabetes".into()],
+            criteria_text: "Inclusion Criteria:\n- Type 2 diabetes mellitus\n- HbA1c 7-10%\n".into(),
+            minimum_age_years: Some(18.0),
+            ..Default::default()
+        }),
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000012".into(),
+            title: "Insulin Pump Therapy in Adolescents With Type 2 Diabetes".into(),
+            conditions: vec!["Type 2 Diabetes Mellitus".into()],
+            criteria_text: "Inclusion Criteria:\n- Type 2 diabetes\n".into(),
+            minimum_age_years: Some(12.0),
+            maximum_age_years: Some(17.0),
+            ..Default::default()
+        }),
+    ];
+    let e = extract_profile("A 61-year-old man with T2DM, HbA1c 8.2%. He denies asthma.");
+    let model = RelevanceModel::fit(&trials);
+    let ranked = rank_trials(&e.profile, &trials, &model, &MatchOptions::default());
+    let order: Vec<&str> = ranked.iter().map(|r| r.nct_id.as_str()).collect();
+    assert_eq!(order, ["NCT90000011", "NCT90000012", "NCT90000010"]);
+    assert_eq!(ranked[1].eligibility.verdict, Verdict::NotEligible);
+    assert!(ranked[0].relevance.matches.iter().any(|m| m.concept == "type 2 diabetes" && m.field == "topic"));
+}
+
+#[test]
+fn questionnaire_asks_only_what_is_unknown() {
+    let trial = nsclc_trial();
+    let blank = questionnaire(&trial, &PatientProfile::default(), None);
+    let facts: Vec<&FactKey> = blank.questions.iter().map(|q| &q.fact).collect();
+    assert_eq!(facts.first(), Some(&&FactKey::Age), "age and sex come first");
+    assert!(facts.contains(&&FactKey::PerformanceStatus));
+    assert!(facts.contains(&&FactKey::Infection("hiv".into())));
+    // Each fact is asked once even when several criteria turn on it.
+    let mut dedup = facts.clone();
+    dedup.dedup();
+    assert_eq!(dedup.len(), facts.len());
+
+    let partly_known = profile(r#"{"age_years": 70, "sex": "male", "ecog": 0, "diagnoses": [{"text": "NSCLC"}]}"#);
+    let q = questionnaire(&trial, &partly_known, None);
+    assert!(q.questions.iter().all(|q| !matches!(q.fact, FactKey::Age | FactKey::Sex | FactKey::PerformanceStatus | FactKey::Pregnancy)));
+    assert!(q.questions.len() < blank.questions.len());
+
+    // Already ineligible on a known fact: nothing left to ask.
+    let too_young = profile(r#"{"age_years": 12}"#);
+    let q = questionnaire(&trial, &too_young, None);
+    assert_eq!(q.verdict, Verdict::NotEligible);
+    assert!(q.questions.is_empty());
+}
