@@ -1,0 +1,203 @@
+//! One function per subcommand; each returns the process exit code.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::{Cli, Command};
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Cli { data_dir, database_url, command } = cli;
+    let store = store::Store::open(&data_dir, database_url.as_deref())
+        .await
+        .context("opening the store")?;
+    let code = match command {
+        Command::Ingest { paths, json } => ingest(&store, &paths, json).await?,
+        Command::Sync { since, base_url, page_size } => sync(&store, since, base_url, page_size).await?,
+        Command::Show { nct_id, json } => show(&store, &nct_id, json).await?,
+        Command::Serve { addr, no_seed } => serve(&store, &data_dir, &addr, !no_seed).await?,
+        Command::Criteria { nct_id, text, json } => {
+            criteria_command(&store, nct_id.as_deref(), text.as_deref(), json).await?
+        }
+    };
+    store.close().await;
+    Ok(code)
+}
+
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+        )
+        .expect("valid progress template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+async fn ingest(store: &store::Store, paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
+    let bar = progress_bar();
+    let summary = ingest::ingest_paths(store, paths, &mut |p| {
+        bar.set_length(p.bytes_total);
+        bar.set_position(p.bytes_read);
+        bar.set_message(format!("{} records from {}", p.records, p.path));
+    })
+    .await;
+    bar.finish_and_clear();
+    let summary = summary?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        for rejection in &summary.rejected {
+            eprintln!("rejected: {rejection}");
+        }
+        println!("{summary}");
+    }
+    Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+async fn sync(
+    store: &store::Store,
+    since: Option<String>,
+    base_url: String,
+    page_size: u32,
+) -> anyhow::Result<ExitCode> {
+    if let Some(s) = &since
+        && ctgov::PartialDate::parse(s).is_none_or(|d| d.day.is_none())
+    {
+        bail!("--since '{s}' is not a date: use YYYY-MM-DD");
+    }
+    if !(1..=1000).contains(&page_size) {
+        bail!("--page-size {page_size} is out of range: the API accepts 1 to 1000");
+    }
+    let config = ingest::sync::SyncConfig { base_url, page_size, since, ..Default::default() };
+    let bar = progress_bar();
+    let result = ingest::sync::sync(store, &config, &mut |s| {
+        bar.set_message(format!("{} records so far ({s})", s.records_seen()));
+        bar.tick();
+    })
+    .await;
+    bar.finish_and_clear();
+    let summary = result?;
+    for rejection in &summary.rejected {
+        eprintln!("rejected: {rejection}");
+    }
+    println!("{summary}");
+    Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+async fn load(store: &store::Store, nct_id: &str) -> anyhow::Result<store::StoredTrial> {
+    let id = ctgov::NctId::parse(nct_id)
+        .map_err(|_| anyhow::anyhow!("'{nct_id}' is not an NCT id (NCT followed by 8 digits)"))?;
+    store
+        .get(id.as_str())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{id} is not stored; ingest it first (trialbridge ingest FILE)"))
+}
+
+async fn show(store: &store::Store, nct_id: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let trial = load(store, nct_id).await?;
+    if json {
+        match trial.record.format {
+            ctgov::SourceFormat::CtgovV2 => println!("{}", trial.record.raw),
+            _ => println!("{}", serde_json::to_string(&trial.record.study)?),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let study = &trial.record.study;
+    println!("{}  {}", trial.record.nct_id, study.display_title());
+    println!("Status:     {}", ctgov::status_label(study.overall_status()));
+    if let Some(s) = study.lead_sponsor() {
+        println!("Sponsor:    {}", s.name);
+    }
+    if !study.phases().is_empty() {
+        let phases: Vec<String> = study.phases().iter().map(|p| ctgov::phase_label(p)).collect();
+        println!("Phase:      {}", phases.join(" / "));
+    }
+    println!("Conditions: {}", study.conditions().join("; "));
+    println!("Sex:        {}", study.sex().unwrap_or("not reported"));
+    println!("Ages:       {}", server::trial_view::ages_label(study));
+    println!("Sites:      {}", study.locations().len());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(
+    store: &store::Store,
+    data_dir: &Path,
+    addr: &str,
+    seed: bool,
+) -> anyhow::Result<ExitCode> {
+    if seed && store.count().await? == 0 {
+        let paths = crate::seed::write_seed_files(data_dir)?;
+        eprintln!("The store is empty: loading the bundled sample trials...");
+        let summary = ingest::ingest_paths(store, &paths, &mut |_| {}).await?;
+        eprintln!("Sample loaded: {summary}");
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (is another server using it? try --addr 127.0.0.1:8081)"))?;
+    let local = listener.local_addr()?;
+    let count = store.count().await?;
+    println!("TrialBridge is serving {count} trials at http://{local}/");
+    println!("For example: http://{local}/trials/NCT07117305");
+    let app = server::router(server::AppState::new(store.clone()));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn criteria_command(
+    store: &store::Store,
+    nct_id: Option<&str>,
+    text_file: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let text = match (nct_id, text_file) {
+        (_, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("reading criteria text from {}", path.display()))?,
+        (Some(id), None) => {
+            let trial = load(store, id).await?;
+            trial
+                .record
+                .study
+                .eligibility_criteria()
+                .map(str::to_string)
+                .ok_or_else(|| anyhow::anyhow!("{id} has no eligibility criteria text"))?
+        }
+        (None, None) => bail!("give an NCT id or --text FILE"),
+    };
+    let parsed = criteria::parse(&text);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&parsed)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for section in &parsed.sections {
+        println!("{:?}", section.kind);
+        for &index in &section.criteria {
+            print_criterion(&parsed, index);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_criterion(parsed: &criteria::ParsedCriteria, index: usize) {
+    let c = &parsed.criteria[index];
+    let indent = "  ".repeat(c.depth + 1);
+    println!("{indent}- {}", c.text.trim());
+    for rule in &c.rules {
+        println!("{indent}    [{}] {}", rule.kind(), rule.explain());
+    }
+    for &child in &c.children {
+        print_criterion(parsed, child);
+    }
+}

@@ -1,0 +1,102 @@
+//! `trialbridge`: the command-line entry point.
+//!
+//! Every subcommand accepts `--data-dir DIR` (default `./trialbridge-data`: the SQLite file and
+//! the search index) and `--database-url URL` (PostgreSQL instead of SQLite; also
+//! `TRIALBRIDGE_DATABASE_URL`), before or after the subcommand. The exit status is 0 only when
+//! everything asked was done.
+
+mod commands;
+mod seed;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "trialbridge", version, about = "Find clinical trials and check eligibility, from ClinicalTrials.gov records")]
+struct Cli {
+    /// Where the embedded database and the search index live.
+    #[arg(long, global = true, env = "TRIALBRIDGE_DATA_DIR", default_value = "./trialbridge-data")]
+    data_dir: PathBuf,
+    /// Use this PostgreSQL database (postgres://...) instead of the embedded SQLite file.
+    #[arg(long, global = true, env = "TRIALBRIDGE_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load ClinicalTrials.gov records (API v2 JSON, JSON Lines, .gz, the bulk zip, or the
+    /// benchmark trial_info layout; detected, not flagged).
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print the summary and every rejection as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch what changed since the last sync from the live ClinicalTrials.gov API v2.
+    Sync {
+        /// Start from this date (YYYY-MM-DD) instead of the stored checkpoint.
+        #[arg(long)]
+        since: Option<String>,
+        /// The API root.
+        #[arg(long, default_value = "https://clinicaltrials.gov/api/v2")]
+        base_url: String,
+        #[arg(long, default_value_t = 1000)]
+        page_size: u32,
+    },
+    /// Print one stored trial.
+    Show {
+        nct_id: String,
+        /// The record as stored, in the registry's JSON shape.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the web pages and the JSON API.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Do not load the bundled sample trials into an empty store.
+        #[arg(long)]
+        no_seed: bool,
+    },
+    /// Parse a trial's eligibility criteria into typed rules.
+    Criteria {
+        /// A stored trial.
+        #[arg(required_unless_present = "text", conflicts_with = "text")]
+        nct_id: Option<String>,
+        /// A file holding criteria text instead.
+        #[arg(long)]
+        text: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TRIALBRIDGE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

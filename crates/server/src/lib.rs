@@ -1,0 +1,83 @@
+//! TrialBridge over HTTP: trial pages for people and a ClinicalTrials.gov-compatible JSON API.
+//!
+//! # Brief overview
+//!
+//! [`router`] builds the axum [`Router`] over an [`AppState`] (the [`store::Store`], which is the
+//! source of truth). Handlers are thin: they parse the request, ask the store, turn the record
+//! into a view model ([`trial_view::TrialView`], built by a pure function) and render an askama
+//! template, or answer JSON. Errors become status codes and pages in one place, [`AppError`].
+//!
+//! Endpoints:
+//! - `GET /trials/{nctId}`: the trial page (404 page for an unknown id, 400 for a malformed one).
+//! - `GET /api/v2/studies/{nctId}`: the stored record in the registry's JSON shape.
+//! - `GET /api/v2/version`: `{apiVersion, dataTimestamp}`.
+//! - `GET /healthz`: liveness.
+//!
+//! ```no_run
+//! # async fn demo(store: store::Store) -> std::io::Result<()> {
+//! let app = server::router(server::AppState::new(store));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+
+mod api;
+mod error;
+mod trial_page;
+pub mod trial_view;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: store::Store,
+}
+
+impl AppState {
+    pub fn new(store: store::Store) -> Self {
+        AppState { inner: Arc::new(Inner { store }) }
+    }
+
+    pub fn store(&self) -> &store::Store {
+        &self.inner.store
+    }
+}
+
+/// The largest request body accepted anywhere (forms, JSON); larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/trials/{nct_id}", get(trial_page::trial_page))
+        .route("/api/v2/studies/{nct_id}", get(api::study))
+        .route("/api/v2/version", get(api::version))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/static/style.css", get(static_css))
+        .fallback(error::not_found)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn static_css() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+         (axum::http::header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/style.css"),
+    )
+}

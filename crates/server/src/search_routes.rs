@@ -1,0 +1,453 @@
+//! Search over HTTP: `GET /api/v2/studies` (the registry's parameters and JSON/CSV shape) and
+//! the search page at `GET /` and `GET /search`.
+//!
+//! The handlers only translate: the request becomes a [`search::StudiesQuery`], the
+//! [`search::TrialIndex`] answers with hits, the store supplies the full records of the page's
+//! hits, and `search` renders the body. The search page works without JavaScript: a form,
+//! facet checkboxes applied with a button, and links for paging.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use search::{Format, StudiesQuery, TrialIndex};
+
+use crate::{AppError, AppState};
+
+/// The search routes; the index is shared with whoever keeps it in step with the store.
+pub fn routes(index: Arc<TrialIndex>) -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/studies", get(studies_api))
+        .route("/", get(search_page))
+        .route("/search", get(search_page))
+        .layer(Extension(index))
+}
+
+async fn run_search(index: Arc<TrialIndex>, q: StudiesQuery) -> Result<(StudiesQuery, search::SearchPage), AppError> {
+    tokio::task::spawn_blocking(move || {
+        let page = index.search(&q);
+        (q, page)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
+    .and_then(|(q, page)| match page {
+        Ok(p) => Ok((q, p)),
+        Err(search::IndexError::Param(e)) => Err(AppError::BadRequest(e.to_string())),
+        Err(e) => Err(AppError::Internal(e.to_string())),
+    })
+}
+
+/// The full records of a page's hits, in the registry's JSON shape.
+async fn load_studies(state: &AppState, page: &search::SearchPage) -> Result<HashMap<String, serde_json::Value>, AppError> {
+    let mut out = HashMap::with_capacity(page.hits.len());
+    for hit in &page.hits {
+        let Some(trial) = state.store().get(&hit.nct_id).await? else { continue };
+        let value = match trial.record.format {
+            ctgov::SourceFormat::CtgovV2 => serde_json::from_str(&trial.record.raw),
+            _ => serde_json::to_value(&trial.record.study),
+        }
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        out.insert(hit.nct_id.clone(), value);
+    }
+    Ok(out)
+}
+
+/// `GET /api/v2/studies`.
+async fn studies_api(
+    State(state): State<AppState>,
+    Extension(index): Extension<Arc<TrialIndex>>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    match studies_api_inner(&state, index, &pairs).await {
+        Ok(r) => r,
+        Err(e) => e.into_json(),
+    }
+}
+
+async fn studies_api_inner(state: &AppState, index: Arc<TrialIndex>, pairs: &[(String, String)]) -> Result<Response, AppError> {
+    let q = StudiesQuery::from_pairs(pairs).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let (q, page) = run_search(index, q).await?;
+    let studies = load_studies(state, &page).await?;
+    Ok(match q.format {
+        Format::Json => axum::Json(search::json_body(&q, &page, &studies)).into_response(),
+        Format::Csv => {
+            let mut headers = vec![(header::CONTENT_TYPE.to_string(), "text/csv; charset=utf-8".to_string())];
+            if q.count_total {
+                headers.push(("x-total-count".into(), page.total_count.to_string()));
+            }
+            if let Some(t) = &page.next_page_token {
+                headers.push(("x-next-page-token".into(), t.clone()));
+            }
+            let mut resp = search::csv_body(&q, &page, &studies).into_response();
+            for (k, v) in headers {
+                if let (Ok(k), Ok(v)) = (header::HeaderName::try_from(k), header::HeaderValue::try_from(v)) {
+                    resp.headers_mut().insert(k, v);
+                }
+            }
+            resp
+        }
+    })
+}
+
+/// The search form's fields. Facet checkboxes repeat their field name once per value.
+#[derive(Debug, Default)]
+struct PageForm {
+    cond: String,
+    place: String,
+    radius: String,
+    age: String,
+    sort: String,
+    page: Option<String>,
+    from: usize,
+    selected: HashMap<&'static str, Vec<String>>,
+}
+
+/// Facets on the page: form field (the facet's name), legend, and how a selection narrows
+/// the search (`aggFilters` keeps the other options' counts; the rest use `filter.advanced`).
+const PAGE_FACETS: &[(&str, &str)] = &[
+    ("overallStatus", "Status"),
+    ("phase", "Phase"),
+    ("stdAge", "Age group"),
+    ("sex", "Sex"),
+    ("studyType", "Study type"),
+    ("leadSponsorClass", "Sponsor type"),
+    ("locationCountry", "Country"),
+];
+
+const RADII: &[&str] = &["10", "25", "50", "100", "250", "500"];
+
+impl PageForm {
+    fn parse(pairs: &[(String, String)]) -> PageForm {
+        let mut f = PageForm { radius: "50".into(), ..Default::default() };
+        for (k, v) in pairs {
+            let v = v.trim().to_string();
+            match k.as_str() {
+                "cond" => f.cond = v,
+                "place" => f.place = v,
+                "radius" => f.radius = v,
+                "age" => f.age = v,
+                "sort" => f.sort = v,
+                "page" if !v.is_empty() => f.page = Some(v),
+                "from" => f.from = v.parse().unwrap_or(0),
+                other => {
+                    if let Some((name, _)) = PAGE_FACETS.iter().find(|(n, _)| *n == other) {
+                        if !v.is_empty() {
+                            f.selected.entry(name).or_default().push(v);
+                        }
+                    }
+                }
+            }
+        }
+        f
+    }
+
+    /// The form as query-string pairs (for links), without paging.
+    fn pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (k, v) in [("cond", &self.cond), ("place", &self.place), ("radius", &self.radius), ("age", &self.age), ("sort", &self.sort)] {
+            if !v.is_empty() {
+                out.push((k.to_string(), v.clone()));
+            }
+        }
+        for (name, _) in PAGE_FACETS {
+            for v in self.selected.get(name).into_iter().flatten() {
+                out.push((name.to_string(), v.clone()));
+            }
+        }
+        out
+    }
+
+    fn is_selected(&self, facet: &str, value: &str) -> bool {
+        self.selected.get(facet).is_some_and(|v| v.iter().any(|x| x == value))
+    }
+}
+
+fn url_with(pairs: &[(String, String)]) -> String {
+    let mut s = String::from("/search?");
+    let enc = |t: &str| -> String {
+        t.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let parts: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+    s.push_str(&parts.join("&"));
+    s
+}
+
+fn quote(v: &str) -> String {
+    format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+struct FacetOption {
+    id: String,
+    value: String,
+    label: String,
+    count: usize,
+    checked: bool,
+}
+
+struct FacetView {
+    name: &'static str,
+    legend: &'static str,
+    options: Vec<FacetOption>,
+}
+
+struct Card {
+    nct_id: String,
+    title: String,
+    status_label: String,
+    status_class: String,
+    phases: String,
+    conditions: String,
+    nearest: Option<String>,
+    snippet_html: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPageView {
+    cond: String,
+    place: String,
+    age: String,
+    radius_options: Vec<(String, bool)>,
+    sort_options: Vec<(String, String, bool)>,
+    place_note: Option<String>,
+    error: Option<String>,
+    searched: bool,
+    total: usize,
+    first: usize,
+    last: usize,
+    cards: Vec<Card>,
+    facets: Vec<FacetView>,
+    next_url: Option<String>,
+    first_url: Option<String>,
+}
+
+fn facet_label(facet: &str, value: &str) -> String {
+    match facet {
+        "phase" => ctgov::phase_label(value),
+        "overallStatus" => ctgov::status_label(value),
+        "locationCountry" => value.to_string(),
+        "leadSponsorClass" => match value {
+            "NIH" => "NIH".into(),
+            "FED" => "U.S. federal".into(),
+            "OTHER_GOV" => "Other government".into(),
+            "INDIV" => "Individual".into(),
+            other => ctgov::code_label(other),
+        },
+        _ => ctgov::code_label(value),
+    }
+}
+
+/// The API parameters a page request stands for, and what the place resolved to.
+fn page_query(form: &PageForm) -> Result<(Vec<(String, String)>, Option<String>), String> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut note = None;
+    if !form.cond.is_empty() {
+        pairs.push(("query.cond".into(), form.cond.clone()));
+    }
+    if !form.place.is_empty() {
+        let radius: f64 = form.radius.parse().map_err(|_| format!("The distance “{}” is not a number of miles.", form.radius))?;
+        let m = search::gazetteer().lookup(&form.place).map_err(|e| format!("We could not find that place: {e}."))?;
+        note = Some(match &m.note {
+            Some(n) => format!("Searching around {}. {n}.", m.label),
+            None => format!("Searching around {}.", m.label),
+        });
+        pairs.push(("filter.geo".into(), format!("distance({:.5},{:.5},{radius}mi)", m.lat, m.lon)));
+    }
+    let mut advanced: Vec<String> = Vec::new();
+    if !form.age.is_empty() {
+        let age: f64 = form.age.parse().ok().filter(|a: &f64| (0.0..=130.0).contains(a)).ok_or_else(|| format!("The age “{}” is not a number of years.", form.age))?;
+        advanced.push(format!("AREA[MinimumAge]RANGE[MIN, {age} years] AND AREA[MaximumAge]RANGE[{age} years, MAX]"));
+    }
+    let mut agg: Vec<String> = Vec::new();
+    for (facet, _) in PAGE_FACETS {
+        let Some(values) = form.selected.get(facet) else { continue };
+        let agg_id = match *facet {
+            "overallStatus" => Some(("status", search::facts::AggId::Status)),
+            "phase" => Some(("phase", search::facts::AggId::Phase)),
+            "stdAge" => Some(("ages", search::facts::AggId::Ages)),
+            "studyType" => Some(("studyType", search::facts::AggId::StudyType)),
+            "leadSponsorClass" => Some(("funderType", search::facts::AggId::FunderType)),
+            _ => None,
+        };
+        match agg_id {
+            Some((id, kind)) => {
+                let keys: Vec<&str> = values
+                    .iter()
+                    .filter_map(|v| kind.options().iter().find(|(_, code)| code == v).map(|(k, _)| *k))
+                    .collect();
+                if !keys.is_empty() {
+                    // e.g. "status:rec not"
+                    agg.push(format!("{id}:{}", keys.join(" ")));
+                }
+            }
+            None => {
+                if *facet == "sex" {
+                    let ors: Vec<String> = values
+                        .iter()
+                        .filter(|v| ["FEMALE", "MALE", "ALL"].contains(&v.as_str()))
+                        .map(|v| format!("AREA[Sex]{v}"))
+                        .collect();
+                    if !ors.is_empty() {
+                        advanced.push(format!("({})", ors.join(" OR ")));
+                    }
+                } else {
+                    let ors: Vec<String> = values.iter().map(|v| format!("AREA[LocationCountry]{}", quote(v))).collect();
+                    advanced.push(format!("COVERAGE[FullMatch]({})", ors.join(" OR ")));
+                }
+            }
+        }
+    }
+    if !advanced.is_empty() {
+        pairs.push(("filter.advanced".into(), advanced.join(" AND ")));
+    }
+    if !agg.is_empty() {
+        pairs.push(("aggFilters".into(), agg.join(",")));
+    }
+    match form.sort.as_str() {
+        "distance" if !form.place.is_empty() => pairs.push(("sort".into(), "distance".into())),
+        "updated" => pairs.push(("sort".into(), "LastUpdatePostDate:desc".into())),
+        "start" => pairs.push(("sort".into(), "StartDate:desc".into())),
+        _ => {}
+    }
+    pairs.push(("pageSize".into(), "10".into()));
+    pairs.push(("countTotal".into(), "true".into()));
+    if let Some(t) = &form.page {
+        pairs.push(("pageToken".into(), t.clone()));
+    }
+    Ok((pairs, note))
+}
+
+/// `GET /` and `GET /search`.
+async fn search_page(
+    State(state): State<AppState>,
+    Extension(index): Extension<Arc<TrialIndex>>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let _ = &state;
+    let form = PageForm::parse(&pairs);
+    let searched = !pairs.is_empty();
+    let mut view = SearchPageView {
+        cond: form.cond.clone(),
+        place: form.place.clone(),
+        age: form.age.clone(),
+        radius_options: RADII.iter().map(|r| (r.to_string(), *r == form.radius)).collect(),
+        sort_options: [("relevance", "Best match"), ("distance", "Nearest first"), ("updated", "Recently updated"), ("start", "Start date")]
+            .iter()
+            .map(|(v, l)| (v.to_string(), l.to_string(), form.sort == *v))
+            .collect(),
+        place_note: None,
+        error: None,
+        searched,
+        total: 0,
+        first: 0,
+        last: 0,
+        cards: Vec::new(),
+        facets: Vec::new(),
+        next_url: None,
+        first_url: None,
+    };
+    let mut status = StatusCode::OK;
+    match page_query(&form) {
+        Err(message) => {
+            view.error = Some(message);
+            status = StatusCode::BAD_REQUEST;
+        }
+        Ok((api_pairs, note)) => {
+            view.place_note = note;
+            let result = match StudiesQuery::from_pairs(&api_pairs) {
+                Ok(q) => run_search(index, q).await,
+                Err(e) => Err(AppError::BadRequest(e.to_string())),
+            };
+            match result {
+                Err(AppError::BadRequest(m)) => {
+                    view.error = Some(format!("We could not run that search ({m}). Please change it and try again."));
+                    status = StatusCode::BAD_REQUEST;
+                }
+                Err(e) => return e.into_response(),
+                Ok((_, page)) => fill_results(&mut view, &form, &page),
+            }
+        }
+    }
+    match view.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => AppError::Internal(e.to_string()).into_response(),
+    }
+}
+
+fn fill_results(view: &mut SearchPageView, form: &PageForm, page: &search::SearchPage) {
+    view.total = page.total_count;
+    view.first = if page.hits.is_empty() { 0 } else { form.from + 1 };
+    view.last = form.from + page.hits.len();
+    view.cards = page
+        .hits
+        .iter()
+        .map(|h| Card {
+            nct_id: h.nct_id.clone(),
+            title: h.brief_title.clone(),
+            status_label: ctgov::status_label(&h.overall_status),
+            status_class: h.overall_status.to_ascii_lowercase().replace('_', "-"),
+            phases: h.phases.iter().map(|p| ctgov::phase_label(p)).collect::<Vec<_>>().join(", "),
+            conditions: h.conditions.join(" · "),
+            nearest: h.nearest_site.as_ref().map(|n| {
+                let s = &n.site;
+                let place: Vec<&str> = [&s.facility, &s.city, &s.state, &s.country].iter().filter_map(|x| x.as_deref()).collect();
+                format!("{:.0} {} away: {}", n.distance, if n.unit == search::DistanceUnit::Mi { "miles" } else { "km" }, place.join(", "))
+            }),
+            snippet_html: h.snippet_html.clone(),
+        })
+        .collect();
+    view.facets = PAGE_FACETS
+        .iter()
+        .map(|(name, legend)| {
+            let mut options: Vec<FacetOption> = page
+                .facets
+                .get(name)
+                .into_iter()
+                .flatten()
+                .take(if *name == "locationCountry" { 15 } else { 20 })
+                .map(|c| FacetOption {
+                    id: format!("f-{name}-{}", c.value.replace(|ch: char| !ch.is_ascii_alphanumeric(), "-")),
+                    value: c.value.clone(),
+                    label: facet_label(name, &c.value),
+                    count: c.count,
+                    checked: form.is_selected(name, &c.value),
+                })
+                .collect();
+            // A checked value stays visible even when it matches nothing now.
+            for v in form.selected.get(name).into_iter().flatten() {
+                if !options.iter().any(|o| &o.value == v) {
+                    options.push(FacetOption {
+                        id: format!("f-{name}-{}", v.replace(|ch: char| !ch.is_ascii_alphanumeric(), "-")),
+                        value: v.clone(),
+                        label: facet_label(name, v),
+                        count: 0,
+                        checked: true,
+                    });
+                }
+            }
+            FacetView { name, legend, options }
+        })
+        .filter(|f| !f.options.is_empty())
+        .collect();
+    let base = form.pairs();
+    if let Some(t) = &page.next_page_token {
+        let mut p = base.clone();
+        p.push(("page".into(), t.clone()));
+        p.push(("from".into(), view.last.to_string()));
+        view.next_url = Some(url_with(&p));
+    }
+    if form.page.is_some() {
+        view.first_url = Some(url_with(&base));
+    }
+}
