@@ -70,7 +70,7 @@ fn clauses(text: &str, span: Span) -> Vec<Clause> {
                 let next_digit = next.is_some_and(|n| n.is_ascii_digit());
                 if !(prev_digit && next_digit) && next.is_none_or(|n| n.is_whitespace()) {
                     // Skip "e.g." / "i.e." / "vs."
-                    let w0 = s[..i].rfind(|c: char| c.is_whitespace() || c == '(').map_or(0, |p| p + 1);
+                    let w0 = s[..i].char_indices().rev().take(12).find(|&(_, c)| c.is_whitespace() || c == '(').map_or(i, |(p, c)| p + c.len_utf8());
                     let word = s[w0..i].to_ascii_lowercase();
                     if !matches!(word.as_str(), "e.g" | "i.e" | "vs" | "etc" | "approx" | "dr" | "no") {
                         cuts.push(i + c.len_utf8());
@@ -1464,6 +1464,7 @@ lazy_re!(
     ORDINAL_LINE,
     r"(?i)\b(?P<cmp>at\s+least(?:\s+the)?\s+|≥\s*|\\?>=?\s*)?(?P<ord>first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three|four|five)[\s-]+(?:or\s+more\s+)?(?:prior\s+|previous\s+)?(?P<lines>lines?|regimens?)\b(?P<post>\s+(?:or\s+(?:more|later|above|beyond|higher|greater|subsequent)|and\s+(?:beyond|above|later)))?"
 );
+lazy_re!(LINE_CONTEXT, r"(?i)\b(?:therap|treatment|regimen|chemo|prior|previous|systemic)");
 lazy_re!(ORDINAL_MORE, r"(?i)^[\w\s-]{0,30}?\bor\s+(?:more|later|above|beyond|higher|greater|subsequent)\b");
 lazy_re!(
     RESPONSE,
@@ -1490,12 +1491,14 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
         }
         let response = RESPONSE.captures(s).map(|c| c["r"].to_ascii_lowercase());
         // Number of prior lines: "at least 2 prior lines", "second-line or more", "first-line".
+        // "≥ 3 lines" of visual acuity are not lines of therapy.
+        let therapy_context = THERAPY_RE.is_match(s) || LINE_CONTEXT.is_match(s);
         let mut line_mentions: Vec<(Threshold, Span)> = exprs
             .iter()
-            .filter(|e| clause.span.contains(&e.span) && e.unit.as_deref() == Some("line"))
+            .filter(|e| therapy_context && clause.span.contains(&e.span) && e.unit.as_deref() == Some("line"))
             .map(|e| (e.threshold(), e.span))
             .collect();
-        for c in ORDINAL_LINE.captures_iter(s) {
+        for c in ORDINAL_LINE.captures_iter(s).filter(|_| therapy_context) {
             let m = c.get(0).unwrap();
             let sp = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
             if line_mentions.iter().any(|(_, l)| l.overlaps(&sp)) {
@@ -1617,7 +1620,7 @@ fn expand_left(text: &str, floor: usize, head_start: usize) -> usize {
             // Head is glued to the previous token ("non-Hodgkin's") — only when separated by space.
             break;
         }
-        let wstart = trimmed.rfind(|c: char| c.is_whitespace() || "(),;:/[".contains(c)).map_or(0, |p| p + 1);
+        let wstart = trimmed.char_indices().rev().find(|&(_, c)| c.is_whitespace() || "(),;:/[".contains(c)).map_or(0, |(p, c)| p + c.len_utf8());
         let word = &trimmed[wstart..];
         if word.is_empty() {
             break;

@@ -408,7 +408,7 @@ fn sentence_cuts(text: &str, span: Span) -> Vec<usize> {
                 if !next.is_uppercase() {
                     continue;
                 }
-                let word_start = s[..i].rfind(|c: char| c.is_whitespace() || c == '(').map_or(0, |p| p + 1);
+                let word_start = s[..i].char_indices().rev().take(12).find(|&(_, c)| c.is_whitespace() || c == '(').map_or(i, |(p, c)| p + c.len_utf8());
                 let word = s[word_start..i].to_ascii_lowercase();
                 if ABBREVIATIONS.contains(&word.as_str()) || (word.len() == 1 && word.chars().all(|c| c.is_alphabetic())) {
                     continue;
@@ -422,8 +422,57 @@ fn sentence_cuts(text: &str, span: Span) -> Vec<usize> {
     cuts
 }
 
+/// Longest own text of one criterion. Real criteria are far shorter; a longer run of text has no
+/// structure we can see, so it is cut (at whitespace) into pieces of at most this size. That keeps
+/// the per-criterion work bounded on pathological input without dropping any text.
+const MAX_CRITERION_BYTES: usize = 8 * 1024;
+
+fn chunk(text: &str, node: Node) -> Vec<Node> {
+    if node.span.len() <= MAX_CRITERION_BYTES {
+        return vec![node];
+    }
+    let mut out = Vec::new();
+    let mut start = node.span.start;
+    let mut first = true;
+    while start < node.span.end {
+        let mut cut = (start + MAX_CRITERION_BYTES).min(node.span.end);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        if cut < node.span.end {
+            if let Some(ws) = text[start..cut].rfind(char::is_whitespace) {
+                if ws > 0 {
+                    cut = start + ws;
+                }
+            }
+        }
+        let (s, e) = trim_span(text, start, cut);
+        if e > s {
+            out.push(Node {
+                marker: if first { node.marker } else { None },
+                span: Span::new(s, e),
+                section: node.section,
+                children: Vec::new(),
+            });
+            first = false;
+        }
+        start = cut.max(start + 1);
+        while start < node.span.end && !text.is_char_boundary(start) {
+            start += 1;
+        }
+    }
+    if let Some(last) = out.last_mut() {
+        last.children = node.children;
+    }
+    out
+}
+
 /// Cuts paragraph-style criteria into sentences and turns inline enumerations into sub-items.
-fn refine(text: &str, mut node: Node) -> Vec<Node> {
+fn refine(text: &str, node: Node) -> Vec<Node> {
+    chunk(text, node).into_iter().flat_map(|n| refine_one(text, n)).collect()
+}
+
+fn refine_one(text: &str, mut node: Node) -> Vec<Node> {
     let children = std::mem::take(&mut node.children);
     node.children = children.into_iter().flat_map(|n| refine(text, n)).collect();
 

@@ -316,10 +316,11 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
                 item_from_text(kind, &e.text, e.frags.clone())
             })
             .collect();
-        if items.len() != vals.len() || items.iter().any(|i| i.value != items[0].value) {
+        if items.is_empty() || items.iter().any(|i| i.value != items[0].value) {
             continue;
         }
-        let cmps: Vec<Option<Comparator>> = items.iter().map(|i| i.comparator).collect();
+        // Members without a number ("less than") still contribute their comparator.
+        let cmps: Vec<Option<Comparator>> = vals.iter().map(|id| comparator_from_text(&a.entities[id.as_str()].text)).collect();
         let has = |c: Comparator| cmps.contains(&Some(c));
         let comparator = if has(Comparator::Gt) && has(Comparator::Eq) {
             Some(Comparator::Ge)
@@ -331,7 +332,7 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
         let mut merged = items[0].clone();
         merged.comparator = comparator;
         merged.unit = items.iter().find_map(|i| i.unit.clone());
-        merged.spans = items.iter().flat_map(|i| i.spans.clone()).collect();
+        merged.spans = vals.iter().flat_map(|id| a.entities[id.as_str()].frags.clone()).collect();
         out.push(merged);
         used.extend(vals.iter().map(|s| s.as_str()));
     }
