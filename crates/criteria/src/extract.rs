@@ -1607,7 +1607,8 @@ const STOP_LEFT: &[&str] = &[
     "must", "should", "will", "can", "may", "prior", "previous", "current", "concurrent", "severe", "significant", "clinically",
     "uncontrolled", "active", "documented", "pre-existing", "existing", "underlying", "suffering", "their", "his", "her", "where",
     "when", "whose", "after", "before", "during", "within", "under", "over", "per", "this", "these", "those", "each", "only",
-    "also", "either", "both", "some",
+    "also", "either", "both", "some", "relapsed", "refractory", "recurrent", "metastatic", "advanced", "unresectable", "untreated",
+    "newly", "progressive", "stable", "locally", "inoperable", "resistant",
 ];
 
 /// Extends a head word leftwards over the noun phrase's modifiers (at most 6 words).
