@@ -19,6 +19,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync { since, base_url, page_size } => sync(&store, since, base_url, page_size).await?,
         Command::Show { nct_id, json } => show(&store, &nct_id, json).await?,
         Command::Serve { addr, no_seed } => serve(&store, &data_dir, &addr, !no_seed).await?,
+        Command::Check => check(&store).await?,
         Command::Criteria { nct_id, text, json } => {
             criteria_command(&store, nct_id.as_deref(), text.as_deref(), json).await?
         }
@@ -154,6 +155,15 @@ async fn serve(
         })
         .await?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn check(store: &store::Store) -> anyhow::Result<ExitCode> {
+    let problems = store.integrity_problems().await?;
+    for p in &problems {
+        eprintln!("problem: {p}");
+    }
+    println!("{} trials checked, {} problems", store.count().await?, problems.len());
+    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 async fn criteria_command(

@@ -63,6 +63,8 @@ enum Command {
         #[arg(long)]
         no_seed: bool,
     },
+    /// Check the store: database integrity, and that every trial's columns agree with its raw record.
+    Check,
     /// Parse a trial's eligibility criteria into typed rules.
     Criteria {
         /// A stored trial.

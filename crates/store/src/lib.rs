@@ -342,6 +342,63 @@ impl Store {
         Ok(())
     }
 
+    /// Checks that the database is sound and that every trial's normalized columns agree with
+    /// its raw record (title, status, conditions). Returns one line per problem; empty when
+    /// all is well. Used by `trialbridge check` and by the crash-safety tests.
+    pub async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        if self.backend == Backend::Sqlite {
+            let verdict: String =
+                sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?;
+            if verdict != "ok" {
+                problems.push(format!("SQLite integrity check: {verdict}"));
+            }
+        }
+        let mut after = String::new();
+        loop {
+            let rows = sqlx::query(
+                "SELECT nct_id, source_format, raw, brief_title, overall_status FROM trials \
+                 WHERE nct_id > $1 ORDER BY nct_id LIMIT 500",
+            )
+            .bind(&after)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get(0)?;
+            for row in &rows {
+                let nct_id: String = row.try_get(0)?;
+                let format: String = row.try_get(1)?;
+                let raw: String = row.try_get(2)?;
+                let title: String = row.try_get(3)?;
+                let status: String = row.try_get(4)?;
+                let Some(format) = SourceFormat::parse(&format) else {
+                    problems.push(format!("{nct_id}: unknown source format {format}"));
+                    continue;
+                };
+                let record = match Record::from_stored(&raw, format) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        problems.push(format!("{nct_id}: raw record unreadable: {e}"));
+                        continue;
+                    }
+                };
+                if record.study.brief_title() != title || record.study.overall_status() != status {
+                    problems.push(format!("{nct_id}: title or status column disagrees with the raw record"));
+                }
+                let conditions: Vec<String> = sqlx::query_scalar(
+                    "SELECT condition FROM trial_conditions WHERE nct_id = $1 ORDER BY position",
+                )
+                .bind(&nct_id)
+                .fetch_all(&self.pool)
+                .await?;
+                if conditions != record.study.conditions() {
+                    problems.push(format!("{nct_id}: conditions disagree with the raw record"));
+                }
+            }
+        }
+        Ok(problems)
+    }
+
     /// Runs one statement with no parameters (administration and tests, e.g. `CREATE SCHEMA`).
     pub async fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
         sqlx::raw_sql(sql).execute(&self.pool).await?;

@@ -1,0 +1,79 @@
+//! The served pages in real headless Chromium (Debian `chromium`). Skipped, with a message,
+//! when Chromium is not installed, unless TRIALBRIDGE_REQUIRE_BROWSER is set (as CI does).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `trialbridge serve` on a free port over a fresh data directory (so it seeds the sample).
+fn serve() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trialbridge"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap()])
+        .env_remove("TRIALBRIDGE_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first.split("at ").nth(1).unwrap().trim_end_matches('/').to_string();
+    // Keep draining stdout: a closed pipe would make the server's next print fail.
+    std::thread::spawn(move || lines.for_each(drop));
+    Server { child, base, _dir: dir }
+}
+
+fn chromium() -> Option<&'static str> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists());
+    if found.is_none() {
+        assert!(std::env::var_os("TRIALBRIDGE_REQUIRE_BROWSER").is_none(), "Chromium is required but not installed");
+        eprintln!("browser tests skipped: Chromium is not installed (apt-get install chromium chromium-driver)");
+    }
+    found
+}
+
+/// The DOM after Chromium loaded and rendered the page.
+fn dump_dom(browser: &str, url: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            &format!("--user-data-dir={}", profile.path().display()),
+            "--dump-dom", url,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_trial_page_renders_in_chromium() {
+    let Some(browser) = chromium() else { return };
+    let server = serve();
+    let dom = dump_dom(browser, &format!("{}/trials/NCT07117305", server.base));
+    assert!(dom.contains("CD7 CAR-T Combined With Autologous Hematopoietic Stem Cell Transplantation"), "{dom}");
+    for id in ["launched", "current-as-of", "status", "keywords", "summary", "sex", "ages", "eligibility",
+               "about-sponsor", "locations", "patients-applied", "timeline"] {
+        assert!(dom.contains(&format!("id=\"{id}\"")), "#{id} missing in the rendered page");
+    }
+    assert!(dom.contains("<ol class=\"criteria inclusion\">") && dom.contains("<ol class=\"criteria exclusion\">"));
+    // The stylesheet loaded and applies (the browser resolved the link to our CSS route).
+    assert!(dom.contains("href=\"/static/style.css\""));
+
+    let not_found = dump_dom(browser, &format!("{}/trials/NCT99999999", server.base));
+    assert!(not_found.contains("We have no trial NCT99999999"));
+}
