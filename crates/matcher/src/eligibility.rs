@@ -8,6 +8,9 @@
 //! unknown), and rules of one criterion sharing an `alternative_group` are alternatives.
 //! Unknown is the honest default: a fact the profile does not state never fails a patient.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use criteria::{
@@ -55,7 +58,7 @@ pub enum FactKey {
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleMark {
     /// The criterion text the rule came from.
-    pub criterion: String,
+    pub criterion: Arc<str>,
     /// Byte span of the criterion in the trial's criteria text (absent for registry fields).
     pub span: Option<(usize, usize)>,
     /// Rule kind ("age", "condition", "lab", ...).
@@ -63,7 +66,7 @@ pub struct RuleMark {
     pub polarity: Polarity,
     pub mark: Mark,
     /// The patient fact behind a met / not met / not applicable mark.
-    pub patient_fact: Option<String>,
+    pub patient_fact: Option<Fact>,
     /// The fact that would decide an unknown mark.
     pub fact: Option<FactKey>,
     /// Whether this rule can make a patient ineligible (administrative and free-text rules cannot).
@@ -95,11 +98,14 @@ pub struct Eligibility {
 
 /// Content truth of a rule for the patient, before polarity.
 enum Truth {
-    True(String),
-    False(String),
+    True(Fact),
+    False(Fact),
     Unknown(FactKey),
-    NotApplicable(String),
+    NotApplicable(Fact),
 }
+
+/// A patient fact as cited: mostly fixed phrases, so no allocation for them.
+type Fact = Cow<'static, str>;
 
 /// Evaluates every rule of `trial` (and its registry age/sex limits) for `patient`.
 pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
@@ -116,10 +122,10 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             Some(age) => {
                 let ok = trial.minimum_age_years.is_none_or(|m| age >= m) && trial.maximum_age_years.is_none_or(|m| age <= m);
                 let fact = format!("age {}", fmt_num(age));
-                if ok { Truth::True(fact) } else { Truth::False(fact) }
+                if ok { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
             }
         };
-        marks.push(to_mark(truth, Polarity::Inclusion, false, "age", text, None, true));
+        marks.push(to_mark(truth, Polarity::Inclusion, false, "age", text.into(), None, true));
     }
     if let Some(sex) = trial.sex.filter(|s| *s != TrialSex::All) {
         let text = format!("Sex: {} (registry)", if sex == TrialSex::Female { "female" } else { "male" });
@@ -128,10 +134,10 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             Some(s) => {
                 let ok = matches!((s, sex), (Sex::Female, TrialSex::Female) | (Sex::Male, TrialSex::Male));
                 let fact = format!("sex {}", if s == Sex::Female { "female" } else { "male" });
-                if ok { Truth::True(fact) } else { Truth::False(fact) }
+                if ok { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
             }
         };
-        marks.push(to_mark(truth, Polarity::Inclusion, false, "sex", text, None, true));
+        marks.push(to_mark(truth, Polarity::Inclusion, false, "sex", text.into(), None, true));
     }
 
     // Parsed rules, with criterion structure.
@@ -147,12 +153,12 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             let registry_age = trial.minimum_age_years.is_some() || trial.maximum_age_years.is_some();
             let truth = match &rule.body {
                 // The registry's structured limits are authoritative; text ages repeat them.
-                RuleBody::Age { .. } if registry_age => Truth::NotApplicable("registry age limits apply".into()),
+                RuleBody::Age { .. } if registry_age => Truth::NotApplicable(Cow::from("registry age limits apply")),
                 // "Women who are pregnant ..." under exclusion describes, it does not restrict sex.
                 RuleBody::Sex { .. } if rule.polarity == Polarity::Exclusion => {
-                    Truth::NotApplicable("sex named in an exclusion".into())
+                    Truth::NotApplicable(Cow::from("sex named in an exclusion"))
                 }
-                RuleBody::Sex { .. } if trial.sex.is_some() => Truth::NotApplicable("registry sex limit applies".into()),
+                RuleBody::Sex { .. } if trial.sex.is_some() => Truth::NotApplicable(Cow::from("registry sex limit applies")),
                 _ => rule_truth(rule, patient, trial),
             };
             let conditional = rule.condition.is_some() || alternatives_parent;
@@ -161,7 +167,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 rule.polarity,
                 rule.negated,
                 rule.kind(),
-                criterion.text.clone(),
+                trial.criterion_text(criterion.id),
                 Some((criterion.span.start, criterion.span.end)),
                 rule.is_decisive(),
             );
@@ -235,7 +241,7 @@ fn to_mark(
     polarity: Polarity,
     negated: bool,
     kind: &'static str,
-    criterion: String,
+    criterion: Arc<str>,
     span: Option<(usize, usize)>,
     decisive: bool,
 ) -> RuleMark {
@@ -267,16 +273,16 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
                 let ok_min = min.is_none_or(|b| if b.inclusive { age >= b.value } else { age > b.value });
                 let ok_max = max.is_none_or(|b| if b.inclusive { age <= b.value + 0.999 } else { age < b.value });
                 let fact = format!("age {}", fmt_num(years));
-                if ok_min && ok_max { Truth::True(fact) } else { Truth::False(fact) }
+                if ok_min && ok_max { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
             }
         },
         RuleBody::Sex { sex } => match (profile.sex, sex) {
-            (_, criteria::Sex::All) => Truth::True("any sex".into()),
+            (_, criteria::Sex::All) => Truth::True(Cow::from("any sex")),
             (None, _) => Truth::Unknown(FactKey::Sex),
             (Some(s), want) => {
                 let fact = format!("sex {}", if s == Sex::Female { "female" } else { "male" });
                 let ok = matches!((s, want), (Sex::Female, criteria::Sex::Female) | (Sex::Male, criteria::Sex::Male));
-                if ok { Truth::True(fact) } else { Truth::False(fact) }
+                if ok { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
             }
         },
         RuleBody::Reproductive { topic } => reproductive_truth(*topic, profile.sex, profile.pregnancy),
@@ -287,7 +293,7 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
                 let vocab = Vocabulary::builtin();
                 let brain = vocab.lookup("brain metastases");
                 match brain.and_then(|b| patient.has(b)) {
-                    Some(p) => Truth::True(p.source.clone()),
+                    Some(p) => Truth::True(Cow::from(p.source.clone())),
                     None => Truth::Unknown(FactKey::BrainMetastases),
                 }
             }
@@ -298,7 +304,7 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
         RuleBody::ClinicalScore { scale, threshold } => score_truth(scale, threshold, patient),
         RuleBody::PerformanceStatus { scale, min, max, .. } => performance_truth(*scale, *min, *max, profile.ecog, profile.karnofsky),
         RuleBody::PriorTherapy { therapy, .. } => match therapy {
-            Some(t) => therapy_truth(t, patient),
+            Some(t) => therapy_truth(t, patient, trial),
             None => Truth::Unknown(FactKey::PriorTherapy("lines of therapy".into())),
         },
         RuleBody::Transplant { transplant } => {
@@ -308,7 +314,7 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
                 _ => None,
             };
             match profile.transplants.iter().find(|t| wanted.is_none_or(|w| fold_case(&t.kind).contains(w))) {
-                Some(t) => Truth::True(format!("transplant: {}", t.kind)),
+                Some(t) => Truth::True(Cow::from(format!("transplant: {}", t.kind))),
                 None => Truth::Unknown(FactKey::Transplant),
             }
         }
@@ -323,41 +329,41 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
         RuleBody::MeasurableDisease { .. } => Truth::Unknown(FactKey::MeasurableDisease),
         RuleBody::LifeExpectancy { .. } => Truth::Unknown(FactKey::LifeExpectancy),
         RuleBody::OrganFunction { measure, .. } => Truth::Unknown(FactKey::OrganFunction(format!("{measure:?}").to_lowercase())),
-        RuleBody::Administrative { .. } | RuleBody::FreeText => Truth::NotApplicable("not assessed automatically".into()),
+        RuleBody::Administrative { .. } | RuleBody::FreeText => Truth::NotApplicable(Cow::from("not assessed automatically")),
         // Rule kinds added to the criteria crate later are shown, not judged, until handled here.
         #[allow(unreachable_patterns)]
-        _ => Truth::NotApplicable("not assessed automatically".into()),
+        _ => Truth::NotApplicable(Cow::from("not assessed automatically")),
     }
 }
 
 fn reproductive_truth(topic: ReproductiveTopic, sex: Option<Sex>, pregnancy: Option<PregnancyStatus>) -> Truth {
     if sex == Some(Sex::Male) {
         return match topic {
-            ReproductiveTopic::Pregnant | ReproductiveTopic::Lactating | ReproductiveTopic::ChildbearingPotential => Truth::False("male".into()),
-            _ => Truth::NotApplicable("male".into()),
+            ReproductiveTopic::Pregnant | ReproductiveTopic::Lactating | ReproductiveTopic::ChildbearingPotential => Truth::False(Cow::from("male")),
+            _ => Truth::NotApplicable(Cow::from("male")),
         };
     }
     match (topic, pregnancy) {
-        (ReproductiveTopic::Pregnant, Some(PregnancyStatus::Pregnant)) => Truth::True("pregnant".into()),
-        (ReproductiveTopic::Pregnant, Some(p)) => Truth::False(format!("{p:?}").to_lowercase()),
-        (ReproductiveTopic::Lactating, Some(PregnancyStatus::Breastfeeding)) => Truth::True("breastfeeding".into()),
-        (ReproductiveTopic::Lactating, Some(p)) if p != PregnancyStatus::NotPregnant => Truth::False(format!("{p:?}").to_lowercase()),
+        (ReproductiveTopic::Pregnant, Some(PregnancyStatus::Pregnant)) => Truth::True(Cow::from("pregnant")),
+        (ReproductiveTopic::Pregnant, Some(p)) => Truth::False(Cow::from(format!("{p:?}").to_lowercase())),
+        (ReproductiveTopic::Lactating, Some(PregnancyStatus::Breastfeeding)) => Truth::True(Cow::from("breastfeeding")),
+        (ReproductiveTopic::Lactating, Some(p)) if p != PregnancyStatus::NotPregnant => Truth::False(Cow::from(format!("{p:?}").to_lowercase())),
         (ReproductiveTopic::ChildbearingPotential, Some(PregnancyStatus::NotOfChildbearingPotential)) => {
-            Truth::False("not of childbearing potential".into())
+            Truth::False(Cow::from("not of childbearing potential"))
         }
         (ReproductiveTopic::NegativePregnancyTest | ReproductiveTopic::Contraception, Some(PregnancyStatus::NotOfChildbearingPotential)) => {
-            Truth::NotApplicable("not of childbearing potential".into())
+            Truth::NotApplicable(Cow::from("not of childbearing potential"))
         }
         // Tests and contraception are things a patient does on enrollment, not facts that exclude.
         (ReproductiveTopic::NegativePregnancyTest | ReproductiveTopic::Contraception | ReproductiveTopic::PlanningPregnancy, _) => {
-            Truth::NotApplicable("agreed at enrollment".into())
+            Truth::NotApplicable(Cow::from("agreed at enrollment"))
         }
         _ => Truth::Unknown(FactKey::Pregnancy),
     }
 }
 
 /// Concepts named in a rule's text, conditions first.
-fn mention_concepts(mention: &str) -> Vec<ConceptId> {
+pub(crate) fn mention_concepts(mention: &str) -> Vec<ConceptId> {
     let vocab = Vocabulary::builtin();
     let mut found: Vec<ConceptId> = vocab.find(mention).into_iter().map(|m| m.concept).collect();
     found.sort_by_key(|c| vocab.concept(*c).kind != ConceptKind::Condition);
@@ -375,11 +381,11 @@ fn condition_truth(
 ) -> Truth {
     let polarity = rule.polarity;
     let vocab = Vocabulary::builtin();
-    let concepts = mention_concepts(mention);
+    let concepts = trial.concepts_in(mention);
     let Some(&primary) = concepts.first() else {
         return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
     };
-    for &c in &concepts {
+    for &c in concepts.iter() {
         if let Some(p) = patient.has(c) {
             // An exclusion naming the disease the trial is about ("other malignancies" in a breast
             // cancer trial, "prior breast cancer") is about a second or earlier disease: not decisive.
@@ -399,7 +405,7 @@ fn condition_truth(
                     _ => None,
                 };
                 match known {
-                    Some(false) => return Truth::False(format!("{} (not {s:?})", p.source).to_lowercase()),
+                    Some(false) => return Truth::False(Cow::from(format!("{} (not {s:?})", p.source).to_lowercase())),
                     None if matches!(s, criteria::DiseaseState::Metastatic | criteria::DiseaseState::Relapsed | criteria::DiseaseState::Refractory) => {
                         return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
                     }
@@ -409,15 +415,15 @@ fn condition_truth(
             if let (Some(rule_stage), Some(patient_stage)) = (stage, ds.stage.as_deref()) {
                 if let (Some(range), Some(ps)) = (stage_range(rule_stage), stage_number(patient_stage)) {
                     if ps < range.0 || ps > range.1 {
-                        return Truth::False(format!("stage {patient_stage}"));
+                        return Truth::False(Cow::from(format!("stage {patient_stage}")));
                     }
                 }
             }
-            return Truth::True(p.source.clone());
+            return Truth::True(Cow::from(p.source.clone()));
         }
     }
     if let Some(source) = patient.lacks(primary) {
-        return Truth::False(source.to_string());
+        return Truth::False(Cow::from(source.to_string()));
     }
     // A patient with a sibling subtype ("type 2 diabetes" against "type 1 diabetes") does not
     // have this one, as far as an inclusion rule is concerned.
@@ -430,7 +436,7 @@ fn condition_truth(
                     && !vocab.is_a(primary, p.concept)
             });
             if let Some(s) = sibling {
-                return Truth::False(s.source.clone());
+                return Truth::False(Cow::from(s.source.clone()));
             }
         }
     }
@@ -511,19 +517,19 @@ fn biomarker_truth(marker: &str, status: Option<BiomarkerStatus>, threshold: Opt
     if let Some(t) = threshold {
         if let Some(b) = found.iter().find(|b| b.value.is_some()) {
             let holds = compare(b.value.unwrap(), t.comparator, t.value, t.upper);
-            return if holds { Truth::True(fact(b)) } else { Truth::False(fact(b)) };
+            return if holds { Truth::True(Cow::from(fact(b))) } else { Truth::False(Cow::from(fact(b))) };
         }
     }
     let Some(status) = status else {
-        return found.iter().find(|b| b.status.is_some()).map(|b| Truth::True(fact(b))).unwrap_or_else(unknown);
+        return found.iter().find(|b| b.status.is_some()).map(|b| Truth::True(Cow::from(fact(b)))).unwrap_or_else(unknown);
     };
     let wants_positive = !matches!(status, BiomarkerStatus::Negative | BiomarkerStatus::WildType | BiomarkerStatus::Low);
     // For "hormone receptor positive", one positive receptor suffices; negative needs all negative.
     let positives: Vec<_> = found.iter().filter(|b| b.status == Some(MarkerStatus::Positive)).collect();
     let negatives: Vec<_> = found.iter().filter(|b| b.status == Some(MarkerStatus::Negative)).collect();
     match (positives.first(), negatives.first()) {
-        (Some(p), _) => if wants_positive { Truth::True(fact(p)) } else { Truth::False(fact(p)) },
-        (None, Some(n)) => if wants_positive { Truth::False(fact(n)) } else { Truth::True(fact(n)) },
+        (Some(p), _) => if wants_positive { Truth::True(Cow::from(fact(p))) } else { Truth::False(Cow::from(fact(p))) },
+        (None, Some(n)) => if wants_positive { Truth::False(Cow::from(fact(n))) } else { Truth::True(Cow::from(fact(n))) },
         _ => unknown(),
     }
 }
@@ -643,7 +649,7 @@ fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
         },
         (None, _, None) => return unknown(),
     };
-    if compare(value, threshold.comparator, threshold.value, threshold.upper) { Truth::True(fact) } else { Truth::False(fact) }
+    if compare(value, threshold.comparator, threshold.value, threshold.upper) { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
 }
 
 /// Approximate Karnofsky score for an ECOG grade (standard correspondence).
@@ -681,23 +687,25 @@ fn performance_truth(scale: PerformanceScale, min: Option<f64>, max: Option<f64>
         },
     };
     let ok = min.is_none_or(|m| value >= m) && max.is_none_or(|m| value <= m);
-    if ok { Truth::True(fact) } else { Truth::False(fact) }
+    if ok { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
 }
 
-fn therapy_truth(therapy: &str, patient: &PatientFacts) -> Truth {
+fn therapy_truth(therapy: &str, patient: &PatientFacts, trial: &TrialDocument) -> Truth {
     let vocab = Vocabulary::builtin();
-    let concepts: Vec<ConceptId> = mention_concepts(therapy)
-        .into_iter()
+    let concepts: Vec<ConceptId> = trial
+        .concepts_in(therapy)
+        .iter()
+        .copied()
         .filter(|c| matches!(vocab.concept(*c).kind, ConceptKind::Medication | ConceptKind::Procedure))
         .collect();
-    for &c in &concepts {
+    for &c in concepts.iter() {
         if let Some(p) = patient.has(c) {
-            return Truth::True(p.source.clone());
+            return Truth::True(Cow::from(p.source.clone()));
         }
     }
-    for &c in &concepts {
+    for &c in concepts.iter() {
         if let Some(s) = patient.lacks(c) {
-            return Truth::False(s.to_string());
+            return Truth::False(Cow::from(s.to_string()));
         }
     }
     Truth::Unknown(FactKey::PriorTherapy(therapy.to_string()))
@@ -723,8 +731,8 @@ fn infection_truth(agent: InfectionAgent, patient: &PatientFacts) -> Truth {
         if names.is_empty() { s.status == MarkerStatus::Positive } else { names.iter().any(|w| n.contains(w)) }
     });
     match hit {
-        Some(s) if s.status == MarkerStatus::Positive => Truth::True(format!("{} positive", s.name)),
-        Some(s) if s.status == MarkerStatus::Negative => Truth::False(format!("{} negative", s.name)),
+        Some(s) if s.status == MarkerStatus::Positive => Truth::True(Cow::from(format!("{} positive", s.name))),
+        Some(s) if s.status == MarkerStatus::Negative => Truth::False(Cow::from(format!("{} negative", s.name))),
         _ => Truth::Unknown(FactKey::Infection(key)),
     }
 }
@@ -739,7 +747,7 @@ fn score_truth(scale: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
     match lab.and_then(|l| l.value.map(|v| (l, v))) {
         Some((l, v)) => {
             let fact = format!("{} {}", l.name, fmt_num(v));
-            if compare(v, threshold.comparator, threshold.value, threshold.upper) { Truth::True(fact) } else { Truth::False(fact) }
+            if compare(v, threshold.comparator, threshold.value, threshold.upper) { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
         }
         None => Truth::Unknown(FactKey::Lab(scale.trim().to_string())),
     }

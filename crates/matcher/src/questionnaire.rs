@@ -50,13 +50,13 @@ pub fn questionnaire(trial: &TrialDocument, profile: &PatientProfile, today: Opt
             let Some(fact) = &m.fact else { continue };
             match questions.iter_mut().find(|q| &q.fact == fact) {
                 Some(q) => {
-                    if !q.criteria.contains(&m.criterion) {
-                        q.criteria.push(m.criterion.clone());
+                    if !q.criteria.iter().any(|c| **c == *m.criterion) {
+                        q.criteria.push(m.criterion.to_string());
                     }
                 }
                 None => {
                     let (text, answer, profile_field) = phrase(fact);
-                    questions.push(Question { fact: fact.clone(), text, answer, profile_field, criteria: vec![m.criterion.clone()] });
+                    questions.push(Question { fact: fact.clone(), text, answer, profile_field, criteria: vec![m.criterion.to_string()] });
                 }
             }
         }

@@ -60,6 +60,10 @@ pub struct TrialDocument {
     pub criteria: criteria::ParsedCriteria,
     /// True when the criteria parser failed on this text (then `criteria` is empty).
     pub criteria_unparsed: bool,
+    /// Concepts of each rule mention, found once here rather than per patient.
+    mention_concepts: HashMap<String, Vec<ConceptId>>,
+    /// Criterion texts, shared by every mark that cites them.
+    criterion_texts: Vec<std::sync::Arc<str>>,
     fields: [FieldIndex; 4],
 }
 
@@ -112,6 +116,20 @@ impl TrialDocument {
         let parsed = std::panic::catch_unwind(|| criteria::parse(&f.criteria_text)).ok();
         let criteria_unparsed = parsed.is_none();
         let parsed = parsed.unwrap_or(criteria::ParsedCriteria { sections: Vec::new(), criteria: Vec::new() });
+        let criterion_texts = parsed.criteria.iter().map(|c| std::sync::Arc::from(c.text.as_str())).collect();
+        let mut mention_concepts = HashMap::new();
+        for rule in parsed.criteria.iter().flat_map(|c| c.rules.iter()) {
+            let text = match &rule.body {
+                criteria::RuleBody::Condition { mention, .. }
+                | criteria::RuleBody::Autoimmune { mention, .. }
+                | criteria::RuleBody::Cns { mention, .. } => Some(mention),
+                criteria::RuleBody::PriorTherapy { therapy: Some(t), .. } => Some(t),
+                _ => None,
+            };
+            if let Some(t) = text {
+                mention_concepts.entry(t.clone()).or_insert_with(|| crate::eligibility::mention_concepts(t));
+            }
+        }
         TrialDocument {
             nct_id: f.nct_id,
             title: f.title,
@@ -126,6 +144,8 @@ impl TrialDocument {
             sex: f.sex,
             criteria: parsed,
             criteria_unparsed,
+            mention_concepts,
+            criterion_texts,
             fields,
         }
     }
@@ -163,6 +183,19 @@ impl TrialDocument {
             maximum_age_years: study.maximum_age().ok().flatten().map(|a| a.in_years()),
             sex,
         })
+    }
+
+    /// Concepts named in a rule mention of this trial (cached at construction).
+    pub(crate) fn concepts_in(&self, mention: &str) -> std::borrow::Cow<'_, [ConceptId]> {
+        match self.mention_concepts.get(mention) {
+            Some(c) => std::borrow::Cow::Borrowed(c.as_slice()),
+            None => std::borrow::Cow::Owned(crate::eligibility::mention_concepts(mention)),
+        }
+    }
+
+    /// The text of criterion `id` of [`TrialDocument::criteria`].
+    pub fn criterion_text(&self, id: usize) -> std::sync::Arc<str> {
+        self.criterion_texts.get(id).cloned().unwrap_or_else(|| std::sync::Arc::from(""))
     }
 
     /// The analyzed text of one field.

@@ -160,7 +160,16 @@ impl Vocabulary {
 
     /// True when `ancestor` is `id` or one of its broader concepts.
     pub fn is_a(&self, id: ConceptId, ancestor: ConceptId) -> bool {
-        self.lineage(id).contains(&ancestor)
+        // Walks the broader chain without allocating: this runs in the scoring inner loop.
+        let mut cur = Some(id);
+        for _ in 0..32 {
+            match cur {
+                Some(c) if c == ancestor => return true,
+                Some(c) => cur = self.concepts[c as usize].broader,
+                None => return false,
+            }
+        }
+        false
     }
 
     /// Every concept mention in `text`, leftmost-longest, on whole words.

@@ -67,7 +67,7 @@ fn a_fitting_patient_is_likely_eligible_with_every_mark_cited() {
     assert_eq!(e.verdict, Verdict::LikelyEligible, "{:#?}", e.marks);
     for m in &e.marks {
         let (s, t) = m.span.expect("parsed rules carry their criterion span");
-        assert_eq!(&NSCLC_CRITERIA[s..t], m.criterion);
+        assert_eq!(&NSCLC_CRITERIA[s..t], &*m.criterion);
     }
 }
 
