@@ -705,8 +705,15 @@ fn goal_phrases(text: &str) -> Vec<&'static str> {
             out.push(g.phrase);
         }
     }
+    // "Incidence of adverse events" is about safety: a generic goal only stands alone.
+    if out.len() > 1 {
+        out.retain(|p| !GENERIC_GOALS.contains(p));
+    }
     out
 }
+
+/// Goals so broad that they add nothing next to a specific one.
+const GENERIC_GOALS: &[&str] = &["see how common something is", "see how it affects symptoms"];
 
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:(\d+(?:\.\d+)?)\s*(days?|weeks?|months?|years?)|(days?|weeks?|months?|years?)\s+(\d+(?:\.\d+)?))\b").unwrap()
@@ -962,7 +969,11 @@ mod tests {
         );
         assert_eq!(
             goal_phrases("Incidence of dose-limiting toxicities"),
-            ["check how safe it is", "see how common something is"]
+            ["check how safe it is"]
+        );
+        assert_eq!(
+            goal_phrases("Incidence of delirium"),
+            ["see how common something is"]
         );
         assert!(goal_phrases("Change in serum creatinine").is_empty());
     }
