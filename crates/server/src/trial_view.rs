@@ -23,8 +23,12 @@ pub struct TrialView {
     pub why_stopped: Option<String>,
     pub keywords: Vec<String>,
     pub conditions: Vec<String>,
-    /// Plain-language summary paragraphs.
-    pub summary: Vec<String>,
+    /// The plain-language summary, one part per topic, glossary terms marked.
+    pub summary: Vec<SummaryPart>,
+    /// The glossary entries for the terms marked in the summary, as HTML.
+    pub glossary_html: String,
+    /// The registry's own brief summary, paragraph by paragraph.
+    pub registry_summary: Vec<String>,
     pub detailed_description: Option<String>,
     pub sex: String,
     pub ages: String,
@@ -42,6 +46,13 @@ pub struct TrialView {
     pub timeline: Vec<TimelineEntry>,
     pub contacts: Vec<ContactView>,
     pub officials: Vec<ContactView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SummaryPart {
+    pub heading: &'static str,
+    /// Escaped text with glossary terms wrapped as links to their explanations.
+    pub html: String,
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +147,8 @@ pub fn build(
     let design = ps.design_module.as_ref();
     let description = ps.description_module.as_ref();
     let eligibility = study.eligibility();
+    let parsed = study.eligibility_criteria().filter(|t| !t.trim().is_empty()).map(criteria::parse);
+    let (summary, glossary_html) = plain_summary(study, parsed.as_ref());
     TrialView {
         nct_id: trial.record.nct_id.to_string(),
         title: study.display_title().to_string(),
@@ -157,7 +170,9 @@ pub fn build(
         why_stopped: status.why_stopped.clone(),
         keywords: study.keywords().to_vec(),
         conditions: study.conditions().to_vec(),
-        summary: description
+        summary,
+        glossary_html,
+        registry_summary: description
             .and_then(|d| d.brief_summary.as_deref())
             .map(paragraphs)
             .unwrap_or_default(),
@@ -201,7 +216,7 @@ pub fn build(
                 description: i.description.clone(),
             })
             .collect(),
-        criteria: criteria_view(study.eligibility_criteria()),
+        criteria: parsed.as_ref().map(criteria_view).unwrap_or_default(),
         sponsor_profile: sponsor_profile.filter(|p| p.trial_count > 0).map(|p| SponsorView {
             name: p.name.clone(),
             trial_count: p.trial_count,
@@ -270,15 +285,48 @@ fn trim(v: f64) -> String {
     if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v}") }
 }
 
-pub fn criteria_view(text: Option<&str>) -> CriteriaView {
-    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
-        return CriteriaView::default();
-    };
-    let parsed = criteria::parse(text);
+/// The summary written from the record and its typed criteria, with glossary terms marked.
+fn plain_summary(study: &Study, parsed: Option<&criteria::ParsedCriteria>) -> (Vec<SummaryPart>, String) {
+    let hints = parsed.map(summary::EligibilityHints::from_parsed).unwrap_or_default();
+    let plain = summary::summarize_with(study, &hints);
+    let mut all_terms = Vec::new();
+    let parts = plain
+        .sections
+        .iter()
+        .map(|section| {
+            let text = section.sentences.join(" ");
+            let terms = summary::find_terms(&text);
+            let html = summary::annotate_html(&text, &terms);
+            all_terms.extend(terms.into_iter().map(|m| m.entry.id));
+            SummaryPart { heading: section.heading, html }
+        })
+        .collect();
+    // One glossary for the whole summary, each term once, in order of first use.
+    let mut seen = Vec::new();
+    let mut glossary = String::from("<dl class=\"glossary\">");
+    for id in all_terms {
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        if let Some(entry) = summary::glossary_entry(id) {
+            glossary.push_str(&format!(
+                "<dt>{}</dt><dd id=\"gloss-{}\">{}</dd>",
+                summary::escape_html(entry.term),
+                entry.id,
+                summary::escape_html(entry.explanation)
+            ));
+        }
+    }
+    glossary.push_str("</dl>");
+    (parts, if seen.is_empty() { String::new() } else { glossary })
+}
+
+pub fn criteria_view(parsed: &criteria::ParsedCriteria) -> CriteriaView {
     let mut view = CriteriaView { present: true, ..CriteriaView::default() };
     for section in &parsed.sections {
         let items: Vec<CriterionView> =
-            section.criteria.iter().map(|&i| criterion_view(&parsed, i)).collect();
+            section.criteria.iter().map(|&i| criterion_view(parsed, i)).collect();
         match section.kind {
             criteria::SectionKind::Inclusion => view.inclusion.extend(items),
             criteria::SectionKind::Exclusion => view.exclusion.extend(items),
