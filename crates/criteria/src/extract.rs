@@ -428,11 +428,11 @@ lazy_re!(
     r"(?i)\b(?:age[ds]?|aged\s+between)\b[\s:=,()\-]*(?:(?:range|limit|limits|group|of|is|are|be|must|should|between|from|at|was|will|the|patient'?s?|subject'?s?|participant'?s?|time|screening|enrollment|enrolment|consent|signing|informed|visit|years?|in|inclusive|equal|to|or|and|\w+'s)\b[\s:=,()\-]*){0,8}$"
 );
 lazy_re!(AGE_CONTINUES, r"(?i)^[\s,;]*(?:and|but|or|to|-)?[\s,]*$");
-lazy_re!(FOR_SUBJECTS, r"(?i)\b(?:for|in)\s+(?:subjects|patients|participants|children|those|individuals|people|women|men)\s*(?:aged?|who\s+are)?\s*$");
+lazy_re!(FOR_SUBJECTS, r"(?i)\b(?:for|in|if)\s+(?:(?:subjects|patients|participants|children|those|individuals|people|women|men)\s*(?:aged?|who\s+are)?|age[ds]?\s*:?)\s*$");
 lazy_re!(OTHER_AGE, r"(?i)\b(?:gestational|bone|skeletal|menstrual|post-?conceptional|post-?menstrual|corrected|developmental|reading|mental|chronological\s+bone)\s+age[ds]?\b");
 lazy_re!(
     NOT_PATIENT_AGE,
-    r"(?i)^\s*(?:years?\s+)?(?:old\s+|of\s+age\s+)?(?:in\s+|among\s+|for\s+)(?:a\s+|any\s+|one\s+or\s+more\s+)?(?:(?:first|second)[- ]degree\s+)?(?:relatives?|family|siblings?|parents?|mother|father|brothers?|sisters?)|^\s*(?:years?\s+)?(?:old\s+|of\s+age\s+)?at\s+(?:the\s+time\s+of\s+)?(?:onset|diagnosis|first\s+diagnosis|symptom\s+onset)"
+    r"(?i)^\s*(?:years?\s+)?(?:old\s+|of\s+age\s+)?(?:in\s+|among\s+|for\s+)(?:a\s+|any\s+|one\s+or\s+more\s+)?(?:(?:first|second)[- ]degree\s+)?(?:relatives?|family|siblings?|parents?|mother|father|brothers?|sisters?)|^\s*(?:years?\s+)?(?:old\s+|of\s+age\s+)?at\s+(?:the\s+)?(?:time\s+of\s+)?(?:[\w-]+\s+){0,2}(?:onset|diagnosis)"
 );
 lazy_re!(
     PERSON_BEFORE,
@@ -466,7 +466,7 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
         // "28 days or older and less than 18 years": the second bound continues the first.
         let by_continuation = last_age_end.is_some_and(|end| end <= e.span.start && end >= clause.span.start && AGE_CONTINUES.is_match(&text[end..e.span.start]));
         // "… for subjects ≥ 2 years of age": a condition on another rule, not an age limit.
-        if FOR_SUBJECTS.is_match(before) {
+        if FOR_SUBJECTS.is_match(before) || LIFE.is_match(before) {
             continue;
         }
         // "sudden death under 40 years of age in relatives", "age 14-50 at onset": not the patient's age now.

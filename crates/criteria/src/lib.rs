@@ -239,7 +239,9 @@ impl ParsedCriteria {
         // ("Cohort A: < 11 years", "Cohort B: 11 to 25 years"), so take their union instead.
         let (mut lo, mut hi) = combine(per_criterion.iter().copied(), false);
         if let (Some(a), Some(b)) = (lo, hi) {
-            if a.0 > b.0 {
+            // An intersection that collapses to a single age from different ranges is also a sign
+            // of cohorts ("children 8-18", "adults 18-60").
+            if a.0 > b.0 || a.0 == b.0 && (a.1 || b.1 || per_criterion.len() > 1) {
                 (lo, hi) = combine(per_criterion.iter().copied(), true);
             }
         }

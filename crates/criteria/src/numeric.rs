@@ -110,7 +110,7 @@ fn build() -> Regex {
 
 static EXPR: LazyLock<Regex> = LazyLock::new(build);
 static AGE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:\(\s*inclusive\s*\)\s*)?(?:old|of\s+age|years?\s+old|years?\s+of\s+age|at\s+the\s+time|\(?inclusive\)?\s+of\s+age|yo\b)").unwrap()
+    Regex::new(r"(?i)^\s*(?:\(\s*inclusive\s*\)\s*)?(?:old|of\s+age|years?\s+old|years?\s+of\s+age|\(?inclusive\)?\s+of\s+age|yo\b)").unwrap()
 });
 
 /// Parses a number as written ("1,500", "1.5", "1,5" → 1.5, ".5").
