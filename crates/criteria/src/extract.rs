@@ -739,6 +739,10 @@ fn organ_function(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec
                 OrganMeasure::Ecg
             };
             if measure == OrganMeasure::NyhaClass {
+                // "New York Heart Association (NYHA) class III": one rule, not two.
+                if found.iter().any(|f| matches!(f.body, RuleBody::OrganFunction { measure: OrganMeasure::NyhaClass, .. }) && f.span.end >= ms && clause.span.contains(&f.span)) {
+                    continue;
+                }
                 if let Some(k) = NYHA_CLASS.captures(&text[me..clause.span.end]) {
                     let a = roman(&k["a"]);
                     let b = k.name("b").map(|b| roman(b.as_str()));
@@ -1033,7 +1037,7 @@ const MEASURE_STOP: &[&str] = &[
 
 lazy_re!(
     SCALE,
-    r"(?i)\b(?P<s>MMSE|Mini[- ]Mental\s+State(?:\s+Examination)?|MoCA|Montreal\s+Cognitive\s+Assessment|CDR(?:-SB)?|Clinical\s+Dementia\s+Rating|HAM-?[DA](?:-?\d+)?|HAMD(?:-?\d+)?|HDRS|Hamilton\s+(?:Depression|Anxiety)\s+(?:Rating\s+)?Scale|MADRS|Y-?BOCS|CGI(?:-[IS])?|EDSS|NIHSS|GCS|Glasgow\s+Coma\s+Scale|APACHE(?:\s+II)?|Child[- ]Pugh(?:\s+score)?|MELD(?:\s+score)?|SOFA|Charlson(?:\s+comorbidity\s+index)?|PHQ-?9|GAD-?7|BDI(?:-II)?|Beck\s+Depression\s+Inventory|VAS|NRS|Apgar|Gleason(?:\s+score)?|modified\s+Rankin(?:\s+Scale)?|mRS|ADAS-?Cog|UPDRS|Hoehn\s+(?:and|&)\s+Yahr(?:\s+stage)?|Oswestry(?:\s+Disability\s+Index)?|ODI|Barthel(?:\s+Index)?|WOMAC|BPI|IPSS|DAS-?28|PASI|EASI|SCORAD|CDAI|HBI|Mayo\s+(?:score|endoscopic\s+subscore)|ASA(?:\s+(?:class|physical\s+status))?|[A-Z][\w-]*\s+(?:score|scale|index))\b"
+    r"(?i)\b(?P<s>MMSE|Mini[- ]Mental\s+State(?:\s+Examination)?|MoCA|Montreal\s+Cognitive\s+Assessment|CDR(?:-SB)?|Clinical\s+Dementia\s+Rating|HAM-?[DA](?:-?\d+)?|HAMD(?:-?\d+)?|HDRS|Hamilton\s+(?:Depression|Anxiety)\s+(?:Rating\s+)?Scale|MADRS|Y-?BOCS|CGI(?:-[IS])?|EDSS|NIHSS|GCS|Glasgow\s+Coma\s+Scale|APACHE(?:\s+II)?|Child[- ]Pugh(?:\s+score)?|MELD(?:\s+score)?|SOFA|Charlson(?:\s+comorbidity\s+index)?|PHQ-?9|GAD-?7|BDI(?:-II)?|Beck\s+Depression\s+Inventory|VAS|NRS|Apgar|Gleason(?:\s+score)?|modified\s+Rankin(?:\s+Scale)?|mRS|ADAS-?Cog|UPDRS|Hoehn\s+(?:and|&)\s+Yahr(?:\s+stage)?|Oswestry(?:\s+Disability\s+Index)?|ODI|Barthel(?:\s+Index)?|WOMAC|BPI|IPSS|DAS-?28|PASI|EASI|SCORAD|CDAI|HBI|Mayo\s+(?:score|endoscopic\s+subscore)|ASA\s+(?:class|physical\s+status|score|grade)|(?-i:[A-Z])[\w-]*\s+(?:score|scale|index))\b"
 );
 
 fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
@@ -1043,7 +1047,7 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
             let m = c.name("s").unwrap();
             let name = m.as_str();
             let lower = name.to_ascii_lowercase();
-            if lower.contains("performance") || lower.contains("karnofsky") || lower.contains("lansky") || lower.contains("body mass") {
+            if lower.contains("performance") || lower.contains("karnofsky") || lower.contains("lansky") || lower.contains("mass index") {
                 continue;
             }
             let me = clause.span.start + m.end();

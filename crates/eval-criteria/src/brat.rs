@@ -217,10 +217,10 @@ fn comparator_from_text(s: &str) -> Option<Comparator> {
     if l.contains("between") || RANGE.is_match(&l) && numbers(&l).len() >= 2 {
         return Some(Comparator::Between);
     }
-    if has(&["≥", ">=", "=>", ">/=", "> or =", ">_", "superior or equal", "at least", "or more", "or greater", "or older", "or above", "or over", "no less than", "not less than", "minimum", "or higher", "and above", "and older", "and over", "+", "greater than or equal", "more than or equal", "equal to or greater", "equal or greater"]) {
+    if has(&["≥", ">=", "=>", ">/=", "> or =", ">or=", ">_", "superior or equal", "at least", "or more", "or greater", "or older", "or above", "or over", "no less than", "not less than", "minimum", "or higher", "and above", "and older", "and over", "+", "greater than or equal", "more than or equal", "equal to or greater", "equal or greater"]) {
         return Some(Comparator::Ge);
     }
-    if has(&["≤", "<=", "=<", "</=", "< or =", "<_", "inferior or equal", "at most", "or less", "or younger", "no more than", "not more than", "up to", "maximum", "or below", "exceed", "less than or equal", "equal to or less", "or lower", "or fewer", "and under", "and younger", "within"]) {
+    if has(&["≤", "<=", "=<", "</=", "< or =", "<or=", "<_", "inferior or equal", "at most", "or less", "or younger", "no more than", "not more than", "up to", "maximum", "or below", "exceed", "less than or equal", "equal to or less", "or lower", "or fewer", "and under", "and younger", "within"]) {
         return Some(Comparator::Le);
     }
     if has(&[">", "greater than", "more than", "higher than", "above", "over ", "older than", "longer than", "larger than"]) {
