@@ -1738,6 +1738,9 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
             if found.iter().any(|f| matches!(f.body, RuleBody::Age { .. } | RuleBody::LifeExpectancy { .. }) && f.span.overlaps(&span)) {
                 continue;
             }
+            if LIFE.is_match(tail(text, clause.span.start, span.start, 60)) {
+                continue;
+            }
             let comparator = match w.as_deref() {
                 Some(x) if x.starts_with("at least") || x.starts_with("for at least") || x.starts_with("no less") || x.contains('≥') || x.contains('>') || x.contains('＞') => {
                     if x.contains('>') || x.contains('＞') { Comparator::Gt } else { Comparator::Ge }

@@ -207,8 +207,33 @@ static SCORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|moca|glasgow|\bgcs\b|hamilton|\bham-?d|madrs|edss|nihss|rankin|\bmrs\b").unwrap()
 });
 
+static NUMBER_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)\b").unwrap());
+
+/// Numbers in annotated text, digits or words ("four weeks").
 fn numbers(s: &str) -> Vec<f64> {
-    NUMBER.find_iter(s).filter_map(|m| m.as_str().replace(',', "").parse().ok()).collect()
+    let mut v: Vec<(usize, f64)> = NUMBER.find_iter(s).filter_map(|m| Some((m.start(), m.as_str().replace(',', "").parse().ok()?))).collect();
+    for m in NUMBER_WORD.find_iter(s) {
+        let n = match m.as_str().to_ascii_lowercase().as_str() {
+            "one" => 1.0,
+            "two" => 2.0,
+            "three" => 3.0,
+            "four" => 4.0,
+            "five" => 5.0,
+            "six" => 6.0,
+            "seven" => 7.0,
+            "eight" => 8.0,
+            "nine" => 9.0,
+            "ten" => 10.0,
+            "eleven" => 11.0,
+            "twelve" => 12.0,
+            "twenty" => 20.0,
+            _ => 30.0,
+        };
+        v.push((m.start(), n));
+    }
+    v.sort_by_key(|(p, _)| *p);
+    v.into_iter().map(|(_, n)| n).collect()
 }
 
 fn comparator_from_text(s: &str) -> Option<Comparator> {
@@ -346,7 +371,7 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
         }
     }
     for e in a.entities.values() {
-        if e.ty == "Temporal" && e.text.chars().any(|c| c.is_ascii_digit()) {
+        if e.ty == "Temporal" && !numbers(&e.text).is_empty() {
             if let Some(i) = item_from_text(ThresholdKind::Temporal, &e.text, e.frags.clone()) {
                 out.push(i);
             }
