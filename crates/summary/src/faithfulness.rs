@@ -1,8 +1,8 @@
 //! Checks that what a summary says matches the record.
 //!
 //! [`check_faithfulness`] reads any text (ours, or a language model's) and pulls out the claims
-//! a patient would act on: ages, sex, recruitment status, phase, conditions, dates and every
-//! number. Each claim must be backed by the record; each one that is not becomes a
+//! a patient would act on: ages, sex, recruitment status, phase, conditions, dates, every
+//! number, and design words (randomized, placebo, sham, healthy volunteers). Each claim must be backed by the record; each one that is not becomes a
 //! [`FaithfulnessIssue`]. [`check_summary`] adds checks on a [`PlainSummary`]'s structured
 //! [`crate::Claims`].
 //!
@@ -32,6 +32,8 @@ pub enum ClaimKind {
     Intervention,
     Date,
     Number,
+    /// Study design: randomization, placebo or sham, healthy volunteers.
+    Design,
 }
 
 /// A claim in a text that the record does not support.
@@ -701,6 +703,91 @@ fn check_numbers(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
     }
 }
 
+// ---------------------------------------------------------------- design
+
+static RANDOMIZED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(?:randomi[sz]ed|randomly|by chance|at random)\b"));
+static PLACEBO: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bplacebos?\b"));
+static SHAM: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bsham\b"));
+static HEALTHY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\bhealthy (?:volunteers?|people|adults|participants)\b[^.]{0,30}\b(?:can|may|are able to)\b",
+    )
+});
+
+fn check_design(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
+    let p = &study.protocol_section;
+    let allocation = p
+        .design_module
+        .as_ref()
+        .and_then(|d| d.design_info.as_ref())
+        .and_then(|i| i.allocation.as_deref())
+        .unwrap_or("");
+    // "not put in them by chance" states the opposite; look a few words back for a "not".
+    let negated = |start: usize| {
+        let from = text[..start]
+            .char_indices()
+            .rev()
+            .nth(30)
+            .map_or(0, |(i, _)| i);
+        let before = text[from..start].to_lowercase();
+        let clause = before.rsplit(['.', ';']).next().unwrap_or("");
+        clause
+            .split_whitespace()
+            .any(|w| w == "not" || w == "no" || w == "never")
+    };
+    if let Some(m) = RANDOMIZED.find_iter(text).find(|m| !negated(m.start()))
+        && allocation != "RANDOMIZED"
+    {
+        out.push(issue(
+            ClaimKind::Design,
+            m.as_str(),
+            format!("allocation {allocation}"),
+        ));
+    }
+    // Placebo and sham must appear somewhere in the arms or interventions.
+    let arms_text = {
+        let mut t = String::new();
+        for i in study.interventions() {
+            t.push_str(&i.name);
+            t.push(' ');
+            t.push_str(i.description.as_deref().unwrap_or(""));
+            t.push(' ');
+        }
+        if let Some(a) = &p.arms_interventions_module {
+            for g in &a.arm_groups {
+                t.push_str(&g.label);
+                t.push(' ');
+                t.push_str(g.kind.as_deref().unwrap_or(""));
+                t.push(' ');
+                t.push_str(g.description.as_deref().unwrap_or(""));
+                t.push(' ');
+            }
+        }
+        t.to_lowercase()
+    };
+    for (pattern, word) in [(&*PLACEBO, "placebo"), (&*SHAM, "sham")] {
+        if let Some(m) = pattern.find(text)
+            && !arms_text.contains(word)
+        {
+            out.push(issue(
+                ClaimKind::Design,
+                m.as_str(),
+                "no such arm or intervention",
+            ));
+        }
+    }
+    if let Some(m) = HEALTHY.find(text)
+        && study.eligibility().and_then(|e| e.healthy_volunteers) != Some(true)
+    {
+        out.push(issue(
+            ClaimKind::Design,
+            m.as_str(),
+            "healthy volunteers not accepted",
+        ));
+    }
+}
+
 // ---------------------------------------------------------------- entry points
 
 /// Every claim in `text` that the record does not support. Empty means faithful (as far as the
@@ -724,6 +811,7 @@ pub fn check_faithfulness(text: &str, study: &Study) -> Vec<FaithfulnessIssue> {
     check_conditions(text, study, &mut out);
     check_dates(text, study, &mut out);
     check_numbers(text, study, &mut out);
+    check_design(text, study, &mut out);
     out
 }
 
@@ -868,6 +956,18 @@ mod tests {
         );
         assert_eq!(kinds("This is a phase III trial.", &s), [ClaimKind::Phase]);
         assert_eq!(kinds("Both men and women can join.", &s), [ClaimKind::Sex]);
+    }
+
+    #[test]
+    fn design_words_need_the_records_design() {
+        let s = study("", "RECRUITING", "", "");
+        assert_eq!(
+            kinds(
+                "People are put into groups by chance. Some get a placebo. Healthy volunteers can join.",
+                &s
+            ),
+            [ClaimKind::Design, ClaimKind::Design, ClaimKind::Design]
+        );
     }
 
     #[test]
