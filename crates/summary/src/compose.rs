@@ -106,6 +106,31 @@ impl PlainSummary {
     pub fn section(&self, kind: SectionKind) -> Option<&SummarySection> {
         self.sections.iter().find(|s| s.kind == kind)
     }
+
+    /// Proposed markup for the trial page: one `<h3>` and `<p>` per section, glossary terms
+    /// linked (keyboard-reachable, `aria-describedby`) to a "Words explained" list that follows.
+    /// All text is HTML-escaped.
+    pub fn to_html(&self) -> String {
+        use crate::glossary::{annotate_html, escape_html, find_terms, glossary_html};
+        let mut out = String::from("<section class=\"plain-summary\">");
+        let mut all = Vec::new();
+        for s in &self.sections {
+            let paragraph = s.sentences.join(" ");
+            let terms = find_terms(&paragraph);
+            out.push_str(&format!(
+                "<h3>{}</h3><p>{}</p>",
+                escape_html(s.heading),
+                annotate_html(&paragraph, &terms)
+            ));
+            all.extend(terms);
+        }
+        if !all.is_empty() {
+            out.push_str("<h3>Words explained</h3>");
+            out.push_str(&glossary_html(&all));
+        }
+        out.push_str("</section>");
+        out
+    }
 }
 
 /// Summarises a study from its record alone, reading a few safe facts from its criteria
@@ -1002,5 +1027,16 @@ mod tests {
         );
         assert_eq!(s.claims.dates, ["2020-03"]);
         assert_eq!(crate::check_faithfulness(&text, &record), []);
+    }
+
+    #[test]
+    fn html_has_every_section_and_explains_marked_words() {
+        let s = summarize(&study(MINIMAL));
+        let html = s.to_html();
+        for sec in &s.sections {
+            assert!(html.contains(&format!("<h3>{}</h3>", sec.heading)));
+        }
+        assert!(html.contains("href=\"#gloss-phase-1-2\""), "{html}");
+        assert!(html.contains("<dd id=\"gloss-phase-1-2\">"), "{html}");
     }
 }
