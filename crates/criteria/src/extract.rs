@@ -988,9 +988,28 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
 }
 
 /// The noun phrase right before a threshold ("FSH levels > 40 mIU/mL" → "fsh levels").
+///
+/// Not for doses ("> 7.2 mg/kg", "≥ 24 g/day"), counts of things ("more than 3 concussions"),
+/// or bare ranges ("12-16 participants").
 fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usize)> {
     if e.time_unit().is_some() || matches!(e.unit.as_deref(), Some("line") | Some("cycle")) {
         return None;
+    }
+    if let Some(u) = e.unit.as_deref() {
+        let u = u.to_ascii_lowercase();
+        if u.ends_with("/kg") || u.ends_with("/day") || u.ends_with("/d") || u.contains("/m2") || u.contains("/m²") || u == "mg" || u == "g" {
+            return None;
+        }
+    }
+    if e.unit.is_none() && e.relative_to.is_none() {
+        if e.comparator == Some(Comparator::Between) {
+            return None;
+        }
+        // "more than 3 previous concussions": a count of events, not a measurement.
+        let after: String = text[e.span.end..].chars().take(40).collect::<String>().to_ascii_lowercase();
+        if COUNTED.is_match(&after) {
+            return None;
+        }
     }
     let before = tail(text, floor, e.span.start, 80);
     let base = e.span.start - before.len();
@@ -1025,6 +1044,11 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
     }
     Some((name, base + first))
 }
+
+lazy_re!(
+    COUNTED,
+    r"^\s*(?:previous\s+|prior\s+|separate\s+|consecutive\s+|different\s+)?(?:episodes?|attacks?|events?|times|occasions|visits?|participants|patients|subjects|concussions?|seizures?|exacerbations?|hospitali[sz]ations?|admissions?|relapses?|drinks?|cigarettes?|cups?|days|doses?|sessions?|children|pregnanc(?:y|ies)|deliveries|births|fractures?|falls?|lesions?|nodules?|tumou?rs?|sites?|organs?|drugs?|medications?|agents?|cycles?|courses?)\b"
+);
 
 const MEASURE_STOP: &[&str] = &[
     "is", "are", "of", "be", "should", "must", "was", "were", "with", "a", "an", "the", "and", "or", "to", "at", "in", "on", "for", "by",
