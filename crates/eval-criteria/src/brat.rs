@@ -699,3 +699,58 @@ pub fn diagnose(path: &Path, corpus: Corpus, kind: ThresholdKind, limit: usize) 
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score_doc(gold: Vec<Item>, text: &str) -> HashMap<ThresholdKind, Score> {
+        let mut scores = HashMap::new();
+        match_doc(&gold, &predicted_items(text), &mut scores);
+        scores
+    }
+
+    #[test]
+    fn chia_or_groups_combine_into_one_threshold() {
+        // "Hemoglobin greater than or equal to 10 g/dL", annotated the Chia way: two Values in an
+        // OR group, only one of them linked by Has_value; offsets count characters.
+        let text = "Hemoglobin ≥ 10 g/dL or greater than or equal to 10 g/dL\n";
+        let ann = "T1\tMeasurement 0 10\tHemoglobin\nT2\tValue 24 36;49 56\tgreater than 10 g/dL\nT3\tValue 40 56\tequal to 10 g/dL\nR1\tHas_value Arg1:T1 Arg2:T2\n*\tOR T2 T3\n";
+        let a = parse_ann(ann, text);
+        let gold = chia_gold(&a);
+        assert_eq!(gold.len(), 1);
+        assert_eq!(gold[0].kind, ThresholdKind::Measurement);
+        assert_eq!(gold[0].comparator, Some(Comparator::Ge));
+        assert_eq!(gold[0].value, 10.0);
+        // Character offsets became byte offsets ("≥" is 3 bytes).
+        assert_eq!(&text[gold[0].spans[0].start..gold[0].spans[0].end], "greater than");
+    }
+
+    #[test]
+    fn lct_comparisons_take_kind_from_what_refers_to_them() {
+        let text = "Age ≥ 18\nwithin 4 weeks of surgery\n";
+        let ann = "T1\tAge 0 3\tAge\nT2\tEq-Operator 4 5\t≥\nT3\tEq-Value 6 8\t18\nT4\tEq-Comparison 4 8\t≥ 18\n\
+E1\tAge:T1 Numeric-Filter:E2\nE2\tEq-Comparison:T4 Operator:T2 Value:T3\nA1\tEq-Operator-Value T2 GTEQ\n\
+T5\tProcedure 19 26\tsurgery\nT6\tEq-Comparison 9 23\twithin 4 weeks\nT7\tEq-Value 16 17\t4\nT8\tEq-Temporal-Unit 18 23\tweeks\n\
+T9\tEq-Operator 9 15\twithin\nE3\tProcedure:T5 Temporality:E4\nE4\tEq-Comparison:T6 Operator:T9 Value:T7 Temporal-Unit:T8\n\
+A2\tEq-Operator-Value T9 LTEQ\nA3\tEq-Temporal-Unit-Value T8 week\n";
+        let a = parse_ann(ann, text);
+        let mut gold = lct_gold(&a);
+        gold.sort_by_key(|i| i.kind);
+        assert_eq!(gold.len(), 2);
+        assert_eq!((gold[0].kind, gold[0].comparator, gold[0].value), (ThresholdKind::Age, Some(Comparator::Ge), 18.0));
+        assert_eq!((gold[1].kind, gold[1].unit.as_deref()), (ThresholdKind::Temporal, Some("week")));
+        let s = score_doc(gold, text);
+        assert_eq!(s[&ThresholdKind::Age].matched, 1);
+        assert_eq!(s[&ThresholdKind::Temporal].matched, 1);
+    }
+
+    #[test]
+    fn a_wrong_value_matches_by_span_only() {
+        let text = "Platelets ≥ 100 x 10^9/L\n";
+        let gold = vec![Item { kind: ThresholdKind::Measurement, comparator: Some(Comparator::Ge), value: 150.0, upper: None, unit: None, spans: vec![Span::new(10, 25)] }];
+        let s = score_doc(gold, text);
+        let m = &s[&ThresholdKind::Measurement];
+        assert_eq!((m.matched, m.span_matched), (0, 1));
+    }
+}

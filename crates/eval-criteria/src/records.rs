@@ -124,3 +124,17 @@ pub fn read_normalized(path: &Path) -> Result<Vec<EligibilityRecord>, EvalError>
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_age_years;
+
+    #[test]
+    fn registry_age_spellings() {
+        assert_eq!(parse_age_years("18 Years"), Some(18.0));
+        assert_eq!(parse_age_years("18.0"), Some(18.0));
+        assert_eq!(parse_age_years("6 Months"), Some(0.5));
+        assert_eq!(parse_age_years("N/A"), None);
+        assert_eq!(parse_age_years(""), None);
+    }
+}
