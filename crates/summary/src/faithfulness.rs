@@ -869,7 +869,7 @@ pub fn check_summary(summary: &PlainSummary, study: &Study) -> Vec<FaithfulnessI
         out.push(issue(ClaimKind::Sex, s, study.sex().unwrap_or("")));
     }
     for sc in &c.conditions {
-        let in_record = study.conditions().iter().any(|r| *r == sc.registry);
+        let in_record = study.conditions().contains(&sc.registry);
         if !in_record || sc.lay != lay_condition(&sc.registry) || !text.contains(&sc.lay) {
             out.push(issue(ClaimKind::Condition, &sc.lay, sc.registry.clone()));
         }

@@ -100,7 +100,6 @@ const ABBREVIATIONS: &[&str] = &[
 pub fn sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
-    let bytes = text.as_bytes();
     for (i, c) in text.char_indices() {
         let end_here = match c {
             '\n' | '\r' => true,
@@ -116,7 +115,6 @@ pub fn sentences(text: &str) -> Vec<&str> {
             start = i + c.len_utf8();
         }
     }
-    let _ = bytes;
     if start < text.len() {
         out.push(&text[start..]);
     }
@@ -182,7 +180,7 @@ fn part_syllables(part: &str) -> u32 {
             let mut n = number_syllables(whole);
             for frac in pieces {
                 n += 1; // "point"
-                n += frac.chars().map(|d| digit_syllables(d)).sum::<u32>();
+                n += frac.chars().map(digit_syllables).sum::<u32>();
             }
             return n;
         }
@@ -298,21 +296,17 @@ fn vowel_group_syllables(word: &str) -> u32 {
         }
     };
     let consonant = |c: Option<char>| c.is_some_and(|c| !"aeiouy".contains(c));
-    if groups > 1 {
-        if ends("e") && !ends("ee") && !ends("ye") && !(ends("le") && consonant(char_before(2))) {
-            groups -= 1;
-        } else if ends("ed") && !matches!(char_before(2), Some('t') | Some('d') | Some('i')) {
-            groups -= 1;
-        } else if ends("es")
-            && !matches!(
-                char_before(2),
-                Some('s') | Some('x') | Some('z') | Some('c') | Some('g') | Some('i')
-            )
-            && !ends("ches")
-            && !ends("shes")
-        {
-            groups -= 1;
-        }
+    // A silent final e (*make*, but *ta-ble*), -ed (*used*, but *want-ed*), -es (*makes*, but
+    // *pla-ces*).
+    let consonant_le = ends("le") && consonant(char_before(2));
+    let silent_e = ends("e") && !ends("ee") && !ends("ye") && !consonant_le;
+    let silent_ed = ends("ed") && !matches!(char_before(2), Some('t' | 'd' | 'i'));
+    let silent_es = ends("es")
+        && !matches!(char_before(2), Some('s' | 'x' | 'z' | 'c' | 'g' | 'i'))
+        && !ends("ches")
+        && !ends("shes");
+    if groups > 1 && (silent_e || silent_ed || silent_es) {
+        groups -= 1;
     }
     // Vowel pairs usually said as two syllables.
     for i in 0..len.saturating_sub(1) {
@@ -387,7 +381,7 @@ fn below_100(n: u64) -> u32 {
         UNITS[n as usize]
     } else {
         TENS[(n / 10) as usize]
-            + if n % 10 == 0 {
+            + if n.is_multiple_of(10) {
                 0
             } else {
                 UNITS[(n % 10) as usize]
