@@ -81,7 +81,7 @@ fn detect_marker(line: &str, prev_alpha: Option<char>) -> Option<(usize, usize, 
     let mut chars = line.char_indices();
     let (_, c0) = chars.next()?;
     let rest_after = |n: usize| -> usize { n + (line[n..].len() - line[n..].trim_start().len()) };
-    const BULLETS: &[char] = &['-', '*', '•', '·', '▪', '◦', '○', '●', '■', '□', '➢', '►', '‣', '⁃', '–', '—', '+', '>', '\u{f0b7}', '✓', '→', '◆', '♦'];
+    const BULLETS: &[char] = &['-', '*', '•', '·', '▪', '◦', '○', '●', '■', '□', '➢', '►', '‣', '⁃', '–', '—', '+', '\u{f0b7}', '✓', '→', '◆', '♦'];
     if BULLETS.contains(&c0) {
         let n = c0.len_utf8();
         // "-5 years" or "--" are not bullets; a bullet is followed by whitespace or end.
