@@ -591,11 +591,13 @@ fn age_sentence(min: Option<Age>, max: Option<Age>) -> Option<String> {
 fn hint_sentences(h: &EligibilityHints) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(p) = h.performance {
+        // What the highest accepted ECOG score means for daily life.
         let able = match p.max {
-            0 => "fully active",
-            1 => "able to do light work",
-            2 => "able to care for yourself",
-            _ => "able to do some of your own care",
+            0 => Some("fully active"),
+            1 => Some("able to do light work"),
+            2 => Some("able to care for yourself"),
+            3 => Some("able to do some of your own care"),
+            _ => None,
         };
         // A bare upper limit ("ECOG ≤ 2") is said as such: the 0 is not in the record.
         let range = if p.min == p.max {
@@ -605,7 +607,9 @@ fn hint_sentences(h: &EligibilityHints) -> Vec<String> {
         } else {
             format!("{} to {}", p.min, p.max)
         };
-        out.push(format!("You must be {able}."));
+        if let Some(able) = able {
+            out.push(format!("You must be {able}."));
+        }
         out.push(format!("This is an ECOG score of {range}."));
     }
     match (h.excludes_pregnant, h.excludes_breastfeeding) {

@@ -61,11 +61,23 @@ pub struct EligibilityHints {
     pub disease_states: Vec<RequiredDiseaseState>,
 }
 
+/// "ECOG 0-1", "ECOG 0 to 2", "ECOG of 0, 1 or 2": a run of scores joined by range or list words.
 static ECOG_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bECOG\b[^.;:\n\d]{0,60}?\b([0-4])\s*(?:-|–|to|or|,|/)\s*([0-4])\b").unwrap()
+    Regex::new(
+        r"(?i)\bECOG\b[^.;:\n\d]{0,60}?\b((?:[0-4]\s*(?:-|–|to|or|and|,\s*or|,|/)\s*)+[0-4])\b",
+    )
+    .unwrap()
 });
+/// "ECOG ≤ 2", "ECOG of 2 or less": an upper bound alone.
 static ECOG_MAX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bECOG\b[^.;:\n\d]{0,60}?(?:≤|<=|=<|of|is|score)\s*([0-4])\b(?:\s*(?:-|–|to|or|,|/)\s*[0-4])?").unwrap()
+    Regex::new(r"(?i)\bECOG\b[^.;:\n\d]{0,60}?(?:≤|<=|=<|of|is|score)\s*([0-4])\b").unwrap()
+});
+/// What after a bare score makes it a lower bound or something else ("2 or higher", "≥").
+static NOT_AN_UPPER_BOUND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:\+|or (?:higher|more|greater|above|worse)|and (?:higher|above)|points?\b)",
+    )
+    .unwrap()
 });
 static PREGNANT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bpregnan").unwrap());
 static BREASTFEEDING: LazyLock<Regex> = LazyLock::new(|| {
@@ -213,17 +225,28 @@ impl EligibilityHints {
 
 fn ecog_limit(line: &str) -> Option<PerformanceLimit> {
     if let Some(c) = ECOG_RANGE.captures(line) {
-        let (a, b): (u8, u8) = (c[1].parse().ok()?, c[2].parse().ok()?);
-        if a <= b {
+        let scores: Vec<u8> = c[1]
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .map(|b| b - b'0')
+            .collect();
+        let (lo, hi) = (*scores.iter().min()?, *scores.iter().max()?);
+        // Only an ordered run ("0-1", "0, 1 or 2"); anything else is not read.
+        if scores.windows(2).all(|w| w[0] < w[1]) {
             return Some(PerformanceLimit {
                 scale: PerformanceScale::Ecog,
-                min: a,
-                max: b,
+                min: lo,
+                max: hi,
                 stated_min: true,
             });
         }
+        return None;
     }
     let c = ECOG_MAX.captures(line)?;
+    let whole = c.get(0)?;
+    if NOT_AN_UPPER_BOUND.is_match(&line[whole.end()..]) {
+        return None;
+    }
     let max: u8 = c[1].parse().ok()?;
     Some(PerformanceLimit {
         scale: PerformanceScale::Ecog,
@@ -262,6 +285,19 @@ mod tests {
             Some((0, 2, true))
         );
         assert!(h.excludes_pregnant, "{h:?}");
+    }
+
+    #[test]
+    fn ecog_lists_and_bounds_are_read_whole_or_not_at_all() {
+        let limit = |t: &str| ecog_limit(t).map(|p| (p.min, p.max, p.stated_min));
+        assert_eq!(
+            limit("ECOG performance status of 0, 1, or 2"),
+            Some((0, 2, true))
+        );
+        assert_eq!(limit("ECOG 0 to 1"), Some((0, 1, true)));
+        assert_eq!(limit("ECOG of 2 or less"), Some((0, 2, false)));
+        assert_eq!(limit("ECOG performance status is 2 or higher"), None);
+        assert_eq!(limit("ECOG PS < 2"), None);
     }
 
     #[test]
