@@ -438,6 +438,11 @@ fn lct_gold(a: &Ann) -> Vec<Item> {
                 unit_from_text(&a.entities.get(u)?.text).filter(|x| x == "%" || x == "uln")
             })
             .or_else(|| if kind == ThresholdKind::Age { Some("year".into()) } else { None });
+        // Some annotations give the range ends in reverse order ("0~2" as 2, 0).
+        let (value, upper) = match upper {
+            Some(u) if u < value => (u, Some(value)),
+            other => (value, other),
+        };
         let Some(trigger) = a.entities.get(&ev.trigger) else { continue };
         out.push(Item { kind, comparator, value, upper, unit, spans: trigger.frags.clone() });
     }
