@@ -67,7 +67,8 @@ const UNIT: &str = r"(?P<unit>
   | \s*[x×*]\s*10\s*(?:\^|\*\*|e)?\s*(?:\d{1,2}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})\s*/\s*(?:L|l|µL|μL|uL|ul|mm3|mm³|mm\^3|cu\.?\s*mm)\b
   | \s*(?:cells|cell)?\s*/\s*(?:mm3|mm³|mm\^3|µL|μL|uL|ul|microliter|mcL|cu\.?\s*mm)
   | \s*(?:mL|ml)\s*/\s*min(?:ute)?(?:\s*/\s*1[.,]73\s*m(?:2|²|\^2)(?:\s+BSA)?)?
-  | \s*(?:mg|g|µg|ug|μg|ng|pg|mmol|µmol|umol|μmol|mEq|IU|U|mIU|mU|nmol|pmol|cells|copies|IU)\s*/\s*(?:dL|dl|L|l|mL|ml|µL|uL|24\s*h(?:ours?)?|day|kg|m2|m²)\b
+  | \s*(?:mg|g|µg|ug|μg|ng|pg|mmol|µmol|umol|μmol|mEq|IU|U|mIU|mU|nmol|pmol|cells|copies|IU)\s*[/⁄]\s*(?:dL|dl|L|l|mL|ml|µL|uL|24\s*h(?:ours?)?|day|kg|m2|m²)\b
+  | \s*(?:°\s?C|℃|degrees?\s+C(?:elsius)?\b)
   | \s*(?:mm\s*Hg|mmHg)
   | \s*(?:kg\s*/\s*m(?:2|²|\^2)|kg/m)
   | \s*%
@@ -239,6 +240,8 @@ fn unit_of(raw: &str) -> (Option<String>, Option<Reference>) {
         "kg/m²".into()
     } else if compact == "%" || compact.starts_with("per") && compact.contains("cent") {
         "%".into()
+    } else if compact.starts_with('°') || compact.starts_with('℃') || compact.starts_with("degree") {
+        "°C".into()
     } else if compact.starts_with("ms") {
         "ms".into()
     } else if compact.starts_with("sec") || compact == "s" {
@@ -253,7 +256,7 @@ fn unit_of(raw: &str) -> (Option<String>, Option<Reference>) {
         "lb".into()
     } else if compact.contains('/') {
         let mut s = t.split_whitespace().collect::<Vec<_>>().join("");
-        s = s.replace("dl", "dL").replace("ml", "mL").replace("umol", "µmol").replace("μmol", "µmol").replace("/l", "/L");
+        s = s.replace('⁄', "/").replace("dl", "dL").replace("ml", "mL").replace("umol", "µmol").replace("μmol", "µmol").replace("/l", "/L");
         s
     } else {
         let c = compact.trim_start_matches('-');

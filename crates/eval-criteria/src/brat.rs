@@ -1,13 +1,15 @@
 //! Precision / recall / F1 of extracted thresholds against brat-standoff annotations (Chia, LCT).
 //!
 //! **Gold items.** A gold item is one annotated numeric threshold with a kind:
-//! - *Chia*: a `Value` entity containing a digit, reached by `Has_value` from a `Person` entity
-//!   about age (→ `age`), or from a `Measurement` / `Observation` (→ `score` when the name is a
-//!   score, scale, grade, class or performance status, else `measurement`); and every `Temporal`
-//!   entity containing a digit (→ `temporal`). Values joined by an `OR` equivalence with the same
+//! - *Chia*: a `Value` entity containing a number (digits or a number word), reached by
+//!   `Has_value` from a `Person` entity about age (→ `age`), or from a `Measurement` /
+//!   `Observation` (→ `score` when the name is a score, scale, grade, class, performance status or
+//!   a well-known clinical scale such as MMSE, HAM-D, Gleason, ASA, NIHSS; else `measurement`);
+//!   and every `Temporal` entity containing a number (→ `temporal`). Values joined by an `OR` equivalence with the same
 //!   number ("greater than 10" OR "equal to 10") are one item with the combined comparator (≥).
 //!   The comparator, number(s) and unit class are read from the annotated text.
-//! - *LCT*: an `Eq-Comparison` event with an `Eq-Value` argument, which is the `Numeric-Filter` of
+//! - *LCT*: an `Eq-Comparison` event with an `Eq-Value` argument (a range given high-to-low is
+//!   put in order), which is the `Numeric-Filter` of
 //!   an `Age` event (→ `age`) or of an `Observation` event (→ `score` when the observation carries
 //!   `Observation-Type-Value clinical-score`, else `measurement`), or the `Temporality` of any
 //!   event (→ `temporal`). The comparator comes from `Eq-Operator-Value` (or `between` when a
@@ -204,7 +206,7 @@ fn parse_ann(ann: &str, text: &str) -> Ann {
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+").unwrap());
 static RANGE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\d\s*(?:-|–|—|to|~|and)\s*\d").unwrap());
 static SCORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|moca|glasgow|\bgcs\b|hamilton|\bham-?d|madrs|edss|nihss|rankin|\bmrs\b").unwrap()
+    Regex::new(r"(?i)ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|mini-?mental|moca|\bcdr\b|dementia\s+rating|glasgow|\bgcs\b|hamilton|\bham-?[da]|madrs|\bbdi\b|beck|phq|gad-?7|y-?bocs|\bcgi\b|edss|nihss|rankin|\bmrs\b|gleason|apgar|\basa\b|meld|sofa|charlson|updrs|\bvas\b|\bnrs\b").unwrap()
 });
 
 static NUMBER_WORD: LazyLock<Regex> =
@@ -245,10 +247,10 @@ fn comparator_from_text(s: &str) -> Option<Comparator> {
     if has(&["≥", ">=", "=>", ">/=", "> or =", ">or=", ">_", "superior or equal", "at least", "or more", "or greater", "or older", "or above", "or over", "no less than", "not less than", "minimum", "or higher", "and above", "and older", "and over", "+", "greater than or equal", "more than or equal", "equal to or greater", "equal or greater"]) {
         return Some(Comparator::Ge);
     }
-    if has(&["≤", "<=", "=<", "</=", "< or =", "<or=", "<_", "inferior or equal", "at most", "or less", "or younger", "no more than", "not more than", "up to", "maximum", "or below", "exceed", "less than or equal", "equal to or less", "or lower", "or fewer", "and under", "and younger", "within"]) {
+    if has(&["≤", "<=", "=<", "</=", "< or =", "<or=", "<_", "inferior or equal", "at most", "or less", "or younger", "no more than", "not more than", "up to", "maximum", "or below", "not exceed", "not to exceed", "less than or equal", "equal to or less", "or lower", "or fewer", "and under", "and younger", "within"]) {
         return Some(Comparator::Le);
     }
-    if has(&[">", "greater than", "more than", "higher than", "above", "over ", "older than", "longer than", "larger than"]) {
+    if has(&[">", "greater than", "more than", "higher than", "above", "over ", "older than", "longer than", "larger than", "exceed"]) {
         return Some(Comparator::Gt);
     }
     if has(&["<", "less than", "lower than", "below", "under ", "younger than", "fewer than", "shorter than"]) {
