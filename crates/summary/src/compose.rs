@@ -288,7 +288,7 @@ pub fn summarize_with(study: &Study, hints: &EligibilityHints) -> PlainSummary {
         }
     }
     if study.eligibility().and_then(|e| e.healthy_volunteers) == Some(true) {
-        elig.push("Healthy volunteers can also take part.".to_string());
+        elig.push("Healthy volunteers can take part.".to_string());
     }
     elig.extend(hint_sentences(hints));
     if study
