@@ -282,7 +282,7 @@ impl Extractor<'_> {
         // A window in a clause with no rule is kept on a free-text rule for that clause.
         for w in &windows {
             let Some(clause) = cls.iter().find(|c| c.span.contains(&w.span)) else { continue };
-            if rules.iter().any(|r| clause.span.contains(&r.span) || r.window.as_ref() == Some(w)) {
+            if rules.iter().any(|r| r.window.as_ref() == Some(w)) {
                 continue;
             }
             let (a, b) = trim_span_in(text, clause.span);
@@ -674,7 +674,7 @@ lazy_re!(PS_SINGLE, r"(?i)^[^;.\d]{0,40}?\b(?:of|is|=|:|score)\s*(?P<v>\d{1,3})\
 
 lazy_re!(
     LIFE,
-    r"(?i)\b(?:life\s+expectancy|expected\s+(?:survival|life\s+span)|estimated\s+(?:survival|life\s+expectancy)(?:\s+(?:period|time))?|survival\s+(?:expectancy|of\s+at\s+least)|expected\s+to\s+(?:live|survive)|predicted\s+survival|anticipated\s+survival|prognosis\s+of)\b"
+    r"(?i)\b(?:life\s+expectancy|life\s+expectation|expected\s+(?:survival|life\s+span)|estimated\s+(?:survival|life\s+expectancy)(?:\s+(?:period|time))?|survival\s+(?:expectancy|of\s+at\s+least)|expected\s+to\s+(?:live|survive)|predicted\s+survival|anticipated\s+survival|prognosis\s+of)\b"
 );
 
 fn life_expectancy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
@@ -1703,7 +1703,7 @@ fn disease_states(lower: &str) -> Vec<DiseaseState> {
 
 lazy_re!(
     WINDOW,
-    r"(?i)(?P<w>\bwithin(?:\s+the)?(?:\s+(?:last|past|previous|preceding|prior))?|\bin\s+the\s+(?:last|past|previous|preceding|prior)|\bduring\s+the(?:\s+(?:last|past|previous|preceding|prior))?|\bover\s+the\s+(?:last|past|previous)|\bfor\s+at\s+least|\bat\s+least|\bless\s+than|\bmore\s+than|\bno\s+(?:less|more)\s+than|\bup\s+to|≤|≥|\\?<|\\?>|＜|＞|\bfor|\bin\s+the)?\s*\(?\s*(?P<n>\d+(?:\.\d+)?|\bone|\btwo|\bthree|\bfour|\bfive|\bsix|\bseven|\beight|\bnine|\bten|\btwelve)\s*(?:-\s*)?(?P<u>hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b\s*\)?\s*(?P<d>(?:prior\s+to|before|preceding|prior|ago|after|following|since|post|from|of|until)\b)?(?P<a>[^;,.()]{0,60})?"
+    r"(?i)(?P<w>\bwithin(?:\s+the)?(?:\s+(?:last|past|previous|preceding|prior|recent))?|\bin\s+(?:the\s+)?(?:last|past|previous|preceding|prior)|\\?<\s?/?=|\\?>\s?/?=|\bduring\s+the(?:\s+(?:last|past|previous|preceding|prior))?|\bover\s+the\s+(?:last|past|previous)|\bfor\s+at\s+least|\bat\s+least|\bless\s+than|\bmore\s+than|\bno\s+(?:less|more)\s+than|\bup\s+to|≤|≥|\\?<|\\?>|＜|＞|\bfor|\bin\s+the)?\s*\(?\s*(?P<n>\d+(?:\.\d+)?|\bone|\btwo|\bthree|\bfour|\bfive|\bsix|\bseven|\beight|\bnine|\bten|\btwelve)\s*(?:-\s*)?(?P<u>hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b\s*\)?\s*(?P<d>(?:prior\s+to|before|preceding|prior|ago|after|following|since|post|from|of|until)\b)?(?P<a>[^;,.()]{0,60})?"
 );
 
 fn number_word(s: &str) -> Option<f64> {
@@ -1770,6 +1770,8 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                     if x.contains('>') || x.contains('＞') { Comparator::Gt } else { Comparator::Ge }
                 }
                 Some(x) if x.starts_with("more than") => Comparator::Gt,
+                Some(x) if x.contains('<') && x.contains('=') => Comparator::Le,
+                Some(x) if x.contains('>') && x.contains('=') => Comparator::Ge,
                 Some(x) if x.starts_with("less than") || x.contains('<') || x.contains('＜') => Comparator::Lt,
                 Some(x) if x.starts_with("for") => Comparator::Ge,
                 Some(_) => Comparator::Le,
