@@ -2,7 +2,8 @@
 //!
 //! [`check_faithfulness`] reads any text (ours, or a language model's) and pulls out the claims
 //! a patient would act on: ages, sex, recruitment status, phase, conditions, dates, every
-//! number, and design words (randomized, placebo, sham, healthy volunteers). Each claim must be backed by the record; each one that is not becomes a
+//! number, design words (randomized, placebo, sham, healthy volunteers) and names introduced
+//! with "called"/"named". Each claim must be backed by the record; each one that is not becomes a
 //! [`FaithfulnessIssue`]. [`check_summary`] adds checks on a [`PlainSummary`]'s structured
 //! [`crate::Claims`].
 //!
@@ -788,6 +789,54 @@ fn check_design(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
     }
 }
 
+// ---------------------------------------------------------------- named things
+
+static CALLED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(?:called|named)\s+([A-Za-z0-9][A-Za-z0-9\-/+.]*)"));
+
+/// "a medicine called X": the first word of X must be in the record's interventions, arms,
+/// titles or conditions, so a model cannot slip in a treatment the record does not name.
+fn check_named(text: &str, study: &Study, out: &mut Vec<FaithfulnessIssue>) {
+    let mut record: Option<String> = None;
+    for c in CALLED.captures_iter(text) {
+        let record = record.get_or_insert_with(|| {
+            let p = &study.protocol_section;
+            let mut t = String::new();
+            for i in study.interventions() {
+                t.push_str(&i.name);
+                t.push_str(" | ");
+                for o in &i.other_names {
+                    t.push_str(o);
+                    t.push_str(" | ");
+                }
+            }
+            if let Some(a) = &p.arms_interventions_module {
+                for g in &a.arm_groups {
+                    t.push_str(&g.label);
+                    t.push_str(" | ");
+                }
+            }
+            t.push_str(&p.identification_module.brief_title);
+            t.push_str(" | ");
+            t.push_str(
+                p.identification_module
+                    .official_title
+                    .as_deref()
+                    .unwrap_or(""),
+            );
+            for c in study.conditions() {
+                t.push_str(" | ");
+                t.push_str(c);
+            }
+            t.to_lowercase()
+        });
+        let first = c[1].trim_end_matches('.').to_lowercase();
+        if !first.is_empty() && !contains_word(record, &first) {
+            out.push(issue(ClaimKind::Intervention, &c[0], ""));
+        }
+    }
+}
+
 // ---------------------------------------------------------------- entry points
 
 /// Every claim in `text` that the record does not support. Empty means faithful (as far as the
@@ -812,6 +861,7 @@ pub fn check_faithfulness(text: &str, study: &Study) -> Vec<FaithfulnessIssue> {
     check_dates(text, study, &mut out);
     check_numbers(text, study, &mut out);
     check_design(text, study, &mut out);
+    check_named(text, study, &mut out);
     out
 }
 
@@ -956,6 +1006,19 @@ mod tests {
         );
         assert_eq!(kinds("This is a phase III trial.", &s), [ClaimKind::Phase]);
         assert_eq!(kinds("Both men and women can join.", &s), [ClaimKind::Sex]);
+    }
+
+    #[test]
+    fn a_named_treatment_must_be_in_the_record() {
+        let json = r#"{"protocolSection":{"identificationModule":{"nctId":"NCT00000001","briefTitle":"A study"},
+            "statusModule":{"overallStatus":"RECRUITING"},
+            "armsInterventionsModule":{"interventions":[{"type":"DRUG","name":"Osimertinib"}]}}}"#;
+        let s = ctgov::Record::from_api_json(json).unwrap().study;
+        assert_eq!(kinds("It tests a medicine called Osimertinib.", &s), []);
+        assert_eq!(
+            kinds("It tests a medicine called Gefitinib.", &s),
+            [ClaimKind::Intervention]
+        );
     }
 
     #[test]
