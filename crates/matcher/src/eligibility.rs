@@ -591,6 +591,21 @@ fn unit_key(unit: &str) -> String {
     unit.to_lowercase().replace(['µ', 'μ'], "u").replace("mcl", "ul").replace(['×', '*'], "x").replace(' ', "")
 }
 
+/// The unit a value is usually reported in (US conventions) when a profile gives none.
+fn conventional_unit(analyte: &str) -> Option<&'static str> {
+    Some(match analyte {
+        "glucose" | "creatinine" | "total_bilirubin" | "cholesterol" | "ldl" | "hdl" | "triglycerides" | "calcium" => "mg/dL",
+        "hemoglobin" | "albumin" => "g/dL",
+        "hba1c" => "%",
+        "platelets" | "wbc" | "anc" => "10^9/L",
+        "bmi" => "kg/m²",
+        "creatinine_clearance" => "mL/min",
+        "sodium" | "potassium" => "mmol/L",
+        "systolic_bp" | "diastolic_bp" => "mmHg",
+        _ => return None,
+    })
+}
+
 /// Converts `value` in `from` to `to` for common clinical unit pairs.
 fn convert(analyte: &str, value: f64, from: &str, to: &str) -> Option<f64> {
     let (f, t) = (unit_key(from), unit_key(to));
@@ -615,6 +630,11 @@ fn convert(analyte: &str, value: f64, from: &str, to: &str) -> Option<f64> {
         ("glucose", "mg/dl", "mmol/l") => 1.0 / 18.0,
         ("glucose", "mmol/l", "mg/dl") => 18.0,
         (_, "ml/min", "ml/min/1.73m²") | (_, "ml/min/1.73m²", "ml/min") => 1.0,
+        (_, "kg/m²", "kg/m2") | (_, "kg/m2", "kg/m²") | (_, "mmol/l", "meq/l") | (_, "meq/l", "mmol/l") => 1.0,
+        ("cholesterol" | "ldl" | "hdl", "mg/dl", "mmol/l") => 1.0 / 38.67,
+        ("cholesterol" | "ldl" | "hdl", "mmol/l", "mg/dl") => 38.67,
+        ("triglycerides", "mg/dl", "mmol/l") => 1.0 / 88.57,
+        ("triglycerides", "mmol/l", "mg/dl") => 88.57,
         _ => return None,
     };
     Some(value * factor)
@@ -628,7 +648,14 @@ fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
         "blood_pressure" => "systolic_bp",
         a => a,
     };
-    let Some(lab) = patient.profile.labs.iter().find(|l| analyte_of(&l.name) == Some(wanted)) else {
+    // Analytes the criteria crate names beyond the table above ("iop", "ejection_fraction")
+    // are matched through the vocabulary.
+    let vocab = Vocabulary::builtin();
+    let concept_of = |name: &str| vocab.find(&name.replace('_', " ").to_uppercase()).first().map(|m| m.concept);
+    let wanted_concept = concept_of(wanted);
+    let Some(lab) = patient.profile.labs.iter().find(|l| {
+        analyte_of(&l.name) == Some(wanted) || (wanted_concept.is_some() && concept_of(&l.name) == wanted_concept)
+    }) else {
         return unknown();
     };
     let fact = format!(
@@ -640,7 +667,7 @@ fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
     let value = match (threshold.relative_to, lab.times_uln, lab.value) {
         (Some(Reference::Uln), Some(x), _) => x,
         (Some(_), _, _) => return unknown(),
-        (None, _, Some(v)) => match (lab.unit.as_deref(), threshold.unit.as_deref()) {
+        (None, _, Some(v)) => match (lab.unit.as_deref().or(conventional_unit(wanted)), threshold.unit.as_deref()) {
             (Some(from), Some(to)) => match convert(wanted, v, from, to) {
                 Some(c) => c,
                 None => return unknown(),
@@ -739,10 +766,17 @@ fn infection_truth(agent: InfectionAgent, patient: &PatientFacts) -> Truth {
 
 /// A clinical score ("MMSE ≥ 20", "IOP > 21 mmHg") against a profile measurement of that name.
 fn score_truth(scale: &str, threshold: &Threshold, patient: &PatientFacts) -> Truth {
+    let vocab = Vocabulary::builtin();
     let wanted = fold_case(scale.trim());
+    let concept_of = |name: &str| vocab.find(&name.to_uppercase()).first().map(|m| m.concept);
+    let wanted_concept = concept_of(scale);
     let lab = patient.profile.labs.iter().find(|l| {
         let name = fold_case(l.name.trim());
-        !name.is_empty() && (name == wanted || name.contains(&wanted) || wanted.contains(&name))
+        !name.is_empty()
+            && (name == wanted
+                || name.contains(&wanted)
+                || wanted.contains(&name)
+                || (wanted_concept.is_some() && concept_of(&l.name) == wanted_concept))
     });
     match lab.and_then(|l| l.value.map(|v| (l, v))) {
         Some((l, v)) => {

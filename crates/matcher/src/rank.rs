@@ -27,11 +27,14 @@ pub struct RankWeights {
     /// Relevance share is raised to this power before scaling: below 1 it flattens differences
     /// among trials that are all on the patient's condition, so eligibility decides among them.
     pub relevance_power: f64,
+    /// Below this relevance share a trial is taken to be off the patient's topic, and its share
+    /// falls off quadratically, so no eligibility evidence lifts it above an on-topic trial.
+    pub topical_threshold: f64,
 }
 
 impl Default for RankWeights {
     fn default() -> Self {
-        RankWeights { floor: 0.2, penalty_scale: 2.0, per_met_condition: 0.05, relevance_power: 0.7 }
+        RankWeights { floor: 0.2, penalty_scale: 2.0, per_met_condition: 0.05, relevance_power: 0.7, topical_threshold: 0.3 }
     }
 }
 
@@ -86,7 +89,12 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
         .iter()
         .zip(scored)
         .map(|(trial, (relevance, eligibility))| {
-            let share = (relevance.score / best).max(0.0).powf(w.relevance_power);
+            let raw = (relevance.score / best).max(0.0);
+            let share = if raw >= w.topical_threshold || w.topical_threshold <= 0.0 {
+                raw.powf(w.relevance_power)
+            } else {
+                w.topical_threshold.powf(w.relevance_power) * (raw / w.topical_threshold).powi(2)
+            };
             let mut failed: Vec<(&str, Option<(usize, usize)>)> = Vec::new();
             let mut penalty = 0.0;
             for m in eligibility.marks.iter().filter(|m| m.decisive && m.mark == Mark::NotMet) {
