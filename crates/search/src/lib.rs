@@ -52,6 +52,7 @@ pub mod facts;
 pub mod gazetteer;
 pub mod geo;
 mod index;
+pub mod openapi;
 pub mod params;
 pub mod project;
 

@@ -120,7 +120,7 @@ impl Default for StudiesQuery {
 pub const DEFAULT_PAGE_SIZE: usize = 10;
 pub const MAX_PAGE_SIZE: usize = 1000;
 
-const OTHER_PARAMS: &[&str] = &[
+pub(crate) const OTHER_PARAMS: &[&str] = &[
     "filter.overallStatus", "filter.geo", "filter.ids", "filter.advanced", "postFilter.overallStatus",
     "postFilter.geo", "postFilter.ids", "postFilter.advanced", "aggFilters", "geoDecay", "sort",
     "pageSize", "pageToken", "countTotal", "fields", "format", "markupFormat",

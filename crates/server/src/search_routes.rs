@@ -451,3 +451,105 @@ fn fill_results(view: &mut SearchPageView, form: &PageForm, page: &search::Searc
         view.first_url = Some(url_with(&base));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    /// The sample, ingested into a fresh store, and the index rebuilt from the store (the way
+    /// the `reindex` command does it).
+    async fn app() -> (Router, tempfile::TempDir, Arc<TrialIndex>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store::Store::open(dir.path(), None).await.unwrap();
+        let sample = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ctgov/studies.jsonl.gz"));
+        ingest::ingest_paths(&store, &[sample], &mut |_| {}).await.unwrap();
+        let mut studies = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.page_after(after.as_deref(), 200).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(last.record.nct_id.to_string());
+            studies.extend(page.into_iter().map(|t| t.record.study));
+        }
+        let index = Arc::new(TrialIndex::open_in_ram().unwrap());
+        assert_eq!(index.rebuild(studies.into_iter()).unwrap(), 775);
+        let router = routes(index.clone()).with_state(AppState::new(store));
+        (router, dir, index)
+    }
+
+    async fn get(router: &Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+        let resp = router.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20).await.unwrap();
+        (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_api_answers_in_the_registry_shape_and_refuses_what_it_does_not_understand() {
+        let (router, _dir, _) = app().await;
+        let (status, _, body) = get(&router, "/api/v2/studies?query.cond=lymphoma&filter.overallStatus=RECRUITING&countTotal=true&pageSize=5").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["studies"].as_array().unwrap().len(), 5);
+        assert!(v["totalCount"].as_u64().unwrap() > 5);
+        assert!(v["studies"][0]["protocolSection"]["identificationModule"]["nctId"].is_string());
+        let token = v["nextPageToken"].as_str().unwrap();
+        let (status, _, body2) = get(&router, &format!("/api/v2/studies?query.cond=lymphoma&filter.overallStatus=RECRUITING&pageSize=5&pageToken={token}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let v2: serde_json::Value = serde_json::from_str(&body2).unwrap();
+        assert_ne!(v2["studies"][0]["protocolSection"]["identificationModule"]["nctId"], v["studies"][0]["protocolSection"]["identificationModule"]["nctId"]);
+
+        for (uri, names) in [
+            ("/api/v2/studies?pageSize=5000", "pageSize"),
+            ("/api/v2/studies?query.recrs=yes", "query.recrs"),
+            ("/api/v2/studies?filter.advanced=AREA%5BPhase%5D(PHASE2", "filter.advanced"),
+            ("/api/v2/studies?filter.geo=distance(1,2)", "filter.geo"),
+        ] {
+            let (status, _, body) = get(&router, uri).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+            assert!(body.contains(names), "{uri}: {body}");
+        }
+
+        let (status, headers, csv) = get(&router, "/api/v2/studies?format=csv&countTotal=true&pageSize=3&query.cond=cancer").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+        assert!(headers.contains_key("x-next-page-token") && headers.contains_key("x-total-count"));
+        assert_eq!(csv.split("\r\n").filter(|l| !l.is_empty()).count(), 4);
+    }
+
+    #[tokio::test]
+    async fn the_search_page_works_without_javascript() {
+        let (router, _dir, _) = app().await;
+        let (status, _, home) = get(&router, "/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(home.contains(r#"<form class="search-form" method="get" action="/search""#));
+        assert!(home.contains(r#"<label for="cond">"#) && home.contains(r#"<label for="place">"#));
+
+        let (status, _, html) = get(&router, "/search?cond=cancer&place=Boston%2C+MA&radius=500&age=60&sort=distance").await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains("Searching around Boston, MA, United States"), "{html}");
+        assert!(html.contains(r#"<a href="/trials/NCT"#));
+        assert!(html.contains("Nearest site:") && html.contains("miles away"));
+        assert!(html.contains(r#"type="checkbox""#) && html.contains(r#"name="overallStatus" value="RECRUITING""#));
+        assert!(html.contains(r#"class="badge recruiting""#));
+        assert!(html.contains("<b>"), "highlighted snippet");
+        let next = html.split(r#"rel="next""#).next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+        assert!(next.starts_with("/search?") && next.contains("page="), "{next}");
+        let (status, _, page2) = get(&router, &next).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page2.contains("showing 11–20"), "{next}\n{page2}");
+
+        // A facet checkbox narrows the results and stays checked.
+        let (_, _, narrowed) = get(&router, "/search?cond=cancer&overallStatus=RECRUITING&phase=PHASE3").await;
+        assert!(narrowed.contains(r#"value="RECRUITING" checked"#));
+        assert!(!narrowed.contains(r#"class="badge completed""#));
+
+        let (status, _, bad) = get(&router, "/search?cond=cancer&place=Qwxzyville").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(bad.contains("We could not find that place"));
+    }
+}
