@@ -473,7 +473,7 @@ fn stage_range(stage: &str) -> Option<(u8, u8)> {
 }
 
 /// Canonical marker key: "ER+", "estrogen receptor" → "ER"; "HER-2/neu" → "HER2".
-fn marker_key(name: &str) -> String {
+pub(crate) fn marker_key(name: &str) -> String {
     let upper: String = name
         .to_uppercase()
         .replace("POSITIVE", "")

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::eligibility::marker_key;
 use crate::extract::is_negated;
 use crate::profile::{Date, MarkerStatus, PatientProfile};
 use crate::text::tokens;
@@ -96,6 +97,8 @@ impl<'a> PatientFacts<'a> {
             add_present(&mut facts, &format!("{} transplant", t.kind), THERAPY_WEIGHT, "transplant");
         }
 
+        facts.derive_receptor_subtype();
+
         // Words: the note with negated and family-history mentions blanked, else the profile's texts.
         let mut text = String::new();
         if let Some(note) = &profile.note {
@@ -128,6 +131,28 @@ impl<'a> PatientFacts<'a> {
             }
         }
         facts
+    }
+
+    /// Breast cancer receptor status implies the subtype: ER, PR and HER2 all negative is triple
+    /// negative; any of them positive is not.
+    fn derive_receptor_subtype(&mut self) {
+        let vocab = Vocabulary::builtin();
+        let (Some(breast), Some(tnbc)) = (vocab.lookup("breast cancer"), vocab.lookup("triple negative breast cancer")) else {
+            return;
+        };
+        if self.has(breast).is_none() || self.has(tnbc).is_some() {
+            return;
+        }
+        let status = |key: &str| {
+            self.profile.biomarkers.iter().find(|b| marker_key(&b.name) == key).and_then(|b| b.status)
+        };
+        let (er, pr, her2) = (status("ER"), status("PR"), status("HER2"));
+        let all = [er, pr, her2];
+        if all.iter().all(|s| *s == Some(MarkerStatus::Negative)) {
+            self.push_present(tnbc, DIAGNOSIS_WEIGHT, "biomarkers: ER, PR and HER2 negative".into());
+        } else if all.contains(&Some(MarkerStatus::Positive)) {
+            self.absent.push((tnbc, "a hormone receptor or HER2 is positive".into()));
+        }
     }
 
     fn push_present(&mut self, concept: ConceptId, weight: f64, source: String) {
