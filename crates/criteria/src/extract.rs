@@ -16,7 +16,7 @@ use crate::numeric::{NumExpr, parse_number, scan};
 use crate::vocab::ConditionVocabulary;
 
 fn re(p: &str) -> Regex {
-    Regex::new(p).unwrap_or_else(|e| panic!("bad regex {p}: {e}"))
+    crate::numeric::compile(p)
 }
 
 macro_rules! lazy_re {

@@ -89,6 +89,14 @@ const UNIT: &str = r"(?P<unit>
   | \s*points?\b
 )?";
 
+/// Compiles a pattern with ASCII word boundaries. Unicode `\b` stops the regex crate from using
+/// its fast DFA on text with non-ASCII characters (every "≥"), which made parsing several times
+/// slower; criteria keywords are ASCII, so ASCII boundaries lose nothing.
+pub(crate) fn compile(pattern: &str) -> Regex {
+    let p = pattern.replace(r"\b", r"(?-u:\b)");
+    Regex::new(&p).unwrap_or_else(|e| panic!("bad regex {pattern}: {e}"))
+}
+
 fn build() -> Regex {
     // Alternatives, in priority order at a given start position.
     let between = format!(
@@ -106,12 +114,12 @@ fn build() -> Regex {
     );
     let plus = format!(r"(?P<pl>\b(?P<l1>{NUM})\s*\+\s*(?P<lu>years?|yrs?)?)");
     let pattern = format!(r"(?xi)(?:{between}|{prefixed}|{uln_only}|{postfix}|{range}|{plus}){UNIT}");
-    Regex::new(&pattern).expect("numeric expression regex compiles")
+    compile(&pattern)
 }
 
 static EXPR: LazyLock<Regex> = LazyLock::new(build);
 static AGE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:\(\s*inclusive\s*\)\s*)?(?:old|of\s+age|years?\s+old|years?\s+of\s+age|\(?inclusive\)?\s+of\s+age|yo\b)").unwrap()
+    compile(r"(?i)^\s*(?:\(\s*inclusive\s*\)\s*)?(?:old|of\s+age|years?\s+old|years?\s+of\s+age|\(?inclusive\)?\s+of\s+age|yo\b)")
 });
 
 /// Parses a number as written ("1,500", "1.5", "1,5" → 1.5, ".5").

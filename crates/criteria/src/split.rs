@@ -39,28 +39,26 @@ enum MarkerClass {
 }
 
 static HEADING_COLON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::numeric::compile(
         r"(?i)^(?:[#*_\-•]+\s*)?(?:\d{1,2}[.)]\s*)?(?:key|main|general|major|additional|specific|other|principal|primary|secondary)?\s*(?P<kw>inclusion(?:ary)?|exclusion(?:ary)?|eligibility|ineligibility|non-inclusion)\b(?P<rest>[^:\n]{0,50}?)[*_]*\s*:[*_]*",
     )
-    .unwrap()
 });
 static HEADING_BARE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::numeric::compile(
         r"(?i)^(?:[#*_\-•]+\s*)?(?:key|main|general|major|additional)?\s*(?P<kw>inclusion|exclusion|eligibility|ineligibility|non-inclusion)(?:\s+(?:criteria|criterion|requirements?))?[*_]*\s*[-–—:]?\s*$",
     )
-    .unwrap()
 });
 static MIDLINE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:key\s+)?(?:inclusion|exclusion)\s+criteria\s*:").unwrap()
+    crate::numeric::compile(r"(?i)\b(?:key\s+)?(?:inclusion|exclusion)\s+criteria\s*:")
 });
 static LEADIN_EXCLUSION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:excluded|exclusion|not\s+(?:be\s+)?eligible|ineligible|not\s+be\s+(?:enrolled|included|allowed))\b").unwrap()
+    crate::numeric::compile(r"(?i)\b(?:excluded|exclusion|not\s+(?:be\s+)?eligible|ineligible|not\s+be\s+(?:enrolled|included|allowed))\b")
 });
 static LEADIN_INCLUSION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:eligible|included|inclusion|must\s+(?:meet|fulfil|fulfill|satisfy))\b.*\bfollowing\b").unwrap()
+    crate::numeric::compile(r"(?i)\b(?:eligible|included|inclusion|must\s+(?:meet|fulfil|fulfill|satisfy))\b.*\bfollowing\b")
 });
 static INLINE_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[:;,.]\s*|\s)\(?(?P<l>[a-hA-H]|\d{1,2}|i{1,3}|iv|vi{0,3})[.)]\s+\S").unwrap()
+    crate::numeric::compile(r"(?:^|[:;,.]\s*|\s)\(?(?P<l>[a-hA-H]|\d{1,2}|i{1,3}|iv|vi{0,3})[.)]\s+\S")
 });
 
 fn section_kind(kw: &str, rest: &str) -> SectionKind {

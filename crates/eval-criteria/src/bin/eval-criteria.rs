@@ -4,6 +4,7 @@
 //! eval-criteria ages      [V2.jsonl.gz] [NORMALIZED.jsonl.gz]
 //! eval-criteria brat      chia|lct [PATH]
 //! eval-criteria speed     [ROUNDS]
+//! eval-criteria large     (time to parse one 1 MB text)
 //! eval-criteria diagnose  chia|lct age|lab|score|temporal [N]   (misses and false alarms)
 //! eval-criteria all
 //! ```
@@ -58,6 +59,25 @@ fn main() {
             for line in diagnose(path, corpus, kind, args.get(3).and_then(|n| n.parse().ok()).unwrap_or(100))? {
                 println!("{line}");
             }
+        }
+        if cmd == "large" || cmd == "all" {
+            // One 1 MB text: the longest real criteria text in the data, repeated.
+            let texts: Vec<String> = read_api_v2(&v2)?.into_iter().map(|r| r.text).collect();
+            let longest = texts.iter().max_by_key(|t| t.len()).cloned().unwrap_or_default();
+            let mut big = String::new();
+            while big.len() < 1_000_000 {
+                big.push_str(&longest);
+                big.push('\n');
+            }
+            let start = std::time::Instant::now();
+            let parsed = criteria::parse(&big);
+            println!(
+                "1 MB text ({} bytes, {} criteria, {} rules) parsed in {:.3} s",
+                big.len(),
+                parsed.criteria.len(),
+                parsed.rules().count(),
+                start.elapsed().as_secs_f64()
+            );
         }
         if cmd == "speed" || cmd == "all" {
             let rounds: usize = if cmd == "speed" { args.get(1).and_then(|r| r.parse().ok()).unwrap_or(3) } else { 3 };
