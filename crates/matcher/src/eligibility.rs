@@ -140,6 +140,21 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
         marks.push(to_mark(truth, Polarity::Inclusion, false, "sex", text.into(), None, true));
     }
 
+    // "Healthy volunteers": a patient with a known condition is not one, unless the trial is
+    // about that condition (then the healthy group is a control arm).
+    if let Some(m) = healthy_volunteers_wanted(trial) {
+        let vocab = Vocabulary::builtin();
+        let sick = patient
+            .present
+            .iter()
+            .find(|p| vocab.concept(p.concept).kind == ConceptKind::Condition && p.weight >= 1.0 && !trial_is_about(trial, p.concept));
+        let on_topic = patient.present.iter().any(|p| trial_is_about(trial, p.concept));
+        if let (Some(p), false) = (sick, on_topic) {
+            let text: Arc<str> = trial.criteria_text[m.0..m.1].into();
+            marks.push(to_mark(Truth::False(Cow::from(p.source.clone())), Polarity::Inclusion, false, "condition", text, Some(m), true));
+        }
+    }
+
     // Parsed rules, with criterion structure.
     let parsed = &trial.criteria;
     let mut met_conditions = 0;
@@ -785,4 +800,24 @@ fn score_truth(scale: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
         }
         None => Truth::Unknown(FactKey::Lab(scale.trim().to_string())),
     }
+}
+
+/// Where the inclusion criteria ask for healthy volunteers, if they do.
+fn healthy_volunteers_wanted(trial: &TrialDocument) -> Option<(usize, usize)> {
+    static HEALTHY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = HEALTHY.get_or_init(|| {
+        regex::Regex::new(r"(?i)\bhealthy\s+(?:adult\s+|male\s+|female\s+)?(?:volunteers?|subjects?|adults?|individuals?|participants?|men|women|males?|females?)\b")
+            .expect("healthy volunteer pattern compiles")
+    });
+    let (inclusion, _) = crate::trial::split_criteria(&trial.criteria_text);
+    let m = re.find(inclusion)?;
+    let mut from = m.start().saturating_sub(12);
+    while !inclusion.is_char_boundary(from) {
+        from -= 1;
+    }
+    let before = crate::vocabulary::fold_case(&inclusion[from..m.start()]);
+    if before.contains("otherwise") || before.contains("non") {
+        return None;
+    }
+    Some((m.start(), m.end()))
 }

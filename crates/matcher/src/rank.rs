@@ -30,11 +30,17 @@ pub struct RankWeights {
     /// Below this relevance share a trial is taken to be off the patient's topic, and its share
     /// falls off quadratically, so no eligibility evidence lifts it above an on-topic trial.
     pub topical_threshold: f64,
+    /// Pseudo-relevance feedback: the topic words (title, conditions, keywords) of the best
+    /// `feedback_docs` candidates are added to the patient's words, `feedback_terms` of them at
+    /// `feedback_weight` each. 0 docs turns it off.
+    pub feedback_docs: usize,
+    pub feedback_terms: usize,
+    pub feedback_weight: f64,
 }
 
 impl Default for RankWeights {
     fn default() -> Self {
-        RankWeights { floor: 0.2, penalty_scale: 2.0, per_met_condition: 0.05, relevance_power: 0.7, topical_threshold: 0.3 }
+        RankWeights { floor: 0.2, penalty_scale: 2.0, per_met_condition: 0.05, relevance_power: 0.7, topical_threshold: 0.3, feedback_docs: 3, feedback_terms: 10, feedback_weight: 0.25 }
     }
 }
 
@@ -80,11 +86,14 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
     model: &RelevanceModel,
     options: &MatchOptions,
 ) -> Vec<RankedTrial> {
-    let facts = PatientFacts::new(profile, options.today);
+    let mut facts = PatientFacts::new(profile, options.today);
+    let w = options.weights;
+    if w.feedback_docs > 0 && candidates.len() > w.feedback_docs * 2 {
+        expand_query(&mut facts, candidates, model, &w);
+    }
     let scored: Vec<(Relevance, Eligibility)> =
         candidates.iter().map(|t| (model.score(&facts, t.borrow()), evaluate(&facts, t.borrow()))).collect();
     let best = scored.iter().map(|(r, _)| r.score).fold(0.0f64, f64::max).max(1e-9);
-    let w = options.weights;
     let mut ranked: Vec<RankedTrial> = candidates
         .iter()
         .zip(scored)
@@ -122,4 +131,25 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
         .collect();
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.nct_id.cmp(&b.nct_id)));
     ranked
+}
+
+/// Adds the most distinctive topic words of the best first-pass candidates to the patient's
+/// words (classic pseudo-relevance feedback): a note that never names its condition still
+/// shares symptoms with trials that do, and those trials name it.
+fn expand_query<T: Borrow<TrialDocument>>(facts: &mut PatientFacts, candidates: &[T], model: &RelevanceModel, w: &RankWeights) {
+    let mut first: Vec<(f64, &TrialDocument)> = candidates.iter().map(|t| (model.score(facts, t.borrow()).score, t.borrow())).collect();
+    first.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut weights: std::collections::HashMap<&str, f64> = std::collections::HashMap::new();
+    for (_, trial) in first.iter().take(w.feedback_docs) {
+        let topic = trial.field(crate::trial::Field::Topic);
+        let len = topic.length.max(1) as f64;
+        for (term, count) in &topic.term_counts {
+            *weights.entry(term.as_str()).or_default() += model.term_idf(term) * *count as f64 / len;
+        }
+    }
+    let mut ranked: Vec<(&str, f64)> = weights.into_iter().filter(|(t, _)| !facts.query_terms.contains_key(*t)).collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    for (term, _) in ranked.into_iter().take(w.feedback_terms) {
+        facts.query_terms.insert(term.to_string(), w.feedback_weight);
+    }
 }

@@ -113,6 +113,11 @@ impl RelevanceModel {
         m
     }
 
+    /// Inverse document frequency of a stemmed term in the corpus.
+    pub fn term_idf(&self, term: &str) -> f64 {
+        self.idf(self.term_df.get(term).copied().unwrap_or(0))
+    }
+
     fn idf(&self, df: u32) -> f64 {
         let n = self.doc_count.max(1.0);
         let df = df as f64;

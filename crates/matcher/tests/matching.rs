@@ -178,3 +178,44 @@ fn questionnaire_asks_only_what_is_unknown() {
     assert_eq!(q.verdict, Verdict::NotEligible);
     assert!(q.questions.is_empty());
 }
+
+#[test]
+fn derived_and_measured_facts_decide_rules() {
+    // Receptor status implies the breast cancer subtype.
+    let tnbc_trial = TrialDocument::new(TrialFields {
+        nct_id: "NCT90000020".into(),
+        title: "Chemotherapy in Breast Cancer".into(),
+        conditions: vec!["Breast Cancer".into()],
+        criteria_text: "Inclusion Criteria:\n- Triple negative breast cancer\n".into(),
+        ..Default::default()
+    });
+    let her2_positive = extract_profile("definitive diagnosis: breast cancer; HER2: positive; hormone receptors: ER-, PR-").profile;
+    let e = evaluate(&PatientFacts::new(&her2_positive, None), &tnbc_trial);
+    assert_eq!(mark_of(&e, "condition", "Triple negative").mark, Mark::NotMet);
+    let triple_negative = extract_profile("definitive diagnosis: breast cancer; HER2: negative; hormone receptors: ER-, PR-").profile;
+    let e = evaluate(&PatientFacts::new(&triple_negative, None), &tnbc_trial);
+    assert_eq!(mark_of(&e, "condition", "Triple negative").mark, Mark::Met);
+
+    // A measurement named differently in trial and profile ("IOP" / "intraocular pressure").
+    let glaucoma_trial = TrialDocument::new(TrialFields {
+        nct_id: "NCT90000021".into(),
+        title: "Eye Drops in Open-Angle Glaucoma".into(),
+        criteria_text: "Inclusion Criteria:\n- IOP between 22 and 36 mmHg in the study eye\n".into(),
+        ..Default::default()
+    });
+    let high = extract_profile("definitive diagnosis: POAG; intraocular pressure: 48 mmHg; prior cataract surgery: yes").profile;
+    let e = evaluate(&PatientFacts::new(&high, None), &glaucoma_trial);
+    assert_eq!(mark_of(&e, "lab", "IOP").mark, Mark::NotMet);
+
+    // A patient with a condition is not a healthy volunteer.
+    let healthy_trial = TrialDocument::new(TrialFields {
+        nct_id: "NCT90000022".into(),
+        title: "Vaccine Dosing Study".into(),
+        criteria_text: "Inclusion Criteria:\n- Healthy volunteers aged 18 to 45\n".into(),
+        ..Default::default()
+    });
+    let sick = profile(r#"{"age_years": 30, "diagnoses": [{"text": "rheumatoid arthritis"}]}"#);
+    assert_eq!(evaluate(&PatientFacts::new(&sick, None), &healthy_trial).verdict, Verdict::NotEligible);
+    let well = profile(r#"{"age_years": 30}"#);
+    assert_ne!(evaluate(&PatientFacts::new(&well, None), &healthy_trial).verdict, Verdict::NotEligible);
+}
