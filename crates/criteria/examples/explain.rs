@@ -13,7 +13,12 @@ fn main() {
     }
     for c in &parsed.criteria {
         let indent = "  ".repeat(c.depth);
-        println!("{indent}[{:?} #{}] {}", c.section, c.id, c.text.replace('\n', " "));
+        println!(
+            "{indent}[{:?} #{}] {}",
+            c.section,
+            c.id,
+            c.text.replace('\n', " ")
+        );
         for r in &c.rules {
             println!("{indent}    -> {}", r.explain());
         }

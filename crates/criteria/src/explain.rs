@@ -5,7 +5,11 @@ use std::fmt::Write;
 use crate::model::*;
 
 fn num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
 }
 
 fn threshold(t: &Threshold) -> String {
@@ -48,8 +52,16 @@ impl Rule {
                 let u = format!("{}s", unit.name());
                 match (min, max) {
                     (Some(a), Some(b)) => format!("age {}–{} {u}", num(a.value), num(b.value)),
-                    (Some(a), None) => format!("age {} {} {u}", if a.inclusive { "≥" } else { ">" }, num(a.value)),
-                    (None, Some(b)) => format!("age {} {} {u}", if b.inclusive { "≤" } else { "<" }, num(b.value)),
+                    (Some(a), None) => format!(
+                        "age {} {} {u}",
+                        if a.inclusive { "≥" } else { ">" },
+                        num(a.value)
+                    ),
+                    (None, Some(b)) => format!(
+                        "age {} {} {u}",
+                        if b.inclusive { "≤" } else { "<" },
+                        num(b.value)
+                    ),
                     (None, None) => "age (unbounded)".into(),
                 }
             }
@@ -58,7 +70,14 @@ impl Rule {
                 other => format!("sex {}", snake(other)),
             },
             RuleBody::Reproductive { topic } => snake(topic),
-            RuleBody::Condition { mention, mesh, states, stage, confirmation, history } => {
+            RuleBody::Condition {
+                mention,
+                mesh,
+                states,
+                stage,
+                confirmation,
+                history,
+            } => {
                 let mut t = String::new();
                 if *history {
                     t.push_str("history of ");
@@ -68,7 +87,11 @@ impl Rule {
                     let _ = write!(t, " [MeSH {} {}]", m.id, m.term);
                 }
                 if !states.is_empty() {
-                    let _ = write!(t, " ({})", states.iter().map(snake).collect::<Vec<_>>().join(", "));
+                    let _ = write!(
+                        t,
+                        " ({})",
+                        states.iter().map(snake).collect::<Vec<_>>().join(", ")
+                    );
                 }
                 if let Some(st) = stage {
                     let _ = write!(t, ", stage {st}");
@@ -78,7 +101,13 @@ impl Rule {
                 }
                 t
             }
-            RuleBody::Biomarker { marker, status, variant, measure, threshold: th } => {
+            RuleBody::Biomarker {
+                marker,
+                status,
+                variant,
+                measure,
+                threshold: th,
+            } => {
                 let mut t = marker.clone();
                 if let Some(v) = variant {
                     let _ = write!(t, " {v}");
@@ -87,13 +116,26 @@ impl Rule {
                     let _ = write!(t, " {}", snake(st));
                 }
                 if let Some(th) = th {
-                    let _ = write!(t, " {} {}", measure.as_deref().unwrap_or("level"), threshold(th));
+                    let _ = write!(
+                        t,
+                        " {} {}",
+                        measure.as_deref().unwrap_or("level"),
+                        threshold(th)
+                    );
                 }
                 t
             }
-            RuleBody::Lab { analyte, threshold: th } => format!("{} {}", analyte.replace('_', " "), threshold(th)),
-            RuleBody::ClinicalScore { scale, threshold: th } => format!("{scale} {}", threshold(th)),
-            RuleBody::PerformanceStatus { scale, min, max, .. } => {
+            RuleBody::Lab {
+                analyte,
+                threshold: th,
+            } => format!("{} {}", analyte.replace('_', " "), threshold(th)),
+            RuleBody::ClinicalScore {
+                scale,
+                threshold: th,
+            } => format!("{scale} {}", threshold(th)),
+            RuleBody::PerformanceStatus {
+                scale, min, max, ..
+            } => {
                 let name = match scale {
                     PerformanceScale::Ecog => "ECOG",
                     PerformanceScale::Karnofsky => "Karnofsky",
@@ -107,12 +149,21 @@ impl Rule {
                     (None, None) => name.to_string(),
                 }
             }
-            RuleBody::LifeExpectancy { threshold: th } => format!("life expectancy {}s", threshold(th)),
-            RuleBody::OrganFunction { measure, threshold: th } => match th {
+            RuleBody::LifeExpectancy { threshold: th } => {
+                format!("life expectancy {}s", threshold(th))
+            }
+            RuleBody::OrganFunction {
+                measure,
+                threshold: th,
+            } => match th {
                 Some(th) => format!("{} {}", snake(measure), threshold(th)),
                 None => snake(measure),
             },
-            RuleBody::PriorTherapy { therapy, lines, response } => {
+            RuleBody::PriorTherapy {
+                therapy,
+                lines,
+                response,
+            } => {
                 let mut t = "prior therapy".to_string();
                 if let Some(x) = therapy {
                     let _ = write!(t, ": {x}");
@@ -126,7 +177,12 @@ impl Rule {
                 t
             }
             RuleBody::Transplant { transplant } => format!("{} transplant", snake(transplant)),
-            RuleBody::Infection { agent, markers, state, qualifier } => {
+            RuleBody::Infection {
+                agent,
+                markers,
+                state,
+                qualifier,
+            } => {
                 let mut t = format!("infection: {}", snake(agent));
                 if !markers.is_empty() {
                     let _ = write!(t, " ({})", markers.join(", "));
@@ -141,8 +197,18 @@ impl Rule {
             }
             RuleBody::Autoimmune { mention, .. } => format!("autoimmune: {mention}"),
             RuleBody::Cns { topic, mention } => format!("CNS {}: {mention}", snake(topic)),
-            RuleBody::MeasurableDisease { criteria, criteria_version, lesion_sizes, pet_positive, evaluable_accepted } => {
-                let mut t = if *evaluable_accepted { "measurable or evaluable disease".to_string() } else { "measurable disease".to_string() };
+            RuleBody::MeasurableDisease {
+                criteria,
+                criteria_version,
+                lesion_sizes,
+                pet_positive,
+                evaluable_accepted,
+            } => {
+                let mut t = if *evaluable_accepted {
+                    "measurable or evaluable disease".to_string()
+                } else {
+                    "measurable disease".to_string()
+                };
                 if let Some(c) = criteria {
                     let _ = write!(t, " per {}", snake(c));
                     if let Some(v) = criteria_version {
@@ -158,12 +224,20 @@ impl Rule {
                 t
             }
             RuleBody::Allergy { mention } => format!("allergy/hypersensitivity: {mention}"),
-            RuleBody::Administrative { topic } => format!("administrative: {} (not decisive)", snake(topic)),
+            RuleBody::Administrative { topic } => {
+                format!("administrative: {} (not decisive)", snake(topic))
+            }
             RuleBody::FreeText => "free text (not understood)".into(),
         };
         s.push_str(&body);
         if let Some(w) = &self.window {
-            let _ = write!(s, ", {} {} {}s", w.comparator.symbol(), num(w.value), w.unit.name());
+            let _ = write!(
+                s,
+                ", {} {} {}s",
+                w.comparator.symbol(),
+                num(w.value),
+                w.unit.name()
+            );
             match w.direction {
                 WindowDirection::Before => s.push_str(" before"),
                 WindowDirection::After => s.push_str(" after"),

@@ -44,7 +44,10 @@ lazy_re!(
     COND_PREFIX,
     r"(?i)^\W*(?:if|when|where|in\s+(?:the\s+)?cases?\s+(?:of|where)|in\s+(?:the\s+)?presence\s+of|in\s+(?:patients|subjects|participants|those|people)\s+with|for\s+(?:patients|subjects|participants|those)\s+with)\s+"
 );
-lazy_re!(COND_PATIENTS_WITH, r"(?i)^\W*(?:for\s+|in\s+)?(?:patients|subjects|participants|those|people)\s+with\s+");
+lazy_re!(
+    COND_PATIENTS_WITH,
+    r"(?i)^\W*(?:for\s+|in\s+)?(?:patients|subjects|participants|those|people)\s+with\s+"
+);
 lazy_re!(
     COND_SUFFIX,
     r"(?i)^\s*[,(]?\s*(?:if|in\s+(?:the\s+)?(?:case|presence)\s+of|in\s+(?:patients|subjects|participants|those|cases?)\s+(?:with|of)|for\s+(?:patients|subjects|participants|those)\s+with|when|where|due\s+to|in\s+the\s+setting\s+of)\s+(?P<c>[^;,)]+)"
@@ -70,9 +73,17 @@ fn clauses(text: &str, span: Span) -> Vec<Clause> {
                 let next_digit = next.is_some_and(|n| n.is_ascii_digit());
                 if !(prev_digit && next_digit) && next.is_none_or(|n| n.is_whitespace()) {
                     // Skip "e.g." / "i.e." / "vs."
-                    let w0 = s[..i].char_indices().rev().take(12).find(|&(_, c)| c.is_whitespace() || c == '(').map_or(i, |(p, c)| p + c.len_utf8());
+                    let w0 = s[..i]
+                        .char_indices()
+                        .rev()
+                        .take(12)
+                        .find(|&(_, c)| c.is_whitespace() || c == '(')
+                        .map_or(i, |(p, c)| p + c.len_utf8());
                     let word = s[w0..i].to_ascii_lowercase();
-                    if !matches!(word.as_str(), "e.g" | "i.e" | "vs" | "etc" | "approx" | "dr" | "no") {
+                    if !matches!(
+                        word.as_str(),
+                        "e.g" | "i.e" | "vs" | "etc" | "approx" | "dr" | "no"
+                    ) {
                         cuts.push(i + c.len_utf8());
                     }
                 }
@@ -101,13 +112,26 @@ fn clauses(text: &str, span: Span) -> Vec<Clause> {
             .map(|m| {
                 let kw_start = m.start();
                 let in_paren = paren_depth_at(ctext, kw_start) > 0;
-                let end = if in_paren { closing_paren(ctext, m.end()).unwrap_or(ctext.len()) } else { ctext.len() };
-                let body = ctext[m.end()..end].trim().trim_end_matches([';', '.', ',', ')']).trim().to_string();
+                let end = if in_paren {
+                    closing_paren(ctext, m.end()).unwrap_or(ctext.len())
+                } else {
+                    ctext.len()
+                };
+                let body = ctext[m.end()..end]
+                    .trim()
+                    .trim_end_matches([';', '.', ',', ')'])
+                    .trim()
+                    .to_string();
                 (Span::new(cs + kw_start, cs + end), body, in_paren)
             })
             .filter(|(_, b, _)| !b.is_empty())
             .collect();
-        out.push(Clause { span: Span::new(cs, ce), condition, condition_span, exceptions });
+        out.push(Clause {
+            span: Span::new(cs, ce),
+            condition,
+            condition_span,
+            exceptions,
+        });
     }
     out
 }
@@ -152,7 +176,11 @@ fn until_comma(s: &str) -> &str {
             ',' | ':' if d == 0 => return &s[..i],
             _ => {}
         }
-        if d == 0 && (lower[i..].starts_with(" whose ") || lower[i..].starts_with(" who ") || lower[i..].starts_with(" then ")) {
+        if d == 0
+            && (lower[i..].starts_with(" whose ")
+                || lower[i..].starts_with(" who ")
+                || lower[i..].starts_with(" then "))
+        {
             return &s[..i];
         }
     }
@@ -164,8 +192,18 @@ fn clause_condition(ctext: &str, later_clause: bool) -> Option<(String, usize, u
     // "For patients with X who …" opening a criterion states the diagnosis, not a condition.
     let m = COND_PREFIX
         .find(ctext)
-        .filter(|m| later_clause || !COND_PATIENTS_WITH.is_match(&ctext[..m.end()]) && !m.as_str().to_ascii_lowercase().contains(" with "))
-        .or_else(|| if later_clause { COND_PATIENTS_WITH.find(ctext) } else { None })?;
+        .filter(|m| {
+            later_clause
+                || !COND_PATIENTS_WITH.is_match(&ctext[..m.end()])
+                    && !m.as_str().to_ascii_lowercase().contains(" with ")
+        })
+        .or_else(|| {
+            if later_clause {
+                COND_PATIENTS_WITH.find(ctext)
+            } else {
+                None
+            }
+        })?;
     let rest = &ctext[m.end()..];
     let c = until_comma(rest);
     let c_trim = c.trim().trim_end_matches(['.', ';']).trim();
@@ -192,7 +230,14 @@ struct Found {
 
 impl Found {
     fn new(body: RuleBody, span: Span) -> Self {
-        Found { body, span, negatable: false, condition: None, window: None, group: None }
+        Found {
+            body,
+            span,
+            negatable: false,
+            condition: None,
+            window: None,
+            group: None,
+        }
     }
     fn negatable(mut self) -> Self {
         self.negatable = true;
@@ -228,8 +273,15 @@ impl Extractor<'_> {
         cns(text, span, &mut found);
         allergy(text, span, &mut found);
         prior_therapy(text, &cls, &exprs, &mut found);
-        let allergies: Vec<Span> = found.iter().filter(|f| matches!(f.body, RuleBody::Allergy { .. })).map(|f| f.span).collect();
-        found.retain(|f| !(matches!(f.body, RuleBody::PriorTherapy { .. }) && allergies.iter().any(|a| a.overlaps(&f.span))));
+        let allergies: Vec<Span> = found
+            .iter()
+            .filter(|f| matches!(f.body, RuleBody::Allergy { .. }))
+            .map(|f| f.span)
+            .collect();
+        found.retain(|f| {
+            !(matches!(f.body, RuleBody::PriorTherapy { .. })
+                && allergies.iter().any(|a| a.overlaps(&f.span)))
+        });
         administrative(text, span, &mut found);
         for f in &found {
             claimed.push(f.span);
@@ -241,13 +293,21 @@ impl Extractor<'_> {
         // Drop rules inside exception text; attach exceptions, conditions, windows, negation.
         let mut rules = Vec::new();
         for f in found {
-            let Some(clause) = cls.iter().find(|c| c.span.start <= f.span.start && f.span.start < c.span.end).or(cls.last()) else {
+            let Some(clause) = cls
+                .iter()
+                .find(|c| c.span.start <= f.span.start && f.span.start < c.span.end)
+                .or(cls.last())
+            else {
                 continue;
             };
-            if clause.exceptions.iter().any(|(r, _, _)| r.contains(&f.span) || r.start <= f.span.start && f.span.start < r.end) {
+            if clause.exceptions.iter().any(|(r, _, _)| {
+                r.contains(&f.span) || r.start <= f.span.start && f.span.start < r.end
+            }) {
                 continue;
             }
-            if matches!(f.body, RuleBody::Condition { .. }) && clause.condition_span.is_some_and(|c| c.overlaps(&f.span)) {
+            if matches!(f.body, RuleBody::Condition { .. })
+                && clause.condition_span.is_some_and(|c| c.overlaps(&f.span))
+            {
                 continue;
             }
             let mut exceptions = Vec::new();
@@ -262,11 +322,21 @@ impl Extractor<'_> {
             }
             let negated = f.negatable && is_negated(text, clause.span, f.span);
             let window = f.window.clone().or_else(|| {
-                if matches!(f.body, RuleBody::Age { .. } | RuleBody::LifeExpectancy { .. }) {
+                if matches!(
+                    f.body,
+                    RuleBody::Age { .. } | RuleBody::LifeExpectancy { .. }
+                ) {
                     return None;
                 }
-                let in_clause: Vec<&TimeWindow> = windows.iter().filter(|w| clause.span.contains(&w.span)).collect();
-                in_clause.iter().find(|w| w.span.start >= f.span.start).or(in_clause.last()).map(|w| (*w).clone())
+                let in_clause: Vec<&TimeWindow> = windows
+                    .iter()
+                    .filter(|w| clause.span.contains(&w.span))
+                    .collect();
+                in_clause
+                    .iter()
+                    .find(|w| w.span.start >= f.span.start)
+                    .or(in_clause.last())
+                    .map(|w| (*w).clone())
             });
             rules.push(Rule {
                 body: f.body,
@@ -281,7 +351,9 @@ impl Extractor<'_> {
         }
         // A window in a clause with no rule is kept on a free-text rule for that clause.
         for w in &windows {
-            let Some(clause) = cls.iter().find(|c| c.span.contains(&w.span)) else { continue };
+            let Some(clause) = cls.iter().find(|c| c.span.contains(&w.span)) else {
+                continue;
+            };
             if rules.iter().any(|r| r.window.as_ref() == Some(w)) {
                 continue;
             }
@@ -320,12 +392,26 @@ impl Extractor<'_> {
             let mut mentions: Vec<(Span, Option<MeshRef>)> = Vec::new();
             if let Some(v) = self.vocabulary {
                 for (a, b, mesh) in v.find(s) {
-                    mentions.push((Span::new(clause.span.start + a, clause.span.start + b), Some(mesh.clone())));
+                    mentions.push((
+                        Span::new(clause.span.start + a, clause.span.start + b),
+                        Some(mesh.clone()),
+                    ));
                 }
             }
-            let heads = DISEASE_HEAD_WORD.find_iter(s).chain(DISEASE_HEAD_ABBR.find_iter(s));
+            let heads = DISEASE_HEAD_WORD
+                .find_iter(s)
+                .chain(DISEASE_HEAD_ABBR.find_iter(s));
             for m in heads {
-                if matches!(m.as_str().to_ascii_lowercase().as_str(), "diagnosis" | "diagnoses" | "prognosis" | "prognoses" | "diploma" | "aroma" | "hypothesis") {
+                if matches!(
+                    m.as_str().to_ascii_lowercase().as_str(),
+                    "diagnosis"
+                        | "diagnoses"
+                        | "prognosis"
+                        | "prognoses"
+                        | "diploma"
+                        | "aroma"
+                        | "hypothesis"
+                ) {
                     continue;
                 }
                 let head = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
@@ -386,10 +472,19 @@ impl Extractor<'_> {
                         "radiological".to_string()
                     }
                 });
-                let history = lower.contains("history of") || lower.contains("previous") || lower.contains("prior ");
+                let history = lower.contains("history of")
+                    || lower.contains("previous")
+                    || lower.contains("prior ");
                 found.push(
                     Found::new(
-                        RuleBody::Condition { mention, mesh, states, stage, confirmation, history },
+                        RuleBody::Condition {
+                            mention,
+                            mesh,
+                            states,
+                            stage,
+                            confirmation,
+                            history,
+                        },
                         span,
                     )
                     .negatable(),
@@ -417,8 +512,16 @@ fn is_negated(text: &str, clause: Span, rule: Span) -> bool {
     let words: Vec<&str> = tail.split_whitespace().collect();
     let window = words[words.len().saturating_sub(6)..].join(" ");
     NEGATION.is_match(&window) && !window.to_ascii_lowercase().contains("not limited")
-        || text[rule.start..rule.end].to_ascii_lowercase().starts_with("no ")
-        || text[rule.end..].chars().take(12).collect::<String>().to_ascii_lowercase().trim_start().starts_with("negative")
+        || text[rule.start..rule.end]
+            .to_ascii_lowercase()
+            .starts_with("no ")
+        || text[rule.end..]
+            .chars()
+            .take(12)
+            .collect::<String>()
+            .to_ascii_lowercase()
+            .trim_start()
+            .starts_with("negative")
 }
 
 // ---------------------------------------------------------------- age
@@ -428,8 +531,14 @@ lazy_re!(
     r"(?i)\b(?:age[ds]?|aged\s+between)\b[\s:=,()\-]*(?:(?:range|ranging|limit|limits|group|of|is|are|be|must|should|between|from|at|was|will|the|patient'?s?|subject'?s?|participant'?s?|time|screening|enrollment|enrolment|consent|signing|informed|visit|years?|in|inclusive|equal|to|or|and|\w+'s)\b[\s:=,()\-]*){0,8}$"
 );
 lazy_re!(AGE_CONTINUES, r"(?i)^[\s,;]*(?:and|but|or|to|-)?[\s,]*$");
-lazy_re!(FOR_SUBJECTS, r"(?i)\b(?:for|in|if)\s+(?:(?:subjects|patients|participants|children|those|individuals|people|women|men)\s*(?:aged?|who\s+are)?|age[ds]?\s*:?)\s*$");
-lazy_re!(OTHER_AGE, r"(?i)\b(?:gestational|bone|skeletal|menstrual|post-?conceptional|post-?menstrual|corrected|developmental|reading|mental|chronological\s+bone)\s+age[ds]?\b");
+lazy_re!(
+    FOR_SUBJECTS,
+    r"(?i)\b(?:for|in|if)\s+(?:(?:subjects|patients|participants|children|those|individuals|people|women|men)\s*(?:aged?|who\s+are)?|age[ds]?\s*:?)\s*$"
+);
+lazy_re!(
+    OTHER_AGE,
+    r"(?i)\b(?:gestational|bone|skeletal|menstrual|post-?conceptional|post-?menstrual|corrected|developmental|reading|mental|chronological\s+bone)\s+age[ds]?\b"
+);
 lazy_re!(
     NOT_PATIENT_AGE,
     r"(?i)^\s*(?:years?\s+)?(?:old\s+|of\s+age\s+)?(?:in\s+|among\s+|for\s+)(?:a\s+|any\s+|one\s+or\s+more\s+)?(?:(?:first|second)[- ]degree\s+)?(?:relatives?|family|siblings?|parents?|mother|father|brothers?|sisters?)|^\s*(?:years?\s+)?(?:old\s+|of\s+age\s+)?at\s+(?:the\s+)?(?:time\s+of\s+)?(?:[\w-]+\s+){0,2}(?:onset|diagnosis)"
@@ -460,11 +569,20 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
         if e.relative_to.is_some() {
             continue;
         }
-        let Some(clause) = cls.iter().find(|c| c.span.start <= e.span.start && e.span.start < c.span.end) else { continue };
+        let Some(clause) = cls
+            .iter()
+            .find(|c| c.span.start <= e.span.start && e.span.start < c.span.end)
+        else {
+            continue;
+        };
         let before = tail(text, clause.span.start, e.span.start, 120);
         let by_keyword = AGE_BEFORE.is_match(before) && !OTHER_AGE.is_match(before);
         // "28 days or older and less than 18 years": the second bound continues the first.
-        let by_continuation = last_age_end.is_some_and(|end| end <= e.span.start && end >= clause.span.start && AGE_CONTINUES.is_match(&text[end..e.span.start]));
+        let by_continuation = last_age_end.is_some_and(|end| {
+            end <= e.span.start
+                && end >= clause.span.start
+                && AGE_CONTINUES.is_match(&text[end..e.span.start])
+        });
         // "… for subjects ≥ 2 years of age": a condition on another rule, not an age limit.
         if FOR_SUBJECTS.is_match(before) || LIFE.is_match(before) {
             continue;
@@ -474,7 +592,8 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             continue;
         }
         let by_person = unit == Some(TimeUnit::Year) && PERSON_BEFORE.is_match(before);
-        let by_suffix = e.age_suffix && unit.is_some() || e.age_word && unit.is_none_or(|u| u == TimeUnit::Year);
+        let by_suffix = e.age_suffix && unit.is_some()
+            || e.age_word && unit.is_none_or(|u| u == TimeUnit::Year);
         if !(by_keyword || by_person || by_suffix || by_continuation) {
             continue;
         }
@@ -484,20 +603,60 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             continue;
         }
         let (min, max) = match e.comparator.unwrap_or(Comparator::Eq) {
-            Comparator::Ge => (Some(Bound { value: e.value, inclusive: true }), None),
-            Comparator::Gt => (Some(Bound { value: e.value, inclusive: false }), None),
-            Comparator::Le => (None, Some(Bound { value: e.value, inclusive: true })),
-            Comparator::Lt => (None, Some(Bound { value: e.value, inclusive: false })),
+            Comparator::Ge => (
+                Some(Bound {
+                    value: e.value,
+                    inclusive: true,
+                }),
+                None,
+            ),
+            Comparator::Gt => (
+                Some(Bound {
+                    value: e.value,
+                    inclusive: false,
+                }),
+                None,
+            ),
+            Comparator::Le => (
+                None,
+                Some(Bound {
+                    value: e.value,
+                    inclusive: true,
+                }),
+            ),
+            Comparator::Lt => (
+                None,
+                Some(Bound {
+                    value: e.value,
+                    inclusive: false,
+                }),
+            ),
             Comparator::Between => (
-                Some(Bound { value: e.value, inclusive: true }),
-                Some(Bound { value: e.upper.unwrap_or(e.value), inclusive: !e.upper_exclusive }),
+                Some(Bound {
+                    value: e.value,
+                    inclusive: true,
+                }),
+                Some(Bound {
+                    value: e.upper.unwrap_or(e.value),
+                    inclusive: !e.upper_exclusive,
+                }),
             ),
             Comparator::Eq => continue,
         };
         // Evidence: from the "age" keyword (if close) to the end of the expression.
-        let kw = before.to_ascii_lowercase().rfind("age").map(|p| e.span.start - before.len() + p);
-        let start = if by_keyword { kw.unwrap_or(e.span.start) } else { e.span.start };
-        found.push(Found::new(RuleBody::Age { min, max, unit }, Span::new(start.min(e.span.start), e.span.end)));
+        let kw = before
+            .to_ascii_lowercase()
+            .rfind("age")
+            .map(|p| e.span.start - before.len() + p);
+        let start = if by_keyword {
+            kw.unwrap_or(e.span.start)
+        } else {
+            e.span.start
+        };
+        found.push(Found::new(
+            RuleBody::Age { min, max, unit },
+            Span::new(start.min(e.span.start), e.span.end),
+        ));
         last_age_end = Some(e.span.end);
     }
 }
@@ -512,12 +671,18 @@ lazy_re!(
     SEX_ONE,
     r"(?i)^\W*(?:(?:sex|gender)\s*:\s*)?(?:only\s+)?(?:(?:post|pre|peri)-?menopausal\s+|adult\s+|healthy\s+|ambulatory\s+)?(?P<s>women|woman|females?|men|man|males?|girls|boys)\b(?P<rest>.{0,40})"
 );
-lazy_re!(SEX_NOT_RESTRICTION, r"(?i)child[- ]?bearing|reproductive|contracep|pregnan|partner|sexually|fertile|potential|lactat|breast[- ]?feed");
+lazy_re!(
+    SEX_NOT_RESTRICTION,
+    r"(?i)child[- ]?bearing|reproductive|contracep|pregnan|partner|sexually|fertile|potential|lactat|breast[- ]?feed"
+);
 
 fn sex(text: &str, span: Span, found: &mut Vec<Found>) {
     let s = span.slice(text);
     if let Some(m) = SEX_ALL.find(s).filter(|_| !SEX_NOT_RESTRICTION.is_match(s)) {
-        found.push(Found::new(RuleBody::Sex { sex: Sex::All }, Span::new(span.start + m.start(), span.start + m.end())));
+        found.push(Found::new(
+            RuleBody::Sex { sex: Sex::All },
+            Span::new(span.start + m.start(), span.start + m.end()),
+        ));
         return;
     }
     if SEX_NOT_RESTRICTION.is_match(s) {
@@ -525,9 +690,16 @@ fn sex(text: &str, span: Span, found: &mut Vec<Found>) {
     }
     if let Some(c) = SEX_ONE.captures(s) {
         let w = c["s"].to_ascii_lowercase();
-        let sex = if w.starts_with("wom") || w.starts_with("fem") || w.starts_with("girl") { Sex::Female } else { Sex::Male };
+        let sex = if w.starts_with("wom") || w.starts_with("fem") || w.starts_with("girl") {
+            Sex::Female
+        } else {
+            Sex::Male
+        };
         let m = c.name("s").unwrap();
-        found.push(Found::new(RuleBody::Sex { sex }, Span::new(span.start + m.start(), span.start + m.end())));
+        found.push(Found::new(
+            RuleBody::Sex { sex },
+            Span::new(span.start + m.start(), span.start + m.end()),
+        ));
     }
 }
 
@@ -545,7 +717,10 @@ fn reproductive(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
         let mut cbp: Option<Span> = None;
         for c in REPRO.captures_iter(s) {
             let m = c.get(0).unwrap();
-            let sp = Span::new(clause.span.start + m.start() + (m.as_str().len() - m.as_str().trim_start().len()), clause.span.start + m.end());
+            let sp = Span::new(
+                clause.span.start + m.start() + (m.as_str().len() - m.as_str().trim_start().len()),
+                clause.span.start + m.end(),
+            );
             let topic = if c.name("test").is_some() {
                 ReproductiveTopic::NegativePregnancyTest
             } else if c.name("plan").is_some() {
@@ -560,14 +735,25 @@ fn reproductive(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
                 cbp = Some(sp);
                 continue;
             };
-            if local.iter().any(|f| matches!(f.body, RuleBody::Reproductive { topic: t } if t == topic)) {
+            if local
+                .iter()
+                .any(|f| matches!(f.body, RuleBody::Reproductive { topic: t } if t == topic))
+            {
                 continue;
             }
             local.push(Found::new(RuleBody::Reproductive { topic }, sp).negatable());
         }
         if let Some(sp) = cbp {
             if local.is_empty() {
-                local.push(Found::new(RuleBody::Reproductive { topic: ReproductiveTopic::ChildbearingPotential }, sp).negatable());
+                local.push(
+                    Found::new(
+                        RuleBody::Reproductive {
+                            topic: ReproductiveTopic::ChildbearingPotential,
+                        },
+                        sp,
+                    )
+                    .negatable(),
+                );
             } else {
                 for f in &mut local {
                     f.condition = Some("of childbearing potential".to_string());
@@ -610,11 +796,16 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
             let abs = clause.span.start + m.end();
             // The first numeric expression after the scale name, within the clause.
             let window_end = (abs + 120).min(clause.span.end);
-            let expr = exprs.iter().find(|e| e.span.start >= abs && e.span.start < window_end && e.relative_to.is_none());
+            let expr = exprs.iter().find(|e| {
+                e.span.start >= abs && e.span.start < window_end && e.relative_to.is_none()
+            });
             let mut stated: Option<Threshold> = expr.map(|e| e.threshold());
             let (min, max, end) = if let Some(e) = expr {
                 let gap = &text[abs..e.span.start];
-                if gap.chars().filter(|c| c.is_ascii_digit()).count() > 0 && !gap.trim().is_empty() && PS_LIST.find(gap).is_some() {
+                if gap.chars().filter(|c| c.is_ascii_digit()).count() > 0
+                    && !gap.trim().is_empty()
+                    && PS_LIST.find(gap).is_some()
+                {
                     (None, None, 0)
                 } else {
                     match e.comparator.unwrap_or(Comparator::Eq) {
@@ -622,7 +813,11 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
                         Comparator::Le => (None, Some(e.value), e.span.end),
                         Comparator::Lt => (None, Some(e.value - 1.0), e.span.end),
                         Comparator::Ge => (Some(e.value), None, e.span.end),
-                        Comparator::Gt => (Some(e.value + if e.value > 5.0 { 10.0 } else { 1.0 }), None, e.span.end),
+                        Comparator::Gt => (
+                            Some(e.value + if e.value > 5.0 { 10.0 } else { 1.0 }),
+                            None,
+                            e.span.end,
+                        ),
                         Comparator::Eq => (Some(e.value), Some(e.value), e.span.end),
                     }
                 }
@@ -633,20 +828,37 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
                 (min, max, end)
             } else if let Some(l) = PS_LIST.captures(&text[abs..clause.span.end]) {
                 let mut vals: Vec<f64> = vec![l["a"].parse().unwrap_or(0.0)];
-                for d in l["rest"].split(|c: char| !c.is_ascii_digit()).filter(|d| !d.is_empty()) {
+                for d in l["rest"]
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|d| !d.is_empty())
+                {
                     vals.push(d.parse().unwrap_or(0.0));
                 }
                 let lo = vals.iter().cloned().fold(f64::INFINITY, f64::min);
                 let hi = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
                 let a_start = abs + l.name("a").unwrap().start();
                 let end = abs + l.get(0).unwrap().end();
-                stated = Some(Threshold { comparator: Comparator::Between, value: lo, upper: Some(hi), unit: None, relative_to: None, span: Span::new(a_start, end) });
+                stated = Some(Threshold {
+                    comparator: Comparator::Between,
+                    value: lo,
+                    upper: Some(hi),
+                    unit: None,
+                    relative_to: None,
+                    span: Span::new(a_start, end),
+                });
                 (Some(lo), Some(hi), end)
             } else if let Some(l) = PS_SINGLE.captures(&text[abs..clause.span.end]) {
                 let v: f64 = l["v"].parse().unwrap_or(0.0);
                 let vs = abs + l.name("v").unwrap().start();
                 let end = abs + l.get(0).unwrap().end();
-                stated = Some(Threshold { comparator: Comparator::Eq, value: v, upper: None, unit: None, relative_to: None, span: Span::new(vs, end) });
+                stated = Some(Threshold {
+                    comparator: Comparator::Eq,
+                    value: v,
+                    upper: None,
+                    unit: None,
+                    relative_to: None,
+                    span: Span::new(vs, end),
+                });
                 (Some(v), Some(v), end)
             } else {
                 continue;
@@ -654,7 +866,11 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
             let hi_val = max.or(min).unwrap_or(0.0);
             if scale.is_none() {
                 // Bare "performance status": ECOG unless the numbers are percentages.
-                scale = Some(if hi_val > 5.0 { PerformanceScale::Karnofsky } else { PerformanceScale::Ecog });
+                scale = Some(if hi_val > 5.0 {
+                    PerformanceScale::Karnofsky
+                } else {
+                    PerformanceScale::Ecog
+                });
             }
             let scale = scale.unwrap();
             if scale == PerformanceScale::Ecog && hi_val > 5.0 {
@@ -662,13 +878,21 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
             }
             last_end = end - clause.span.start;
             found.push(Found::new(
-                RuleBody::PerformanceStatus { scale, min: min.map(|v| v.max(0.0)), max, threshold: stated },
+                RuleBody::PerformanceStatus {
+                    scale,
+                    min: min.map(|v| v.max(0.0)),
+                    max,
+                    threshold: stated,
+                },
                 Span::new(clause.span.start + m.start(), end),
             ));
         }
     }
 }
-lazy_re!(PS_SINGLE, r"(?i)^[^;.\d]{0,40}?\b(?:of|is|=|:|score)\s*(?P<v>\d{1,3})\b\s*%?");
+lazy_re!(
+    PS_SINGLE,
+    r"(?i)^[^;.\d]{0,40}?\b(?:of|is|=|:|score)\s*(?P<v>\d{1,3})\b\s*%?"
+);
 
 // ---------------------------------------------------------------- life expectancy
 
@@ -682,14 +906,21 @@ fn life_expectancy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Ve
         let s = clause.span.slice(text);
         for m in LIFE.find_iter(s) {
             let abs = clause.span.start + m.end();
-            let Some(e) = exprs.iter().find(|e| e.span.start >= abs && e.span.start < (abs + 80).min(clause.span.end) && e.time_unit().is_some()) else {
+            let Some(e) = exprs.iter().find(|e| {
+                e.span.start >= abs
+                    && e.span.start < (abs + 80).min(clause.span.end)
+                    && e.time_unit().is_some()
+            }) else {
                 continue;
             };
             let mut t = e.threshold();
             if t.comparator == Comparator::Eq {
                 t.comparator = Comparator::Ge;
             }
-            found.push(Found::new(RuleBody::LifeExpectancy { threshold: t }, Span::new(clause.span.start + m.start(), e.span.end)));
+            found.push(Found::new(
+                RuleBody::LifeExpectancy { threshold: t },
+                Span::new(clause.span.start + m.start(), e.span.end),
+            ));
         }
     }
 }
@@ -700,7 +931,10 @@ lazy_re!(
     ORGAN,
     r"(?i)\b(?P<lvef>LVEF|LV\s+ejection\s+fraction|left\s+ventricular\s+ejection\s+fraction|(?:cardiac\s+)?ejection\s+fraction|EF)\b|\b(?P<spo2>SpO\s?2|SaO\s?2|(?:blood\s+|peripheral\s+|arterial\s+)?(?:oxygen|O2)\s+saturation|pulse\s+oximetry)|\b(?P<dysp>dyspn(?:o)?ea)\b|\b(?P<qtc>QTc[FB]?|QTc\s+interval|corrected\s+QT(?:\s+interval)?|QT\s+interval)\b|\b(?P<fev>FEV\s?1)\b|\b(?P<dlco>DLCO|DLco|diffusing\s+capacity)\b|\b(?P<nyha>NYHA|New\s+York\s+Heart\s+Association)\b|\b(?P<adeq>(?:adequate|appropriate|normal|sufficient|acceptable|good|satisfactory)\s+(?:\w+\s+){0,2}?(?:organ|bone\s+marrow|hepatic|liver|renal|kidney|cardiac|pulmonary|lung|hematologic(?:al)?|haematologic(?:al)?|marrow|end[- ]organ)\s+(?:and\s+\w+\s+)?(?:functions?|reserve))\b|\b(?P<ecg>ECG|EKG|electrocardiogram)\b"
 );
-lazy_re!(NYHA_CLASS, r"(?i)^[^;.]{0,30}?class\s+(?P<a>IV|I{1,3}|[1-4])(?:\s*(?:-|to|or|/)\s*(?P<b>IV|I{1,3}|[1-4]))?(?P<post>\s+or\s+(?:higher|greater|above|worse|more))?");
+lazy_re!(
+    NYHA_CLASS,
+    r"(?i)^[^;.]{0,30}?class\s+(?P<a>IV|I{1,3}|[1-4])(?:\s*(?:-|to|or|/)\s*(?P<b>IV|I{1,3}|[1-4]))?(?P<post>\s+or\s+(?:higher|greater|above|worse|more))?"
+);
 
 fn roman(s: &str) -> f64 {
     match s.to_uppercase().as_str() {
@@ -740,7 +974,16 @@ fn organ_function(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec
             };
             if measure == OrganMeasure::NyhaClass {
                 // "New York Heart Association (NYHA) class III": one rule, not two.
-                if found.iter().any(|f| matches!(f.body, RuleBody::OrganFunction { measure: OrganMeasure::NyhaClass, .. }) && f.span.end >= ms && clause.span.contains(&f.span)) {
+                if found.iter().any(|f| {
+                    matches!(
+                        f.body,
+                        RuleBody::OrganFunction {
+                            measure: OrganMeasure::NyhaClass,
+                            ..
+                        }
+                    ) && f.span.end >= ms
+                        && clause.span.contains(&f.span)
+                }) {
                     continue;
                 }
                 if let Some(k) = NYHA_CLASS.captures(&text[me..clause.span.end]) {
@@ -752,15 +995,44 @@ fn organ_function(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec
                         (Some(b), None) => (Comparator::Between, a, Some(b)),
                         (None, None) => (Comparator::Eq, a, None),
                     };
-                    let t = Threshold { comparator: cmp, value, upper, unit: Some("class".into()), relative_to: None, span: Span::new(me, end) };
-                    found.push(Found::new(RuleBody::OrganFunction { measure, threshold: Some(t) }, Span::new(ms, end)).negatable());
+                    let t = Threshold {
+                        comparator: cmp,
+                        value,
+                        upper,
+                        unit: Some("class".into()),
+                        relative_to: None,
+                        span: Span::new(me, end),
+                    };
+                    found.push(
+                        Found::new(
+                            RuleBody::OrganFunction {
+                                measure,
+                                threshold: Some(t),
+                            },
+                            Span::new(ms, end),
+                        )
+                        .negatable(),
+                    );
                 } else {
-                    found.push(Found::new(RuleBody::OrganFunction { measure, threshold: None }, Span::new(ms, me)).negatable());
+                    found.push(
+                        Found::new(
+                            RuleBody::OrganFunction {
+                                measure,
+                                threshold: None,
+                            },
+                            Span::new(ms, me),
+                        )
+                        .negatable(),
+                    );
                 }
                 continue;
             }
             // A threshold right before ("≤ grade 1 dyspnea") or after ("LVEF ≥ 50%").
-            let before = exprs.iter().find(|e| e.span.end <= ms && text[e.span.end..ms].trim().len() <= 2 && e.span.start >= clause.span.start);
+            let before = exprs.iter().find(|e| {
+                e.span.end <= ms
+                    && text[e.span.end..ms].trim().len() <= 2
+                    && e.span.start >= clause.span.start
+            });
             let after = exprs.iter().find(|e| {
                 e.span.start >= me && e.span.start < (me + 90).min(clause.span.end) && {
                     // No other measure between.
@@ -780,8 +1052,14 @@ fn organ_function(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec
                 }
                 t
             });
-            if matches!(measure, OrganMeasure::Lvef | OrganMeasure::Spo2 | OrganMeasure::Qtc | OrganMeasure::Fev1 | OrganMeasure::Dlco)
-                && threshold.is_none()
+            if matches!(
+                measure,
+                OrganMeasure::Lvef
+                    | OrganMeasure::Spo2
+                    | OrganMeasure::Qtc
+                    | OrganMeasure::Fev1
+                    | OrganMeasure::Dlco
+            ) && threshold.is_none()
             {
                 // A bare mention ("LVEF assessment") is not a rule.
                 continue;
@@ -790,7 +1068,8 @@ fn organ_function(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec
                 Some(e) => Span::new(ms.min(e.span.start), me.max(e.span.end)),
                 None => Span::new(ms, me),
             };
-            found.push(Found::new(RuleBody::OrganFunction { measure, threshold }, span).negatable());
+            found
+                .push(Found::new(RuleBody::OrganFunction { measure, threshold }, span).negatable());
         }
     }
 }
@@ -798,43 +1077,97 @@ fn organ_function(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec
 // ---------------------------------------------------------------- labs
 
 static ANALYTES: &[(&str, &str)] = &[
-    ("creatinine_clearance", r"(?:calculated\s+|measured\s+|estimated\s+)?(?:24[- ]hour\s+)?(?:urinary\s+)?creatinine\s+clearance(?:\s+rate)?|Cr\s?Cl|CLcr|CCr"),
-    ("egfr", r"eGFR|estimated\s+glomerular\s+filtration\s+rate|glomerular\s+filtration\s+rate|GFR"),
-    ("direct_bilirubin", r"direct\s+(?:serum\s+)?bilirubin|conjugated\s+bilirubin|DBIL"),
-    ("total_bilirubin", r"(?:serum\s+)?total\s+(?:serum\s+)?bilirubin|TBIL|T\.?\s?bili"),
+    (
+        "creatinine_clearance",
+        r"(?:calculated\s+|measured\s+|estimated\s+)?(?:24[- ]hour\s+)?(?:urinary\s+)?creatinine\s+clearance(?:\s+rate)?|Cr\s?Cl|CLcr|CCr",
+    ),
+    (
+        "egfr",
+        r"eGFR|estimated\s+glomerular\s+filtration\s+rate|glomerular\s+filtration\s+rate|GFR",
+    ),
+    (
+        "direct_bilirubin",
+        r"direct\s+(?:serum\s+)?bilirubin|conjugated\s+bilirubin|DBIL",
+    ),
+    (
+        "total_bilirubin",
+        r"(?:serum\s+)?total\s+(?:serum\s+)?bilirubin|TBIL|T\.?\s?bili",
+    ),
     ("bilirubin", r"(?:serum\s+)?bilirubin"),
     ("creatinine", r"(?:serum\s+)?creatinine|SCr|Cr"),
-    ("alt", r"alanine\s+(?:amino)?transaminase|alanine\s+aminotransferase|ALT|SGPT|ALAT"),
-    ("ast", r"aspartate\s+(?:amino)?transaminase|aspartate\s+aminotransferase|AST|SGOT|ASAT"),
-    ("transaminases", r"(?:serum\s+)?transaminases?|aminotransferases?|liver\s+enzymes"),
+    (
+        "alt",
+        r"alanine\s+(?:amino)?transaminase|alanine\s+aminotransferase|ALT|SGPT|ALAT",
+    ),
+    (
+        "ast",
+        r"aspartate\s+(?:amino)?transaminase|aspartate\s+aminotransferase|AST|SGOT|ASAT",
+    ),
+    (
+        "transaminases",
+        r"(?:serum\s+)?transaminases?|aminotransferases?|liver\s+enzymes",
+    ),
     ("alkaline_phosphatase", r"alkaline\s+phosphatase|ALP|AKP"),
     ("ggt", r"gamma[- ]glutamyl\s*transferase|GGT|γ-?GT"),
     ("ldh", r"lactate\s+dehydrogenase|LDH"),
-    ("anc", r"absolute\s+neutrophil\s+counts?|neutrophil\s+counts?|neutrophils|ANC|absolute\s+granulocyte\s+count|AGC"),
-    ("platelets", r"platelet\s+counts?|platelets?|PLT|thrombocytes?"),
+    (
+        "anc",
+        r"absolute\s+neutrophil\s+counts?|neutrophil\s+counts?|neutrophils|ANC|absolute\s+granulocyte\s+count|AGC",
+    ),
+    (
+        "platelets",
+        r"platelet\s+counts?|platelets?|PLT|thrombocytes?",
+    ),
     ("hemoglobin", r"ha?emoglobin|Hgb|Hb|HGB"),
-    ("wbc", r"white\s+blood\s+cells?(?:\s+counts?)?|WBC(?:\s+counts?)?|leukocytes?(?:\s+counts?)?|leucocytes?"),
-    ("lymphocytes", r"absolute\s+lymphocyte\s+counts?|lymphocyte\s+counts?|lymphocytes|ALC"),
-    ("cd4", r"CD4\+?\s*(?:T[- ]cell\s+)?counts?|CD4\+?\s+T[- ]cells|CD4\+?\s+lymphocytes"),
+    (
+        "wbc",
+        r"white\s+blood\s+cells?(?:\s+counts?)?|WBC(?:\s+counts?)?|leukocytes?(?:\s+counts?)?|leucocytes?",
+    ),
+    (
+        "lymphocytes",
+        r"absolute\s+lymphocyte\s+counts?|lymphocyte\s+counts?|lymphocytes|ALC",
+    ),
+    (
+        "cd4",
+        r"CD4\+?\s*(?:T[- ]cell\s+)?counts?|CD4\+?\s+T[- ]cells|CD4\+?\s+lymphocytes",
+    ),
     ("inr", r"international\s+normali[sz]ed\s+ratio|INR"),
-    ("aptt", r"activated\s+partial\s+thromboplastin\s+time|partial\s+thromboplastin\s+time|a?PTT"),
+    (
+        "aptt",
+        r"activated\s+partial\s+thromboplastin\s+time|partial\s+thromboplastin\s+time|a?PTT",
+    ),
     ("pt", r"prothrombin\s+time|PT"),
     ("albumin", r"(?:serum\s+)?albumin"),
     ("potassium", r"(?:serum\s+)?potassium|K\+"),
     ("sodium", r"(?:serum\s+)?sodium|Na\+"),
     ("calcium", r"(?:corrected\s+)?(?:serum\s+)?calcium"),
     ("magnesium", r"(?:serum\s+)?magnesium"),
-    ("hba1c", r"HbA1c|A1C|glycated\s+ha?emoglobin|glycosylated\s+ha?emoglobin|hemoglobin\s+A1c"),
-    ("glucose", r"(?:fasting\s+)?(?:plasma\s+|blood\s+|serum\s+)?glucose|FPG|blood\s+sugar"),
+    (
+        "hba1c",
+        r"HbA1c|A1C|glycated\s+ha?emoglobin|glycosylated\s+ha?emoglobin|hemoglobin\s+A1c",
+    ),
+    (
+        "glucose",
+        r"(?:fasting\s+)?(?:plasma\s+|blood\s+|serum\s+)?glucose|FPG|blood\s+sugar",
+    ),
     ("amylase", r"(?:serum\s+)?amylase"),
     ("lipase", r"(?:serum\s+)?lipase"),
     ("tsh", r"TSH|thyroid[- ]stimulating\s+hormone"),
     ("psa", r"PSA|prostate[- ]specific\s+antigen"),
     ("troponin", r"troponin(?:\s+[IT])?"),
     ("bnp", r"NT-?pro-?BNP|BNP|natriuretic\s+peptide"),
-    ("urine_protein", r"(?:urine\s+)?protein(?:uria)?|UPCR|urine\s+protein[- ]to[- ]creatinine\s+ratio"),
-    ("ldl", r"LDL(?:-C)?(?:\s+cholesterol)?|low[- ]density\s+lipoprotein(?:\s+cholesterol)?"),
-    ("hdl", r"HDL(?:-C)?(?:\s+cholesterol)?|high[- ]density\s+lipoprotein(?:\s+cholesterol)?"),
+    (
+        "urine_protein",
+        r"(?:urine\s+)?protein(?:uria)?|UPCR|urine\s+protein[- ]to[- ]creatinine\s+ratio",
+    ),
+    (
+        "ldl",
+        r"LDL(?:-C)?(?:\s+cholesterol)?|low[- ]density\s+lipoprotein(?:\s+cholesterol)?",
+    ),
+    (
+        "hdl",
+        r"HDL(?:-C)?(?:\s+cholesterol)?|high[- ]density\s+lipoprotein(?:\s+cholesterol)?",
+    ),
     ("cholesterol", r"(?:total\s+)?cholesterol"),
     ("triglycerides", r"triglycerides?|TG"),
     ("testosterone", r"(?:serum\s+)?testosterone"),
@@ -847,16 +1180,31 @@ static ANALYTES: &[(&str, &str)] = &[
 ];
 
 static ANALYTE: LazyLock<Regex> = LazyLock::new(|| {
-    let alts: Vec<String> = ANALYTES.iter().map(|(n, p)| format!("(?P<{n}>{p})")).collect();
+    let alts: Vec<String> = ANALYTES
+        .iter()
+        .map(|(n, p)| format!("(?P<{n}>{p})"))
+        .collect();
     // Upper-case abbreviations must match case-sensitively ("Cr", "PT", "HR"); long names do not.
-    re(&format!(r"\b(?:{})\b", alts.join("|")).replace("(?P<", "(?P<").as_str())
+    re(format!(r"\b(?:{})\b", alts.join("|"))
+        .replace("(?P<", "(?P<")
+        .as_str())
 });
 static ANALYTE_CI: LazyLock<Regex> = LazyLock::new(|| {
     let alts: Vec<String> = ANALYTES
         .iter()
         .map(|(n, p)| {
-            let long: Vec<&str> = p.split('|').filter(|a| a.chars().any(|c| c.is_ascii_lowercase()) && a.len() > 4).collect();
-            format!("(?P<{n}>{})", if long.is_empty() { "\u{0}NEVER\u{0}".to_string() } else { long.join("|") })
+            let long: Vec<&str> = p
+                .split('|')
+                .filter(|a| a.chars().any(|c| c.is_ascii_lowercase()) && a.len() > 4)
+                .collect();
+            format!(
+                "(?P<{n}>{})",
+                if long.is_empty() {
+                    "\u{0}NEVER\u{0}".to_string()
+                } else {
+                    long.join("|")
+                }
+            )
         })
         .collect();
     re(&format!(r"(?i)\b(?:{})\b", alts.join("|")))
@@ -867,7 +1215,11 @@ fn analyte_mentions(s: &str, base: usize) -> Vec<(Span, &'static str)> {
     for regex in [&*ANALYTE_CI, &*ANALYTE] {
         for c in regex.captures_iter(s) {
             let m = c.get(0).unwrap();
-            let name = ANALYTES.iter().map(|(n, _)| *n).find(|n| c.name(n).is_some()).unwrap_or("lab");
+            let name = ANALYTES
+                .iter()
+                .map(|(n, _)| *n)
+                .find(|n| c.name(n).is_some())
+                .unwrap_or("lab");
             let sp = Span::new(base + m.start(), base + m.end());
             if out.iter().any(|(o, _)| o.overlaps(&sp)) {
                 continue;
@@ -889,19 +1241,30 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
     for clause in cls {
         let s = clause.span.slice(text);
         let mentions = analyte_mentions(s, clause.span.start);
-        for e in exprs.iter().filter(|e| clause.span.start <= e.span.start && e.span.start < clause.span.end) {
+        for e in exprs
+            .iter()
+            .filter(|e| clause.span.start <= e.span.start && e.span.start < clause.span.end)
+        {
             if e.time_unit().is_some() && e.relative_to.is_none() {
                 continue;
             }
-            if found.iter().any(|f| !matches!(f.body, RuleBody::Lab { .. }) && f.span.contains(&e.span)) {
+            if found
+                .iter()
+                .any(|f| !matches!(f.body, RuleBody::Lab { .. }) && f.span.contains(&e.span))
+            {
                 continue;
             }
             // Nearest analyte mention before the threshold, with no other threshold in between.
-            let prior: Vec<&(Span, &str)> = mentions.iter().filter(|(m, _)| m.end <= e.span.start).collect();
+            let prior: Vec<&(Span, &str)> = mentions
+                .iter()
+                .filter(|(m, _)| m.end <= e.span.start)
+                .collect();
             let mut group: Vec<(Span, &'static str)> = Vec::new();
             if let Some(&&(last, name)) = prior.last() {
                 let between = &text[last.end..e.span.start];
-                let blocked = exprs.iter().any(|o| o.span.start >= last.end && o.span.end <= e.span.start);
+                let blocked = exprs
+                    .iter()
+                    .any(|o| o.span.start >= last.end && o.span.end <= e.span.start);
                 if !blocked && between.len() <= 120 && !between.contains(';') {
                     group.push((last, name));
                     // Earlier analytes joined by "and", "/", ",": "ALT and AST ≤ 3 × ULN".
@@ -924,7 +1287,8 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             if group.is_empty() {
                 // A threshold without its analyte inherits the previous one when the clause is a
                 // conditional relaxation ("If …, the thresholds can be relaxed to ≤ 5 × ULN").
-                let inherits = (clause.condition.is_some() || suffix_cond.is_some()) && e.relative_to.is_some();
+                let inherits = (clause.condition.is_some() || suffix_cond.is_some())
+                    && e.relative_to.is_some();
                 if inherits && !last_group.is_empty() {
                     group = last_group.clone();
                 } else if let Some((name, start)) = measured_thing(text, clause.span.start, e) {
@@ -932,7 +1296,13 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                     if found.iter().any(|f| f.span.overlaps(&e.span)) {
                         continue;
                     }
-                    let mut f = Found::new(RuleBody::Lab { analyte: name, threshold: e.threshold() }, Span::new(start, e.span.end));
+                    let mut f = Found::new(
+                        RuleBody::Lab {
+                            analyte: name,
+                            threshold: e.threshold(),
+                        },
+                        Span::new(start, e.span.end),
+                    );
                     f.condition = suffix_cond.clone();
                     found.push(f);
                     continue;
@@ -941,7 +1311,10 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                 }
             }
             // Units that make no sense for a lab ("mm" lesion sizes, "%" only for some).
-            if matches!(e.unit.as_deref(), Some("mm") | Some("cm") | Some("line") | Some("cycle")) {
+            if matches!(
+                e.unit.as_deref(),
+                Some("mm") | Some("cm") | Some("line") | Some("cycle")
+            ) {
                 continue;
             }
             // "or" between this and the previous lab threshold in the clause makes them alternatives.
@@ -969,14 +1342,25 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                 }
             }
             for &(m, name) in &group {
-                let start = if m.start < e.span.start && clause.span.contains(&m) { m.start } else { e.span.start };
+                let start = if m.start < e.span.start && clause.span.contains(&m) {
+                    m.start
+                } else {
+                    e.span.start
+                };
                 let mut f = Found::new(
-                    RuleBody::Lab { analyte: name.to_string(), threshold: e.threshold() },
+                    RuleBody::Lab {
+                        analyte: name.to_string(),
+                        threshold: e.threshold(),
+                    },
                     Span::new(start, e.span.end),
                 );
                 f.condition = suffix_cond.clone();
                 if alt {
-                    f.group = found.iter().rev().find(|x| matches!(x.body, RuleBody::Lab { .. })).and_then(|x| x.group);
+                    f.group = found
+                        .iter()
+                        .rev()
+                        .find(|x| matches!(x.body, RuleBody::Lab { .. }))
+                        .and_then(|x| x.group);
                 }
                 found.push(f);
                 prev_lab_in_clause = Some((found.len() - 1, clause.span.start));
@@ -997,7 +1381,14 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
     }
     if let Some(u) = e.unit.as_deref() {
         let u = u.to_ascii_lowercase();
-        if u.ends_with("/kg") || u.ends_with("/day") || u.ends_with("/d") || u.contains("/m2") || u.contains("/m²") || u == "mg" || u == "g" {
+        if u.ends_with("/kg")
+            || u.ends_with("/day")
+            || u.ends_with("/d")
+            || u.contains("/m2")
+            || u.contains("/m²")
+            || u == "mg"
+            || u == "g"
+        {
             return None;
         }
     }
@@ -1006,7 +1397,11 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
             return None;
         }
         // "more than 3 previous concussions": a count of events, not a measurement.
-        let after: String = text[e.span.end..].chars().take(40).collect::<String>().to_ascii_lowercase();
+        let after: String = text[e.span.end..]
+            .chars()
+            .take(40)
+            .collect::<String>()
+            .to_ascii_lowercase();
         if COUNTED.is_match(&after) {
             return None;
         }
@@ -1015,7 +1410,11 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
     let base = e.span.start - before.len();
     let mut words: Vec<(usize, &str)> = Vec::new();
     let mut end = before.len();
-    for w in before.trim_end().rsplit(|c: char| c.is_whitespace()).take(6) {
+    for w in before
+        .trim_end()
+        .rsplit(|c: char| c.is_whitespace())
+        .take(6)
+    {
         let pos = before[..end].trim_end().rfind(w).unwrap_or(0);
         end = pos;
         let clean = w.trim_matches(|c: char| !c.is_alphanumeric());
@@ -1038,7 +1437,12 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
         }
     }
     let &(first, _) = words.last()?;
-    let name = words.iter().rev().map(|(_, w)| w.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
+    let name = words
+        .iter()
+        .rev()
+        .map(|(_, w)| w.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
     if name.len() < 2 {
         return None;
     }
@@ -1051,10 +1455,63 @@ lazy_re!(
 );
 
 const MEASURE_STOP: &[&str] = &[
-    "is", "are", "of", "be", "should", "must", "was", "were", "with", "a", "an", "the", "and", "or", "to", "at", "in", "on", "for", "by",
-    "value", "values", "level", "levels", "has", "have", "had", "than", "defined", "as", "if", "who", "which", "that", "patients",
-    "patient", "subjects", "participants", "no", "not", "any", "all", "having", "has", "measured", "during", "screening", "baseline",
-    "from", "e.g", "i.e", "within", "above", "below", "between", "range", "ratio",
+    "is",
+    "are",
+    "of",
+    "be",
+    "should",
+    "must",
+    "was",
+    "were",
+    "with",
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "to",
+    "at",
+    "in",
+    "on",
+    "for",
+    "by",
+    "value",
+    "values",
+    "level",
+    "levels",
+    "has",
+    "have",
+    "had",
+    "than",
+    "defined",
+    "as",
+    "if",
+    "who",
+    "which",
+    "that",
+    "patients",
+    "patient",
+    "subjects",
+    "participants",
+    "no",
+    "not",
+    "any",
+    "all",
+    "having",
+    "has",
+    "measured",
+    "during",
+    "screening",
+    "baseline",
+    "from",
+    "e.g",
+    "i.e",
+    "within",
+    "above",
+    "below",
+    "between",
+    "range",
+    "ratio",
 ];
 
 // ---------------------------------------------------------------- clinical scores
@@ -1071,15 +1528,22 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
             let m = c.name("s").unwrap();
             let name = m.as_str();
             let lower = name.to_ascii_lowercase();
-            if lower.contains("performance") || lower.contains("karnofsky") || lower.contains("lansky") || lower.contains("mass index") {
+            if lower.contains("performance")
+                || lower.contains("karnofsky")
+                || lower.contains("lansky")
+                || lower.contains("mass index")
+            {
                 continue;
             }
             let me = clause.span.start + m.end();
             let Some(e) = exprs.iter().find(|e| {
-                e.span.start >= me && e.span.start < (me + 60).min(clause.span.end) && e.time_unit().is_none() && {
-                    let gap = &text[me..e.span.start];
-                    !gap.contains([';', '.']) && !ANALYTE.is_match(gap) && !SCALE.is_match(gap)
-                }
+                e.span.start >= me
+                    && e.span.start < (me + 60).min(clause.span.end)
+                    && e.time_unit().is_none()
+                    && {
+                        let gap = &text[me..e.span.start];
+                        !gap.contains([';', '.']) && !ANALYTE.is_match(gap) && !SCALE.is_match(gap)
+                    }
             }) else {
                 continue;
             };
@@ -1087,7 +1551,10 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
                 continue;
             }
             found.push(Found::new(
-                RuleBody::ClinicalScore { scale: name.to_string(), threshold: e.threshold() },
+                RuleBody::ClinicalScore {
+                    scale: name.to_string(),
+                    threshold: e.threshold(),
+                },
                 Span::new(clause.span.start + m.start(), e.span.end),
             ));
         }
@@ -1126,7 +1593,23 @@ fn biomarkers(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fou
             let ms = clause.span.start + m.start();
             let me = clause.span.start + m.end();
             // Names that are also ordinary abbreviations need a status right after them.
-            let ambiguous = matches!(raw, "Ph" | "ER" | "PR" | "HR" | "AR" | "MET" | "RET" | "KIT" | "ALK" | "MSI" | "HPV" | "p16" | "AFP" | "CEA" | "MYC");
+            let ambiguous = matches!(
+                raw,
+                "Ph" | "ER"
+                    | "PR"
+                    | "HR"
+                    | "AR"
+                    | "MET"
+                    | "RET"
+                    | "KIT"
+                    | "ALK"
+                    | "MSI"
+                    | "HPV"
+                    | "p16"
+                    | "AFP"
+                    | "CEA"
+                    | "MYC"
+            );
             let after = &text[me..clause.span.end];
             let status_cap = MARKER_STATUS.captures(after);
             let mut status = status_cap.as_ref().map(|c| {
@@ -1139,33 +1622,56 @@ fn biomarkers(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fou
                     "low" => BiomarkerStatus::Low,
                     w if w.starts_with("amplif") => BiomarkerStatus::Amplified,
                     w if w.starts_with("delet") => BiomarkerStatus::Deleted,
-                    w if w.starts_with("rearr") || w.starts_with("fusion") || w.starts_with("transloc") => BiomarkerStatus::Rearranged,
+                    w if w.starts_with("rearr")
+                        || w.starts_with("fusion")
+                        || w.starts_with("transloc") =>
+                    {
+                        BiomarkerStatus::Rearranged
+                    }
                     w if w.starts_with("over") => BiomarkerStatus::Overexpressed,
                     _ => BiomarkerStatus::Mutated,
                 }
             });
-            let mut end = status_cap.as_ref().map(|c| me + c.get(0).unwrap().end()).unwrap_or(me);
-            if status.is_none() {
-                if let Some(b) = MARKER_STATUS_BEFORE.captures(tail(text, clause.span.start, ms, 40)) {
-                    status = Some(if b["st"].eq_ignore_ascii_case("negative") { BiomarkerStatus::Negative } else { BiomarkerStatus::Positive });
-                }
+            let mut end = status_cap
+                .as_ref()
+                .map(|c| me + c.get(0).unwrap().end())
+                .unwrap_or(me);
+            if status.is_none()
+                && let Some(b) =
+                    MARKER_STATUS_BEFORE.captures(tail(text, clause.span.start, ms, 40))
+            {
+                status = Some(if b["st"].eq_ignore_ascii_case("negative") {
+                    BiomarkerStatus::Negative
+                } else {
+                    BiomarkerStatus::Positive
+                });
             }
             let variant = VARIANT.captures(after).map(|v| {
                 end = end.max(me + v.get(0).unwrap().end());
                 v["v"].to_string()
             });
             if variant.is_some() && status.is_none() {
-                status = Some(if variant.as_deref().is_some_and(|v| v.to_ascii_lowercase().contains("del")) {
-                    BiomarkerStatus::Deleted
-                } else {
-                    BiomarkerStatus::Mutated
-                });
+                status = Some(
+                    if variant
+                        .as_deref()
+                        .is_some_and(|v| v.to_ascii_lowercase().contains("del"))
+                    {
+                        BiomarkerStatus::Deleted
+                    } else {
+                        BiomarkerStatus::Mutated
+                    },
+                );
             }
             // Expression thresholds: "CD7 expression ≥ 10%", "PD-L1 TPS ≥ 50%".
             let (measure, threshold) = match MARKER_MEASURE.captures(after) {
                 Some(mm) => {
                     let mend = me + mm.get(0).unwrap().end();
-                    match exprs.iter().find(|e| e.span.start >= mend && e.span.start <= mend + 25 && e.relative_to.is_none() && e.time_unit().is_none()) {
+                    match exprs.iter().find(|e| {
+                        e.span.start >= mend
+                            && e.span.start <= mend + 25
+                            && e.relative_to.is_none()
+                            && e.time_unit().is_none()
+                    }) {
                         Some(e) => {
                             end = end.max(e.span.end);
                             (Some(mm["meas"].to_string()), Some(e.threshold()))
@@ -1177,7 +1683,9 @@ fn biomarkers(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fou
             };
             // A percentage threshold right after the marker ("PD-L1 ≥ 1%").
             let (measure, threshold) = if threshold.is_none() {
-                match exprs.iter().find(|e| e.span.start >= me && e.span.start <= me + 4 && e.unit.as_deref() == Some("%")) {
+                match exprs.iter().find(|e| {
+                    e.span.start >= me && e.span.start <= me + 4 && e.unit.as_deref() == Some("%")
+                }) {
                     Some(e) => {
                         end = end.max(e.span.end);
                         (Some("expression".to_string()), Some(e.threshold()))
@@ -1193,10 +1701,20 @@ fn biomarkers(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fou
             if ambiguous && status.is_none() {
                 continue;
             }
-            let marker = raw.to_uppercase().replace(' ', "").replace("PDL1", "PD-L1").replace("HER-2", "HER2");
+            let marker = raw
+                .to_uppercase()
+                .replace(' ', "")
+                .replace("PDL1", "PD-L1")
+                .replace("HER-2", "HER2");
             found.push(
                 Found::new(
-                    RuleBody::Biomarker { marker, status, variant, measure, threshold },
+                    RuleBody::Biomarker {
+                        marker,
+                        status,
+                        variant,
+                        measure,
+                        threshold,
+                    },
                     Span::new(ms.min(end), end.max(ms)),
                 )
                 .negatable(),
@@ -1215,31 +1733,44 @@ lazy_re!(
     RESPONSE_CRITERIA,
     r"(?i)\b(?P<c>iRECIST|mRECIST|RECIST|Lugano|Cheson|RANO|IWG|IMWG|PCWG\d?|iwCLL|IWCLL)\b(?:\s*(?:criteria|classification|guidelines?))?\s*(?:\(?\s*(?:v(?:ersion)?\.?\s*)?(?P<v>\d{4}|\d(?:\.\d)?)\)?)?"
 );
-lazy_re!(PET_POS, r"(?i)\b(?:PET|FDG)[- ]?(?:CT\s+)?(?:positive|avid)\b|\bpositive\s+(?:on\s+)?(?:PET|FDG-PET)\b");
-lazy_re!(NODAL, r"(?i)(?P<extra>extra-?\s?nodal)|(?P<nodal>lymph\s+nodes?|nodal|nodes?)");
+lazy_re!(
+    PET_POS,
+    r"(?i)\b(?:PET|FDG)[- ]?(?:CT\s+)?(?:positive|avid)\b|\bpositive\s+(?:on\s+)?(?:PET|FDG-PET)\b"
+);
+lazy_re!(
+    NODAL,
+    r"(?i)(?P<extra>extra-?\s?nodal)|(?P<nodal>lymph\s+nodes?|nodal|nodes?)"
+);
 
 fn measurable(text: &str, span: Span, exprs: &[NumExpr], found: &mut Vec<Found>) {
     let s = span.slice(text);
     let kw = MEASURABLE.find(s);
     let crit = RESPONSE_CRITERIA.captures(s);
-    let sizes: Vec<&NumExpr> = exprs.iter().filter(|e| matches!(e.unit.as_deref(), Some("mm") | Some("cm"))).collect();
+    let sizes: Vec<&NumExpr> = exprs
+        .iter()
+        .filter(|e| matches!(e.unit.as_deref(), Some("mm") | Some("cm")))
+        .collect();
     let lesion_word = s.to_ascii_lowercase().contains("lesion");
     if kw.is_none() && !(crit.is_some() && (lesion_word || !sizes.is_empty())) {
         return;
     }
-    let criteria = crit.as_ref().map(|c| match c["c"].to_ascii_lowercase().as_str() {
-        "recist" => ResponseCriteria::Recist,
-        "irecist" => ResponseCriteria::Irecist,
-        "mrecist" => ResponseCriteria::Mrecist,
-        "lugano" => ResponseCriteria::Lugano,
-        "cheson" => ResponseCriteria::Cheson,
-        "rano" => ResponseCriteria::Rano,
-        "iwg" | "iwcll" => ResponseCriteria::Iwg,
-        "imwg" => ResponseCriteria::Imwg,
-        p if p.starts_with("pcwg") => ResponseCriteria::Pcwg,
-        _ => ResponseCriteria::Other,
-    });
-    let criteria_version = crit.as_ref().and_then(|c| c.name("v").map(|v| v.as_str().to_string()));
+    let criteria = crit
+        .as_ref()
+        .map(|c| match c["c"].to_ascii_lowercase().as_str() {
+            "recist" => ResponseCriteria::Recist,
+            "irecist" => ResponseCriteria::Irecist,
+            "mrecist" => ResponseCriteria::Mrecist,
+            "lugano" => ResponseCriteria::Lugano,
+            "cheson" => ResponseCriteria::Cheson,
+            "rano" => ResponseCriteria::Rano,
+            "iwg" | "iwcll" => ResponseCriteria::Iwg,
+            "imwg" => ResponseCriteria::Imwg,
+            p if p.starts_with("pcwg") => ResponseCriteria::Pcwg,
+            _ => ResponseCriteria::Other,
+        });
+    let criteria_version = crit
+        .as_ref()
+        .and_then(|c| c.name("v").map(|v| v.as_str().to_string()));
     let lesion_sizes = sizes
         .iter()
         .map(|e| {
@@ -1247,14 +1778,28 @@ fn measurable(text: &str, span: Span, exprs: &[NumExpr], found: &mut Vec<Found>)
             let site = NODAL
                 .captures_iter(before)
                 .last()
-                .map(|c| if c.name("extra").is_some() { LesionSite::Extranodal } else { LesionSite::Nodal })
+                .map(|c| {
+                    if c.name("extra").is_some() {
+                        LesionSite::Extranodal
+                    } else {
+                        LesionSite::Nodal
+                    }
+                })
                 .unwrap_or(LesionSite::Any);
-            LesionSize { site, threshold: e.threshold() }
+            LesionSize {
+                site,
+                threshold: e.threshold(),
+            }
         })
         .collect();
     let lower = s.to_ascii_lowercase();
     let start = kw.map(|m| span.start + m.start()).unwrap_or(span.start);
-    let end = sizes.iter().map(|e| e.span.end).max().unwrap_or(kw.map(|m| span.start + m.end()).unwrap_or(span.end)).max(start);
+    let end = sizes
+        .iter()
+        .map(|e| e.span.end)
+        .max()
+        .unwrap_or(kw.map(|m| span.start + m.end()).unwrap_or(span.end))
+        .max(start);
     found.push(
         Found::new(
             RuleBody::MeasurableDisease {
@@ -1276,7 +1821,10 @@ lazy_re!(
     TRANSPLANT,
     r"(?i)\b(?:(?P<auto>autologous|auto)[\s-]*|(?P<allo>allogeneic|allogenic|allo)[\s-]*)?(?:(?:hematopoietic|haematopoietic|haemopoietic|hemopoietic|peripheral\s+blood)\s+)?(?:stem[- ]cells?|progenitor\s+cells?|bone\s+marrow|cord\s+blood|HSC|SC)\s+(?:transplant(?:ation|s)?|graft(?:ing)?|rescue|infusion)|\b(?P<autoab>auto-?(?:HSCT|SCT|BMT|HCT)|ASCT|ASCR)\b|\b(?P<alloab>allo-?(?:HSCT|SCT|BMT|HCT))\b|\b(?:HSCT|HCT|BMT|SCT)\b|\b(?P<organ>(?:solid[- ])?organ\s+(?:transplant(?:ation|s)?|allografts?|recipients?)|(?:kidney|renal|liver|heart|lung|pancrea(?:s|tic)|cardiac|hepatic)\s+transplant(?:ation|s)?|transplant(?:ation)?\s+of\s+(?:an?\s+)?(?:solid\s+)?organ)"
 );
-lazy_re!(TRANSPLANT_PAIR, r"(?i)\b(?P<a>autologous|allogeneic|allogenic)\s+(?:or|and|and/or|/)\s*$");
+lazy_re!(
+    TRANSPLANT_PAIR,
+    r"(?i)\b(?P<a>autologous|allogeneic|allogenic)\s+(?:or|and|and/or|/)\s*$"
+);
 
 fn transplant(text: &str, span: Span, found: &mut Vec<Found>) {
     let s = span.slice(text);
@@ -1293,9 +1841,20 @@ fn transplant(text: &str, span: Span, found: &mut Vec<Found>) {
             TransplantKind::StemCell
         };
         if let Some(p) = TRANSPLANT_PAIR.captures(tail(text, span.start, sp.start, 40)) {
-            let other = if p["a"].to_ascii_lowercase().starts_with("auto") { TransplantKind::Autologous } else { TransplantKind::Allogeneic };
-            let pstart = sp.start - (tail(text, span.start, sp.start, 40).len() - p.get(0).unwrap().start());
-            found.push(Found::new(RuleBody::Transplant { transplant: other }, Span::new(pstart, sp.end)).negatable());
+            let other = if p["a"].to_ascii_lowercase().starts_with("auto") {
+                TransplantKind::Autologous
+            } else {
+                TransplantKind::Allogeneic
+            };
+            let pstart =
+                sp.start - (tail(text, span.start, sp.start, 40).len() - p.get(0).unwrap().start());
+            found.push(
+                Found::new(
+                    RuleBody::Transplant { transplant: other },
+                    Span::new(pstart, sp.end),
+                )
+                .negatable(),
+            );
         }
         found.push(Found::new(RuleBody::Transplant { transplant: kind }, sp).negatable());
     }
@@ -1319,7 +1878,11 @@ fn infection_state(lower: &str) -> Option<InfectionState> {
         Some(InfectionState::Active)
     } else if lower.contains("chronic") {
         Some(InfectionState::Chronic)
-    } else if lower.contains("positiv") || lower.contains("detectable") || lower.contains("seropositive") || lower.contains("above") {
+    } else if lower.contains("positiv")
+        || lower.contains("detectable")
+        || lower.contains("seropositive")
+        || lower.contains("above")
+    {
         Some(InfectionState::Positive)
     } else if lower.contains("known") || lower.contains("history") {
         Some(InfectionState::Known)
@@ -1367,9 +1930,23 @@ fn infections(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
             } else if c.name("syph").is_some() {
                 (InfectionAgent::Syphilis, None)
             } else if c.name("cmv").is_some() {
-                (InfectionAgent::Cmv, if m.as_str().to_uppercase().contains("DNA") { Some("CMV DNA") } else { None })
+                (
+                    InfectionAgent::Cmv,
+                    if m.as_str().to_uppercase().contains("DNA") {
+                        Some("CMV DNA")
+                    } else {
+                        None
+                    },
+                )
             } else if c.name("ebv").is_some() {
-                (InfectionAgent::Ebv, if m.as_str().to_uppercase().contains("DNA") { Some("EBV DNA") } else { None })
+                (
+                    InfectionAgent::Ebv,
+                    if m.as_str().to_uppercase().contains("DNA") {
+                        Some("EBV DNA")
+                    } else {
+                        None
+                    },
+                )
             } else if c.name("tb").is_some() {
                 (InfectionAgent::Tuberculosis, None)
             } else if c.name("covid").is_some() {
@@ -1383,44 +1960,70 @@ fn infections(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
             }
             match per_agent.iter_mut().find(|(a, _, _)| *a == agent) {
                 Some((_, markers, span)) => {
-                    if let Some(mk) = marker {
-                        if !markers.iter().any(|x| x == mk) {
-                            markers.push(mk.to_string());
-                        }
+                    if let Some(mk) = marker
+                        && !markers.iter().any(|x| x == mk)
+                    {
+                        markers.push(mk.to_string());
                     }
                     span.end = span.end.max(sp.end);
                 }
-                None => per_agent.push((agent, marker.map(|m| vec![m.to_string()]).unwrap_or_default(), sp)),
+                None => per_agent.push((
+                    agent,
+                    marker.map(|m| vec![m.to_string()]).unwrap_or_default(),
+                    sp,
+                )),
             }
         }
         let state = infection_state(&lower).or_else(|| infection_state(&whole));
-        let qualifier = lower.find(" with ").filter(|_| !per_agent.is_empty()).map(|p| s[p + 6..].trim().trim_end_matches([';', '.', ',']).to_string());
+        let qualifier = lower
+            .find(" with ")
+            .filter(|_| !per_agent.is_empty())
+            .map(|p| {
+                s[p + 6..]
+                    .trim()
+                    .trim_end_matches([';', '.', ','])
+                    .to_string()
+            });
         let qualifier = qualifier.or_else(|| {
             // "CMV DNA above ULN": the test result itself.
-            let p = lower.find(" above ").or_else(|| lower.find(" detectable")).or_else(|| lower.find(" > "))?;
+            let p = lower
+                .find(" above ")
+                .or_else(|| lower.find(" detectable"))
+                .or_else(|| lower.find(" > "))?;
             Some(s[p..].trim().trim_end_matches([';', '.', ',']).to_string())
         });
         for (agent, markers, sp) in per_agent {
             found.push(
-                Found::new(RuleBody::Infection { agent, markers, state, qualifier: qualifier.clone() }, sp).negatable(),
+                Found::new(
+                    RuleBody::Infection {
+                        agent,
+                        markers,
+                        state,
+                        qualifier: qualifier.clone(),
+                    },
+                    sp,
+                )
+                .negatable(),
             );
         }
-        if !found.iter().any(|f| matches!(f.body, RuleBody::Infection { .. }) && clause.span.contains(&f.span)) {
-            if let Some(m) = INFECTION_GENERIC.find(s) {
-                let sp = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
-                found.push(
-                    Found::new(
-                        RuleBody::Infection {
-                            agent: InfectionAgent::Any,
-                            markers: Vec::new(),
-                            state: state.or(Some(InfectionState::Active)),
-                            qualifier: None,
-                        },
-                        sp,
-                    )
-                    .negatable(),
-                );
-            }
+        if !found
+            .iter()
+            .any(|f| matches!(f.body, RuleBody::Infection { .. }) && clause.span.contains(&f.span))
+            && let Some(m) = INFECTION_GENERIC.find(s)
+        {
+            let sp = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
+            found.push(
+                Found::new(
+                    RuleBody::Infection {
+                        agent: InfectionAgent::Any,
+                        markers: Vec::new(),
+                        state: state.or(Some(InfectionState::Active)),
+                        qualifier: None,
+                    },
+                    sp,
+                )
+                .negatable(),
+            );
         }
     }
 }
@@ -1435,9 +2038,21 @@ lazy_re!(
 fn autoimmune(text: &str, span: Span, found: &mut Vec<Found>) {
     let s = span.slice(text);
     for m in AUTOIMMUNE.find_iter(s) {
-        let sp = Span::new(expand_left(text, span.start, span.start + m.start()), span.start + m.end());
+        let sp = Span::new(
+            expand_left(text, span.start, span.start + m.start()),
+            span.start + m.end(),
+        );
         let states = disease_states(&tail(text, span.start, sp.end, 80).to_ascii_lowercase());
-        found.push(Found::new(RuleBody::Autoimmune { mention: sp.slice(text).to_string(), states }, sp).negatable());
+        found.push(
+            Found::new(
+                RuleBody::Autoimmune {
+                    mention: sp.slice(text).to_string(),
+                    states,
+                },
+                sp,
+            )
+            .negatable(),
+        );
     }
 }
 
@@ -1459,7 +2074,16 @@ fn cns(text: &str, span: Span, found: &mut Vec<Found>) {
         };
         let sp = Span::new(span.start + m.start(), span.start + m.end());
         let sp = Span::new(expand_left(text, span.start, sp.start), sp.end);
-        found.push(Found::new(RuleBody::Cns { topic, mention: sp.slice(text).to_string() }, sp).negatable());
+        found.push(
+            Found::new(
+                RuleBody::Cns {
+                    topic,
+                    mention: sp.slice(text).to_string(),
+                },
+                sp,
+            )
+            .negatable(),
+        );
     }
 }
 
@@ -1472,9 +2096,16 @@ fn allergy(text: &str, span: Span, found: &mut Vec<Found>) {
     let s = span.slice(text);
     for c in ALLERGY.captures_iter(s) {
         let m = c.get(0).unwrap();
-        let mention = c.name("m").map(|x| x.as_str().trim().to_string()).unwrap_or_else(|| m.as_str().to_string());
+        let mention = c
+            .name("m")
+            .map(|x| x.as_str().trim().to_string())
+            .unwrap_or_else(|| m.as_str().to_string());
         found.push(
-            Found::new(RuleBody::Allergy { mention }, Span::new(span.start + m.start(), span.start + m.end())).negatable(),
+            Found::new(
+                RuleBody::Allergy { mention },
+                Span::new(span.start + m.start(), span.start + m.end()),
+            )
+            .negatable(),
         );
     }
 }
@@ -1492,8 +2123,14 @@ lazy_re!(
     ORDINAL_LINE,
     r"(?i)\b(?P<cmp>at\s+least(?:\s+the)?\s+|≥\s*|\\?>=?\s*)?(?P<ord>first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|one|two|three|four|five)[\s-]+(?:or\s+more\s+)?(?:prior\s+|previous\s+)?(?P<lines>lines?|regimens?)\b(?P<post>\s+(?:or\s+(?:more|later|above|beyond|higher|greater|subsequent)|and\s+(?:beyond|above|later)))?"
 );
-lazy_re!(LINE_CONTEXT, r"(?i)\b(?:therap|treatment|regimen|chemo|prior|previous|systemic)");
-lazy_re!(ORDINAL_MORE, r"(?i)^[\w\s-]{0,30}?\bor\s+(?:more|later|above|beyond|higher|greater|subsequent)\b");
+lazy_re!(
+    LINE_CONTEXT,
+    r"(?i)\b(?:therap|treatment|regimen|chemo|prior|previous|systemic)"
+);
+lazy_re!(
+    ORDINAL_MORE,
+    r"(?i)^[\w\s-]{0,30}?\bor\s+(?:more|later|above|beyond|higher|greater|subsequent)\b"
+);
 lazy_re!(
     RESPONSE,
     r"(?i)\b(?P<r>refractory|relapsed|relapse|recurren(?:ce|t)|resistan(?:t|ce)|progress(?:ion|ed|ive\s+disease)|failed|failure|intoleran(?:t|ce)|(?:did\s+not|failed\s+to|not)\s+(?:achieve|achieved|reach)\s+(?:a\s+)?(?:PR|CR|partial\s+(?:response|remission)|complete\s+(?:response|remission)|remission|response)|not\s+achieved\s+(?:a\s+)?(?:PR|CR|remission|response)|no\s+response|naive|naïve)\b"
@@ -1523,7 +2160,11 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
         let therapy_context = THERAPY_RE.is_match(s) || LINE_CONTEXT.is_match(s);
         let mut line_mentions: Vec<(Threshold, Span)> = exprs
             .iter()
-            .filter(|e| therapy_context && clause.span.contains(&e.span) && e.unit.as_deref() == Some("line"))
+            .filter(|e| {
+                therapy_context
+                    && clause.span.contains(&e.span)
+                    && e.unit.as_deref() == Some("line")
+            })
             .map(|e| (e.threshold(), e.span))
             .collect();
         for c in ORDINAL_LINE.captures_iter(s).filter(|_| therapy_context) {
@@ -1533,11 +2174,29 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
                 continue;
             }
             let n = ordinal(&c["ord"]);
-            let cardinal = matches!(c["ord"].to_ascii_lowercase().as_str(), "one" | "two" | "three" | "four" | "five");
+            let cardinal = matches!(
+                c["ord"].to_ascii_lowercase().as_str(),
+                "one" | "two" | "three" | "four" | "five"
+            );
             let after = &s[m.end()..];
             let or_more = ORDINAL_MORE.is_match(after);
-            let cmp = if c.name("cmp").is_some() || c.name("post").is_some() || or_more || cardinal { Comparator::Ge } else { Comparator::Eq };
-            line_mentions.push((Threshold { comparator: cmp, value: n, upper: None, unit: Some("line".into()), relative_to: None, span: sp }, sp));
+            let cmp = if c.name("cmp").is_some() || c.name("post").is_some() || or_more || cardinal
+            {
+                Comparator::Ge
+            } else {
+                Comparator::Eq
+            };
+            line_mentions.push((
+                Threshold {
+                    comparator: cmp,
+                    value: n,
+                    upper: None,
+                    unit: Some("line".into()),
+                    relative_to: None,
+                    span: sp,
+                },
+                sp,
+            ));
         }
         let lines = line_mentions.first().cloned();
         let has_cue = THERAPY_CUE.is_match(s);
@@ -1545,7 +2204,12 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
         let mut any = false;
         for c in THERAPY_RE.captures_iter(s) {
             let m = c.name("t").unwrap();
-            let name = m.as_str().to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+            let name = m
+                .as_str()
+                .to_ascii_lowercase()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             if !has_cue && lines.is_none() {
                 continue;
             }
@@ -1556,18 +2220,36 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
             let sp = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
             let ln = line_mentions
                 .iter()
-                .filter(|(_, lsp)| lsp.overlaps(&sp) || (lsp.end <= sp.start && sp.start <= lsp.end + 30))
+                .filter(|(_, lsp)| {
+                    lsp.overlaps(&sp) || (lsp.end <= sp.start && sp.start <= lsp.end + 30)
+                })
                 .map(|(t, _)| t.clone())
                 .next();
             found.push(
-                Found::new(RuleBody::PriorTherapy { therapy: Some(name), lines: ln, response: response.clone() }, sp).negatable(),
+                Found::new(
+                    RuleBody::PriorTherapy {
+                        therapy: Some(name),
+                        lines: ln,
+                        response: response.clone(),
+                    },
+                    sp,
+                )
+                .negatable(),
             );
             any = true;
         }
-        if !any {
-            if let Some((t, sp)) = lines {
-                found.push(Found::new(RuleBody::PriorTherapy { therapy: None, lines: Some(t), response: response.clone() }, sp).negatable());
-            }
+        if !any && let Some((t, sp)) = lines {
+            found.push(
+                Found::new(
+                    RuleBody::PriorTherapy {
+                        therapy: None,
+                        lines: Some(t),
+                        response: response.clone(),
+                    },
+                    sp,
+                )
+                .negatable(),
+            );
         }
     }
 }
@@ -1599,7 +2281,10 @@ fn administrative(text: &str, span: Span, found: &mut Vec<Found>) {
         }
         seen.push(topic);
         let m = c.get(0).unwrap();
-        found.push(Found::new(RuleBody::Administrative { topic }, Span::new(span.start + m.start(), span.start + m.end())));
+        found.push(Found::new(
+            RuleBody::Administrative { topic },
+            Span::new(span.start + m.start(), span.start + m.end()),
+        ));
     }
 }
 
@@ -1618,25 +2303,158 @@ lazy_re!(
     STAGE,
     r"(?i)\bstage\s+(?P<st>(?:[0IV]{1,4}|[0-4])[A-C]?\d?(?:\s*(?:-|to|or|/|–)\s*(?:[0IV]{1,4}|[0-4])[A-C]?\d?)?)\b"
 );
-lazy_re!(CONFIRM, r"(?i)\b(histolog\w*|cytolog\w*|patholog\w*|radiolog\w*)(?:\s+(?:and/or|or|and)\s+\w+)?\s+(?:confirmed|proven|documented|diagnos\w+|verified)");
+lazy_re!(
+    CONFIRM,
+    r"(?i)\b(histolog\w*|cytolog\w*|patholog\w*|radiolog\w*)(?:\s+(?:and/or|or|and)\s+\w+)?\s+(?:confirmed|proven|documented|diagnos\w+|verified)"
+);
 
 /// Heads too vague to be a condition on their own.
 const GENERIC_HEADS: &[&str] = &[
-    "disease", "diseases", "disorder", "disorders", "syndrome", "syndromes", "failure", "impairment", "dysfunction",
-    "insufficiency", "injury", "injuries", "obstruction", "obstructions", "emergency", "emergencies", "effusion", "effusions",
-    "pain", "bleeding", "tumor", "tumors", "tumour", "tumours", "lesion", "lesions", "ulcer", "ulcers", "fracture", "fractures",
+    "disease",
+    "diseases",
+    "disorder",
+    "disorders",
+    "syndrome",
+    "syndromes",
+    "failure",
+    "impairment",
+    "dysfunction",
+    "insufficiency",
+    "injury",
+    "injuries",
+    "obstruction",
+    "obstructions",
+    "emergency",
+    "emergencies",
+    "effusion",
+    "effusions",
+    "pain",
+    "bleeding",
+    "tumor",
+    "tumors",
+    "tumour",
+    "tumours",
+    "lesion",
+    "lesions",
+    "ulcer",
+    "ulcers",
+    "fracture",
+    "fractures",
 ];
 
 const STOP_LEFT: &[&str] = &[
-    "the", "of", "with", "a", "an", "and", "or", "to", "in", "for", "by", "from", "on", "at", "as", "is", "are", "be", "was", "were",
-    "has", "have", "had", "who", "which", "that", "any", "all", "types", "type", "history", "diagnosis", "diagnosed", "confirmed",
-    "documented", "proven", "patients", "patient", "subjects", "participants", "known", "evidence", "presence", "suspected",
-    "other", "no", "not", "without", "due", "caused", "include", "including", "such", "e.g.", "i.e.", "than", "following", "if",
-    "must", "should", "will", "can", "may", "prior", "previous", "current", "concurrent", "severe", "significant", "clinically",
-    "uncontrolled", "active", "documented", "pre-existing", "existing", "underlying", "suffering", "their", "his", "her", "where",
-    "when", "whose", "after", "before", "during", "within", "under", "over", "per", "this", "these", "those", "each", "only",
-    "also", "either", "both", "some", "relapsed", "refractory", "recurrent", "metastatic", "advanced", "unresectable", "untreated",
-    "newly", "progressive", "stable", "locally", "inoperable", "resistant",
+    "the",
+    "of",
+    "with",
+    "a",
+    "an",
+    "and",
+    "or",
+    "to",
+    "in",
+    "for",
+    "by",
+    "from",
+    "on",
+    "at",
+    "as",
+    "is",
+    "are",
+    "be",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "who",
+    "which",
+    "that",
+    "any",
+    "all",
+    "types",
+    "type",
+    "history",
+    "diagnosis",
+    "diagnosed",
+    "confirmed",
+    "documented",
+    "proven",
+    "patients",
+    "patient",
+    "subjects",
+    "participants",
+    "known",
+    "evidence",
+    "presence",
+    "suspected",
+    "other",
+    "no",
+    "not",
+    "without",
+    "due",
+    "caused",
+    "include",
+    "including",
+    "such",
+    "e.g.",
+    "i.e.",
+    "than",
+    "following",
+    "if",
+    "must",
+    "should",
+    "will",
+    "can",
+    "may",
+    "prior",
+    "previous",
+    "current",
+    "concurrent",
+    "severe",
+    "significant",
+    "clinically",
+    "uncontrolled",
+    "active",
+    "documented",
+    "pre-existing",
+    "existing",
+    "underlying",
+    "suffering",
+    "their",
+    "his",
+    "her",
+    "where",
+    "when",
+    "whose",
+    "after",
+    "before",
+    "during",
+    "within",
+    "under",
+    "over",
+    "per",
+    "this",
+    "these",
+    "those",
+    "each",
+    "only",
+    "also",
+    "either",
+    "both",
+    "some",
+    "relapsed",
+    "refractory",
+    "recurrent",
+    "metastatic",
+    "advanced",
+    "unresectable",
+    "untreated",
+    "newly",
+    "progressive",
+    "stable",
+    "locally",
+    "inoperable",
+    "resistant",
 ];
 
 /// Extends a head word leftwards over the noun phrase's modifiers (at most 6 words).
@@ -1649,13 +2467,20 @@ fn expand_left(text: &str, floor: usize, head_start: usize) -> usize {
             // Head is glued to the previous token ("non-Hodgkin's") — only when separated by space.
             break;
         }
-        let wstart = trimmed.char_indices().rev().find(|&(_, c)| c.is_whitespace() || "(),;:/[".contains(c)).map_or(0, |(p, c)| p + c.len_utf8());
+        let wstart = trimmed
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| c.is_whitespace() || "(),;:/[".contains(c))
+            .map_or(0, |(p, c)| p + c.len_utf8());
         let word = &trimmed[wstart..];
         if word.is_empty() {
             break;
         }
         let wl = word.to_ascii_lowercase();
-        if STOP_LEFT.contains(&wl.as_str()) || word.ends_with(['.', ',']) || word.chars().all(|c| c.is_ascii_digit()) {
+        if STOP_LEFT.contains(&wl.as_str())
+            || word.ends_with(['.', ','])
+            || word.chars().all(|c| c.is_ascii_digit())
+        {
             break;
         }
         if !word.chars().any(|c| c.is_alphanumeric()) {
@@ -1731,9 +2556,26 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
             let w = c.name("w").map(|m| m.as_str().to_ascii_lowercase());
             let d = c.name("d").map(|m| m.as_str().to_ascii_lowercase());
             let qualifies = match (&w, &d) {
-                (Some(w), _) if w.starts_with("within") || w.starts_with("in the") && w.len() > 6 || w.starts_with("during") || w.starts_with("over the") => true,
+                (Some(w), _)
+                    if w.starts_with("within")
+                        || w.starts_with("in the") && w.len() > 6
+                        || w.starts_with("during")
+                        || w.starts_with("over the") =>
+                {
+                    true
+                }
                 // Durations: "for at least 6 months", "more than 14 days".
-                (Some(w), _) if w.starts_with("for") || w.starts_with("at least") || w.starts_with("more than") || w.starts_with("less than") || w.starts_with("no ") || w.starts_with("up to") || w.contains(['≤', '≥', '<', '>', '＜', '＞']) => true,
+                (Some(w), _)
+                    if w.starts_with("for")
+                        || w.starts_with("at least")
+                        || w.starts_with("more than")
+                        || w.starts_with("less than")
+                        || w.starts_with("no ")
+                        || w.starts_with("up to")
+                        || w.contains(['≤', '≥', '<', '>', '＜', '＞']) =>
+                {
+                    true
+                }
                 (_, Some(d)) if d != "of" && d != "from" && d != "until" => true,
                 (Some(_), Some(d)) if d == "from" || d == "until" => true,
                 _ => false,
@@ -1741,7 +2583,9 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
             if !qualifies {
                 continue;
             }
-            let Some(n) = c.name("n").and_then(|m| number_word(m.as_str())) else { continue };
+            let Some(n) = c.name("n").and_then(|m| number_word(m.as_str())) else {
+                continue;
+            };
             let u = c["u"].to_ascii_lowercase();
             let unit = if u.starts_with('h') {
                 TimeUnit::Hour
@@ -1755,24 +2599,45 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                 TimeUnit::Year
             };
             let m = c.get(0).unwrap();
-            let start = clause.span.start + c.name("w").map_or(c.name("n").unwrap().start(), |x| x.start());
-            let core_end = clause.span.start + c.name("d").map_or(c.name("u").unwrap().end(), |x| x.end());
+            let start = clause.span.start
+                + c.name("w")
+                    .map_or(c.name("n").unwrap().start(), |x| x.start());
+            let core_end =
+                clause.span.start + c.name("d").map_or(c.name("u").unwrap().end(), |x| x.end());
             let span = Span::new(start, core_end);
             // Ages and life expectancy are not windows.
-            if found.iter().any(|f| matches!(f.body, RuleBody::Age { .. } | RuleBody::LifeExpectancy { .. }) && f.span.overlaps(&span)) {
+            if found.iter().any(|f| {
+                matches!(
+                    f.body,
+                    RuleBody::Age { .. } | RuleBody::LifeExpectancy { .. }
+                ) && f.span.overlaps(&span)
+            }) {
                 continue;
             }
             if LIFE.is_match(tail(text, clause.span.start, span.start, 60)) {
                 continue;
             }
             let comparator = match w.as_deref() {
-                Some(x) if x.starts_with("at least") || x.starts_with("for at least") || x.starts_with("no less") || x.contains('≥') || x.contains('>') || x.contains('＞') => {
-                    if x.contains('>') || x.contains('＞') { Comparator::Gt } else { Comparator::Ge }
+                Some(x)
+                    if x.starts_with("at least")
+                        || x.starts_with("for at least")
+                        || x.starts_with("no less")
+                        || x.contains('≥')
+                        || x.contains('>')
+                        || x.contains('＞') =>
+                {
+                    if x.contains('>') || x.contains('＞') {
+                        Comparator::Gt
+                    } else {
+                        Comparator::Ge
+                    }
                 }
                 Some(x) if x.starts_with("more than") => Comparator::Gt,
                 Some(x) if x.contains('<') && x.contains('=') => Comparator::Le,
                 Some(x) if x.contains('>') && x.contains('=') => Comparator::Ge,
-                Some(x) if x.starts_with("less than") || x.contains('<') || x.contains('＜') => Comparator::Lt,
+                Some(x) if x.starts_with("less than") || x.contains('<') || x.contains('＜') => {
+                    Comparator::Lt
+                }
                 Some(x) if x.starts_with("for") => Comparator::Ge,
                 Some(_) => Comparator::Le,
                 None => Comparator::Eq,
@@ -1781,7 +2646,15 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                 Some("after" | "following" | "post" | "since" | "from") => WindowDirection::After,
                 Some(_) => WindowDirection::Before,
                 None => match w.as_deref() {
-                    Some(x) if x.contains("last") || x.contains("past") || x.contains("previous") || x.contains("preceding") || x.contains("prior") => WindowDirection::Before,
+                    Some(x)
+                        if x.contains("last")
+                            || x.contains("past")
+                            || x.contains("previous")
+                            || x.contains("preceding")
+                            || x.contains("prior") =>
+                    {
+                        WindowDirection::Before
+                    }
                     _ => WindowDirection::Unspecified,
                 },
             };
@@ -1795,7 +2668,15 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                 })
                 .filter(|a| !a.is_empty());
             let _ = m;
-            out.push(TimeWindow { comparator, value: n, upper: None, unit, direction, anchor, span });
+            out.push(TimeWindow {
+                comparator,
+                value: n,
+                upper: None,
+                unit,
+                direction,
+                anchor,
+                span,
+            });
         }
     }
     out

@@ -62,7 +62,9 @@ impl Parser {
     /// Splits `text` and extracts rules from every criterion.
     pub fn parse(&self, text: &str) -> ParsedCriteria {
         let raw_sections = split::split(text);
-        let extractor = extract::Extractor { vocabulary: self.vocabulary.as_ref() };
+        let extractor = extract::Extractor {
+            vocabulary: self.vocabulary.as_ref(),
+        };
         let mut sections = Vec::new();
         let mut criteria: Vec<Criterion> = Vec::new();
         for rs in raw_sections {
@@ -72,15 +74,32 @@ impl Parser {
             };
             let mut top = Vec::new();
             for node in &rs.nodes {
-                top.push(flatten(text, node, None, 0, rs.kind, polarity, &extractor, &mut criteria));
+                top.push(flatten(
+                    text,
+                    node,
+                    None,
+                    0,
+                    rs.kind,
+                    polarity,
+                    &extractor,
+                    &mut criteria,
+                ));
             }
-            let start = rs.heading.map(|h| h.start).or_else(|| top.first().map(|&i| criteria[i].marker.unwrap_or(criteria[i].span).start));
+            let start = rs.heading.map(|h| h.start).or_else(|| {
+                top.first()
+                    .map(|&i| criteria[i].marker.unwrap_or(criteria[i].span).start)
+            });
             let end = last_end(&criteria, &top).or(rs.heading.map(|h| h.end));
             let span = match (start, end) {
                 (Some(s), Some(e)) => Span::new(s, e.max(s)),
                 _ => Span::new(0, 0),
             };
-            sections.push(Section { kind: rs.kind, heading: rs.heading, span, criteria: top });
+            sections.push(Section {
+                kind: rs.kind,
+                heading: rs.heading,
+                span,
+                criteria: top,
+            });
         }
         ParsedCriteria { sections, criteria }
     }
@@ -89,7 +108,11 @@ impl Parser {
 fn last_end(criteria: &[Criterion], ids: &[usize]) -> Option<usize> {
     let &last = ids.last()?;
     let c = &criteria[last];
-    Some(last_end(criteria, &c.children).unwrap_or(c.span.end).max(c.span.end))
+    Some(
+        last_end(criteria, &c.children)
+            .unwrap_or(c.span.end)
+            .max(c.span.end),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -118,7 +141,16 @@ fn flatten(
     });
     let mut kids = Vec::new();
     for child in &node.children {
-        kids.push(flatten(text, child, Some(id), depth + 1, section, polarity, extractor, out));
+        kids.push(flatten(
+            text,
+            child,
+            Some(id),
+            depth + 1,
+            section,
+            polarity,
+            extractor,
+            out,
+        ));
     }
     out[id].children = kids;
     id
@@ -139,7 +171,10 @@ pub struct AgeRange {
 type AgeBound = Option<(f64, bool)>;
 
 /// Intersection (or union) of (min, max) bounds; a missing bound is unbounded.
-fn combine(bounds: impl Iterator<Item = (AgeBound, AgeBound)>, union: bool) -> (AgeBound, AgeBound) {
+fn combine(
+    bounds: impl Iterator<Item = (AgeBound, AgeBound)>,
+    union: bool,
+) -> (AgeBound, AgeBound) {
     let mut lo: AgeBound = None;
     let mut hi: AgeBound = None;
     let mut lo_open = false;
@@ -149,7 +184,13 @@ fn combine(bounds: impl Iterator<Item = (AgeBound, AgeBound)>, union: bool) -> (
             Some(b) => {
                 lo = Some(match lo {
                     None => b,
-                    Some(cur) => if (b.0 > cur.0) != union { b } else { cur },
+                    Some(cur) => {
+                        if (b.0 > cur.0) != union {
+                            b
+                        } else {
+                            cur
+                        }
+                    }
                 })
             }
             None => lo_open = true,
@@ -158,7 +199,13 @@ fn combine(bounds: impl Iterator<Item = (AgeBound, AgeBound)>, union: bool) -> (
             Some(b) => {
                 hi = Some(match hi {
                     None => b,
-                    Some(cur) => if (b.0 < cur.0) != union { b } else { cur },
+                    Some(cur) => {
+                        if (b.0 < cur.0) != union {
+                            b
+                        } else {
+                            cur
+                        }
+                    }
                 })
             }
             None => hi_open = true,
@@ -178,7 +225,11 @@ fn combine(bounds: impl Iterator<Item = (AgeBound, AgeBound)>, union: bool) -> (
 
 fn self_text_has_or(text: &str, base: usize, from: usize, to: usize) -> bool {
     let (a, b) = (from.saturating_sub(base), to.saturating_sub(base));
-    text.get(a..b).is_some_and(|gap| gap.to_ascii_lowercase().split_whitespace().any(|w| w == "or"))
+    text.get(a..b).is_some_and(|gap| {
+        gap.to_ascii_lowercase()
+            .split_whitespace()
+            .any(|w| w == "or")
+    })
 }
 
 impl ParsedCriteria {
@@ -201,18 +252,36 @@ impl ParsedCriteria {
         for c in &self.criteria {
             // Ages inside definitions of menopause / childbearing potential are not limits.
             let lower = c.text.to_ascii_lowercase();
-            if ["menopaus", "menstruat", "amenorrh", "childbearing", "child-bearing"].iter().any(|w| lower.contains(w)) {
+            if [
+                "menopaus",
+                "menstruat",
+                "amenorrh",
+                "childbearing",
+                "child-bearing",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+            {
                 continue;
             }
             let mut bounds: Vec<(B, B, Span)> = Vec::new();
             for r in &c.rules {
-                let RuleBody::Age { min: lo, max: hi, unit } = &r.body else { continue };
+                let RuleBody::Age {
+                    min: lo,
+                    max: hi,
+                    unit,
+                } = &r.body
+                else {
+                    continue;
+                };
                 if r.negated || r.condition.is_some() {
                     continue;
                 }
                 let y = |b: &Bound| (b.value * unit.days() / TimeUnit::Year.days(), !b.inclusive);
                 match r.polarity {
-                    Polarity::Inclusion => bounds.push((lo.as_ref().map(y), hi.as_ref().map(y), r.span)),
+                    Polarity::Inclusion => {
+                        bounds.push((lo.as_ref().map(y), hi.as_ref().map(y), r.span))
+                    }
                     // Excluded below a bound → that bound is the minimum, and vice versa.
                     Polarity::Exclusion => match (lo, hi) {
                         (None, Some(b)) => bounds.push((Some((y(b).0, !y(b).1)), None, r.span)),

@@ -472,7 +472,10 @@ pub enum RuleBody {
     /// `ldl`, `hdl`, `testosterone`, `bmi`, `weight`, `systolic_bp`, `diastolic_bp`, `blood_pressure`,
     /// `heart_rate`, `transaminases`; or, for anything else measured against a number, the
     /// measured thing as written, lower-cased ("fsh levels", "intraocular pressure").
-    Lab { analyte: String, threshold: Threshold },
+    Lab {
+        analyte: String,
+        threshold: Threshold,
+    },
     /// A clinical scale or score other than performance status ("MMSE ≥ 20", "HAM-D > 18",
     /// "Child-Pugh A", "Gleason score ≤ 7"). `scale` is the name as written.
     ClinicalScore { scale: String, threshold: Threshold },
@@ -593,18 +596,27 @@ impl Rule {
 
     /// Administrative rules are shown but never decide eligibility.
     pub fn is_decisive(&self) -> bool {
-        !matches!(self.body, RuleBody::Administrative { .. } | RuleBody::FreeText)
+        !matches!(
+            self.body,
+            RuleBody::Administrative { .. } | RuleBody::FreeText
+        )
     }
 
     /// Every numeric threshold the rule carries (for evaluation and display).
     pub fn thresholds(&self) -> Vec<&Threshold> {
         match &self.body {
-            RuleBody::Biomarker { threshold: Some(t), .. } => vec![t],
-            RuleBody::PerformanceStatus { threshold: Some(t), .. } => vec![t],
+            RuleBody::Biomarker {
+                threshold: Some(t), ..
+            } => vec![t],
+            RuleBody::PerformanceStatus {
+                threshold: Some(t), ..
+            } => vec![t],
             RuleBody::Lab { threshold, .. } => vec![threshold],
             RuleBody::ClinicalScore { threshold, .. } => vec![threshold],
             RuleBody::LifeExpectancy { threshold } => vec![threshold],
-            RuleBody::OrganFunction { threshold: Some(t), .. } => vec![t],
+            RuleBody::OrganFunction {
+                threshold: Some(t), ..
+            } => vec![t],
             RuleBody::PriorTherapy { lines: Some(t), .. } => vec![t],
             RuleBody::MeasurableDisease { lesion_sizes, .. } => {
                 lesion_sizes.iter().map(|l| &l.threshold).collect()

@@ -113,13 +113,16 @@ fn build() -> Regex {
         r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|-?years?(?:\s+of\s+age|\s+old)?|yrs?|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?|[a-zA-Zµμ]{{1,6}}\s*/\s*[a-zA-Zµμ0-9.²³]{{1,8}}|mm\s*Hg|mmHg|mm|cm|kg|mg|g|points?|times|x\s*ULN)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
     );
     let plus = format!(r"(?P<pl>\b(?P<l1>{NUM})\s*\+\s*(?P<lu>years?|yrs?)?)");
-    let pattern = format!(r"(?xi)(?:{between}|{prefixed}|{uln_only}|{postfix}|{range}|{plus}){UNIT}");
+    let pattern =
+        format!(r"(?xi)(?:{between}|{prefixed}|{uln_only}|{postfix}|{range}|{plus}){UNIT}");
     compile(&pattern)
 }
 
 static EXPR: LazyLock<Regex> = LazyLock::new(build);
 static AGE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?i)^\s*(?:\(\s*inclusive\s*\)\s*)?(?:old|of\s+age|years?\s+old|years?\s+of\s+age|\(?inclusive\)?\s+of\s+age|yo\b)")
+    compile(
+        r"(?i)^\s*(?:\(\s*inclusive\s*\)\s*)?(?:old|of\s+age|years?\s+old|years?\s+of\s+age|\(?inclusive\)?\s+of\s+age|yo\b)",
+    )
 });
 
 /// Parses a number as written ("1,500", "1.5", "1,5" → 1.5, ".5").
@@ -127,7 +130,13 @@ pub(crate) fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
     let cleaned: String = if s.contains(',') {
         let parts: Vec<&str> = s.split(',').collect();
-        if parts.len() > 1 && parts[1..].iter().all(|p| p.len() == 3 || p.starts_with(|c: char| c.is_ascii_digit()) && p.split('.').next().is_some_and(|x| x.len() == 3)) {
+        if parts.len() > 1
+            && parts[1..].iter().all(|p| {
+                p.len() == 3
+                    || p.starts_with(|c: char| c.is_ascii_digit())
+                        && p.split('.').next().is_some_and(|x| x.len() == 3)
+            })
+        {
             s.replace(',', "")
         } else {
             s.replace(',', ".")
@@ -142,7 +151,11 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
     let w = raw.to_lowercase();
     let w = w.replace('\\', "");
     // Symbol forms: "\>/=", "> =", "≥/=" all mean the same.
-    let w = if w.starts_with(['>', '<', '≥', '≤']) { w.replace(['/', ' '], "") } else { w };
+    let w = if w.starts_with(['>', '<', '≥', '≤']) {
+        w.replace(['/', ' '], "")
+    } else {
+        w
+    };
     let w = w.split_whitespace().collect::<Vec<_>>().join(" ");
     let or_equal = w.contains("equal") || w.contains('=') && w.len() > 1;
     Some(match w.as_str() {
@@ -195,7 +208,11 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
             || w == "over"
             || w.starts_with("older") =>
         {
-            if or_equal { Comparator::Ge } else { Comparator::Gt }
+            if or_equal {
+                Comparator::Ge
+            } else {
+                Comparator::Gt
+            }
         }
         _ if w.contains("less")
             || w.contains("lower")
@@ -206,7 +223,11 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
             || w == "under"
             || w.starts_with("younger") =>
         {
-            if or_equal { Comparator::Le } else { Comparator::Lt }
+            if or_equal {
+                Comparator::Le
+            } else {
+                Comparator::Lt
+            }
         }
         _ => return None,
     })
@@ -226,7 +247,9 @@ fn unit_of(raw: &str) -> (Option<String>, Option<Reference>) {
         return (None, Some(Reference::Lln));
     }
     let compact: String = l.chars().filter(|c| !c.is_whitespace()).collect();
-    let u = if compact.contains("10") && (compact.starts_with('x') || compact.starts_with('×') || compact.starts_with('*')) {
+    let u = if compact.contains("10")
+        && (compact.starts_with('x') || compact.starts_with('×') || compact.starts_with('*'))
+    {
         let per = if compact.ends_with("/l") { "L" } else { "µL" };
         let exp = if compact.contains('9') || compact.contains('⁹') {
             "9"
@@ -237,10 +260,25 @@ fn unit_of(raw: &str) -> (Option<String>, Option<Reference>) {
         } else {
             "?"
         };
-        if per == "L" { format!("10^{exp}/L") } else { format!("10^{exp}/µL") }
+        if per == "L" {
+            format!("10^{exp}/L")
+        } else {
+            format!("10^{exp}/µL")
+        }
     } else if compact.starts_with("ml/min") || compact.starts_with("ml/minute") {
-        if compact.contains("1.73") || compact.contains("1,73") { "mL/min/1.73m²".into() } else { "mL/min".into() }
-    } else if compact.contains("/mm") || compact.contains("/µl") || compact.contains("/μl") || compact.contains("/ul") || compact.contains("/mcl") || compact.contains("/cu") || compact.contains("microliter") {
+        if compact.contains("1.73") || compact.contains("1,73") {
+            "mL/min/1.73m²".into()
+        } else {
+            "mL/min".into()
+        }
+    } else if compact.contains("/mm")
+        || compact.contains("/µl")
+        || compact.contains("/μl")
+        || compact.contains("/ul")
+        || compact.contains("/mcl")
+        || compact.contains("/cu")
+        || compact.contains("microliter")
+    {
         "/µL".into()
     } else if compact.contains("mmhg") {
         "mmHg".into()
@@ -248,7 +286,8 @@ fn unit_of(raw: &str) -> (Option<String>, Option<Reference>) {
         "kg/m²".into()
     } else if compact == "%" || compact.starts_with("per") && compact.contains("cent") {
         "%".into()
-    } else if compact.starts_with('°') || compact.starts_with('℃') || compact.starts_with("degree") {
+    } else if compact.starts_with('°') || compact.starts_with('℃') || compact.starts_with("degree")
+    {
         "°C".into()
     } else if compact.starts_with("ms") {
         "ms".into()
@@ -264,11 +303,22 @@ fn unit_of(raw: &str) -> (Option<String>, Option<Reference>) {
         "lb".into()
     } else if compact.contains('/') {
         let mut s = t.split_whitespace().collect::<Vec<_>>().join("");
-        s = s.replace('⁄', "/").replace("dl", "dL").replace("ml", "mL").replace("umol", "µmol").replace("μmol", "µmol").replace("/l", "/L");
+        s = s
+            .replace('⁄', "/")
+            .replace("dl", "dL")
+            .replace("ml", "mL")
+            .replace("umol", "µmol")
+            .replace("μmol", "µmol")
+            .replace("/l", "/L");
         s
     } else {
         let c = compact.trim_start_matches('-');
-        if c.starts_with("year") || c.starts_with("yr") || c == "y" || c.starts_with("y.o") || c == "yo" {
+        if c.starts_with("year")
+            || c.starts_with("yr")
+            || c == "y"
+            || c.starts_with("y.o")
+            || c == "yo"
+        {
             "year".into()
         } else if c.starts_with("month") || c == "mo" || c == "mos" {
             "month".into()
@@ -303,13 +353,24 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
         let (comparator, value, upper, inline_unit) = if caps.name("bw").is_some() {
             let v1 = caps.name("b1").and_then(|m| parse_number(m.as_str()));
             let v2 = caps.name("b2").and_then(|m| parse_number(m.as_str()));
-            let (Some(a), Some(b)) = (v1, v2) else { continue };
-            (Some(Comparator::Between), a, Some(b), caps.name("bu1").map(|m| m.as_str()))
+            let (Some(a), Some(b)) = (v1, v2) else {
+                continue;
+            };
+            (
+                Some(Comparator::Between),
+                a,
+                Some(b),
+                caps.name("bu1").map(|m| m.as_str()),
+            )
         } else if let Some(pre) = caps.name("pre") {
             let cmp_raw = caps.name("cmp").map(|m| m.as_str()).unwrap_or("");
-            let Some(cmp) = comparator_of(cmp_raw) else { continue };
+            let Some(cmp) = comparator_of(cmp_raw) else {
+                continue;
+            };
             // "of" only counts when followed by something that makes it a value ("a score of 70").
-            let Some(a) = caps.name("p1").and_then(|m| parse_number(m.as_str())) else { continue };
+            let Some(a) = caps.name("p1").and_then(|m| parse_number(m.as_str())) else {
+                continue;
+            };
             if let Some(b) = caps.name("p2").and_then(|m| parse_number(m.as_str())) {
                 (Some(Comparator::Between), a, Some(b), None)
             } else {
@@ -323,7 +384,14 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
             let m = caps.name("ulo").unwrap().as_str().to_lowercase();
             let cmp = if m.contains("within") {
                 Comparator::Le
-            } else if m.starts_with("above") || m.starts_with("over") || m.starts_with("greater") || m.starts_with("more") || m.starts_with("higher") || m.starts_with("exceed") || m.contains('>') {
+            } else if m.starts_with("above")
+                || m.starts_with("over")
+                || m.starts_with("greater")
+                || m.starts_with("more")
+                || m.starts_with("higher")
+                || m.starts_with("exceed")
+                || m.contains('>')
+            {
                 Comparator::Gt
             } else if m.contains('≤') {
                 Comparator::Le
@@ -338,14 +406,20 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
                 value: 1.0,
                 upper: None,
                 unit: None,
-                relative_to: if m.contains("lower") && m.contains("limit of normal") { Some(Reference::Lln) } else { Some(Reference::Uln) },
+                relative_to: if m.contains("lower") && m.contains("limit of normal") {
+                    Some(Reference::Lln)
+                } else {
+                    Some(Reference::Uln)
+                },
                 age_suffix: false,
                 age_word: false,
                 upper_exclusive: false,
             });
             continue;
         } else if caps.name("po").is_some() {
-            let Some(a) = caps.name("o1").and_then(|m| parse_number(m.as_str())) else { continue };
+            let Some(a) = caps.name("o1").and_then(|m| parse_number(m.as_str())) else {
+                continue;
+            };
             let dir = caps.name("odir").unwrap().as_str().to_lowercase();
             let cmp = match dir.as_str() {
                 "less" | "lower" | "below" | "younger" | "fewer" | "under" => Comparator::Le,
@@ -355,27 +429,41 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
         } else if caps.name("rg").is_some() {
             let v1 = caps.name("r1").and_then(|m| parse_number(m.as_str()));
             let v2 = caps.name("r2").and_then(|m| parse_number(m.as_str()));
-            let (Some(a), Some(b)) = (v1, v2) else { continue };
+            let (Some(a), Some(b)) = (v1, v2) else {
+                continue;
+            };
             if b < a {
                 continue;
             }
-            (Some(Comparator::Between), a, Some(b), caps.name("ru1").map(|m| m.as_str()))
+            (
+                Some(Comparator::Between),
+                a,
+                Some(b),
+                caps.name("ru1").map(|m| m.as_str()),
+            )
         } else if caps.name("pl").is_some() {
-            let Some(a) = caps.name("l1").and_then(|m| parse_number(m.as_str())) else { continue };
-            (Some(Comparator::Ge), a, None, caps.name("lu").map(|m| m.as_str()))
+            let Some(a) = caps.name("l1").and_then(|m| parse_number(m.as_str())) else {
+                continue;
+            };
+            (
+                Some(Comparator::Ge),
+                a,
+                None,
+                caps.name("lu").map(|m| m.as_str()),
+            )
         } else {
             continue;
         };
-        if unit_raw.trim().is_empty() {
-            if let Some(u) = inline_unit {
-                unit_raw = u;
-            }
+        if unit_raw.trim().is_empty()
+            && let Some(u) = inline_unit
+        {
+            unit_raw = u;
         }
         let (mut unit, relative_to) = unit_of(unit_raw);
-        if unit.is_none() {
-            if let Some(u) = inline_unit {
-                unit = unit_of(u).0;
-            }
+        if unit.is_none()
+            && let Some(u) = inline_unit
+        {
+            unit = unit_of(u).0;
         }
         // A unit that is only whitespace-separated letters glued to a following word is not a unit.
         let trimmed_end = text[..end].trim_end().len();
@@ -396,8 +484,15 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
             relative_to,
             age_suffix,
             upper_exclusive: caps.name("rx").is_some(),
-            age_word: caps.name("cmp").is_some_and(|m| m.as_str().to_ascii_lowercase().contains("older") || m.as_str().to_ascii_lowercase().contains("younger"))
-                || caps.name("odir").is_some_and(|m| matches!(m.as_str().to_ascii_lowercase().as_str(), "older" | "younger")),
+            age_word: caps.name("cmp").is_some_and(|m| {
+                m.as_str().to_ascii_lowercase().contains("older")
+                    || m.as_str().to_ascii_lowercase().contains("younger")
+            }) || caps.name("odir").is_some_and(|m| {
+                matches!(
+                    m.as_str().to_ascii_lowercase().as_str(),
+                    "older" | "younger"
+                )
+            }),
         });
     }
     out
@@ -445,7 +540,10 @@ mod tests {
         assert_eq!(e.value, 100_000.0);
         assert_eq!(e.unit.as_deref(), Some("/µL"));
         let e = one("Age range: 14 to 65 years old");
-        assert_eq!((e.comparator, e.value, e.upper), (Some(Comparator::Between), 14.0, Some(65.0)));
+        assert_eq!(
+            (e.comparator, e.value, e.upper),
+            (Some(Comparator::Between), 14.0, Some(65.0))
+        );
         assert_eq!(e.unit.as_deref(), Some("year"));
         assert!(e.age_suffix);
     }

@@ -52,20 +52,30 @@ static MIDLINE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     crate::numeric::compile(r"(?i)\b(?:key\s+)?(?:inclusion|exclusion)\s+criteria\s*:")
 });
 static LEADIN_EXCLUSION: LazyLock<Regex> = LazyLock::new(|| {
-    crate::numeric::compile(r"(?i)\b(?:excluded|exclusion|not\s+(?:be\s+)?eligible|ineligible|not\s+be\s+(?:enrolled|included|allowed))\b")
+    crate::numeric::compile(
+        r"(?i)\b(?:excluded|exclusion|not\s+(?:be\s+)?eligible|ineligible|not\s+be\s+(?:enrolled|included|allowed))\b",
+    )
 });
 static LEADIN_INCLUSION: LazyLock<Regex> = LazyLock::new(|| {
-    crate::numeric::compile(r"(?i)\b(?:eligible|included|inclusion|must\s+(?:meet|fulfil|fulfill|satisfy))\b.*\bfollowing\b")
+    crate::numeric::compile(
+        r"(?i)\b(?:eligible|included|inclusion|must\s+(?:meet|fulfil|fulfill|satisfy))\b.*\bfollowing\b",
+    )
 });
 static INLINE_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    crate::numeric::compile(r"(?:^|[:;,.]\s*|\s)\(?(?P<l>[a-hA-H]|\d{1,2}|i{1,3}|iv|vi{0,3})[.)]\s+\S")
+    crate::numeric::compile(
+        r"(?:^|[:;,.]\s*|\s)\(?(?P<l>[a-hA-H]|\d{1,2}|i{1,3}|iv|vi{0,3})[.)]\s+\S",
+    )
 });
 
 fn section_kind(kw: &str, rest: &str) -> SectionKind {
     let k = kw.to_ascii_lowercase();
     let r = rest.to_ascii_lowercase();
     if k.starts_with("incl") {
-        if r.contains("exclusion") { SectionKind::Unspecified } else { SectionKind::Inclusion }
+        if r.contains("exclusion") {
+            SectionKind::Unspecified
+        } else {
+            SectionKind::Inclusion
+        }
     } else if k.starts_with("excl") || k.starts_with("inelig") || k.starts_with("non-incl") {
         SectionKind::Exclusion
     } else {
@@ -79,7 +89,10 @@ fn detect_marker(line: &str, prev_alpha: Option<char>) -> Option<(usize, usize, 
     let mut chars = line.char_indices();
     let (_, c0) = chars.next()?;
     let rest_after = |n: usize| -> usize { n + (line[n..].len() - line[n..].trim_start().len()) };
-    const BULLETS: &[char] = &['-', '*', '•', '·', '▪', '◦', '○', '●', '■', '□', '➢', '►', '‣', '⁃', '–', '—', '+', '\u{f0b7}', '✓', '→', '◆', '♦'];
+    const BULLETS: &[char] = &[
+        '-', '*', '•', '·', '▪', '◦', '○', '●', '■', '□', '➢', '►', '‣', '⁃', '–', '—', '+',
+        '\u{f0b7}', '✓', '→', '◆', '♦',
+    ];
     if BULLETS.contains(&c0) {
         let n = c0.len_utf8();
         // "-5 years" or "--" are not bullets; a bullet is followed by whitespace or end.
@@ -89,10 +102,14 @@ fn detect_marker(line: &str, prev_alpha: Option<char>) -> Option<(usize, usize, 
         }
         return None;
     }
-    if c0 == 'o' && line[1..].starts_with(|c: char| c == ' ' || c == '\t') {
+    if c0 == 'o' && line[1..].starts_with([' ', '\t']) {
         return Some((1, rest_after(1), MarkerClass::Bullet('o')));
     }
-    let (open, body) = if c0 == '(' { (1, &line[1..]) } else { (0, line) };
+    let (open, body) = if c0 == '(' {
+        (1, &line[1..])
+    } else {
+        (0, line)
+    };
     // Numbers: "1.", "12)", "3、", "1\." (escaped markdown); "1.5 mg" is not a marker.
     let digits = body.bytes().take_while(|b| b.is_ascii_digit()).count();
     if (1..=3).contains(&digits) {
@@ -120,7 +137,9 @@ fn detect_marker(line: &str, prev_alpha: Option<char>) -> Option<(usize, usize, 
     if (1..=4).contains(&letters) {
         let word = &body[..letters];
         let after = &body[letters..];
-        if (after.starts_with('.') || after.starts_with(')')) && after[1..].starts_with(|c: char| c.is_whitespace()) {
+        if (after.starts_with('.') || after.starts_with(')'))
+            && after[1..].starts_with(|c: char| c.is_whitespace())
+        {
             let n = open + letters + 1;
             let is_roman = word.chars().all(|c| "ivxIVX".contains(c));
             let class = if letters == 1 {
@@ -134,14 +153,22 @@ fn detect_marker(line: &str, prev_alpha: Option<char>) -> Option<(usize, usize, 
                     _ => true,
                 };
                 if is_roman && !prev_is_letter_before {
-                    if lower { MarkerClass::RomanLower } else { MarkerClass::RomanUpper }
+                    if lower {
+                        MarkerClass::RomanLower
+                    } else {
+                        MarkerClass::RomanUpper
+                    }
                 } else if lower {
                     MarkerClass::AlphaLower
                 } else {
                     MarkerClass::AlphaUpper
                 }
             } else if is_roman {
-                if word.chars().all(|c| c.is_ascii_lowercase()) { MarkerClass::RomanLower } else { MarkerClass::RomanUpper }
+                if word.chars().all(|c| c.is_ascii_lowercase()) {
+                    MarkerClass::RomanLower
+                } else {
+                    MarkerClass::RomanUpper
+                }
             } else {
                 return None;
             };
@@ -205,7 +232,7 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
         let first_non_ws = pos + (line.len() - line.trim_start().len());
         for m in MIDLINE_HEADING.find_iter(&text[pos..content_end]) {
             let at = pos + m.start();
-            if at > first_non_ws && text[s..at].trim().len() > 0 {
+            if at > first_non_ws && !text[s..at].trim().is_empty() {
                 segments.push((s, at));
                 s = at;
             }
@@ -241,7 +268,9 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
                 && detect_marker(line, prev_alpha).is_none()
                 && (stack.is_empty() || blank_before)
             {
-                if LEADIN_EXCLUSION.is_match(line) && !line.to_ascii_lowercase().contains("inclusion") {
+                if LEADIN_EXCLUSION.is_match(line)
+                    && !line.to_ascii_lowercase().contains("inclusion")
+                {
                     Some((SectionKind::Exclusion, line.len()))
                 } else if LEADIN_INCLUSION.is_match(line) && sections.is_empty() {
                     Some((SectionKind::Inclusion, line.len()))
@@ -253,7 +282,11 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
             };
             if let Some((kind, hlen)) = heading {
                 let (hs, he) = trim_span(text, cstart, cstart + hlen);
-                sections.push(RawSection { kind, heading: Some(Span::new(hs, he)), nodes: Vec::new() });
+                sections.push(RawSection {
+                    kind,
+                    heading: Some(Span::new(hs, he)),
+                    nodes: Vec::new(),
+                });
                 stack.clear();
                 blank_before = true;
                 prev_alpha = None;
@@ -266,14 +299,21 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
             }
 
             if sections.is_empty() {
-                sections.push(RawSection { kind: SectionKind::Unspecified, heading: None, nodes: Vec::new() });
+                sections.push(RawSection {
+                    kind: SectionKind::Unspecified,
+                    heading: None,
+                    nodes: Vec::new(),
+                });
             }
             let si = sections.len() - 1;
             let marker = detect_marker(line, prev_alpha);
             match marker {
                 Some((mlen, clen, class)) => {
                     if matches!(class, MarkerClass::AlphaLower | MarkerClass::AlphaUpper) {
-                        prev_alpha = line.chars().find(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_lowercase());
+                        prev_alpha = line
+                            .chars()
+                            .find(|c| c.is_ascii_alphabetic())
+                            .map(|c| c.to_ascii_lowercase());
                     }
                     // Find the parent.
                     while let Some(top) = stack.last() {
@@ -304,17 +344,29 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
                         section: si,
                         children: Vec::new(),
                     };
-                    push_node(&mut sections, &mut stack, si, node, indent, class, line.ends_with(':'));
+                    push_node(
+                        &mut sections,
+                        &mut stack,
+                        si,
+                        node,
+                        indent,
+                        class,
+                        line.ends_with(':'),
+                    );
                 }
                 None => {
                     let continuation = match stack.last() {
                         Some(top) => {
-                            let starts_lower = line.starts_with(|c: char| c.is_lowercase() || c == '(' || c == ',');
+                            let starts_lower = line
+                                .starts_with(|c: char| c.is_lowercase() || c == '(' || c == ',');
                             // A wrapped line: the previous line stops mid-phrase, or this one starts
                             // in lower case. (Lines that merely lack a full stop are criteria of
                             // their own: many texts put one criterion per line.)
-                            let prev_open = prev_line_end_char.is_some_and(|c| ",-/(&".contains(c)) || prev_ends_with_function_word;
-                            (top.class != MarkerClass::Unmarked && indent > top.indent && !blank_before)
+                            let prev_open = prev_line_end_char.is_some_and(|c| ",-/(&".contains(c))
+                                || prev_ends_with_function_word;
+                            (top.class != MarkerClass::Unmarked
+                                && indent > top.indent
+                                && !blank_before)
                                 || (top.class != MarkerClass::Unmarked && indent > top.indent + 1)
                                 || (!blank_before && (starts_lower || prev_open))
                         }
@@ -334,14 +386,31 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
                                 break;
                             }
                         }
-                        let node = Node { marker: None, span: Span::new(cstart, cend), section: si, children: Vec::new() };
-                        push_node(&mut sections, &mut stack, si, node, indent, MarkerClass::Unmarked, line.ends_with(':'));
+                        let node = Node {
+                            marker: None,
+                            span: Span::new(cstart, cend),
+                            section: si,
+                            children: Vec::new(),
+                        };
+                        push_node(
+                            &mut sections,
+                            &mut stack,
+                            si,
+                            node,
+                            indent,
+                            MarkerClass::Unmarked,
+                            line.ends_with(':'),
+                        );
                     }
                 }
             }
             blank_before = false;
             prev_line_end_char = line.chars().last();
-            let last_word = line.rsplit(char::is_whitespace).next().unwrap_or("").to_ascii_lowercase();
+            let last_word = line
+                .rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
             prev_ends_with_function_word = FUNCTION_WORDS.contains(&last_word.as_str());
             break;
         }
@@ -377,13 +446,22 @@ fn push_node(
             vec![sections[si].nodes.len() - 1]
         }
     };
-    stack.push(Open { indent, class, ends_colon, path });
+    stack.push(Open {
+        indent,
+        class,
+        ends_colon,
+        path,
+    });
 }
 
-const FUNCTION_WORDS: &[&str] = &["and", "or", "of", "the", "with", "to", "in", "for", "a", "an", "than", "by", "at", "on", "from", "as", "who", "which", "that", "is", "are", "be"];
+const FUNCTION_WORDS: &[&str] = &[
+    "and", "or", "of", "the", "with", "to", "in", "for", "a", "an", "than", "by", "at", "on",
+    "from", "as", "who", "which", "that", "is", "are", "be",
+];
 
 const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "vs", "dr", "mr", "mrs", "ms", "approx", "etc", "no", "st", "fig", "u.s", "incl", "max", "min", "al", "ca", "cf", "resp", "e.g.", "i.e.",
+    "e.g", "i.e", "vs", "dr", "mr", "mrs", "ms", "approx", "etc", "no", "st", "fig", "u.s", "incl",
+    "max", "min", "al", "ca", "cf", "resp", "e.g.", "i.e.",
 ];
 
 /// Sentence boundaries in paragraph-style text (". " followed by an upper-case letter).
@@ -406,9 +484,16 @@ fn sentence_cuts(text: &str, span: Span) -> Vec<usize> {
                 if !next.is_uppercase() {
                     continue;
                 }
-                let word_start = s[..i].char_indices().rev().take(12).find(|&(_, c)| c.is_whitespace() || c == '(').map_or(i, |(p, c)| p + c.len_utf8());
+                let word_start = s[..i]
+                    .char_indices()
+                    .rev()
+                    .take(12)
+                    .find(|&(_, c)| c.is_whitespace() || c == '(')
+                    .map_or(i, |(p, c)| p + c.len_utf8());
                 let word = s[word_start..i].to_ascii_lowercase();
-                if ABBREVIATIONS.contains(&word.as_str()) || (word.len() == 1 && word.chars().all(|c| c.is_alphabetic())) {
+                if ABBREVIATIONS.contains(&word.as_str())
+                    || (word.len() == 1 && word.chars().all(|c| c.is_alphabetic()))
+                {
                     continue;
                 }
                 let _ = bytes;
@@ -437,12 +522,11 @@ fn chunk(text: &str, node: Node) -> Vec<Node> {
         while !text.is_char_boundary(cut) {
             cut -= 1;
         }
-        if cut < node.span.end {
-            if let Some(ws) = text[start..cut].rfind(char::is_whitespace) {
-                if ws > 0 {
-                    cut = start + ws;
-                }
-            }
+        if cut < node.span.end
+            && let Some(ws) = text[start..cut].rfind(char::is_whitespace)
+            && ws > 0
+        {
+            cut = start + ws;
         }
         let (s, e) = trim_span(text, start, cut);
         if e > s {
@@ -467,7 +551,10 @@ fn chunk(text: &str, node: Node) -> Vec<Node> {
 
 /// Cuts paragraph-style criteria into sentences and turns inline enumerations into sub-items.
 fn refine(text: &str, node: Node) -> Vec<Node> {
-    chunk(text, node).into_iter().flat_map(|n| refine_one(text, n)).collect()
+    chunk(text, node)
+        .into_iter()
+        .flat_map(|n| refine_one(text, n))
+        .collect()
 }
 
 fn refine_one(text: &str, mut node: Node) -> Vec<Node> {
@@ -475,14 +562,14 @@ fn refine_one(text: &str, mut node: Node) -> Vec<Node> {
     node.children = children.into_iter().flat_map(|n| refine(text, n)).collect();
 
     // Inline enumeration "…: a. … ; b. … ; c. …".
-    if node.children.is_empty() {
-        if let Some(kids) = inline_enumeration(text, node.span, node.section) {
-            let first = kids[0].marker.unwrap().start;
-            let (s, e) = trim_span(text, node.span.start, first);
-            node.span = Span::new(s, e);
-            node.children = kids;
-            return vec![node];
-        }
+    if node.children.is_empty()
+        && let Some(kids) = inline_enumeration(text, node.span, node.section)
+    {
+        let first = kids[0].marker.unwrap().start;
+        let (s, e) = trim_span(text, node.span.start, first);
+        node.span = Span::new(s, e);
+        node.children = kids;
+        return vec![node];
     }
 
     if node.marker.is_none() && node.children.is_empty() {
@@ -493,7 +580,12 @@ fn refine_one(text: &str, mut node: Node) -> Vec<Node> {
             for cut in cuts.into_iter().chain(std::iter::once(node.span.end)) {
                 let (s, e) = trim_span(text, start, cut);
                 if e > s {
-                    out.push(Node { marker: None, span: Span::new(s, e), section: node.section, children: Vec::new() });
+                    out.push(Node {
+                        marker: None,
+                        span: Span::new(s, e),
+                        section: node.section,
+                        children: Vec::new(),
+                    });
                 }
                 start = cut;
             }
@@ -510,10 +602,10 @@ fn label_rank(l: &str) -> Option<(u8, usize)> {
         return Some((1, n));
     }
     let lower = l.to_ascii_lowercase();
-    if let Some(p) = ROMAN.iter().position(|r| *r == lower) {
-        if lower.len() > 1 {
-            return Some((2, p + 1));
-        }
+    if let Some(p) = ROMAN.iter().position(|r| *r == lower)
+        && lower.len() > 1
+    {
+        return Some((2, p + 1));
     }
     if lower.len() == 1 {
         return Some((0, (lower.as_bytes()[0] - b'a' + 1) as usize));
@@ -526,8 +618,14 @@ fn inline_enumeration(text: &str, span: Span, section: usize) -> Option<Vec<Node
     let mut markers: Vec<(usize, usize, (u8, usize))> = Vec::new(); // (marker start, content start, rank)
     for c in INLINE_MARKER.captures_iter(s) {
         let l = c.name("l").unwrap();
-        let Some(rank) = label_rank(l.as_str()) else { continue };
-        let mstart = if l.start() > 0 && s.as_bytes()[l.start() - 1] == b'(' { l.start() - 1 } else { l.start() };
+        let Some(rank) = label_rank(l.as_str()) else {
+            continue;
+        };
+        let mstart = if l.start() > 0 && s.as_bytes()[l.start() - 1] == b'(' {
+            l.start() - 1
+        } else {
+            l.start()
+        };
         let m0 = c.get(0).unwrap();
         let content = m0.end() - 1; // the \S
         markers.push((mstart, content, rank));
@@ -547,7 +645,10 @@ fn inline_enumeration(text: &str, span: Span, section: usize) -> Option<Vec<Node
         for m in &markers[i + 1..] {
             if m.2 == (fam, want) || (fam == 0 && m.2 == (2, want) && want == 1) {
                 let before = s[..m.0].trim_end();
-                if before.ends_with([';', ',', '.', ':']) || before.ends_with("and") || before.ends_with("or") {
+                if before.ends_with([';', ',', '.', ':'])
+                    || before.ends_with("and")
+                    || before.ends_with("or")
+                {
                     run.push(*m);
                     want += 1;
                 }
@@ -558,7 +659,11 @@ fn inline_enumeration(text: &str, span: Span, section: usize) -> Option<Vec<Node
         }
         let mut kids = Vec::new();
         for (k, m) in run.iter().enumerate() {
-            let end = if k + 1 < run.len() { run[k + 1].0 } else { s.len() };
+            let end = if k + 1 < run.len() {
+                run[k + 1].0
+            } else {
+                s.len()
+            };
             let (cs, ce) = trim_span(text, span.start + m.1, span.start + end);
             let marker_end = span.start + m.1;
             let mtxt = &text[span.start + m.0..marker_end];

@@ -31,8 +31,19 @@ pub struct ConditionVocabulary {
 
 fn key(term: &str) -> String {
     let lower = term.to_lowercase();
-    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    let mut words: Vec<String> = words.iter().map(|w| w.strip_suffix('s').filter(|x| x.len() > 3).unwrap_or(w).to_string()).collect();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut words: Vec<String> = words
+        .iter()
+        .map(|w| {
+            w.strip_suffix('s')
+                .filter(|x| x.len() > 3)
+                .unwrap_or(w)
+                .to_string()
+        })
+        .collect();
     // MeSH inverts ("Lymphoma, T-Cell"): compare as a bag of words.
     words.sort();
     words.join(" ")
@@ -55,8 +66,17 @@ impl ConditionVocabulary {
             if term.chars().count() < 3 || id.is_empty() {
                 continue;
             }
-            let pref = preferred.entry(id.to_string()).or_insert_with(|| term.to_string()).clone();
-            entries.push((term.to_string(), MeshRef { id: id.to_string(), term: pref }));
+            let pref = preferred
+                .entry(id.to_string())
+                .or_insert_with(|| term.to_string())
+                .clone();
+            entries.push((
+                term.to_string(),
+                MeshRef {
+                    id: id.to_string(),
+                    term: pref,
+                },
+            ));
         }
         let mut terms = Vec::new();
         let mut by_key = HashMap::new();
@@ -73,9 +93,17 @@ impl ConditionVocabulary {
         let matcher = if patterns.is_empty() {
             None
         } else {
-            AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).build(&patterns).ok()
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&patterns)
+                .ok()
         };
-        ConditionVocabulary { terms, by_key, matcher }
+        ConditionVocabulary {
+            terms,
+            by_key,
+            matcher,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -88,17 +116,22 @@ impl ConditionVocabulary {
 
     /// The descriptor for a whole mention, ignoring case, word order, punctuation and plural "s".
     pub fn lookup(&self, mention: &str) -> Option<MeshRef> {
-        self.by_key.get(&key(mention)).map(|&i| self.terms[i].clone())
+        self.by_key
+            .get(&key(mention))
+            .map(|&i| self.terms[i].clone())
     }
 
     /// Term occurrences in `text` as (start, end, descriptor), on word boundaries.
     pub fn find<'a>(&'a self, text: &str) -> Vec<(usize, usize, &'a MeshRef)> {
-        let Some(m) = &self.matcher else { return Vec::new() };
+        let Some(m) = &self.matcher else {
+            return Vec::new();
+        };
         let bytes = text.as_bytes();
         let is_word = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
         m.find_iter(text)
             .filter(|x| {
-                (x.start() == 0 || !is_word(bytes[x.start() - 1])) && (x.end() == bytes.len() || !is_word(bytes[x.end()]))
+                (x.start() == 0 || !is_word(bytes[x.start() - 1]))
+                    && (x.end() == bytes.len() || !is_word(bytes[x.end()]))
             })
             .map(|x| (x.start(), x.end(), &self.terms[x.pattern().as_usize()]))
             .collect()

@@ -5,7 +5,11 @@ use proptest::prelude::*;
 
 fn check_spans(text: &str, p: &ParsedCriteria) {
     for s in &p.sections {
-        assert!(text.get(s.span.start..s.span.end).is_some(), "section span {:?}", s.span);
+        assert!(
+            text.get(s.span.start..s.span.end).is_some(),
+            "section span {:?}",
+            s.span
+        );
         if let Some(h) = s.heading {
             assert!(text.get(h.start..h.end).is_some());
         }
@@ -16,7 +20,12 @@ fn check_spans(text: &str, p: &ParsedCriteria) {
             assert!(text.get(m.start..m.end).is_some());
         }
         for r in &c.rules {
-            assert!(text.get(r.span.start..r.span.end).is_some(), "rule span {:?} in {:?}", r.span, c.text);
+            assert!(
+                text.get(r.span.start..r.span.end).is_some(),
+                "rule span {:?} in {:?}",
+                r.span,
+                c.text
+            );
             for t in r.thresholds() {
                 assert!(text.get(t.span.start..t.span.end).is_some());
             }
@@ -28,9 +37,41 @@ fn check_spans(text: &str, p: &ParsedCriteria) {
 }
 
 const PIECES: &[&str] = &[
-    "Inclusion Criteria:", "Exclusion Criteria:", "\n", "\n\n", "* ", "  * ", "1. ", "a. ", "ii) ", "Age ≥ 18 years", "\\<", "\\>=", "≤",
-    "＜", " 3 × ULN", " except ", " unless ", "ECOG 0-1", "; ", ". ", "within 4 weeks", "HBsAg", "(", ")", "İ", "ß", "é", "🙂", "1,500/mm3",
-    "no more than", "at least", "LVEF", "CD7+", "if liver metastases", "Gilbert",
+    "Inclusion Criteria:",
+    "Exclusion Criteria:",
+    "\n",
+    "\n\n",
+    "* ",
+    "  * ",
+    "1. ",
+    "a. ",
+    "ii) ",
+    "Age ≥ 18 years",
+    "\\<",
+    "\\>=",
+    "≤",
+    "＜",
+    " 3 × ULN",
+    " except ",
+    " unless ",
+    "ECOG 0-1",
+    "; ",
+    ". ",
+    "within 4 weeks",
+    "HBsAg",
+    "(",
+    ")",
+    "İ",
+    "ß",
+    "é",
+    "🙂",
+    "1,500/mm3",
+    "no more than",
+    "at least",
+    "LVEF",
+    "CD7+",
+    "if liver metastases",
+    "Gilbert",
 ];
 
 proptest! {
@@ -55,7 +96,11 @@ proptest! {
 #[test]
 fn no_text_is_dropped() {
     // Every non-whitespace character is inside a heading, a marker or a criterion.
-    let text = std::fs::read_to_string(format!("{}/tests/data/NCT07117305.txt", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/data/NCT07117305.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     let p = parse(&text);
     let mut covered = vec![false; text.len()];
     let mut mark = |s: Span| covered[s.start..s.end].iter_mut().for_each(|c| *c = true);
@@ -71,13 +116,21 @@ fn no_text_is_dropped() {
         }
     }
     for (i, ch) in text.char_indices() {
-        assert!(ch.is_whitespace() || covered[i], "dropped {ch:?} at {i}: {:?}", &text[i.saturating_sub(20)..i + 1]);
+        assert!(
+            ch.is_whitespace() || covered[i],
+            "dropped {ch:?} at {i}: {:?}",
+            &text[i.saturating_sub(20)..i + 1]
+        );
     }
 }
 
 #[test]
 fn a_megabyte_of_criteria_finishes() {
-    let text = std::fs::read_to_string(format!("{}/tests/data/NCT07117305.txt", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/data/NCT07117305.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     let mut big = String::new();
     while big.len() < 1_000_000 {
         big.push_str(&text);

@@ -3,16 +3,28 @@
 use criteria::*;
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/data/{name}.txt", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read_to_string(format!(
+        "{}/tests/data/{name}.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 fn rules_of<'a>(p: &'a ParsedCriteria, needle: &str) -> Vec<&'a Rule> {
-    let c = p.criteria.iter().find(|c| c.text.contains(needle)).unwrap_or_else(|| panic!("no criterion with {needle:?}"));
+    let c = p
+        .criteria
+        .iter()
+        .find(|c| c.text.contains(needle))
+        .unwrap_or_else(|| panic!("no criterion with {needle:?}"));
     c.rules.iter().collect()
 }
 
 fn lab<'a>(rules: &[&'a Rule], analyte: &str) -> Vec<&'a Rule> {
-    rules.iter().copied().filter(|r| matches!(&r.body, RuleBody::Lab { analyte: a, .. } if a == analyte)).collect()
+    rules
+        .iter()
+        .copied()
+        .filter(|r| matches!(&r.body, RuleBody::Lab { analyte: a, .. } if a == analyte))
+        .collect()
 }
 
 fn threshold(r: &Rule) -> &Threshold {
@@ -49,7 +61,13 @@ fn example_trial_labs_with_conditions_and_gilbert_exception() {
     assert_eq!(threshold(alt[0]).relative_to, Some(Reference::Uln));
     assert_eq!(alt[0].condition, None);
     assert_eq!(threshold(alt[1]).value, 5.0);
-    assert!(alt[1].condition.as_deref().unwrap().contains("liver infiltration"));
+    assert!(
+        alt[1]
+            .condition
+            .as_deref()
+            .unwrap()
+            .contains("liver infiltration")
+    );
     assert_eq!(lab(&r, "ast").len(), 2);
 
     let r = rules_of(&p, "Total serum bilirubin");
@@ -69,7 +87,10 @@ fn example_trial_labs_with_conditions_and_gilbert_exception() {
     assert_eq!(threshold(crcl[0]).unit.as_deref(), Some("mL/min"));
     assert_eq!(threshold(crcl[0]).comparator, Comparator::Ge);
     assert!(cr[0].alternative_group.is_some());
-    assert_eq!(cr[0].alternative_group, crcl[0].alternative_group, "creatinine OR clearance");
+    assert_eq!(
+        cr[0].alternative_group, crcl[0].alternative_group,
+        "creatinine OR clearance"
+    );
 
     let r = rules_of(&p, "international normalized ratio");
     assert_eq!(threshold(lab(&r, "inr")[0]).comparator, Comparator::Le);
@@ -80,7 +101,14 @@ fn example_trial_labs_with_conditions_and_gilbert_exception() {
 fn example_trial_other_families() {
     let p = parse(&fixture("NCT07117305"));
     let age = rules_of(&p, "Age range");
-    assert!(age.iter().any(|r| matches!(r.body, RuleBody::Age { min: Some(Bound { value: 14.0, .. }), max: Some(Bound { value: 65.0, .. }), unit: TimeUnit::Year })));
+    assert!(age.iter().any(|r| matches!(
+        r.body,
+        RuleBody::Age {
+            min: Some(Bound { value: 14.0, .. }),
+            max: Some(Bound { value: 65.0, .. }),
+            unit: TimeUnit::Year
+        }
+    )));
     assert_eq!(p.age_range().unwrap().min_years, Some(14.0));
 
     let cd7 = rules_of(&p, "CD7 expression");
@@ -88,10 +116,21 @@ fn example_trial_other_families() {
 
     let dx = rules_of(&p, "All types of CD7+");
     let lymphoma = dx.iter().find(|r| matches!(&r.body, RuleBody::Condition { mention, .. } if mention.contains("lymphoma"))).unwrap();
-    assert_eq!(lymphoma.exceptions, vec!["T-lymphoblastic lymphoma".to_string()]);
+    assert_eq!(
+        lymphoma.exceptions,
+        vec!["T-lymphoblastic lymphoma".to_string()]
+    );
 
     let ps = rules_of(&p, "ECOG");
-    assert!(ps.iter().any(|r| matches!(r.body, RuleBody::PerformanceStatus { scale: PerformanceScale::Ecog, min: Some(0.0), max: Some(2.0), .. })));
+    assert!(ps.iter().any(|r| matches!(
+        r.body,
+        RuleBody::PerformanceStatus {
+            scale: PerformanceScale::Ecog,
+            min: Some(0.0),
+            max: Some(2.0),
+            ..
+        }
+    )));
     assert!(ps.iter().any(|r| matches!(&r.body, RuleBody::LifeExpectancy { threshold } if threshold.value == 3.0 && threshold.comparator == Comparator::Gt)));
 
     let lung = rules_of(&p, "lung reserve");
@@ -100,13 +139,33 @@ fn example_trial_other_families() {
 
     // The registry escapes "<" as "\<".
     let lvef = rules_of(&p, "Severe cardiac insufficiency");
-    let r = lvef.iter().find(|r| matches!(r.body, RuleBody::OrganFunction { measure: OrganMeasure::Lvef, .. })).unwrap();
+    let r = lvef
+        .iter()
+        .find(|r| {
+            matches!(
+                r.body,
+                RuleBody::OrganFunction {
+                    measure: OrganMeasure::Lvef,
+                    ..
+                }
+            )
+        })
+        .unwrap();
     assert_eq!(r.polarity, Polarity::Exclusion);
     assert_eq!(threshold(r).comparator, Comparator::Lt);
     assert_eq!(threshold(r).value, 50.0);
 
     let m = rules_of(&p, "measurable or evaluable");
-    let RuleBody::MeasurableDisease { criteria, criteria_version, lesion_sizes, pet_positive, .. } = &m[0].body else { panic!() };
+    let RuleBody::MeasurableDisease {
+        criteria,
+        criteria_version,
+        lesion_sizes,
+        pet_positive,
+        ..
+    } = &m[0].body
+    else {
+        panic!()
+    };
     assert_eq!(*criteria, Some(ResponseCriteria::Lugano));
     assert_eq!(criteria_version.as_deref(), Some("2014"));
     assert!(*pet_positive);
@@ -115,23 +174,65 @@ fn example_trial_other_families() {
     assert_eq!(lesion_sizes[1].site, LesionSite::Extranodal);
 
     let preg = rules_of(&p, "pregnancy tests");
-    let test = preg.iter().find(|r| matches!(r.body, RuleBody::Reproductive { topic: ReproductiveTopic::NegativePregnancyTest })).unwrap();
+    let test = preg
+        .iter()
+        .find(|r| {
+            matches!(
+                r.body,
+                RuleBody::Reproductive {
+                    topic: ReproductiveTopic::NegativePregnancyTest
+                }
+            )
+        })
+        .unwrap();
     let w = test.window.as_ref().unwrap();
-    assert_eq!((w.value, w.unit, w.direction), (7.0, TimeUnit::Day, WindowDirection::Before));
-    assert!(preg.iter().any(|r| matches!(r.body, RuleBody::Reproductive { topic: ReproductiveTopic::Contraception })));
+    assert_eq!(
+        (w.value, w.unit, w.direction),
+        (7.0, TimeUnit::Day, WindowDirection::Before)
+    );
+    assert!(preg.iter().any(|r| matches!(
+        r.body,
+        RuleBody::Reproductive {
+            topic: ReproductiveTopic::Contraception
+        }
+    )));
 
     let inf = rules_of(&p, "Positive for any of the following");
-    let agents: Vec<InfectionAgent> = inf.iter().filter_map(|r| match &r.body { RuleBody::Infection { agent, .. } => Some(*agent), _ => None }).collect();
-    for a in [InfectionAgent::Hbv, InfectionAgent::Hcv, InfectionAgent::Hiv, InfectionAgent::Syphilis, InfectionAgent::Cmv, InfectionAgent::Ebv] {
+    let agents: Vec<InfectionAgent> = inf
+        .iter()
+        .filter_map(|r| match &r.body {
+            RuleBody::Infection { agent, .. } => Some(*agent),
+            _ => None,
+        })
+        .collect();
+    for a in [
+        InfectionAgent::Hbv,
+        InfectionAgent::Hcv,
+        InfectionAgent::Hiv,
+        InfectionAgent::Syphilis,
+        InfectionAgent::Cmv,
+        InfectionAgent::Ebv,
+    ] {
         assert!(agents.contains(&a), "{a:?} missing");
     }
     let hbc = inf.iter().find(|r| matches!(&r.body, RuleBody::Infection { markers, .. } if markers.iter().any(|m| m == "HBcAb"))).unwrap();
-    let RuleBody::Infection { qualifier, .. } = &hbc.body else { panic!() };
+    let RuleBody::Infection { qualifier, .. } = &hbc.body else {
+        panic!()
+    };
     assert!(qualifier.as_deref().unwrap().contains("HBV-DNA"));
 
     let tx = rules_of(&p, "Previous recipients");
-    let kinds: Vec<TransplantKind> = tx.iter().filter_map(|r| match r.body { RuleBody::Transplant { transplant } => Some(transplant), _ => None }).collect();
-    assert_eq!(kinds, vec![TransplantKind::Autologous, TransplantKind::Allogeneic]);
+    let kinds: Vec<TransplantKind> = tx
+        .iter()
+        .filter_map(|r| match r.body {
+            RuleBody::Transplant { transplant } => Some(transplant),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![TransplantKind::Autologous, TransplantKind::Allogeneic]
+    );
 
     let consent = rules_of(&p, "explicit consent");
     assert!(consent.iter().all(|r| !r.is_decisive()));
@@ -143,7 +244,11 @@ fn nested_bullets_and_key_headings() {
     let p = parse(&text);
     assert_eq!(p.sections[0].kind, SectionKind::Inclusion);
     assert!(text[p.sections[0].heading.unwrap().start..].starts_with("Key Inclusion Criteria:"));
-    let status = p.criteria.iter().find(|c| c.text == "Prior treatment status:").unwrap();
+    let status = p
+        .criteria
+        .iter()
+        .find(|c| c.text == "Prior treatment status:")
+        .unwrap();
     assert!(status.children.len() >= 5);
     for &k in &status.children {
         assert_eq!(p.criteria[k].parent, Some(status.id));
@@ -158,12 +263,25 @@ fn numbered_lists_with_escaped_comparators() {
     let p = parse(&fixture("NCT00576225"));
     let ldh = rules_of(&p, "LDH \\> 2.5X IULN");
     let t = threshold(lab(&ldh, "ldh")[0]);
-    assert_eq!((t.comparator, t.value, t.relative_to), (Comparator::Gt, 2.5, Some(Reference::Uln)));
+    assert_eq!(
+        (t.comparator, t.value, t.relative_to),
+        (Comparator::Gt, 2.5, Some(Reference::Uln))
+    );
     let ps = rules_of(&p, "ECOG performance score");
-    assert!(ps.iter().any(|r| matches!(r.body, RuleBody::PerformanceStatus { min: Some(0.0), max: Some(2.0), .. })));
+    assert!(ps.iter().any(|r| matches!(
+        r.body,
+        RuleBody::PerformanceStatus {
+            min: Some(0.0),
+            max: Some(2.0),
+            ..
+        }
+    )));
     let rt = rules_of(&p, "Local palliative radiotherapy");
     let w = rt[0].window.as_ref().unwrap();
-    assert_eq!((w.comparator, w.value, w.unit), (Comparator::Lt, 7.0, TimeUnit::Day));
+    assert_eq!(
+        (w.comparator, w.value, w.unit),
+        (Comparator::Lt, 7.0, TimeUnit::Day)
+    );
     assert_eq!(rt[0].polarity, Polarity::Exclusion);
 }
 
@@ -182,28 +300,53 @@ fn paragraph_style_is_cut_into_sentences() {
     assert_eq!(p.criteria.len(), 2);
     assert_eq!(p.criteria[1].text, "Documented myocardial infarction.");
     assert_eq!(p.age_range().unwrap().max_years, Some(69.0));
-    assert!(p.criteria[0].rules.iter().any(|r| matches!(r.body, RuleBody::Sex { sex: Sex::All })));
+    assert!(
+        p.criteria[0]
+            .rules
+            .iter()
+            .any(|r| matches!(r.body, RuleBody::Sex { sex: Sex::All }))
+    );
 }
 
 #[test]
 fn heading_variants() {
     for (text, kinds) in [
-        ("INCLUSION:\n- adults\nEXCLUSION:\n- pregnancy", vec![SectionKind::Inclusion, SectionKind::Exclusion]),
-        ("Key Exclusion Criteria\n\n* HIV", vec![SectionKind::Exclusion]),
-        ("Inclusion Criteria: Age ≥ 18 Exclusion Criteria: pregnancy", vec![SectionKind::Inclusion, SectionKind::Exclusion]),
-        ("Histologically confirmed NSCLC", vec![SectionKind::Unspecified]),
+        (
+            "INCLUSION:\n- adults\nEXCLUSION:\n- pregnancy",
+            vec![SectionKind::Inclusion, SectionKind::Exclusion],
+        ),
+        (
+            "Key Exclusion Criteria\n\n* HIV",
+            vec![SectionKind::Exclusion],
+        ),
+        (
+            "Inclusion Criteria: Age ≥ 18 Exclusion Criteria: pregnancy",
+            vec![SectionKind::Inclusion, SectionKind::Exclusion],
+        ),
+        (
+            "Histologically confirmed NSCLC",
+            vec![SectionKind::Unspecified],
+        ),
     ] {
         let p = parse(text);
-        assert_eq!(p.sections.iter().map(|s| s.kind).collect::<Vec<_>>(), kinds, "{text}");
+        assert_eq!(
+            p.sections.iter().map(|s| s.kind).collect::<Vec<_>>(),
+            kinds,
+            "{text}"
+        );
     }
 }
 
 #[test]
 fn negation_prior_therapy_and_unicode_comparators() {
-    let p = parse("Inclusion Criteria:\n* No prior chemotherapy within 4 weeks\n* Platelets ＞ 100 x 10^9/L\n* At least 2 prior lines of systemic therapy");
+    let p = parse(
+        "Inclusion Criteria:\n* No prior chemotherapy within 4 weeks\n* Platelets ＞ 100 x 10^9/L\n* At least 2 prior lines of systemic therapy",
+    );
     let chemo = &p.criteria[0].rules[0];
     assert!(chemo.negated);
-    assert!(matches!(&chemo.body, RuleBody::PriorTherapy { therapy: Some(t), .. } if t == "chemotherapy"));
+    assert!(
+        matches!(&chemo.body, RuleBody::PriorTherapy { therapy: Some(t), .. } if t == "chemotherapy")
+    );
     assert_eq!(chemo.window.as_ref().unwrap().comparator, Comparator::Le);
     let plt = &p.criteria[1].rules[0];
     assert_eq!(threshold(plt).comparator, Comparator::Gt);
@@ -213,8 +356,13 @@ fn negation_prior_therapy_and_unicode_comparators() {
 
 #[test]
 fn vocabulary_normalizes_condition_mentions() {
-    let vocab = ConditionVocabulary::new([("Lymphoma, T-Cell", "D016399"), ("Non-small cell lung cancer", "D002289")]);
-    let p = Parser::new().with_vocabulary(vocab).parse("Histologically confirmed T-cell lymphoma\nNo prior non-small cell lung cancer");
+    let vocab = ConditionVocabulary::new([
+        ("Lymphoma, T-Cell", "D016399"),
+        ("Non-small cell lung cancer", "D002289"),
+    ]);
+    let p = Parser::new()
+        .with_vocabulary(vocab)
+        .parse("Histologically confirmed T-cell lymphoma\nNo prior non-small cell lung cancer");
     let mesh: Vec<Option<String>> = p
         .rules()
         .filter_map(|r| match &r.body {
@@ -222,7 +370,10 @@ fn vocabulary_normalizes_condition_mentions() {
             _ => None,
         })
         .collect();
-    assert_eq!(mesh, vec![Some("D016399".to_string()), Some("D002289".to_string())]);
+    assert_eq!(
+        mesh,
+        vec![Some("D016399".to_string()), Some("D002289".to_string())]
+    );
 }
 
 #[test]
@@ -239,8 +390,13 @@ fn json_form_is_tagged_and_round_trips() {
 
 #[test]
 fn explanations_read_like_sentences() {
-    let p = parse("Exclusion Criteria:\n* LVEF \\<50%\n* Total bilirubin > 1.5 x ULN unless Gilbert syndrome");
+    let p = parse(
+        "Exclusion Criteria:\n* LVEF \\<50%\n* Total bilirubin > 1.5 x ULN unless Gilbert syndrome",
+    );
     let ex: Vec<String> = p.rules().map(|r| r.explain()).collect();
     assert_eq!(ex[0], "Exclusion: lvef < 50%");
-    assert_eq!(ex[1], "Exclusion: total bilirubin > 1.5 × ULN, except Gilbert syndrome");
+    assert_eq!(
+        ex[1],
+        "Exclusion: total bilirubin > 1.5 × ULN, except Gilbert syndrome"
+    );
 }

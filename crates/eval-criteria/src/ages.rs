@@ -93,7 +93,9 @@ pub fn score(path: &Path, records: &[EligibilityRecord]) -> AgeFileReport {
             continue;
         }
         r.records_with_text += 1;
-        let Some(range) = criteria::parse(&rec.text).age_range() else { continue };
+        let Some(range) = criteria::parse(&rec.text).age_range() else {
+            continue;
+        };
         if range.min_years.is_none() && range.max_years.is_none() {
             continue;
         }
@@ -101,8 +103,18 @@ pub fn score(path: &Path, records: &[EligibilityRecord]) -> AgeFileReport {
         let mut compared = 0;
         let mut agreed = 0;
         for (text, structured, exclusive, step) in [
-            (range.min_years, rec.minimum_age_years, range.min_exclusive, 1.0),
-            (range.max_years, rec.maximum_age_years, range.max_exclusive, -1.0),
+            (
+                range.min_years,
+                rec.minimum_age_years,
+                range.min_exclusive,
+                1.0,
+            ),
+            (
+                range.max_years,
+                rec.maximum_age_years,
+                range.max_exclusive,
+                -1.0,
+            ),
         ] {
             let Some(t) = text else { continue };
             match structured {
@@ -148,7 +160,9 @@ pub fn self_consistency(files: &[(&Path, RecordFile)]) -> Result<AgeReport, Eval
             RecordFile::Normalized => read_normalized(path)?,
         };
         if records.is_empty() {
-            return Err(EvalError::Empty { path: path.to_path_buf() });
+            return Err(EvalError::Empty {
+                path: path.to_path_buf(),
+            });
         }
         out.push(score(path, &records));
     }
@@ -157,10 +171,28 @@ pub fn self_consistency(files: &[(&Path, RecordFile)]) -> Result<AgeReport, Eval
 
 impl fmt::Display for AgeReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Age self-consistency (text age bounds vs structured minimum/maximum age)")?;
-        writeln!(f, "{:<42} {:>7} {:>9} {:>8} {:>9} {:>9} {:>9} {:>10}", "file", "records", "with text", "covered", "coverage", "compared", "agreement", "bound agr.")?;
+        writeln!(
+            f,
+            "Age self-consistency (text age bounds vs structured minimum/maximum age)"
+        )?;
+        writeln!(
+            f,
+            "{:<42} {:>7} {:>9} {:>8} {:>9} {:>9} {:>9} {:>10}",
+            "file",
+            "records",
+            "with text",
+            "covered",
+            "coverage",
+            "compared",
+            "agreement",
+            "bound agr."
+        )?;
         for r in &self.files {
-            let name = r.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = r
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             writeln!(
                 f,
                 "{:<42} {:>7} {:>9} {:>8} {:>8.1}% {:>9} {:>8.1}% {:>9.1}%",
@@ -178,13 +210,21 @@ impl fmt::Display for AgeReport {
             if r.disagreements.is_empty() {
                 continue;
             }
-            let name = r.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = r
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             writeln!(f, "first disagreements in {name}:")?;
             for d in r.disagreements.iter().take(10) {
                 writeln!(
                     f,
                     "  {} text [{:?}, {:?}] vs structured [{:?}, {:?}]",
-                    d.nct_id, d.text_min_years, d.text_max_years, d.structured_min_years, d.structured_max_years
+                    d.nct_id,
+                    d.text_min_years,
+                    d.text_max_years,
+                    d.structured_min_years,
+                    d.structured_max_years
                 )?;
             }
         }

@@ -61,7 +61,12 @@ pub enum ThresholdKind {
 }
 
 impl ThresholdKind {
-    const ALL: [ThresholdKind; 4] = [ThresholdKind::Age, ThresholdKind::Measurement, ThresholdKind::Score, ThresholdKind::Temporal];
+    const ALL: [ThresholdKind; 4] = [
+        ThresholdKind::Age,
+        ThresholdKind::Measurement,
+        ThresholdKind::Score,
+        ThresholdKind::Temporal,
+    ];
     fn name(self) -> &'static str {
         match self {
             ThresholdKind::Age => "age",
@@ -104,11 +109,16 @@ impl Score {
         let prf = |m: usize, p: usize, g: usize| {
             let pr = if p == 0 { 0.0 } else { m as f64 / p as f64 };
             let rc = if g == 0 { 0.0 } else { m as f64 / g as f64 };
-            let f = if pr + rc == 0.0 { 0.0 } else { 2.0 * pr * rc / (pr + rc) };
+            let f = if pr + rc == 0.0 {
+                0.0
+            } else {
+                2.0 * pr * rc / (pr + rc)
+            };
             (pr, rc, f)
         };
         (self.precision, self.recall, self.f1) = prf(self.matched, self.predicted, self.gold);
-        (self.span_precision, self.span_recall, self.span_f1) = prf(self.span_matched, self.predicted, self.gold);
+        (self.span_precision, self.span_recall, self.span_f1) =
+            prf(self.span_matched, self.predicted, self.gold);
     }
     fn add(&mut self, o: &Score) {
         self.gold += o.gold;
@@ -173,21 +183,56 @@ fn parse_ann(ann: &str, text: &str) -> Ann {
                 .split(';')
                 .filter_map(|f| {
                     let (s, e) = f.trim().split_once(' ')?;
-                    Some(Span::new(to_byte(s.parse().ok()?), to_byte(e.parse().ok()?)))
+                    Some(Span::new(
+                        to_byte(s.parse().ok()?),
+                        to_byte(e.parse().ok()?),
+                    ))
                 })
                 .collect();
-            a.entities.insert(id.to_string(), Entity { ty: ty.to_string(), frags, text: rest.to_string() });
+            a.entities.insert(
+                id.to_string(),
+                Entity {
+                    ty: ty.to_string(),
+                    frags,
+                    text: rest.to_string(),
+                },
+            );
         } else if id.starts_with('R') {
             let mut p = body.split_whitespace();
             let ty = p.next().unwrap_or("").to_string();
-            let a1 = p.next().and_then(|x| x.strip_prefix("Arg1:")).unwrap_or("").to_string();
-            let a2 = p.next().and_then(|x| x.strip_prefix("Arg2:")).unwrap_or("").to_string();
+            let a1 = p
+                .next()
+                .and_then(|x| x.strip_prefix("Arg1:"))
+                .unwrap_or("")
+                .to_string();
+            let a2 = p
+                .next()
+                .and_then(|x| x.strip_prefix("Arg2:"))
+                .unwrap_or("")
+                .to_string();
             a.relations.push((ty, a1, a2));
         } else if id.starts_with('E') {
             let mut p = body.split_whitespace();
-            let Some((tt, trig)) = p.next().and_then(|x| x.split_once(':')) else { continue };
-            let args = p.filter_map(|x| x.split_once(':')).map(|(r, t)| (r.trim_end_matches(|c: char| c.is_ascii_digit()).to_string(), t.to_string())).collect();
-            a.events.insert(id.to_string(), Event { trigger_type: tt.to_string(), trigger: trig.to_string(), args });
+            let Some((tt, trig)) = p.next().and_then(|x| x.split_once(':')) else {
+                continue;
+            };
+            let args = p
+                .filter_map(|x| x.split_once(':'))
+                .map(|(r, t)| {
+                    (
+                        r.trim_end_matches(|c: char| c.is_ascii_digit()).to_string(),
+                        t.to_string(),
+                    )
+                })
+                .collect();
+            a.events.insert(
+                id.to_string(),
+                Event {
+                    trigger_type: tt.to_string(),
+                    trigger: trig.to_string(),
+                    args,
+                },
+            );
         } else if id.starts_with('A') || id.starts_with('M') {
             let mut p = body.split_whitespace();
             let ty = p.next().unwrap_or("").to_string();
@@ -203,18 +248,27 @@ fn parse_ann(ann: &str, text: &str) -> Ann {
     a
 }
 
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+").unwrap());
-static RANGE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\d\s*(?:-|–|—|to|~|and)\s*\d").unwrap());
+static NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+").unwrap());
+static RANGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\d\s*(?:-|–|—|to|~|and)\s*\d").unwrap());
 static SCORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|mini-?mental|moca|\bcdr\b|dementia\s+rating|glasgow|\bgcs\b|hamilton|\bham-?[da]|madrs|\bbdi\b|beck|phq|gad-?7|y-?bocs|\bcgi\b|edss|nihss|rankin|\bmrs\b|gleason|apgar|\basa\b|meld|sofa|charlson|updrs|\bvas\b|\bnrs\b").unwrap()
 });
 
-static NUMBER_WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)\b").unwrap());
+static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)\b",
+    )
+    .unwrap()
+});
 
 /// Numbers in annotated text, digits or words ("four weeks").
 fn numbers(s: &str) -> Vec<f64> {
-    let mut v: Vec<(usize, f64)> = NUMBER.find_iter(s).filter_map(|m| Some((m.start(), m.as_str().replace(',', "").parse().ok()?))).collect();
+    let mut v: Vec<(usize, f64)> = NUMBER
+        .find_iter(s)
+        .filter_map(|m| Some((m.start(), m.as_str().replace(',', "").parse().ok()?)))
+        .collect();
     for m in NUMBER_WORD.find_iter(s) {
         let n = match m.as_str().to_ascii_lowercase().as_str() {
             "one" => 1.0,
@@ -244,16 +298,89 @@ fn comparator_from_text(s: &str) -> Option<Comparator> {
     if l.contains("between") || RANGE.is_match(&l) && numbers(&l).len() >= 2 {
         return Some(Comparator::Between);
     }
-    if has(&["≥", ">=", "=>", ">/=", "> or =", ">or=", ">_", "superior or equal", "at least", "or more", "or greater", "or older", "or above", "or over", "no less than", "not less than", "minimum", "or higher", "and above", "and older", "and over", "+", "greater than or equal", "more than or equal", "equal to or greater", "equal or greater"]) {
+    if has(&[
+        "≥",
+        ">=",
+        "=>",
+        ">/=",
+        "> or =",
+        ">or=",
+        ">_",
+        "superior or equal",
+        "at least",
+        "or more",
+        "or greater",
+        "or older",
+        "or above",
+        "or over",
+        "no less than",
+        "not less than",
+        "minimum",
+        "or higher",
+        "and above",
+        "and older",
+        "and over",
+        "+",
+        "greater than or equal",
+        "more than or equal",
+        "equal to or greater",
+        "equal or greater",
+    ]) {
         return Some(Comparator::Ge);
     }
-    if has(&["≤", "<=", "=<", "</=", "< or =", "<or=", "<_", "inferior or equal", "at most", "or less", "or younger", "no more than", "not more than", "up to", "maximum", "or below", "not exceed", "not to exceed", "less than or equal", "equal to or less", "or lower", "or fewer", "and under", "and younger", "within"]) {
+    if has(&[
+        "≤",
+        "<=",
+        "=<",
+        "</=",
+        "< or =",
+        "<or=",
+        "<_",
+        "inferior or equal",
+        "at most",
+        "or less",
+        "or younger",
+        "no more than",
+        "not more than",
+        "up to",
+        "maximum",
+        "or below",
+        "not exceed",
+        "not to exceed",
+        "less than or equal",
+        "equal to or less",
+        "or lower",
+        "or fewer",
+        "and under",
+        "and younger",
+        "within",
+    ]) {
         return Some(Comparator::Le);
     }
-    if has(&[">", "greater than", "more than", "higher than", "above", "over ", "older than", "longer than", "larger than", "exceed"]) {
+    if has(&[
+        ">",
+        "greater than",
+        "more than",
+        "higher than",
+        "above",
+        "over ",
+        "older than",
+        "longer than",
+        "larger than",
+        "exceed",
+    ]) {
         return Some(Comparator::Gt);
     }
-    if has(&["<", "less than", "lower than", "below", "under ", "younger than", "fewer than", "shorter than"]) {
+    if has(&[
+        "<",
+        "less than",
+        "lower than",
+        "below",
+        "under ",
+        "younger than",
+        "fewer than",
+        "shorter than",
+    ]) {
         return Some(Comparator::Lt);
     }
     if has(&["equal to", "="]) {
@@ -287,12 +414,23 @@ fn item_from_text(kind: ThresholdKind, text: &str, spans: Vec<Span>) -> Option<I
     let nums = numbers(text);
     let value = *nums.first()?;
     let comparator = comparator_from_text(text);
-    let upper = if comparator == Some(Comparator::Between) { nums.get(1).copied() } else { None };
+    let upper = if comparator == Some(Comparator::Between) {
+        nums.get(1).copied()
+    } else {
+        None
+    };
     let mut unit = unit_from_text(text);
     if kind == ThresholdKind::Age && unit.is_none() {
         unit = Some("year".into());
     }
-    Some(Item { kind, comparator, value, upper, unit, spans })
+    Some(Item {
+        kind,
+        comparator,
+        value,
+        upper,
+        unit,
+        spans,
+    })
 }
 
 fn chia_gold(a: &Ann) -> Vec<Item> {
@@ -303,7 +441,9 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
         if ty != "Has_value" {
             continue;
         }
-        let (Some(src), Some(val)) = (a.entities.get(a1), a.entities.get(a2)) else { continue };
+        let (Some(src), Some(val)) = (a.entities.get(a1), a.entities.get(a2)) else {
+            continue;
+        };
         if val.ty != "Value" {
             continue;
         }
@@ -311,14 +451,19 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
             "Person" => {
                 let s = src.text.to_lowercase();
                 let v = val.text.to_lowercase();
-                if s.contains("age") || s.contains("old") || v.contains("year") || v.contains("old") {
+                if s.contains("age") || s.contains("old") || v.contains("year") || v.contains("old")
+                {
                     ThresholdKind::Age
                 } else {
                     continue;
                 }
             }
             "Measurement" | "Observation" => {
-                if SCORE_NAME.is_match(&src.text) { ThresholdKind::Score } else { ThresholdKind::Measurement }
+                if SCORE_NAME.is_match(&src.text) {
+                    ThresholdKind::Score
+                } else {
+                    ThresholdKind::Measurement
+                }
             }
             _ => continue,
         };
@@ -331,8 +476,16 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
             continue;
         }
         // Has_value often links only one member of the group; the group shares its kind.
-        let Some(kind) = ids.iter().find_map(|id| value_kind.get(id.as_str()).copied()) else { continue };
-        let vals: Vec<&String> = ids.iter().filter(|id| a.entities.get(id.as_str()).is_some_and(|e| e.ty == "Value")).collect();
+        let Some(kind) = ids
+            .iter()
+            .find_map(|id| value_kind.get(id.as_str()).copied())
+        else {
+            continue;
+        };
+        let vals: Vec<&String> = ids
+            .iter()
+            .filter(|id| a.entities.get(id.as_str()).is_some_and(|e| e.ty == "Value"))
+            .collect();
         if vals.len() < 2 {
             continue;
         }
@@ -347,7 +500,10 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
             continue;
         }
         // Members without a number ("less than") still contribute their comparator.
-        let cmps: Vec<Option<Comparator>> = vals.iter().map(|id| comparator_from_text(&a.entities[id.as_str()].text)).collect();
+        let cmps: Vec<Option<Comparator>> = vals
+            .iter()
+            .map(|id| comparator_from_text(&a.entities[id.as_str()].text))
+            .collect();
         let has = |c: Comparator| cmps.contains(&Some(c));
         let comparator = if has(Comparator::Gt) && has(Comparator::Eq) {
             Some(Comparator::Ge)
@@ -359,7 +515,10 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
         let mut merged = items[0].clone();
         merged.comparator = comparator;
         merged.unit = items.iter().find_map(|i| i.unit.clone());
-        merged.spans = vals.iter().flat_map(|id| a.entities[id.as_str()].frags.clone()).collect();
+        merged.spans = vals
+            .iter()
+            .flat_map(|id| a.entities[id.as_str()].frags.clone())
+            .collect();
         out.push(merged);
         used.extend(vals.iter().map(|s| s.as_str()));
     }
@@ -373,10 +532,11 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
         }
     }
     for e in a.entities.values() {
-        if e.ty == "Temporal" && !numbers(&e.text).is_empty() {
-            if let Some(i) = item_from_text(ThresholdKind::Temporal, &e.text, e.frags.clone()) {
-                out.push(i);
-            }
+        if e.ty == "Temporal"
+            && !numbers(&e.text).is_empty()
+            && let Some(i) = item_from_text(ThresholdKind::Temporal, &e.text, e.frags.clone())
+        {
+            out.push(i);
         }
     }
     out
@@ -384,7 +544,11 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
 
 fn lct_gold(a: &Ann) -> Vec<Item> {
     let attr = |id: &str, ty: &str| -> Option<String> {
-        a.attributes.get(id)?.iter().find(|(t, _)| t == ty).map(|(_, v)| v.clone())
+        a.attributes
+            .get(id)?
+            .iter()
+            .find(|(t, _)| t == ty)
+            .map(|(_, v)| v.clone())
     };
     let mut out = Vec::new();
     for (eid, ev) in &a.events {
@@ -401,7 +565,8 @@ fn lct_gold(a: &Ann) -> Vec<Item> {
                 kind = match (role.as_str(), rev.trigger_type.as_str()) {
                     ("Numeric-Filter", "Age") => Some(ThresholdKind::Age),
                     ("Numeric-Filter", "Observation") => {
-                        if attr(rid, "Observation-Type-Value").as_deref() == Some("clinical-score") {
+                        if attr(rid, "Observation-Type-Value").as_deref() == Some("clinical-score")
+                        {
                             Some(ThresholdKind::Score)
                         } else {
                             Some(ThresholdKind::Measurement)
@@ -413,22 +578,38 @@ fn lct_gold(a: &Ann) -> Vec<Item> {
             }
         }
         let Some(kind) = kind else { continue };
-        let arg = |r: &str| ev.args.iter().find(|(role, _)| role == r).map(|(_, t)| t.as_str());
-        let value_of = |id: Option<&str>| -> Option<f64> { numbers(&a.entities.get(id?)?.text).first().copied() };
-        let Some(value) = value_of(arg("Value")) else { continue };
-        let upper = ev.args.iter().filter(|(r, _)| r == "Value").nth(1).and_then(|(_, t)| value_of(Some(t)));
+        let arg = |r: &str| {
+            ev.args
+                .iter()
+                .find(|(role, _)| role == r)
+                .map(|(_, t)| t.as_str())
+        };
+        let value_of = |id: Option<&str>| -> Option<f64> {
+            numbers(&a.entities.get(id?)?.text).first().copied()
+        };
+        let Some(value) = value_of(arg("Value")) else {
+            continue;
+        };
+        let upper = ev
+            .args
+            .iter()
+            .filter(|(r, _)| r == "Value")
+            .nth(1)
+            .and_then(|(_, t)| value_of(Some(t)));
         let comparator = if upper.is_some() {
             Some(Comparator::Between)
         } else {
-            arg("Operator").and_then(|op| attr(op, "Eq-Operator-Value")).and_then(|v| match v.as_str() {
-                "EQ" => Some(Comparator::Eq),
-                "LT" => Some(Comparator::Lt),
-                "LTEQ" => Some(Comparator::Le),
-                "GT" => Some(Comparator::Gt),
-                "GTEQ" => Some(Comparator::Ge),
-                "BETWEEN" => Some(Comparator::Between),
-                _ => None,
-            })
+            arg("Operator")
+                .and_then(|op| attr(op, "Eq-Operator-Value"))
+                .and_then(|v| match v.as_str() {
+                    "EQ" => Some(Comparator::Eq),
+                    "LT" => Some(Comparator::Lt),
+                    "LTEQ" => Some(Comparator::Le),
+                    "GT" => Some(Comparator::Gt),
+                    "GTEQ" => Some(Comparator::Ge),
+                    "BETWEEN" => Some(Comparator::Between),
+                    _ => None,
+                })
         };
         let unit = arg("Temporal-Unit")
             .and_then(|t| attr(t, "Eq-Temporal-Unit-Value"))
@@ -439,14 +620,29 @@ fn lct_gold(a: &Ann) -> Vec<Item> {
                 }
                 unit_from_text(&a.entities.get(u)?.text).filter(|x| x == "%" || x == "uln")
             })
-            .or_else(|| if kind == ThresholdKind::Age { Some("year".into()) } else { None });
+            .or_else(|| {
+                if kind == ThresholdKind::Age {
+                    Some("year".into())
+                } else {
+                    None
+                }
+            });
         // Some annotations give the range ends in reverse order ("0~2" as 2, 0).
         let (value, upper) = match upper {
             Some(u) if u < value => (u, Some(value)),
             other => (value, other),
         };
-        let Some(trigger) = a.entities.get(&ev.trigger) else { continue };
-        out.push(Item { kind, comparator, value, upper, unit, spans: trigger.frags.clone() });
+        let Some(trigger) = a.entities.get(&ev.trigger) else {
+            continue;
+        };
+        out.push(Item {
+            kind,
+            comparator,
+            value,
+            upper,
+            unit,
+            spans: trigger.frags.clone(),
+        });
     }
     out
 }
@@ -455,10 +651,19 @@ fn threshold_item(kind: ThresholdKind, t: &Threshold) -> Item {
     let unit = match (t.relative_to, t.unit.as_deref()) {
         (Some(Reference::Uln), _) => Some("uln".to_string()),
         (Some(Reference::Lln), _) => Some("lln".to_string()),
-        (None, Some(u)) if ["%", "year", "month", "week", "day", "hour"].contains(&u) => Some(u.to_string()),
+        (None, Some(u)) if ["%", "year", "month", "week", "day", "hour"].contains(&u) => {
+            Some(u.to_string())
+        }
         _ => None,
     };
-    Item { kind, comparator: Some(t.comparator), value: t.value, upper: t.upper, unit, spans: vec![t.span] }
+    Item {
+        kind,
+        comparator: Some(t.comparator),
+        value: t.value,
+        upper: t.upper,
+        unit,
+        spans: vec![t.span],
+    }
 }
 
 /// The thresholds `criteria` extracts from `text`, as scoreable items.
@@ -470,17 +675,45 @@ pub fn predicted_items(text: &str) -> Vec<Item> {
             RuleBody::Age { min, max, unit } => {
                 let (comparator, value, upper) = match (min, max) {
                     (Some(a), Some(b)) => (Comparator::Between, a.value, Some(b.value)),
-                    (Some(a), None) => (if a.inclusive { Comparator::Ge } else { Comparator::Gt }, a.value, None),
-                    (None, Some(b)) => (if b.inclusive { Comparator::Le } else { Comparator::Lt }, b.value, None),
+                    (Some(a), None) => (
+                        if a.inclusive {
+                            Comparator::Ge
+                        } else {
+                            Comparator::Gt
+                        },
+                        a.value,
+                        None,
+                    ),
+                    (None, Some(b)) => (
+                        if b.inclusive {
+                            Comparator::Le
+                        } else {
+                            Comparator::Lt
+                        },
+                        b.value,
+                        None,
+                    ),
                     (None, None) => continue,
                 };
-                out.push(Item { kind: ThresholdKind::Age, comparator: Some(comparator), value, upper, unit: Some(unit.name().to_string()), spans: vec![r.span] });
+                out.push(Item {
+                    kind: ThresholdKind::Age,
+                    comparator: Some(comparator),
+                    value,
+                    upper,
+                    unit: Some(unit.name().to_string()),
+                    spans: vec![r.span],
+                });
             }
-            RuleBody::PerformanceStatus { threshold: Some(t), .. } => out.push(threshold_item(ThresholdKind::Score, t)),
-            RuleBody::ClinicalScore { threshold: t, .. } => out.push(threshold_item(ThresholdKind::Score, t)),
-            RuleBody::OrganFunction { measure: criteria::OrganMeasure::DyspneaGrade | criteria::OrganMeasure::NyhaClass, threshold: Some(t) } => {
+            RuleBody::PerformanceStatus {
+                threshold: Some(t), ..
+            } => out.push(threshold_item(ThresholdKind::Score, t)),
+            RuleBody::ClinicalScore { threshold: t, .. } => {
                 out.push(threshold_item(ThresholdKind::Score, t))
             }
+            RuleBody::OrganFunction {
+                measure: criteria::OrganMeasure::DyspneaGrade | criteria::OrganMeasure::NyhaClass,
+                threshold: Some(t),
+            } => out.push(threshold_item(ThresholdKind::Score, t)),
             _ => {
                 for t in r.thresholds() {
                     if t.unit.as_deref() == Some("line") {
@@ -492,7 +725,14 @@ pub fn predicted_items(text: &str) -> Vec<Item> {
         }
         if let Some(w) = &r.window {
             let unit = Some(w.unit.name().to_string());
-            out.push(Item { kind: ThresholdKind::Temporal, comparator: Some(w.comparator), value: w.value, upper: w.upper, unit, spans: vec![w.span] });
+            out.push(Item {
+                kind: ThresholdKind::Temporal,
+                comparator: Some(w.comparator),
+                value: w.value,
+                upper: w.upper,
+                unit,
+                spans: vec![w.span],
+            });
         }
     }
     // One item per (kind, span, value).
@@ -510,7 +750,9 @@ pub fn predicted_items(text: &str) -> Vec<Item> {
 }
 
 fn overlaps(a: &Item, b: &Item) -> bool {
-    a.spans.iter().any(|x| b.spans.iter().any(|y| x.overlaps(y)))
+    a.spans
+        .iter()
+        .any(|x| b.spans.iter().any(|y| x.overlaps(y)))
 }
 
 fn same_value(a: f64, b: f64) -> bool {
@@ -543,7 +785,9 @@ fn match_doc(gold: &[Item], pred: &[Item], scores: &mut HashMap<ThresholdKind, S
             let mut used = vec![false; p.len()];
             let mut n = 0;
             for gi in &g {
-                if let Some(j) = (0..p.len()).find(|&j| !used[j] && overlaps(gi, p[j]) && (!strict || strict_match(gi, p[j]))) {
+                if let Some(j) = (0..p.len()).find(|&j| {
+                    !used[j] && overlaps(gi, p[j]) && (!strict || strict_match(gi, p[j]))
+                }) {
                     used[j] = true;
                     n += 1;
                 }
@@ -558,12 +802,21 @@ fn match_doc(gold: &[Item], pred: &[Item], scores: &mut HashMap<ThresholdKind, S
 }
 
 fn archive_err(path: &Path, e: impl ToString) -> EvalError {
-    EvalError::Archive { path: path.to_path_buf(), message: e.to_string() }
+    EvalError::Archive {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 /// Reads (name, text, ann) triples.
-pub fn read_documents(path: &Path, corpus: Corpus) -> Result<Vec<(String, String, String)>, EvalError> {
-    let file = std::fs::File::open(path).map_err(|source| EvalError::Io { path: path.to_path_buf(), source })?;
+pub fn read_documents(
+    path: &Path,
+    corpus: Corpus,
+) -> Result<Vec<(String, String, String)>, EvalError> {
+    let file = std::fs::File::open(path).map_err(|source| EvalError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut files: HashMap<String, String> = HashMap::new();
     match corpus {
         Corpus::Chia => {
@@ -575,7 +828,8 @@ pub fn read_documents(path: &Path, corpus: Corpus) -> Result<Vec<(String, String
                     continue;
                 }
                 let mut s = String::new();
-                f.read_to_string(&mut s).map_err(|e| archive_err(path, format!("{name}: {e}")))?;
+                f.read_to_string(&mut s)
+                    .map_err(|e| archive_err(path, format!("{name}: {e}")))?;
                 files.insert(name, s);
             }
         }
@@ -583,7 +837,11 @@ pub fn read_documents(path: &Path, corpus: Corpus) -> Result<Vec<(String, String
             let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
             for entry in tar.entries().map_err(|e| archive_err(path, e))? {
                 let mut entry = entry.map_err(|e| archive_err(path, e))?;
-                let name = entry.path().map_err(|e| archive_err(path, e))?.to_string_lossy().to_string();
+                let name = entry
+                    .path()
+                    .map_err(|e| archive_err(path, e))?
+                    .to_string_lossy()
+                    .to_string();
                 if !(name.ends_with(".txt") || name.ends_with(".ann")) || name.contains("/._") {
                     continue;
                 }
@@ -610,7 +868,9 @@ pub fn read_documents(path: &Path, corpus: Corpus) -> Result<Vec<(String, String
 pub fn evaluate(path: &Path, corpus: Corpus) -> Result<BratReport, EvalError> {
     let docs = read_documents(path, corpus)?;
     if docs.is_empty() {
-        return Err(EvalError::Empty { path: path.to_path_buf() });
+        return Err(EvalError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let mut scores: HashMap<ThresholdKind, Score> = HashMap::new();
     for (_, text, ann) in &docs {
@@ -622,7 +882,10 @@ pub fn evaluate(path: &Path, corpus: Corpus) -> Result<BratReport, EvalError> {
         let pred = predicted_items(text);
         match_doc(&gold, &pred, &mut scores);
     }
-    let mut per_kind: Vec<(ThresholdKind, Score)> = ThresholdKind::ALL.iter().map(|k| (*k, scores.remove(k).unwrap_or_default())).collect();
+    let mut per_kind: Vec<(ThresholdKind, Score)> = ThresholdKind::ALL
+        .iter()
+        .map(|k| (*k, scores.remove(k).unwrap_or_default()))
+        .collect();
     let mut numeric = Score::default();
     let mut overall = Score::default();
     for (k, s) in &mut per_kind {
@@ -634,18 +897,44 @@ pub fn evaluate(path: &Path, corpus: Corpus) -> Result<BratReport, EvalError> {
     }
     numeric.finish();
     overall.finish();
-    Ok(BratReport { corpus, path: path.to_path_buf(), documents: docs.len(), per_kind, numeric, overall })
+    Ok(BratReport {
+        corpus,
+        path: path.to_path_buf(),
+        documents: docs.len(),
+        per_kind,
+        numeric,
+        overall,
+    })
 }
 
 impl fmt::Display for BratReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:?}: {} documents ({})", self.corpus, self.documents, self.path.display())?;
-        writeln!(f, "{:<26} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}   {:>8} {:>8} {:>8}", "kind", "gold", "pred", "match", "P", "R", "F1", "span P", "span R", "span F1")?;
+        writeln!(
+            f,
+            "{:?}: {} documents ({})",
+            self.corpus,
+            self.documents,
+            self.path.display()
+        )?;
+        writeln!(
+            f,
+            "{:<26} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}   {:>8} {:>8} {:>8}",
+            "kind", "gold", "pred", "match", "P", "R", "F1", "span P", "span R", "span F1"
+        )?;
         let row = |f: &mut fmt::Formatter<'_>, name: &str, s: &Score| {
             writeln!(
                 f,
                 "{:<26} {:>6} {:>6} {:>6} {:>6.3} {:>6.3} {:>6.3}   {:>8.3} {:>8.3} {:>8.3}",
-                name, s.gold, s.predicted, s.matched, s.precision, s.recall, s.f1, s.span_precision, s.span_recall, s.span_f1
+                name,
+                s.gold,
+                s.predicted,
+                s.matched,
+                s.precision,
+                s.recall,
+                s.f1,
+                s.span_precision,
+                s.span_recall,
+                s.span_f1
             )
         };
         for (k, s) in &self.per_kind {
@@ -658,7 +947,12 @@ impl fmt::Display for BratReport {
 
 /// Unmatched gold items (misses) and unmatched predictions (false alarms) of one kind, as
 /// `"miss|false: document: text-around"` lines, for error analysis.
-pub fn diagnose(path: &Path, corpus: Corpus, kind: ThresholdKind, limit: usize) -> Result<Vec<String>, EvalError> {
+pub fn diagnose(
+    path: &Path,
+    corpus: Corpus,
+    kind: ThresholdKind,
+    limit: usize,
+) -> Result<Vec<String>, EvalError> {
     let docs = read_documents(path, corpus)?;
     let mut out = Vec::new();
     for (name, text, ann) in &docs {
@@ -670,11 +964,16 @@ pub fn diagnose(path: &Path, corpus: Corpus, kind: ThresholdKind, limit: usize) 
         .into_iter()
         .filter(|i| i.kind == kind)
         .collect();
-        let pred: Vec<Item> = predicted_items(text).into_iter().filter(|i| i.kind == kind).collect();
+        let pred: Vec<Item> = predicted_items(text)
+            .into_iter()
+            .filter(|i| i.kind == kind)
+            .collect();
         let mut used = vec![false; pred.len()];
         let mut gold_hit = vec![false; gold.len()];
         for (gi, g) in gold.iter().enumerate() {
-            if let Some(j) = (0..pred.len()).find(|&j| !used[j] && overlaps(g, &pred[j]) && strict_match(g, &pred[j])) {
+            if let Some(j) = (0..pred.len())
+                .find(|&j| !used[j] && overlaps(g, &pred[j]) && strict_match(g, &pred[j]))
+            {
                 used[j] = true;
                 gold_hit[gi] = true;
             }
@@ -688,16 +987,36 @@ pub fn diagnose(path: &Path, corpus: Corpus, kind: ThresholdKind, limit: usize) 
             while !text.is_char_boundary(b) {
                 b += 1;
             }
-            format!("{}[[{}]]{}", &text[a..s.start], &text[s.start..s.end], &text[s.end..b]).replace('\n', " ")
+            format!(
+                "{}[[{}]]{}",
+                &text[a..s.start],
+                &text[s.start..s.end],
+                &text[s.end..b]
+            )
+            .replace('\n', " ")
         };
         for (g, hit) in gold.iter().zip(&gold_hit) {
             if !hit {
-                out.push(format!("miss {name}: {:?} {} {:?} {:?} :: {}", g.comparator, g.value, g.upper, g.unit, context(g.spans[0])));
+                out.push(format!(
+                    "miss {name}: {:?} {} {:?} {:?} :: {}",
+                    g.comparator,
+                    g.value,
+                    g.upper,
+                    g.unit,
+                    context(g.spans[0])
+                ));
             }
         }
         for (p, u) in pred.iter().zip(&used) {
             if !u {
-                out.push(format!("false {name}: {:?} {} {:?} {:?} :: {}", p.comparator, p.value, p.upper, p.unit, context(p.spans[0])));
+                out.push(format!(
+                    "false {name}: {:?} {} {:?} {:?} :: {}",
+                    p.comparator,
+                    p.value,
+                    p.upper,
+                    p.unit,
+                    context(p.spans[0])
+                ));
             }
         }
         if out.len() >= limit {
@@ -730,7 +1049,10 @@ mod tests {
         assert_eq!(gold[0].comparator, Some(Comparator::Ge));
         assert_eq!(gold[0].value, 10.0);
         // Character offsets became byte offsets ("≥" is 3 bytes).
-        assert_eq!(&text[gold[0].spans[0].start..gold[0].spans[0].end], "greater than");
+        assert_eq!(
+            &text[gold[0].spans[0].start..gold[0].spans[0].end],
+            "greater than"
+        );
     }
 
     #[test]
@@ -745,8 +1067,14 @@ A2\tEq-Operator-Value T9 LTEQ\nA3\tEq-Temporal-Unit-Value T8 week\n";
         let mut gold = lct_gold(&a);
         gold.sort_by_key(|i| i.kind);
         assert_eq!(gold.len(), 2);
-        assert_eq!((gold[0].kind, gold[0].comparator, gold[0].value), (ThresholdKind::Age, Some(Comparator::Ge), 18.0));
-        assert_eq!((gold[1].kind, gold[1].unit.as_deref()), (ThresholdKind::Temporal, Some("week")));
+        assert_eq!(
+            (gold[0].kind, gold[0].comparator, gold[0].value),
+            (ThresholdKind::Age, Some(Comparator::Ge), 18.0)
+        );
+        assert_eq!(
+            (gold[1].kind, gold[1].unit.as_deref()),
+            (ThresholdKind::Temporal, Some("week"))
+        );
         let s = score_doc(gold, text);
         assert_eq!(s[&ThresholdKind::Age].matched, 1);
         assert_eq!(s[&ThresholdKind::Temporal].matched, 1);
@@ -755,7 +1083,14 @@ A2\tEq-Operator-Value T9 LTEQ\nA3\tEq-Temporal-Unit-Value T8 week\n";
     #[test]
     fn a_wrong_value_matches_by_span_only() {
         let text = "Platelets ≥ 100 x 10^9/L\n";
-        let gold = vec![Item { kind: ThresholdKind::Measurement, comparator: Some(Comparator::Ge), value: 150.0, upper: None, unit: None, spans: vec![Span::new(10, 25)] }];
+        let gold = vec![Item {
+            kind: ThresholdKind::Measurement,
+            comparator: Some(Comparator::Ge),
+            value: 150.0,
+            upper: None,
+            unit: None,
+            spans: vec![Span::new(10, 25)],
+        }];
         let s = score_doc(gold, text);
         let m = &s[&ThresholdKind::Measurement];
         assert_eq!((m.matched, m.span_matched), (0, 1));

@@ -39,7 +39,11 @@ pub enum EvalError {
     #[error("cannot read archive {path}: {message}")]
     Archive { path: PathBuf, message: String },
     #[error("{path} line {line}: not a JSON record: {message}")]
-    Json { path: PathBuf, line: usize, message: String },
+    Json {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("{path}: no documents found (is this the right corpus file?)")]
     Empty { path: PathBuf },
 }

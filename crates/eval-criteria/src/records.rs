@@ -42,21 +42,34 @@ pub fn parse_age_years(s: &str) -> Option<f64> {
 }
 
 fn lines(path: &Path) -> Result<impl Iterator<Item = (usize, std::io::Result<String>)>, EvalError> {
-    let file = std::fs::File::open(path).map_err(|source| EvalError::Io { path: path.to_path_buf(), source })?;
-    let reader: Box<dyn std::io::Read> =
-        if path.extension().is_some_and(|e| e == "gz") { Box::new(GzDecoder::new(file)) } else { Box::new(file) };
+    let file = std::fs::File::open(path).map_err(|source| EvalError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(GzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
     Ok(BufReader::new(reader).lines().enumerate())
 }
 
 fn json_err(path: &Path, line: usize, message: impl ToString) -> EvalError {
-    EvalError::Json { path: PathBuf::from(path), line: line + 1, message: message.to_string() }
+    EvalError::Json {
+        path: PathBuf::from(path),
+        line: line + 1,
+        message: message.to_string(),
+    }
 }
 
 /// Reads API v2 study objects, one per line (`ctgov/v2/studies.jsonl.gz`).
 pub fn read_api_v2(path: &Path) -> Result<Vec<EligibilityRecord>, EvalError> {
     let mut out = Vec::new();
     for (i, line) in lines(path)? {
-        let line = line.map_err(|source| EvalError::Io { path: path.to_path_buf(), source })?;
+        let line = line.map_err(|source| EvalError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if line.trim().is_empty() {
             continue;
         }
@@ -66,8 +79,14 @@ pub fn read_api_v2(path: &Path) -> Result<Vec<EligibilityRecord>, EvalError> {
         let min = e["minimumAge"].as_str();
         let max = e["maximumAge"].as_str();
         out.push(EligibilityRecord {
-            nct_id: p["identificationModule"]["nctId"].as_str().unwrap_or_default().to_string(),
-            text: e["eligibilityCriteria"].as_str().unwrap_or_default().to_string(),
+            nct_id: p["identificationModule"]["nctId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            text: e["eligibilityCriteria"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
             minimum_age_years: min.and_then(parse_age_years),
             maximum_age_years: max.and_then(parse_age_years),
             // API v2 leaves a field out when there is no limit.
@@ -82,7 +101,10 @@ pub fn read_api_v2(path: &Path) -> Result<Vec<EligibilityRecord>, EvalError> {
 pub fn read_normalized(path: &Path) -> Result<Vec<EligibilityRecord>, EvalError> {
     let mut out = Vec::new();
     for (i, line) in lines(path)? {
-        let line = line.map_err(|source| EvalError::Io { path: path.to_path_buf(), source })?;
+        let line = line.map_err(|source| EvalError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         if line.trim().is_empty() {
             continue;
         }
@@ -97,7 +119,10 @@ pub fn read_normalized(path: &Path) -> Result<Vec<EligibilityRecord>, EvalError>
             let head = |part: &str, heading: &str| {
                 if part.is_empty() {
                     String::new()
-                } else if part.to_lowercase().starts_with(&heading.to_lowercase()[..9]) {
+                } else if part
+                    .to_lowercase()
+                    .starts_with(&heading.to_lowercase()[..9])
+                {
                     part.to_string()
                 } else {
                     format!("{heading}\n{}", part.trim_start_matches(':').trim())

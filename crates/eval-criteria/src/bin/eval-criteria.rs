@@ -27,7 +27,13 @@ fn main() {
     let norm = PathBuf::from(format!("{DATA}/trials/trials_normalized.jsonl.gz"));
     let chia = PathBuf::from(format!("{DATA}/criteria/chia/chia_without_scope.zip"));
     let lct = PathBuf::from(format!("{DATA}/criteria/lct/lct_corpus_brat.tar.gz"));
-    let out = |s: String, j: String| if json { println!("{j}") } else { println!("{s}") };
+    let out = |s: String, j: String| {
+        if json {
+            println!("{j}")
+        } else {
+            println!("{s}")
+        }
+    };
     let run = || -> Result<(), eval_criteria::EvalError> {
         if cmd == "ages" || cmd == "all" {
             let a = args.get(1).map(PathBuf::from).unwrap_or(v2.clone());
@@ -36,19 +42,32 @@ fn main() {
             out(r.to_string(), serde_json::to_string_pretty(&r).unwrap());
         }
         if cmd == "brat" || cmd == "all" {
-            let which = if cmd == "brat" { args.get(1).cloned().unwrap_or_else(|| "chia".into()) } else { "both".into() };
-            for (name, corpus, path) in [("chia", Corpus::Chia, &chia), ("lct", Corpus::Lct, &lct)] {
+            let which = if cmd == "brat" {
+                args.get(1).cloned().unwrap_or_else(|| "chia".into())
+            } else {
+                "both".into()
+            };
+            for (name, corpus, path) in [("chia", Corpus::Chia, &chia), ("lct", Corpus::Lct, &lct)]
+            {
                 if which != name && which != "both" {
                     continue;
                 }
-                let p = if cmd == "brat" { args.get(2).map(PathBuf::from).unwrap_or(path.clone()) } else { path.clone() };
+                let p = if cmd == "brat" {
+                    args.get(2).map(PathBuf::from).unwrap_or(path.clone())
+                } else {
+                    path.clone()
+                };
                 let r = evaluate(&p, corpus)?;
                 out(r.to_string(), serde_json::to_string_pretty(&r).unwrap());
             }
         }
         if cmd == "diagnose" {
             use eval_criteria::brat::{ThresholdKind, diagnose};
-            let corpus = if args.get(1).map(String::as_str) == Some("lct") { Corpus::Lct } else { Corpus::Chia };
+            let corpus = if args.get(1).map(String::as_str) == Some("lct") {
+                Corpus::Lct
+            } else {
+                Corpus::Chia
+            };
             let kind = match args.get(2).map(String::as_str) {
                 Some("age") => ThresholdKind::Age,
                 Some("score") => ThresholdKind::Score,
@@ -56,14 +75,23 @@ fn main() {
                 _ => ThresholdKind::Measurement,
             };
             let path = if corpus == Corpus::Lct { &lct } else { &chia };
-            for line in diagnose(path, corpus, kind, args.get(3).and_then(|n| n.parse().ok()).unwrap_or(100))? {
+            for line in diagnose(
+                path,
+                corpus,
+                kind,
+                args.get(3).and_then(|n| n.parse().ok()).unwrap_or(100),
+            )? {
                 println!("{line}");
             }
         }
         if cmd == "large" || cmd == "all" {
             // One 1 MB text: the longest real criteria text in the data, repeated.
             let texts: Vec<String> = read_api_v2(&v2)?.into_iter().map(|r| r.text).collect();
-            let longest = texts.iter().max_by_key(|t| t.len()).cloned().unwrap_or_default();
+            let longest = texts
+                .iter()
+                .max_by_key(|t| t.len())
+                .cloned()
+                .unwrap_or_default();
             let mut big = String::new();
             while big.len() < 1_000_000 {
                 big.push_str(&longest);
@@ -80,9 +108,18 @@ fn main() {
             );
         }
         if cmd == "speed" || cmd == "all" {
-            let rounds: usize = if cmd == "speed" { args.get(1).and_then(|r| r.parse().ok()).unwrap_or(3) } else { 3 };
+            let rounds: usize = if cmd == "speed" {
+                args.get(1).and_then(|r| r.parse().ok()).unwrap_or(3)
+            } else {
+                3
+            };
             let mut texts: Vec<String> = read_api_v2(&v2)?.into_iter().map(|r| r.text).collect();
-            texts.extend(read_normalized(&norm)?.into_iter().map(|r| r.text).filter(|t| !t.trim().is_empty()));
+            texts.extend(
+                read_normalized(&norm)?
+                    .into_iter()
+                    .map(|r| r.text)
+                    .filter(|t| !t.trim().is_empty()),
+            );
             let r = eval_criteria::throughput(&texts, rounds);
             out(r.to_string(), serde_json::to_string_pretty(&r).unwrap());
         }
