@@ -420,6 +420,13 @@ pub fn extract_profile(note: &str) -> Extraction {
                     }
                 }
             }
+            ConceptKind::Medication | ConceptKind::Procedure if is_planned(&folded, m.start) => {
+                // "a candidate for resection", "prior to chemotherapy": planned, not received.
+                if first_time {
+                    profile.findings.push(Finding { text: format!("planned {surface}"), present: true });
+                    push(&mut evidence, "findings", format!("planned {surface}"), false, m.start, m.end);
+                }
+            }
             ConceptKind::Procedure => {
                 if first_time {
                     if concept.name.contains("transplant") && !*negated {
@@ -477,10 +484,21 @@ pub fn extract_profile(note: &str) -> Extraction {
     Extraction { profile, evidence }
 }
 
+/// Is the treatment at `start` planned rather than given ("prior to chemotherapy", "scheduled
+/// for surgery", "will start insulin")?
+fn is_planned(folded: &str, start: usize) -> bool {
+    let from = floor_char_boundary(folded, start.saturating_sub(40));
+    let window = &folded[from..start];
+    let clause = window.rsplit(['.', ';', '\n']).next().unwrap_or(window);
+    ["prior to ", "before ", "candidate for", "scheduled for", "planned", "plans to", "will receive", "will start", "will undergo", "to undergo", "referred for", "awaiting", "considering", "consider "]
+        .iter()
+        .any(|w| clause.contains(w))
+}
+
 fn surface_is_prior(folded: &str, start: usize) -> bool {
     let from = floor_char_boundary(folded, start.saturating_sub(30));
     let window = &folded[from..start];
-    ["prior ", "previous ", "previously ", "received", "s/p", "status post", "failed"].iter().any(|w| window.contains(w))
+    ["prior ", "previous ", "previously ", "received", "s/p", "status post", "failed"].iter().any(|w| window.contains(w)) && !window.contains("prior to")
 }
 
 fn roman_stage(stage: &str) -> &str {
@@ -623,6 +641,15 @@ mod tests {
         assert!(!chemo.received);
         let rt = e.profile.prior_therapies.iter().find(|t| t.name == "radiotherapy").unwrap();
         assert!(rt.received);
+    }
+
+    #[test]
+    fn planned_treatment_is_not_a_prior_therapy() {
+        let e = extract_profile("She is a candidate for tumor resection and agrees to do so prior to chemotherapy.");
+        assert!(e.profile.prior_therapies.is_empty(), "{:?}", e.profile.prior_therapies);
+        assert!(has_finding(&e, "planned chemotherapy", true));
+        let e = extract_profile("He previously received chemotherapy.");
+        assert!(e.profile.prior_therapies.iter().any(|t| t.name == "chemotherapy" && t.received));
     }
 
     #[test]
