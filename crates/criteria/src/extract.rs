@@ -1379,6 +1379,10 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
     if e.time_unit().is_some() || matches!(e.unit.as_deref(), Some("line") | Some("cycle")) {
         return None;
     }
+    // "at least one …" counts something; measurements are written with digits.
+    if !text[e.span.start..e.span.end].chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
     if let Some(u) = e.unit.as_deref() {
         let u = u.to_ascii_lowercase();
         if u.ends_with("/kg")

@@ -58,7 +58,7 @@ const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=|
     at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
     up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to))";
 
-const NUM: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+";
+const NUM: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty)\b";
 
 const UNIT: &str = r"(?P<unit>
     \s*(?:[x×*]|times|-?fold)?\s*(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+|lab\s+|site\s+|normal\s+)?
@@ -128,6 +128,27 @@ static AGE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
 /// Parses a number as written ("1,500", "1.5", "1,5" → 1.5, ".5").
 pub(crate) fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
+    let word = match s.to_ascii_lowercase().as_str() {
+        "one" => Some(1.0),
+        "two" => Some(2.0),
+        "three" => Some(3.0),
+        "four" => Some(4.0),
+        "five" => Some(5.0),
+        "six" => Some(6.0),
+        "seven" => Some(7.0),
+        "eight" => Some(8.0),
+        "nine" => Some(9.0),
+        "ten" => Some(10.0),
+        "eleven" => Some(11.0),
+        "twelve" => Some(12.0),
+        "eighteen" => Some(18.0),
+        "twenty" => Some(20.0),
+        "thirty" => Some(30.0),
+        _ => None,
+    };
+    if word.is_some() {
+        return word;
+    }
     let cleaned: String = if s.contains(',') {
         let parts: Vec<&str> = s.split(',').collect();
         if parts.len() > 1
