@@ -264,9 +264,11 @@ impl Extractor<'_> {
         life_expectancy(text, &cls, &exprs, &mut found);
         organ_function(text, &cls, &exprs, &mut found);
         scores(text, &cls, &exprs, &mut found);
-        labs(text, &cls, &exprs, &mut found);
+        // Biomarker and lesion thresholds first, so the generic measurement fallback in `labs`
+        // does not claim them again.
         biomarkers(text, &cls, &exprs, &mut found);
         measurable(text, span, &exprs, &mut found);
+        labs(text, &cls, &exprs, &mut found);
         transplant(text, span, &mut found);
         infections(text, &cls, &mut found);
         autoimmune(text, span, &mut found);
@@ -1380,7 +1382,10 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
         return None;
     }
     // "at least one …" counts something; measurements are written with digits.
-    if !text[e.span.start..e.span.end].chars().any(|c| c.is_ascii_digit()) {
+    if !text[e.span.start..e.span.end]
+        .chars()
+        .any(|c| c.is_ascii_digit())
+    {
         return None;
     }
     if let Some(u) = e.unit.as_deref() {
@@ -1703,6 +1708,13 @@ fn biomarkers(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fou
                 continue;
             }
             if ambiguous && status.is_none() {
+                continue;
+            }
+            // "CD7+ (with CD7 expression ≥ 10%)": the second mention repeats the first one's threshold.
+            if threshold.is_some()
+                && status.is_none()
+                && found.iter().any(|f| matches!(&f.body, RuleBody::Biomarker { threshold: Some(t), .. } if Some(t.span) == threshold.as_ref().map(|x| x.span)))
+            {
                 continue;
             }
             let marker = raw

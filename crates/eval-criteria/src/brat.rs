@@ -556,13 +556,16 @@ fn lct_gold(a: &Ann) -> Vec<Item> {
             continue;
         }
         // What refers to this comparison, and how.
-        let mut kind = None;
+        // What refers to this comparison, and how. When several events refer to it, the most
+        // specific reading wins (age, then score / measurement, then temporal), independent of
+        // hash-map order.
+        let mut kind: Option<ThresholdKind> = None;
         for (rid, rev) in &a.events {
             for (role, target) in &rev.args {
                 if target != eid {
                     continue;
                 }
-                kind = match (role.as_str(), rev.trigger_type.as_str()) {
+                let k = match (role.as_str(), rev.trigger_type.as_str()) {
                     ("Numeric-Filter", "Age") => Some(ThresholdKind::Age),
                     ("Numeric-Filter", "Observation") => {
                         if attr(rid, "Observation-Type-Value").as_deref() == Some("clinical-score")
@@ -573,7 +576,11 @@ fn lct_gold(a: &Ann) -> Vec<Item> {
                         }
                     }
                     ("Temporality", _) => Some(ThresholdKind::Temporal),
-                    _ => kind,
+                    _ => None,
+                };
+                kind = match (kind, k) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
                 };
             }
         }
@@ -776,8 +783,11 @@ fn strict_match(gold: &Item, pred: &Item) -> bool {
 /// Greedy one-to-one matching; returns (strict, span-only) matches per kind.
 fn match_doc(gold: &[Item], pred: &[Item], scores: &mut HashMap<ThresholdKind, Score>) {
     for kind in ThresholdKind::ALL {
-        let g: Vec<&Item> = gold.iter().filter(|i| i.kind == kind).collect();
-        let p: Vec<&Item> = pred.iter().filter(|i| i.kind == kind).collect();
+        // Text order, so the greedy matching does not depend on hash-map order.
+        let mut g: Vec<&Item> = gold.iter().filter(|i| i.kind == kind).collect();
+        g.sort_by_key(|i| (i.spans[0].start, i.spans[0].end, i.value.to_bits()));
+        let mut p: Vec<&Item> = pred.iter().filter(|i| i.kind == kind).collect();
+        p.sort_by_key(|i| (i.spans[0].start, i.spans[0].end));
         let s = scores.entry(kind).or_default();
         s.gold += g.len();
         s.predicted += p.len();
