@@ -1,6 +1,9 @@
 //! Index build time and query latency on a JSONL(.gz) file of API v2 studies.
 //!
-//! `cargo run --release -p search --example bench -- data/ctgov/studies.jsonl.gz`
+//! `cargo run --release -p search --example bench -- data/ctgov/studies.jsonl.gz [copies]`
+//!
+//! With `copies` > 1 the studies are indexed that many times under synthetic NCT ids
+//! (NCT{copy:02}{line:06}), to see how build time and latency grow with the corpus.
 //!
 //! Prints the time to parse, to build an on-disk index (and to reopen it), and p50/p95/max
 //! latency of `TrialIndex::search` over a fixed set of queries that mix conditions, statuses,
@@ -13,6 +16,7 @@ use search::{StudiesQuery, TrialIndex};
 
 fn main() {
     let path = std::env::args().nth(1).unwrap_or_else(|| "data/ctgov/studies.jsonl.gz".into());
+    let copies: usize = std::env::args().nth(2).and_then(|c| c.parse().ok()).unwrap_or(1).clamp(1, 99);
     let mut text = String::new();
     let file = std::fs::File::open(&path).expect("input file");
     if path.ends_with(".gz") {
@@ -40,8 +44,21 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let index = TrialIndex::open(dir.path()).unwrap();
+    let corpus: Vec<ctgov::Study> = if copies == 1 {
+        studies
+    } else {
+        (0..copies)
+            .flat_map(|c| {
+                studies.iter().enumerate().map(move |(i, s)| {
+                    let mut s = s.clone();
+                    s.protocol_section.identification_module.nct_id = format!("NCT{c:02}{i:06}");
+                    s
+                })
+            })
+            .collect()
+    };
     let t = Instant::now();
-    let n = index.rebuild(studies.into_iter()).unwrap();
+    let n = index.rebuild(corpus.into_iter()).unwrap();
     let build = t.elapsed();
     drop(index);
     let t = Instant::now();

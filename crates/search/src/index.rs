@@ -347,6 +347,27 @@ impl TrialIndex {
         Ok(ti)
     }
 
+    /// Deletes whatever index is in `dir` and creates an empty one: what to do when
+    /// [`TrialIndex::open`] reports [`IndexError::Stale`], before [`TrialIndex::rebuild`].
+    pub fn recreate(dir: &Path) -> Result<TrialIndex, IndexError> {
+        let io = |source| IndexError::Io { path: dir.display().to_string(), source };
+        if dir.exists() {
+            // Only the index's own files: the directory may be shared with other data.
+            for entry in std::fs::read_dir(dir).map_err(io)? {
+                let path = entry.map_err(io)?.path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let ours = name == "meta.json"
+                    || name == ".managed.json"
+                    || name.starts_with(".tantivy")
+                    || name.split('.').next().is_some_and(|stem| stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()));
+                if ours && path.is_file() {
+                    std::fs::remove_file(&path).map_err(io)?;
+                }
+            }
+        }
+        TrialIndex::open(dir)
+    }
+
     /// An index held in memory, for tests and one-off tools.
     pub fn open_in_ram() -> Result<TrialIndex, IndexError> {
         let (schema, fields) = schema();

@@ -62,6 +62,11 @@ fn updates_and_deletes_are_seen_at_once_and_survive_reopening() {
     }
     let index = TrialIndex::open(dir.path()).unwrap();
     assert_eq!(index.len(), 39);
+    drop(index);
+    // Recreating leaves an empty index, ready for a rebuild from the store.
+    let index = TrialIndex::recreate(dir.path()).unwrap();
+    assert_eq!(index.len(), 0);
+    assert_eq!(index.rebuild(records.iter().map(|(_, s)| s.clone())).unwrap(), 40);
 }
 
 #[test]
