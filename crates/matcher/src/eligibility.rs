@@ -142,7 +142,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
 
     // "Healthy volunteers": a patient with a known condition is not one, unless the trial is
     // about that condition (then the healthy group is a control arm).
-    if let Some(m) = healthy_volunteers_wanted(trial) {
+    if let Some(m) = trial.healthy_volunteers {
         let vocab = Vocabulary::builtin();
         let sick = patient
             .present
@@ -803,13 +803,13 @@ fn score_truth(scale: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
 }
 
 /// Where the inclusion criteria ask for healthy volunteers, if they do.
-fn healthy_volunteers_wanted(trial: &TrialDocument) -> Option<(usize, usize)> {
+pub(crate) fn healthy_volunteers_wanted(criteria_text: &str) -> Option<(usize, usize)> {
     static HEALTHY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = HEALTHY.get_or_init(|| {
         regex::Regex::new(r"(?i)\bhealthy\s+(?:adult\s+|male\s+|female\s+)?(?:volunteers?|subjects?|adults?|individuals?|participants?|men|women|males?|females?)\b")
             .expect("healthy volunteer pattern compiles")
     });
-    let (inclusion, _) = crate::trial::split_criteria(&trial.criteria_text);
+    let (inclusion, _) = crate::trial::split_criteria(criteria_text);
     let m = re.find(inclusion)?;
     let mut from = m.start().saturating_sub(12);
     while !inclusion.is_char_boundary(from) {

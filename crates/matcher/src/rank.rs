@@ -36,11 +36,14 @@ pub struct RankWeights {
     pub feedback_docs: usize,
     pub feedback_terms: usize,
     pub feedback_weight: f64,
+    /// Penalty per unknown deciding fact: a trial that needs many facts checked is a little less
+    /// likely to work out than one that needs few.
+    pub per_unknown: f64,
 }
 
 impl Default for RankWeights {
     fn default() -> Self {
-        RankWeights { floor: 0.2, penalty_scale: 2.0, per_met_condition: 0.05, relevance_power: 0.7, topical_threshold: 0.3, feedback_docs: 3, feedback_terms: 10, feedback_weight: 0.25 }
+        RankWeights { floor: 0.2, penalty_scale: 2.0, per_met_condition: 0.05, relevance_power: 0.7, topical_threshold: 0.3, feedback_docs: 3, feedback_terms: 10, feedback_weight: 0.25, per_unknown: 0.0 }
     }
 }
 
@@ -114,7 +117,8 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
                 failed.push((m.kind, m.span));
                 penalty += failure_penalty(m.kind, m.span.is_none());
             }
-            let factor = w.floor + (1.0 - w.floor) * (-w.penalty_scale * penalty).exp();
+            let unknowns = eligibility.deciding_unknowns.len() as f64;
+            let factor = w.floor + (1.0 - w.floor) * (-w.penalty_scale * penalty - w.per_unknown * unknowns).exp();
             let bonus = if eligibility.verdict == Verdict::NotEligible {
                 0.0
             } else {

@@ -62,6 +62,8 @@ pub struct TrialDocument {
     pub criteria_unparsed: bool,
     /// Concepts of each rule mention, found once here rather than per patient.
     mention_concepts: HashMap<String, Vec<ConceptId>>,
+    /// Where the inclusion criteria ask for healthy volunteers (byte span in `criteria_text`).
+    pub(crate) healthy_volunteers: Option<(usize, usize)>,
     /// Criterion texts, shared by every mark that cites them.
     criterion_texts: Vec<std::sync::Arc<str>>,
     fields: [FieldIndex; 4],
@@ -116,6 +118,7 @@ impl TrialDocument {
         let parsed = std::panic::catch_unwind(|| criteria::parse(&f.criteria_text)).ok();
         let criteria_unparsed = parsed.is_none();
         let parsed = parsed.unwrap_or(criteria::ParsedCriteria { sections: Vec::new(), criteria: Vec::new() });
+        let healthy_volunteers = crate::eligibility::healthy_volunteers_wanted(&f.criteria_text);
         let criterion_texts = parsed.criteria.iter().map(|c| std::sync::Arc::from(c.text.as_str())).collect();
         let mut mention_concepts = HashMap::new();
         for rule in parsed.criteria.iter().flat_map(|c| c.rules.iter()) {
@@ -146,6 +149,7 @@ impl TrialDocument {
             criteria_unparsed,
             mention_concepts,
             criterion_texts,
+            healthy_volunteers,
             fields,
         }
     }
