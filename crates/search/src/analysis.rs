@@ -53,7 +53,11 @@ pub(crate) fn fold_key(text: &str) -> String {
     if text.is_ascii() {
         // The same as the analyzer's result for ASCII text, without its cost: the gazetteer
         // folds a few hundred thousand names when it loads.
-        return text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+        return text
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
     }
     fold_words(text).concat()
 }
@@ -78,6 +82,9 @@ mod tests {
             assert_eq!(fold_key(s), fold_words(s).concat(), "{s}");
         }
         assert_eq!(stem_words("Neoplasms"), stem_words("neoplasm"));
-        assert_eq!(stem_words("T-cell Lymphomas"), vec!["t", "cell", "lymphoma"]);
+        assert_eq!(
+            stem_words("T-cell Lymphomas"),
+            vec!["t", "cell", "lymphoma"]
+        );
     }
 }

@@ -11,15 +11,30 @@
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     /// Plain words ("heart attack") or a quoted phrase.
-    Text { text: String, phrase: bool },
+    Text {
+        text: String,
+        phrase: bool,
+    },
     /// `AREA[field]expr`
-    Area { field: String, expr: Box<Expr> },
+    Area {
+        field: String,
+        expr: Box<Expr>,
+    },
     /// `COVERAGE[kind]expr`
-    Coverage { kind: Coverage, expr: Box<Expr> },
+    Coverage {
+        kind: Coverage,
+        expr: Box<Expr>,
+    },
     /// `EXPANSION[kind]expr`; accepted, and `None` turns off synonym expansion.
-    Expansion { kind: String, expr: Box<Expr> },
+    Expansion {
+        kind: String,
+        expr: Box<Expr>,
+    },
     /// `RANGE[lo, hi]`
-    Range { lo: Bound, hi: Bound },
+    Range {
+        lo: Bound,
+        hi: Bound,
+    },
     Missing,
     All,
     Not(Box<Expr>),
@@ -67,7 +82,15 @@ enum Tok {
     Op(String, String),
 }
 
-const OPERATORS: &[&str] = &["AREA", "RANGE", "COVERAGE", "EXPANSION", "SEARCH", "TILT", "DISTANCE"];
+const OPERATORS: &[&str] = &[
+    "AREA",
+    "RANGE",
+    "COVERAGE",
+    "EXPANSION",
+    "SEARCH",
+    "TILT",
+    "DISTANCE",
+];
 
 fn lex(input: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
     let chars: Vec<(usize, char)> = input.char_indices().collect();
@@ -93,7 +116,12 @@ fn lex(input: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
                 i += 1;
                 loop {
                     match chars.get(i) {
-                        None => return Err(ExprError { at, message: "unclosed quote".into() }),
+                        None => {
+                            return Err(ExprError {
+                                at,
+                                message: "unclosed quote".into(),
+                            });
+                        }
                         Some((_, '\\')) if i + 1 < chars.len() => {
                             text.push(chars[i + 1].1);
                             i += 2;
@@ -125,12 +153,20 @@ fn lex(input: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
                         break;
                     }
                     if ch == '[' && !escaped && OPERATORS.contains(&word.as_str()) {
-                        let close = chars[i..].iter().position(|(_, c)| *c == ']').ok_or(
-                            ExprError { at, message: format!("{word}[ is not closed with ]") },
-                        )?;
+                        let close =
+                            chars[i..]
+                                .iter()
+                                .position(|(_, c)| *c == ']')
+                                .ok_or(ExprError {
+                                    at,
+                                    message: format!("{word}[ is not closed with ]"),
+                                })?;
                         let arg: String = chars[i + 1..i + close].iter().map(|(_, c)| c).collect();
                         i += close + 1;
-                        out.push((at, Tok::Op(std::mem::take(&mut word), arg.trim().to_string())));
+                        out.push((
+                            at,
+                            Tok::Op(std::mem::take(&mut word), arg.trim().to_string()),
+                        ));
                         break;
                     }
                     word.push(ch);
@@ -170,7 +206,10 @@ impl Parser {
     }
 
     fn err<T>(&self, message: impl Into<String>) -> Result<T, ExprError> {
-        Err(ExprError { at: self.at(), message: message.into() })
+        Err(ExprError {
+            at: self.at(),
+            message: message.into(),
+        })
     }
 
     fn or(&mut self) -> Result<Expr, ExprError> {
@@ -179,7 +218,11 @@ impl Parser {
             self.pos += 1;
             items.push(self.and()?);
         }
-        Ok(if items.len() == 1 { items.pop().unwrap() } else { Expr::Or(items) })
+        Ok(if items.len() == 1 {
+            items.pop().unwrap()
+        } else {
+            Expr::Or(items)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, ExprError> {
@@ -194,7 +237,11 @@ impl Parser {
                 Some(_) => items.push(self.not()?),
             }
         }
-        Ok(if items.len() == 1 { items.pop().unwrap() } else { Expr::And(items) })
+        Ok(if items.len() == 1 {
+            items.pop().unwrap()
+        } else {
+            Expr::And(items)
+        })
     }
 
     fn not(&mut self) -> Result<Expr, ExprError> {
@@ -203,7 +250,9 @@ impl Parser {
                 self.pos += 1;
                 Ok(Expr::Not(Box::new(self.not()?)))
             }
-            Some(Tok::Op(name, arg)) if name == "AREA" || name == "COVERAGE" || name == "EXPANSION" => {
+            Some(Tok::Op(name, arg))
+                if name == "AREA" || name == "COVERAGE" || name == "EXPANSION" =>
+            {
                 self.pos += 1;
                 if self.peek().is_none() {
                     return self.err(format!("{name}[{arg}] must be followed by what to search"));
@@ -260,7 +309,10 @@ impl Parser {
                     words.push(w.clone());
                     self.pos += 1;
                 }
-                Ok(Expr::Text { text: words.join(" "), phrase: false })
+                Ok(Expr::Text {
+                    text: words.join(" "),
+                    phrase: false,
+                })
             }
             Tok::Missing => Ok(Expr::Missing),
             Tok::All => Ok(Expr::All),
@@ -268,14 +320,19 @@ impl Parser {
                 let parts: Vec<&str> = arg.split(',').map(str::trim).collect();
                 if parts.len() != 2 || parts.iter().any(|p| p.is_empty()) {
                     self.pos -= 1;
-                    return self.err(format!("RANGE[{arg}]: expected RANGE[low, high] (MIN and MAX allowed)"));
+                    return self.err(format!(
+                        "RANGE[{arg}]: expected RANGE[low, high] (MIN and MAX allowed)"
+                    ));
                 }
                 let bound = |s: &str| match s {
                     "MIN" => Bound::Min,
                     "MAX" => Bound::Max,
                     v => Bound::Value(v.to_string()),
                 };
-                Ok(Expr::Range { lo: bound(parts[0]), hi: bound(parts[1]) })
+                Ok(Expr::Range {
+                    lo: bound(parts[0]),
+                    hi: bound(parts[1]),
+                })
             }
             Tok::Op(name, _) => {
                 self.pos -= 1;
@@ -297,9 +354,16 @@ impl Parser {
 pub fn parse(input: &str) -> Result<Expr, ExprError> {
     let toks = lex(input)?;
     if toks.is_empty() {
-        return Err(ExprError { at: 0, message: "empty expression".into() });
+        return Err(ExprError {
+            at: 0,
+            message: "empty expression".into(),
+        });
     }
-    let mut p = Parser { toks, pos: 0, end: input.len() };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        end: input.len(),
+    };
     let e = p.or()?;
     if p.pos < p.toks.len() {
         return p.err("unexpected ')'");
@@ -314,7 +378,9 @@ impl Expr {
         fn walk<'a>(e: &'a Expr, out: &mut Vec<&'a str>) {
             match e {
                 Expr::Text { text, .. } => out.push(text),
-                Expr::Area { expr, .. } | Expr::Coverage { expr, .. } | Expr::Expansion { expr, .. } => walk(expr, out),
+                Expr::Area { expr, .. }
+                | Expr::Coverage { expr, .. }
+                | Expr::Expansion { expr, .. } => walk(expr, out),
                 Expr::And(v) | Expr::Or(v) => v.iter().for_each(|e| walk(e, out)),
                 Expr::Not(_) | Expr::Range { .. } | Expr::Missing | Expr::All => {}
             }
@@ -329,7 +395,10 @@ mod tests {
     use super::*;
 
     fn text(t: &str) -> Expr {
-        Expr::Text { text: t.into(), phrase: false }
+        Expr::Text {
+            text: t.into(),
+            phrase: false,
+        }
     }
 
     #[test]
@@ -355,12 +424,18 @@ mod tests {
             Expr::And(vec![
                 Expr::Area {
                     field: "MinimumAge".into(),
-                    expr: Box::new(Expr::Range { lo: Bound::Min, hi: Bound::Value("16 years".into()) })
+                    expr: Box::new(Expr::Range {
+                        lo: Bound::Min,
+                        hi: Bound::Value("16 years".into())
+                    })
                 },
                 Expr::Area {
                     field: "MaximumAge".into(),
                     expr: Box::new(Expr::Or(vec![
-                        Expr::Range { lo: Bound::Value("16 years".into()), hi: Bound::Max },
+                        Expr::Range {
+                            lo: Bound::Value("16 years".into()),
+                            hi: Bound::Max
+                        },
                         Expr::Missing
                     ]))
                 },
@@ -368,16 +443,35 @@ mod tests {
         );
         assert_eq!(
             parse(r#"AREA[Condition]"breast cancer""#).unwrap(),
-            Expr::Area { field: "Condition".into(), expr: Box::new(Expr::Text { text: "breast cancer".into(), phrase: true }) }
+            Expr::Area {
+                field: "Condition".into(),
+                expr: Box::new(Expr::Text {
+                    text: "breast cancer".into(),
+                    phrase: true
+                })
+            }
         );
         assert_eq!(parse(r"\MISSING link").unwrap(), text("MISSING link"));
         // Adjacent non-word terms are ANDed.
-        assert!(matches!(parse("AREA[Phase]PHASE2 AREA[StudyType]INTERVENTIONAL").unwrap(), Expr::And(v) if v.len() == 2));
+        assert!(
+            matches!(parse("AREA[Phase]PHASE2 AREA[StudyType]INTERVENTIONAL").unwrap(), Expr::And(v) if v.len() == 2)
+        );
     }
 
     #[test]
     fn malformed_expressions_say_where() {
-        for bad in ["", "(a OR b", "a OR", "AREA[Phase", "RANGE[1]", "\"open", "a )", "AREA[]x", "COVERAGE[Most]x", "SEARCH[Location](x)"] {
+        for bad in [
+            "",
+            "(a OR b",
+            "a OR",
+            "AREA[Phase",
+            "RANGE[1]",
+            "\"open",
+            "a )",
+            "AREA[]x",
+            "COVERAGE[Most]x",
+            "SEARCH[Location](x)",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} should not parse");
         }
         assert_eq!(parse("(a OR b").unwrap_err().message, "expected ')'");

@@ -69,7 +69,9 @@ pub struct SiteSummary {
 }
 
 fn date(d: &Option<ctgov::DateStruct>) -> Option<String> {
-    d.as_ref().map(|d| d.date.trim().to_string()).filter(|d| !d.is_empty())
+    d.as_ref()
+        .map(|d| d.date.trim().to_string())
+        .filter(|d| !d.is_empty())
 }
 
 impl StudyFacts {
@@ -80,15 +82,23 @@ impl StudyFacts {
         let mut points = Vec::new();
         let mut sites = Vec::new();
         for (i, loc) in study.locations().iter().enumerate() {
-            if let Some(c) = loc.country.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-                if !countries.iter().any(|x| x == c) {
+            if let Some(c) = loc
+                .country
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                && !countries.iter().any(|x| x == c) {
                     countries.push(c.to_string());
                 }
-            }
             let point = match loc.geo_point {
                 Some(g) => Some((g.lat, g.lon, false)),
                 None => gazetteer()
-                    .geocode_site(loc.city.as_deref(), loc.state.as_deref(), loc.zip.as_deref(), loc.country.as_deref())
+                    .geocode_site(
+                        loc.city.as_deref(),
+                        loc.state.as_deref(),
+                        loc.zip.as_deref(),
+                        loc.country.as_deref(),
+                    )
                     .map(|m| (m.lat, m.lon, true)),
             };
             match point {
@@ -131,7 +141,11 @@ impl StudyFacts {
             lead_sponsor_class: study.lead_sponsor().and_then(|s| s.class.clone()),
             countries,
             conditions: study.conditions().to_vec(),
-            intervention_names: study.interventions().iter().map(|i| i.name.clone()).collect(),
+            intervention_names: study
+                .interventions()
+                .iter()
+                .map(|i| i.name.clone())
+                .collect(),
             has_results: study.has_results.unwrap_or(false),
             enrollment: study
                 .protocol_section
@@ -175,11 +189,18 @@ impl DateField {
     ];
 
     pub fn parse(name: &str) -> Option<DateField> {
-        Self::ALL.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, f)| *f)
+        Self::ALL
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, f)| *f)
     }
 
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).unwrap_or_default()
+        Self::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(n, _)| *n)
+            .unwrap_or_default()
     }
 }
 
@@ -219,23 +240,59 @@ pub enum Field {
 }
 
 pub(crate) const STATUSES: &[&str] = &[
-    "ACTIVE_NOT_RECRUITING", "COMPLETED", "ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING",
-    "RECRUITING", "SUSPENDED", "TERMINATED", "WITHDRAWN", "AVAILABLE", "NO_LONGER_AVAILABLE",
-    "TEMPORARILY_NOT_AVAILABLE", "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN",
+    "ACTIVE_NOT_RECRUITING",
+    "COMPLETED",
+    "ENROLLING_BY_INVITATION",
+    "NOT_YET_RECRUITING",
+    "RECRUITING",
+    "SUSPENDED",
+    "TERMINATED",
+    "WITHDRAWN",
+    "AVAILABLE",
+    "NO_LONGER_AVAILABLE",
+    "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING",
+    "WITHHELD",
+    "UNKNOWN",
 ];
 const PHASES: &[&str] = &["NA", "EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4"];
 const STUDY_TYPES: &[&str] = &["EXPANDED_ACCESS", "INTERVENTIONAL", "OBSERVATIONAL"];
 const SEXES: &[&str] = &["FEMALE", "MALE", "ALL"];
 const STD_AGES: &[&str] = &["CHILD", "ADULT", "OLDER_ADULT"];
-const AGENCY_CLASSES: &[&str] =
-    &["NIH", "FED", "OTHER_GOV", "INDIV", "INDUSTRY", "NETWORK", "AMBIG", "OTHER", "UNKNOWN"];
+const AGENCY_CLASSES: &[&str] = &[
+    "NIH",
+    "FED",
+    "OTHER_GOV",
+    "INDIV",
+    "INDUSTRY",
+    "NETWORK",
+    "AMBIG",
+    "OTHER",
+    "UNKNOWN",
+];
 
 impl Field {
     pub const NAMES: &'static [&'static str] = &[
-        "OverallStatus", "Phase", "StudyType", "Sex", "MinimumAge", "MaximumAge",
-        "HealthyVolunteers", "StdAge", "StartDate", "PrimaryCompletionDate", "CompletionDate",
-        "LastUpdatePostDate", "StudyFirstPostDate", "LeadSponsorName", "LeadSponsorClass",
-        "LocationCountry", "Condition", "InterventionName", "EnrollmentCount", "NCTId",
+        "OverallStatus",
+        "Phase",
+        "StudyType",
+        "Sex",
+        "MinimumAge",
+        "MaximumAge",
+        "HealthyVolunteers",
+        "StdAge",
+        "StartDate",
+        "PrimaryCompletionDate",
+        "CompletionDate",
+        "LastUpdatePostDate",
+        "StudyFirstPostDate",
+        "LeadSponsorName",
+        "LeadSponsorClass",
+        "LocationCountry",
+        "Condition",
+        "InterventionName",
+        "EnrollmentCount",
+        "NCTId",
     ];
 
     pub fn parse(name: &str) -> Option<Field> {
@@ -304,8 +361,11 @@ fn parse_number(field: Field, v: &str) -> Result<f64, String> {
         Field::MinimumAge | Field::MaximumAge => ctgov::Age::parse(v)
             .map(|a| a.in_years())
             .ok_or_else(|| format!("'{v}' is not an age (expected e.g. '16 years', '6 months')")),
-        Field::EnrollmentCount => v.trim().parse::<f64>().map_err(|_| format!("'{v}' is not a number")),
-        _ => Err(format!("RANGE is not supported for this field")),
+        Field::EnrollmentCount => v
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("'{v}' is not a number")),
+        _ => Err("RANGE is not supported for this field".to_string()),
     }
 }
 
@@ -318,13 +378,24 @@ fn compile_in(expr: &Expr, field: Option<Field>, coverage: Coverage) -> Result<F
     Ok(match expr {
         Expr::All => Filter::All,
         Expr::Not(e) => Filter::Not(Box::new(compile_in(e, field, coverage)?)),
-        Expr::And(v) => Filter::And(v.iter().map(|e| compile_in(e, field, coverage)).collect::<Result<_, _>>()?),
-        Expr::Or(v) => Filter::Or(v.iter().map(|e| compile_in(e, field, coverage)).collect::<Result<_, _>>()?),
+        Expr::And(v) => Filter::And(
+            v.iter()
+                .map(|e| compile_in(e, field, coverage))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Or(v) => Filter::Or(
+            v.iter()
+                .map(|e| compile_in(e, field, coverage))
+                .collect::<Result<_, _>>()?,
+        ),
         Expr::Coverage { kind, expr } => compile_in(expr, field, *kind)?,
         Expr::Expansion { expr, .. } => compile_in(expr, field, coverage)?,
         Expr::Area { field: name, expr } => {
             let f = Field::parse(name).ok_or_else(|| {
-                format!("unknown field AREA[{name}] (expected one of {})", Field::NAMES.join(", "))
+                format!(
+                    "unknown field AREA[{name}] (expected one of {})",
+                    Field::NAMES.join(", ")
+                )
             })?;
             compile_in(expr, Some(f), coverage)?
         }
@@ -340,9 +411,13 @@ fn compile_in(expr: &Expr, field: Option<Field>, coverage: Coverage) -> Result<F
                         match b {
                             Bound::Min => Ok(f64::NEG_INFINITY),
                             Bound::Max => Ok(f64::INFINITY),
-                            Bound::Value(v) => date_key(v, end)
-                                .map(|k| k as f64)
-                                .ok_or_else(|| format!("'{v}' is not a date (expected YYYY, YYYY-MM or YYYY-MM-DD)")),
+                            Bound::Value(v) => {
+                                date_key(v, end).map(|k| k as f64).ok_or_else(|| {
+                                    format!(
+                                        "'{v}' is not a date (expected YYYY, YYYY-MM or YYYY-MM-DD)"
+                                    )
+                                })
+                            }
                         }
                     };
                     (key(lo, false)?, key(hi, true)?)
@@ -377,7 +452,10 @@ fn compile_in(expr: &Expr, field: Option<Field>, coverage: Coverage) -> Result<F
                     _ => code,
                 };
                 if !values.contains(&code.as_str()) {
-                    return Err(format!("'{text}' is not a value of {f:?} (expected one of {})", values.join(", ")));
+                    return Err(format!(
+                        "'{text}' is not a value of {f:?} (expected one of {})",
+                        values.join(", ")
+                    ));
                 }
                 return Ok(Filter::Pred(f, Pred::Is(code)));
             }
@@ -388,8 +466,9 @@ fn compile_in(expr: &Expr, field: Option<Field>, coverage: Coverage) -> Result<F
                     _ => return Err(format!("'{text}' is not true or false")),
                 },
                 Field::Date(_) => {
-                    let d = ctgov::PartialDate::parse(text.trim())
-                        .ok_or_else(|| format!("'{text}' is not a date (expected YYYY, YYYY-MM or YYYY-MM-DD)"))?;
+                    let d = ctgov::PartialDate::parse(text.trim()).ok_or_else(|| {
+                        format!("'{text}' is not a date (expected YYYY, YYYY-MM or YYYY-MM-DD)")
+                    })?;
                     Filter::Pred(f, Pred::DatePrefix(d.to_string()))
                 }
                 Field::MinimumAge | Field::MaximumAge | Field::EnrollmentCount => {
@@ -489,12 +568,12 @@ fn pred_matches(field: Field, pred: &Pred, s: &StudyFacts) -> bool {
                 Pred::Missing => value.is_none(),
                 Pred::DatePrefix(p) => value.is_some_and(|v| v.starts_with(p.as_str())),
                 // A partial record date covers a period; it is in range if that period overlaps.
-                Pred::Range(lo, hi) => value.is_some_and(|v| {
-                    match (date_key(v, false), date_key(v, true)) {
+                Pred::Range(lo, hi) => {
+                    value.is_some_and(|v| match (date_key(v, false), date_key(v, true)) {
                         (Some(a), Some(b)) => (b as f64) >= *lo && (a as f64) <= *hi,
                         _ => false,
-                    }
-                }),
+                    })
+                }
                 _ => false,
             }
         }
@@ -543,28 +622,62 @@ impl AggId {
     }
 
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, id)| *id == self).map(|(n, _)| *n).unwrap_or_default()
+        Self::ALL
+            .iter()
+            .find(|(_, id)| *id == self)
+            .map(|(n, _)| *n)
+            .unwrap_or_default()
     }
 
     /// Option keys and what each stands for.
     pub fn options(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            AggId::Phase => &[("0", "EARLY_PHASE1"), ("1", "PHASE1"), ("2", "PHASE2"), ("3", "PHASE3"), ("4", "PHASE4"), ("na", "NA")],
+            AggId::Phase => &[
+                ("0", "EARLY_PHASE1"),
+                ("1", "PHASE1"),
+                ("2", "PHASE2"),
+                ("3", "PHASE3"),
+                ("4", "PHASE4"),
+                ("na", "NA"),
+            ],
             AggId::Status => &[
-                ("rec", "RECRUITING"), ("not", "NOT_YET_RECRUITING"), ("act", "ACTIVE_NOT_RECRUITING"),
-                ("enr", "ENROLLING_BY_INVITATION"), ("com", "COMPLETED"), ("sus", "SUSPENDED"),
-                ("ter", "TERMINATED"), ("wit", "WITHDRAWN"), ("unk", "UNKNOWN"), ("ava", "AVAILABLE"),
-                ("nla", "NO_LONGER_AVAILABLE"), ("tna", "TEMPORARILY_NOT_AVAILABLE"),
-                ("afm", "APPROVED_FOR_MARKETING"), ("whe", "WITHHELD"),
+                ("rec", "RECRUITING"),
+                ("not", "NOT_YET_RECRUITING"),
+                ("act", "ACTIVE_NOT_RECRUITING"),
+                ("enr", "ENROLLING_BY_INVITATION"),
+                ("com", "COMPLETED"),
+                ("sus", "SUSPENDED"),
+                ("ter", "TERMINATED"),
+                ("wit", "WITHDRAWN"),
+                ("unk", "UNKNOWN"),
+                ("ava", "AVAILABLE"),
+                ("nla", "NO_LONGER_AVAILABLE"),
+                ("tna", "TEMPORARILY_NOT_AVAILABLE"),
+                ("afm", "APPROVED_FOR_MARKETING"),
+                ("whe", "WITHHELD"),
             ],
             AggId::Sex => &[("f", "FEMALE"), ("m", "MALE")],
             AggId::Healthy => &[("y", "true")],
-            AggId::Ages => &[("child", "CHILD"), ("adult", "ADULT"), ("older", "OLDER_ADULT")],
-            AggId::StudyType => &[("int", "INTERVENTIONAL"), ("obs", "OBSERVATIONAL"), ("exp", "EXPANDED_ACCESS")],
+            AggId::Ages => &[
+                ("child", "CHILD"),
+                ("adult", "ADULT"),
+                ("older", "OLDER_ADULT"),
+            ],
+            AggId::StudyType => &[
+                ("int", "INTERVENTIONAL"),
+                ("obs", "OBSERVATIONAL"),
+                ("exp", "EXPANDED_ACCESS"),
+            ],
             AggId::Results => &[("with", "true"), ("without", "false")],
             AggId::FunderType => &[
-                ("nih", "NIH"), ("fed", "FED"), ("other_gov", "OTHER_GOV"), ("indiv", "INDIV"),
-                ("industry", "INDUSTRY"), ("network", "NETWORK"), ("ambig", "AMBIG"), ("other", "OTHER"),
+                ("nih", "NIH"),
+                ("fed", "FED"),
+                ("other_gov", "OTHER_GOV"),
+                ("indiv", "INDIV"),
+                ("industry", "INDUSTRY"),
+                ("network", "NETWORK"),
+                ("ambig", "AMBIG"),
+                ("other", "OTHER"),
                 ("unknown", "UNKNOWN"),
             ],
         }
@@ -587,7 +700,11 @@ impl AggId {
 impl AggFilter {
     pub fn matches(&self, s: &StudyFacts) -> bool {
         let codes = self.options.iter().filter_map(|o| {
-            self.id.options().iter().find(|(k, _)| k == o).map(|(_, code)| *code)
+            self.id
+                .options()
+                .iter()
+                .find(|(k, _)| k == o)
+                .map(|(_, code)| *code)
         });
         let mut codes = codes.peekable();
         if codes.peek().is_none() {
@@ -644,7 +761,7 @@ impl FacetGroup {
     }
 
     /// The values a study contributes to this facet (each counted once per study).
-    pub fn values<'a>(self, s: &'a StudyFacts) -> Vec<&'a str> {
+    pub fn values(self, s: &StudyFacts) -> Vec<&str> {
         let mut v: Vec<&str> = match self {
             FacetGroup::OverallStatus => vec![s.status.as_str()],
             FacetGroup::Phase => s.phases.iter().map(String::as_str).collect(),
@@ -702,26 +819,48 @@ mod tests {
     #[test]
     fn open_age_bounds_stay_in() {
         let open_top = facts(Some(18.0), None);
-        let ninety = "AREA[MinimumAge]RANGE[MIN, 90 years] AND AREA[MaximumAge]RANGE[90 years, MAX]";
+        let ninety =
+            "AREA[MinimumAge]RANGE[MIN, 90 years] AND AREA[MaximumAge]RANGE[90 years, MAX]";
         assert!(check(ninety, &open_top));
         assert!(!check(ninety, &facts(Some(18.0), Some(75.0))));
-        assert!(check("AREA[MinimumAge]RANGE[MIN, 6 months]", &facts(None, Some(17.0))));
+        assert!(check(
+            "AREA[MinimumAge]RANGE[MIN, 6 months]",
+            &facts(None, Some(17.0))
+        ));
         // Units convert: 216 months is 18 years.
-        assert!(check("AREA[MinimumAge]RANGE[MIN, 216 months]", &facts(Some(18.0), None)));
+        assert!(check(
+            "AREA[MinimumAge]RANGE[MIN, 216 months]",
+            &facts(Some(18.0), None)
+        ));
         assert!(check("AREA[MaximumAge]MISSING", &open_top));
     }
 
     #[test]
     fn enums_text_and_dates() {
         let s = facts(Some(18.0), None);
-        assert!(check("AREA[Phase]PHASE3 AND AREA[OverallStatus]RECRUITING", &s));
+        assert!(check(
+            "AREA[Phase]PHASE3 AND AREA[OverallStatus]RECRUITING",
+            &s
+        ));
         assert!(check("AREA[Phase](PHASE1 OR PHASE2)", &s));
         assert!(!check("AREA[Phase]PHASE1", &s));
-        assert!(check("AREA[Condition]lung cancer AND AREA[LocationCountry]\"Korea, Republic of\"", &s));
+        assert!(check(
+            "AREA[Condition]lung cancer AND AREA[LocationCountry]\"Korea, Republic of\"",
+            &s
+        ));
         assert!(!check("COVERAGE[FullMatch]AREA[Condition]lung cancer", &s));
-        assert!(check("AREA[StartDate]2022 AND AREA[StartDate]RANGE[2022-02-15, 2022-03-01]", &s));
-        assert!(check("AREA[LastUpdatePostDate]RANGE[2023, MAX] AND NOT AREA[CompletionDate]RANGE[MIN, MAX]", &s));
-        assert!(check("AREA[EnrollmentCount]RANGE[100, 200] AND AREA[HealthyVolunteers]false", &s));
+        assert!(check(
+            "AREA[StartDate]2022 AND AREA[StartDate]RANGE[2022-02-15, 2022-03-01]",
+            &s
+        ));
+        assert!(check(
+            "AREA[LastUpdatePostDate]RANGE[2023, MAX] AND NOT AREA[CompletionDate]RANGE[MIN, MAX]",
+            &s
+        ));
+        assert!(check(
+            "AREA[EnrollmentCount]RANGE[100, 200] AND AREA[HealthyVolunteers]false",
+            &s
+        ));
     }
 
     #[test]

@@ -112,7 +112,9 @@ pub enum GeoError {
     Empty,
     #[error("unknown ZIP code '{0}'")]
     UnknownZip(String),
-    #[error("no place called '{0}' (expected a city such as 'Zhengzhou', 'Boston, MA' or 'Paris, France', or a US ZIP code)")]
+    #[error(
+        "no place called '{0}' (expected a city such as 'Zhengzhou', 'Boston, MA' or 'Paris, France', or a US ZIP code)"
+    )]
     NotFound(String),
 }
 
@@ -189,7 +191,10 @@ impl Gazetteer {
             };
             if !place.admin1_name.is_empty() {
                 for key in admin1_keys(&place.admin1_name) {
-                    by_admin1.entry((place.country_code.clone(), key)).or_default().push(idx);
+                    by_admin1
+                        .entry((place.country_code.clone(), key))
+                        .or_default()
+                        .push(idx);
                 }
             }
             places.push(place);
@@ -247,7 +252,9 @@ impl Gazetteer {
 
     /// ISO alpha-2 code for a country name, alpha-2/alpha-3 code, or registry spelling.
     pub fn country_code(&self, country: &str) -> Option<&str> {
-        self.country_by_key.get(&fold_key(country)).map(String::as_str)
+        self.country_by_key
+            .get(&fold_key(country))
+            .map(String::as_str)
     }
 
     /// The country's English name for an alpha-2 code.
@@ -257,7 +264,9 @@ impl Gazetteer {
 
     /// Two-letter US state code for a state code or name.
     pub fn us_state_code(&self, state: &str) -> Option<&str> {
-        self.us_state_by_key.get(&fold_key(state)).map(String::as_str)
+        self.us_state_by_key
+            .get(&fold_key(state))
+            .map(String::as_str)
     }
 
     /// Centroid of a US ZIP code (the first five digits count).
@@ -267,7 +276,9 @@ impl Gazetteer {
     }
 
     fn label(&self, p: &Place) -> String {
-        let country = self.country_name(&p.country_code).unwrap_or(&p.country_code);
+        let country = self
+            .country_name(&p.country_code)
+            .unwrap_or(&p.country_code);
         let region = if p.country_code == "US" && !p.admin1_code.is_empty() {
             p.admin1_code.as_str()
         } else {
@@ -303,7 +314,12 @@ impl Gazetteer {
     fn region_places(&self, country: &str, region: &str) -> Vec<&Place> {
         let mut found: Vec<&Place> = admin1_keys(region)
             .into_iter()
-            .flat_map(|k| self.by_admin1.get(&(country.to_string(), k)).into_iter().flatten())
+            .flat_map(|k| {
+                self.by_admin1
+                    .get(&(country.to_string(), k))
+                    .into_iter()
+                    .flatten()
+            })
             .map(|&i| &self.places[i as usize])
             .collect();
         found.sort_by(|a, b| b.population.cmp(&a.population));
@@ -313,10 +329,16 @@ impl Gazetteer {
 
     fn answer(&self, chosen: &Place, count: usize, precision: Precision, asked: &str) -> GeoMatch {
         let label = self.label(chosen);
-        let note = (count > 1).then(|| {
-            format!("'{asked}' matches {count} places; using {label}, the most populous")
-        });
-        GeoMatch { lat: chosen.lat, lon: chosen.lon, label, precision, candidates: count, note }
+        let note = (count > 1)
+            .then(|| format!("'{asked}' matches {count} places; using {label}, the most populous"));
+        GeoMatch {
+            lat: chosen.lat,
+            lon: chosen.lon,
+            label,
+            precision,
+            candidates: count,
+            note,
+        }
     }
 
     /// Looks up what a person typed: a US ZIP code ("02115"), a city ("Zhengzhou"), a city
@@ -329,9 +351,14 @@ impl Gazetteer {
         // A ZIP code anywhere in the text is the most precise thing given.
         for word in text.split(|c: char| c == ',' || c.is_whitespace()) {
             let is_zip = (word.len() == 5 || (word.len() == 10 && word.as_bytes()[5] == b'-'))
-                && word.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || i == 5);
+                && word
+                    .bytes()
+                    .enumerate()
+                    .all(|(i, b)| b.is_ascii_digit() || i == 5);
             if is_zip {
-                let (lat, lon) = self.zip(word).ok_or_else(|| GeoError::UnknownZip(word.into()))?;
+                let (lat, lon) = self
+                    .zip(word)
+                    .ok_or_else(|| GeoError::UnknownZip(word.into()))?;
                 return Ok(GeoMatch {
                     lat,
                     lon,
@@ -342,39 +369,44 @@ impl Gazetteer {
                 });
             }
         }
-        let mut parts: Vec<&str> = text.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+        let mut parts: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
         // "Boston MA": a trailing US state code without a comma.
-        if parts.len() == 1 {
-            if let Some((city, last)) = text.rsplit_once(' ') {
-                if last.len() == 2 && last.chars().all(|c| c.is_ascii_uppercase()) && self.us_state_code(last).is_some() {
+        if parts.len() == 1
+            && let Some((city, last)) = text.rsplit_once(' ')
+                && last.len() == 2
+                    && last.chars().all(|c| c.is_ascii_uppercase())
+                    && self.us_state_code(last).is_some()
+                {
                     parts = vec![city.trim(), last];
                 }
-            }
-        }
         let city = parts[0];
         let mut country: Option<&str> = None;
         let mut state: Option<String> = None;
         let mut region: Option<&str> = None;
         for qualifier in parts[1..].iter().rev() {
-            if country.is_none() && state.is_none() {
-                if let Some(code) = self.us_state_code(qualifier).filter(|_| qualifier.len() == 2 || self.country_code(qualifier).is_none()) {
+            if country.is_none() && state.is_none()
+                && let Some(code) = self
+                    .us_state_code(qualifier)
+                    .filter(|_| qualifier.len() == 2 || self.country_code(qualifier).is_none())
+                {
                     state = Some(code.to_string());
                     country = Some("US");
                     continue;
                 }
-            }
-            if country.is_none() {
-                if let Some(cc) = self.country_code(qualifier) {
+            if country.is_none()
+                && let Some(cc) = self.country_code(qualifier) {
                     country = Some(cc);
                     continue;
                 }
-            }
-            if state.is_none() && country == Some("US") {
-                if let Some(code) = self.us_state_code(qualifier) {
+            if state.is_none() && country == Some("US")
+                && let Some(code) = self.us_state_code(qualifier) {
                     state = Some(code.to_string());
                     continue;
                 }
-            }
             region = Some(qualifier);
         }
         let keep = |p: &Place| {
@@ -400,7 +432,10 @@ impl Gazetteer {
         };
         if let Some(best) = by_region.first() {
             let mut m = self.answer(best, 1, Precision::Region, text);
-            m.note = Some(format!("'{city}' is a region; using its most populous place, {}", m.label));
+            m.note = Some(format!(
+                "'{city}' is a region; using its most populous place, {}",
+                m.label
+            ));
             return Ok(m);
         }
         Err(GeoError::NotFound(text.to_string()))
@@ -419,8 +454,8 @@ impl Gazetteer {
         if country.is_some() && cc.is_none() {
             return None;
         }
-        if cc == Some("US") {
-            if let Some((lat, lon)) = zip.and_then(|z| self.zip(z)) {
+        if cc == Some("US")
+            && let Some((lat, lon)) = zip.and_then(|z| self.zip(z)) {
                 let z: String = zip.unwrap_or_default().trim().chars().take(5).collect();
                 return Some(GeoMatch {
                     lat,
@@ -431,7 +466,6 @@ impl Gazetteer {
                     note: None,
                 });
             }
-        }
         let us_state = match (cc, state) {
             (Some("US"), Some(s)) => self.us_state_code(s).map(str::to_string),
             _ => None,
@@ -463,7 +497,10 @@ impl Gazetteer {
             let Some(cc) = cc else { break };
             if let Some(best) = self.region_places(cc, region).first() {
                 let mut m = self.answer(best, 1, Precision::Region, region);
-                m.note = Some(format!("site city not found; using the region's most populous place, {}", m.label));
+                m.note = Some(format!(
+                    "site city not found; using the region's most populous place, {}",
+                    m.label
+                ));
                 return Some(m);
             }
         }
@@ -475,24 +512,41 @@ impl Gazetteer {
 /// administrative suffix ("Henan Sheng" -> "henansheng", "henan").
 fn admin1_keys(name: &str) -> Vec<String> {
     const SUFFIXES: &[&str] = &[
-        "sheng", "shi", "ken", "prefecture", "province", "state", "region", "autonomousregion",
-        "zizhiqu", "do", "to", "fu", "oblast", "county", "department", "departement", "governorate",
+        "sheng",
+        "shi",
+        "ken",
+        "prefecture",
+        "province",
+        "state",
+        "region",
+        "autonomousregion",
+        "zizhiqu",
+        "do",
+        "to",
+        "fu",
+        "oblast",
+        "county",
+        "department",
+        "departement",
+        "governorate",
     ];
     let full = fold_key(name);
     let mut keys = vec![full.clone()];
     for s in SUFFIXES {
-        if let Some(stem) = full.strip_suffix(s) {
-            if stem.len() >= 3 {
+        if let Some(stem) = full.strip_suffix(s)
+            && stem.len() >= 3 {
                 keys.push(stem.to_string());
             }
-        }
     }
     keys
 }
 
 fn region_matches(p: &Place, region: &str) -> bool {
     let wanted = admin1_keys(region);
-    !p.admin1_name.is_empty() && admin1_keys(&p.admin1_name).iter().any(|k| wanted.contains(k))
+    !p.admin1_name.is_empty()
+        && admin1_keys(&p.admin1_name)
+            .iter()
+            .any(|k| wanted.contains(k))
         || fold_key(&p.admin1_code) == fold_key(region)
 }
 
@@ -500,8 +554,21 @@ fn region_matches(p: &Place, region: &str) -> bool {
 /// ("Wuhan City", "Yamato-shi", "Sunto-gun"), and each part of "Bakirkoy / Istanbul".
 fn city_variants(city: &str) -> Vec<String> {
     const SUFFIXES: &[&str] = &[
-        " city", " shi", "-shi", "-gun", " gun", "-cho", "-ku", " ku", " dist.", " dist",
-        " district", " county", " province", "-machi", "-mura",
+        " city",
+        " shi",
+        "-shi",
+        "-gun",
+        " gun",
+        "-cho",
+        "-ku",
+        " ku",
+        " dist.",
+        " dist",
+        " district",
+        " county",
+        " province",
+        "-machi",
+        "-mura",
     ];
     let mut out = vec![city.to_string()];
     let lower = city.to_lowercase();
@@ -528,9 +595,15 @@ mod tests {
     fn finds_what_patients_type() {
         let g = gazetteer();
         let z = g.lookup("Zhengzhou").unwrap();
-        assert!((z.lat - 34.76).abs() < 0.05 && (z.lon - 113.65).abs() < 0.05, "{z:?}");
+        assert!(
+            (z.lat - 34.76).abs() < 0.05 && (z.lon - 113.65).abs() < 0.05,
+            "{z:?}"
+        );
         let b = g.lookup("Boston, MA").unwrap();
-        assert!((b.lat - 42.36).abs() < 0.05 && (b.lon + 71.06).abs() < 0.05, "{b:?}");
+        assert!(
+            (b.lat - 42.36).abs() < 0.05 && (b.lon + 71.06).abs() < 0.05,
+            "{b:?}"
+        );
         assert_eq!(b.label, "Boston, MA, United States");
         let zip = g.lookup("02115").unwrap();
         assert_eq!(zip.precision, Precision::PostalCode);
@@ -563,16 +636,37 @@ mod tests {
     #[test]
     fn geocodes_registry_sites() {
         let g = gazetteer();
-        let s = g.geocode_site(Some("Zhengzhou City"), None, None, Some("China")).unwrap();
+        let s = g
+            .geocode_site(Some("Zhengzhou City"), None, None, Some("China"))
+            .unwrap();
         assert!((s.lat - 34.76).abs() < 0.05);
-        let s = g.geocode_site(Some("Goettingen"), None, None, Some("Germany")).unwrap();
+        let s = g
+            .geocode_site(Some("Goettingen"), None, None, Some("Germany"))
+            .unwrap();
         assert!((s.lat - 51.53).abs() < 0.1, "{s:?}");
-        let s = g.geocode_site(Some("Springfield"), Some("Illinois"), None, Some("United States")).unwrap();
+        let s = g
+            .geocode_site(
+                Some("Springfield"),
+                Some("Illinois"),
+                None,
+                Some("United States"),
+            )
+            .unwrap();
         assert!((s.lat - 39.8).abs() < 0.1, "{s:?}");
-        let s = g.geocode_site(Some("Boston"), Some("Massachusetts"), Some("02115"), Some("United States")).unwrap();
+        let s = g
+            .geocode_site(
+                Some("Boston"),
+                Some("Massachusetts"),
+                Some("02115"),
+                Some("United States"),
+            )
+            .unwrap();
         assert_eq!(s.precision, Precision::PostalCode);
         // Never crosses the border the record gives.
-        assert!(g.geocode_site(Some("Paris"), None, None, Some("Japan")).is_none());
+        assert!(
+            g.geocode_site(Some("Paris"), None, None, Some("Japan"))
+                .is_none()
+        );
         assert_eq!(g.country_code("Korea, Republic of"), Some("KR"));
     }
 }

@@ -60,8 +60,12 @@ impl GeoFilter {
         if parts.len() != 3 {
             return Err(EXPECTED.into());
         }
-        let lat: f64 = parts[0].parse().map_err(|_| format!("'{}' is not a latitude; expected {EXPECTED}", parts[0]))?;
-        let lon: f64 = parts[1].parse().map_err(|_| format!("'{}' is not a longitude; expected {EXPECTED}", parts[1]))?;
+        let lat: f64 = parts[0]
+            .parse()
+            .map_err(|_| format!("'{}' is not a latitude; expected {EXPECTED}", parts[0]))?;
+        let lon: f64 = parts[1]
+            .parse()
+            .map_err(|_| format!("'{}' is not a longitude; expected {EXPECTED}", parts[1]))?;
         if !(-90.0..=90.0).contains(&lat) {
             return Err(format!("latitude {lat} is outside -90..90"));
         }
@@ -82,7 +86,12 @@ impl GeoFilter {
             .ok()
             .filter(|x: &f64| x.is_finite() && *x > 0.0)
             .ok_or_else(|| format!("'{}' is not a radius; expected {EXPECTED}", parts[2]))?;
-        Ok(GeoFilter { lat, lon, radius, unit })
+        Ok(GeoFilter {
+            lat,
+            lon,
+            radius,
+            unit,
+        })
     }
 
     pub fn radius_km(&self) -> f64 {
@@ -108,9 +117,21 @@ mod tests {
         let g = GeoFilter::parse("distance(39.0035707,-77.1013313,50mi)").unwrap();
         assert_eq!(g.unit, DistanceUnit::Mi);
         assert!((g.radius_km() - 80.4672).abs() < 1e-3);
-        assert_eq!(GeoFilter::parse("distance(0,0,10km)").unwrap().unit, DistanceUnit::Km);
-        assert_eq!(GeoFilter::parse("distance(0,0,10)").unwrap().unit, DistanceUnit::Mi);
-        for bad in ["distance(0,0)", "dist(0,0,1mi)", "distance(a,0,1mi)", "distance(0,0,-1km)", "distance(0,200,1km)"] {
+        assert_eq!(
+            GeoFilter::parse("distance(0,0,10km)").unwrap().unit,
+            DistanceUnit::Km
+        );
+        assert_eq!(
+            GeoFilter::parse("distance(0,0,10)").unwrap().unit,
+            DistanceUnit::Mi
+        );
+        for bad in [
+            "distance(0,0)",
+            "dist(0,0,1mi)",
+            "distance(a,0,1mi)",
+            "distance(0,0,-1km)",
+            "distance(0,200,1km)",
+        ] {
             assert!(GeoFilter::parse(bad).is_err(), "{bad}");
         }
     }

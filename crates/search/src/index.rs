@@ -11,14 +11,16 @@ use tantivy::columnar::Column;
 use tantivy::index::SegmentReader;
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term,
+};
 
 use crate::analysis::{self, fold_words, stem_words};
 use crate::expr::Expr;
-use crate::facts::{AggId, FacetGroup, FACTS_VERSION, SiteSummary, StudyFacts, date_key};
+use crate::facts::{AggId, FACTS_VERSION, FacetGroup, SiteSummary, StudyFacts, date_key};
 use crate::geo::{DistanceUnit, distance_km};
 use crate::params::{ParamError, QueryArea, SortField, SortKey, StudiesQuery};
 
@@ -27,10 +29,15 @@ use crate::params::{ParamError, QueryArea, SortField, SortKey, StudiesQuery};
 pub enum IndexError {
     #[error("search index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
-    #[error("search index at {path} was built by another version ({reason}); rebuild it from the store")]
+    #[error(
+        "search index at {path} was built by another version ({reason}); rebuild it from the store"
+    )]
     Stale { path: String, reason: String },
     #[error("cannot create the search index directory {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Param(#[from] ParamError),
 }
@@ -101,7 +108,12 @@ impl PageCursor {
     }
 
     pub(crate) fn decode(token: &str, fingerprint: u64) -> Result<PageCursor, ParamError> {
-        let bad = || ParamError::new("pageToken", "the nextPageToken of a previous page of this same query");
+        let bad = || {
+            ParamError::new(
+                "pageToken",
+                "the nextPageToken of a previous page of this same query",
+            )
+        };
         let parts: Vec<&str> = token.split('.').collect();
         if parts.len() != 4 || parts[0] != "v1" {
             return Err(bad());
@@ -119,11 +131,16 @@ impl PageCursor {
                 .split('-')
                 .map(|v| match v {
                     "n" => Ok(None),
-                    h => u64::from_str_radix(h, 16).map(|b| Some(f64::from_bits(b))).map_err(|_| bad()),
+                    h => u64::from_str_radix(h, 16)
+                        .map(|b| Some(f64::from_bits(b)))
+                        .map_err(|_| bad()),
                 })
                 .collect::<Result<_, _>>()?
         };
-        Ok(PageCursor { values, nct: parts[3].parse().map_err(|_| bad())? })
+        Ok(PageCursor {
+            values,
+            nct: parts[3].parse().map_err(|_| bad())?,
+        })
     }
 }
 
@@ -220,10 +237,22 @@ impl Fields {
                 (self.cond_anc, 0.25),
                 (self.elig, 0.2),
             ],
-            QueryArea::Intr => vec![(self.intr, 0.95), (self.intr_mesh, 0.5), (self.intr_desc, 0.3)],
-            QueryArea::Titles => vec![(self.brief_title, 1.0), (self.acronym, 1.0), (self.official_title, 0.9)],
+            QueryArea::Intr => vec![
+                (self.intr, 0.95),
+                (self.intr_mesh, 0.5),
+                (self.intr_desc, 0.3),
+            ],
+            QueryArea::Titles => vec![
+                (self.brief_title, 1.0),
+                (self.acronym, 1.0),
+                (self.official_title, 0.9),
+            ],
             QueryArea::Outc => vec![(self.outc, 1.0)],
-            QueryArea::Spons => vec![(self.spons_lead, 1.0), (self.spons_collab, 0.9), (self.org, 0.6)],
+            QueryArea::Spons => vec![
+                (self.spons_lead, 1.0),
+                (self.spons_collab, 0.9),
+                (self.org, 0.6),
+            ],
             QueryArea::Lead => vec![(self.spons_lead, 1.0)],
             QueryArea::Id => vec![(self.ids, 1.0), (self.acronym, 0.8)],
             QueryArea::Locn => vec![(self.locn, 0.95)],
@@ -288,7 +317,11 @@ impl Collector for AllHits {
     type Child = AllHitsSegment;
 
     fn for_segment(&self, segment: u32, reader: &SegmentReader) -> tantivy::Result<AllHitsSegment> {
-        Ok(AllHitsSegment { nct: reader.fast_fields().u64("nct")?, segment, hits: Vec::new() })
+        Ok(AllHitsSegment {
+            nct: reader.fast_fields().u64("nct")?,
+            segment,
+            hits: Vec::new(),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -305,7 +338,8 @@ impl SegmentCollector for AllHitsSegment {
 
     fn collect(&mut self, doc: u32, score: Score) {
         if let Some(n) = self.nct.first(doc) {
-            self.hits.push((n, score, DocAddress::new(self.segment, doc)));
+            self.hits
+                .push((n, score, DocAddress::new(self.segment, doc)));
         }
     }
 
@@ -317,7 +351,6 @@ impl SegmentCollector for AllHitsSegment {
 /// The search index over trials. It is derived data: the store is the source of truth, and
 /// [`TrialIndex::rebuild`] recreates the index from it.
 pub struct TrialIndex {
-
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
@@ -328,8 +361,14 @@ impl TrialIndex {
     /// Opens the index in `dir`, creating an empty one when there is none.
     pub fn open(dir: &Path) -> Result<TrialIndex, IndexError> {
         let (schema, fields) = schema();
-        std::fs::create_dir_all(dir).map_err(|source| IndexError::Io { path: dir.display().to_string(), source })?;
-        let stale = |reason: String| IndexError::Stale { path: dir.display().to_string(), reason };
+        std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let stale = |reason: String| IndexError::Stale {
+            path: dir.display().to_string(),
+            reason,
+        };
         let index = if dir.join("meta.json").exists() {
             let index = Index::open_in_dir(dir)?;
             if index.schema() != schema {
@@ -350,16 +389,24 @@ impl TrialIndex {
     /// Deletes whatever index is in `dir` and creates an empty one: what to do when
     /// [`TrialIndex::open`] reports [`IndexError::Stale`], before [`TrialIndex::rebuild`].
     pub fn recreate(dir: &Path) -> Result<TrialIndex, IndexError> {
-        let io = |source| IndexError::Io { path: dir.display().to_string(), source };
+        let io = |source| IndexError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
         if dir.exists() {
             // Only the index's own files: the directory may be shared with other data.
             for entry in std::fs::read_dir(dir).map_err(io)? {
                 let path = entry.map_err(io)?.path();
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
                 let ours = name == "meta.json"
                     || name == ".managed.json"
                     || name.starts_with(".tantivy")
-                    || name.split('.').next().is_some_and(|stem| stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()));
+                    || name.split('.').next().is_some_and(|stem| {
+                        stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit())
+                    });
                 if ours && path.is_file() {
                     std::fs::remove_file(&path).map_err(io)?;
                 }
@@ -375,11 +422,23 @@ impl TrialIndex {
     }
 
     fn with_index(index: Index, fields: Fields) -> Result<TrialIndex, IndexError> {
-        index.tokenizers().register(analysis::ENGLISH, analysis::english());
-        index.tokenizers().register(analysis::FOLDED, analysis::folded());
+        index
+            .tokenizers()
+            .register(analysis::ENGLISH, analysis::english());
+        index
+            .tokenizers()
+            .register(analysis::FOLDED, analysis::folded());
         let writer = index.writer_with_num_threads(1, 64_000_000)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(TrialIndex { reader, writer: Mutex::new(writer), fields, facts: RwLock::new(HashMap::new()) })
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(TrialIndex {
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            facts: RwLock::new(HashMap::new()),
+        })
     }
 
     fn load_facts(&self) -> Result<(), IndexError> {
@@ -388,13 +447,20 @@ impl TrialIndex {
         for (ord, seg) in searcher.segment_readers().iter().enumerate() {
             for doc in seg.doc_ids_alive() {
                 let d: TantivyDocument = searcher.doc(DocAddress::new(ord as u32, doc))?;
-                let text = d.get_first(self.fields.facts).and_then(|v| v.as_str()).unwrap_or_default();
-                let facts: StudyFacts = serde_json::from_str(text).map_err(|e| IndexError::Stale {
-                    path: String::new(),
-                    reason: format!("stored facts unreadable: {e}"),
-                })?;
+                let text = d
+                    .get_first(self.fields.facts)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                let facts: StudyFacts =
+                    serde_json::from_str(text).map_err(|e| IndexError::Stale {
+                        path: String::new(),
+                        reason: format!("stored facts unreadable: {e}"),
+                    })?;
                 if facts.v != FACTS_VERSION {
-                    return Err(IndexError::Stale { path: String::new(), reason: format!("facts version {} (expected {FACTS_VERSION})", facts.v) });
+                    return Err(IndexError::Stale {
+                        path: String::new(),
+                        reason: format!("facts version {} (expected {FACTS_VERSION})", facts.v),
+                    });
                 }
                 if let Some(n) = nct_number(&facts.nct_id) {
                     map.insert(n, facts);
@@ -420,8 +486,14 @@ impl TrialIndex {
         let (facts, sites) = StudyFacts::from_study(study);
         let mut d = TantivyDocument::default();
         d.add_u64(f.nct, n);
-        d.add_text(f.facts, serde_json::to_string(&facts).expect("facts serialize"));
-        d.add_text(f.sites, serde_json::to_string(&sites).expect("sites serialize"));
+        d.add_text(
+            f.facts,
+            serde_json::to_string(&facts).expect("facts serialize"),
+        );
+        d.add_text(
+            f.sites,
+            serde_json::to_string(&sites).expect("sites serialize"),
+        );
         let p = &study.protocol_section;
         let idm = &p.identification_module;
         d.add_text(f.brief_title, &idm.brief_title);
@@ -441,7 +513,11 @@ impl TrialIndex {
         if let Some(s) = study.brief_summary() {
             d.add_text(f.summary, s);
         }
-        if let Some(s) = p.description_module.as_ref().and_then(|m| m.detailed_description.as_ref()) {
+        if let Some(s) = p
+            .description_module
+            .as_ref()
+            .and_then(|m| m.detailed_description.as_ref())
+        {
             d.add_text(f.description, s);
         }
         for c in study.conditions() {
@@ -450,7 +526,11 @@ impl TrialIndex {
         for k in study.keywords() {
             d.add_text(f.keyword, k);
         }
-        if let Some(b) = study.derived_section.as_ref().and_then(|d| d.condition_browse_module.as_ref()) {
+        if let Some(b) = study
+            .derived_section
+            .as_ref()
+            .and_then(|d| d.condition_browse_module.as_ref())
+        {
             for m in &b.meshes {
                 d.add_text(f.cond_mesh, &m.term);
             }
@@ -484,7 +564,10 @@ impl TrialIndex {
             }
         }
         for l in study.locations() {
-            let parts: Vec<&str> = [&l.facility, &l.city, &l.state, &l.zip, &l.country].iter().filter_map(|x| x.as_deref()).collect();
+            let parts: Vec<&str> = [&l.facility, &l.city, &l.state, &l.zip, &l.country]
+                .iter()
+                .filter_map(|x| x.as_deref())
+                .collect();
             d.add_text(f.locn, parts.join(", "));
         }
         if let Some(c) = study.eligibility_criteria() {
@@ -499,7 +582,9 @@ impl TrialIndex {
         let mut writer = self.writer.lock().unwrap();
         let mut new_facts = Vec::with_capacity(studies.len());
         for s in studies {
-            let Some((n, doc, facts)) = self.document(s) else { continue };
+            let Some((n, doc, facts)) = self.document(s) else {
+                continue;
+            };
             writer.delete_term(Term::from_field_u64(self.fields.nct, n));
             writer.add_document(doc)?;
             new_facts.push((n, facts));
@@ -529,12 +614,17 @@ impl TrialIndex {
 
     /// Replaces the whole index with `studies` (read from the store). Returns how many were
     /// indexed.
-    pub fn rebuild(&self, studies: impl Iterator<Item = ctgov::Study>) -> Result<usize, IndexError> {
+    pub fn rebuild(
+        &self,
+        studies: impl Iterator<Item = ctgov::Study>,
+    ) -> Result<usize, IndexError> {
         let mut writer = self.writer.lock().unwrap();
         writer.delete_all_documents()?;
         let mut map = HashMap::new();
         for s in studies {
-            let Some((n, doc, facts)) = self.document(&s) else { continue };
+            let Some((n, doc, facts)) = self.document(&s) else {
+                continue;
+            };
             if map.contains_key(&n) {
                 writer.delete_term(Term::from_field_u64(self.fields.nct, n));
             }
@@ -561,7 +651,12 @@ impl TrialIndex {
             }
             Box::new(BooleanQuery::new(must))
         };
-        let raw = searcher.search(&*query, &AllHits { scoring: !q.queries.is_empty() })?;
+        let raw = searcher.search(
+            &*query,
+            &AllHits {
+                scoring: !q.queries.is_empty(),
+            },
+        )?;
 
         struct Cand<'a> {
             nct: u64,
@@ -571,7 +666,10 @@ impl TrialIndex {
             nearest: Option<(u32, f64)>,
         }
         let facts = self.facts.read().unwrap();
-        let ids: Option<HashSet<u64>> = q.ids.as_ref().map(|v| v.iter().filter_map(|i| nct_number(i)).collect());
+        let ids: Option<HashSet<u64>> = q
+            .ids
+            .as_ref()
+            .map(|v| v.iter().filter_map(|i| nct_number(i)).collect());
         let mut seen = HashSet::new();
         let mut base: Vec<Cand> = Vec::new();
         for (n, score, addr) in raw {
@@ -582,7 +680,10 @@ impl TrialIndex {
             if ids.as_ref().is_some_and(|ids| !ids.contains(&n)) {
                 continue;
             }
-            if q.overall_status.as_ref().is_some_and(|s| !s.iter().any(|x| *x == f.status)) {
+            if q.overall_status
+                .as_ref()
+                .is_some_and(|s| !s.contains(&f.status))
+            {
                 continue;
             }
             if q.advanced.as_ref().is_some_and(|a| !a.matches(f)) {
@@ -601,14 +702,24 @@ impl TrialIndex {
                 }
             }
             let score = (!q.queries.is_empty()).then_some(score);
-            base.push(Cand { nct: n, score, addr, facts: f, nearest });
+            base.push(Cand {
+                nct: n,
+                score,
+                addr,
+                facts: f,
+                nearest,
+            });
         }
 
         // Facets, counted over every result; each facet ignores its own aggFilter.
         let mut counts: BTreeMap<FacetGroup, HashMap<&str, usize>> = BTreeMap::new();
         let mut results: Vec<Cand> = Vec::new();
         for c in base {
-            let pass: Vec<(AggId, bool)> = q.agg_filters.iter().map(|a| (a.id, a.matches(c.facts))).collect();
+            let pass: Vec<(AggId, bool)> = q
+                .agg_filters
+                .iter()
+                .map(|a| (a.id, a.matches(c.facts)))
+                .collect();
             for g in FacetGroup::ALL {
                 if pass.iter().all(|(id, ok)| *ok || id.facet() == Some(g)) {
                     let slot = counts.entry(g).or_default();
@@ -627,7 +738,10 @@ impl TrialIndex {
                 .remove(&g)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|(v, n)| FacetCount { value: v.to_string(), count: n })
+                .map(|(v, n)| FacetCount {
+                    value: v.to_string(),
+                    count: n,
+                })
                 .collect();
             list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
             facets.insert(g.name(), list);
@@ -635,9 +749,13 @@ impl TrialIndex {
 
         let order = q.effective_sort();
         let key = |c: &Cand| -> Vec<Option<f64>> {
-            order.iter().map(|k| sort_value(k, c.score, c.nearest.map(|n| n.1), c.facts)).collect()
+            order
+                .iter()
+                .map(|k| sort_value(k, c.score, c.nearest.map(|n| n.1), c.facts))
+                .collect()
         };
-        let mut keyed: Vec<(Vec<Option<f64>>, Cand)> = results.into_iter().map(|c| (key(&c), c)).collect();
+        let mut keyed: Vec<(Vec<Option<f64>>, Cand)> =
+            results.into_iter().map(|c| (key(&c), c)).collect();
         keyed.sort_by(|a, b| compare(&order, &a.0, a.1.nct, &b.0, b.1.nct));
         let total_count = keyed.len();
         let start = match &q.page_token {
@@ -647,13 +765,19 @@ impl TrialIndex {
                 if cur.values.len() != order.len() {
                     return Err(ParamError::new("pageToken", "a token from this same query").into());
                 }
-                keyed.partition_point(|(k, c)| compare(&order, k, c.nct, &cur.values, cur.nct) != Ordering::Greater)
+                keyed.partition_point(|(k, c)| {
+                    compare(&order, k, c.nct, &cur.values, cur.nct) != Ordering::Greater
+                })
             }
         };
         let end = (start + q.page_size).min(keyed.len());
         let next_page_token = (end < keyed.len() && end > start).then(|| {
             let (k, c) = &keyed[end - 1];
-            PageCursor { values: k.clone(), nct: c.nct }.encode(q.fingerprint)
+            PageCursor {
+                values: k.clone(),
+                nct: c.nct,
+            }
+            .encode(q.fingerprint)
         });
 
         let snippets = if highlight.is_empty() {
@@ -662,18 +786,28 @@ impl TrialIndex {
             let terms: Vec<(Occur, Box<dyn Query>)> = highlight
                 .iter()
                 .map(|t| {
-                    let tq: Box<dyn Query> = Box::new(TermQuery::new(Term::from_field_text(self.fields.summary, t), IndexRecordOption::Basic));
+                    let tq: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(self.fields.summary, t),
+                        IndexRecordOption::Basic,
+                    ));
                     (Occur::Should, tq)
                 })
                 .collect();
-            let mut g = SnippetGenerator::create(&searcher, &BooleanQuery::new(terms), self.fields.summary)?;
+            let mut g = SnippetGenerator::create(
+                &searcher,
+                &BooleanQuery::new(terms),
+                self.fields.summary,
+            )?;
             g.set_max_num_chars(240);
             Some(g)
         };
         let mut hits = Vec::with_capacity(end - start);
         for (_, c) in &keyed[start..end] {
             let doc: TantivyDocument = searcher.doc(c.addr)?;
-            let summary = doc.get_first(self.fields.summary).and_then(|v| v.as_str()).unwrap_or_default();
+            let summary = doc
+                .get_first(self.fields.summary)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
             let snippet_html = if summary.is_empty() {
                 None
             } else {
@@ -690,11 +824,15 @@ impl TrialIndex {
                         .and_then(|v| v.as_str())
                         .and_then(|s| serde_json::from_str(s).ok())
                         .unwrap_or_default();
-                    sites.into_iter().nth(site as usize).flatten().map(|site| NearestSite {
-                        site,
-                        distance: g.unit.from_km(km),
-                        unit: g.unit,
-                    })
+                    sites
+                        .into_iter()
+                        .nth(site as usize)
+                        .flatten()
+                        .map(|site| NearestSite {
+                            site,
+                            distance: g.unit.from_km(km),
+                            unit: g.unit,
+                        })
                 }
                 _ => None,
             };
@@ -709,22 +847,40 @@ impl TrialIndex {
                 conditions: c.facts.conditions.clone(),
             });
         }
-        Ok(SearchPage { hits, total_count, next_page_token, facets })
+        Ok(SearchPage {
+            hits,
+            total_count,
+            next_page_token,
+            facets,
+        })
     }
 
     /// The tantivy query for one `query.*` expression. Positive words are added to
     /// `highlight` (stemmed, as the summary field stores them).
-    fn expr_query(&self, area: QueryArea, e: &Expr, expand: bool, highlight: &mut Vec<String>) -> Box<dyn Query> {
+    fn expr_query(
+        &self,
+        area: QueryArea,
+        e: &Expr,
+        expand: bool,
+        highlight: &mut Vec<String>,
+    ) -> Box<dyn Query> {
         match e {
             Expr::Text { text, phrase } => self.text_query(area, text, *phrase, expand, highlight),
             Expr::All => Box::new(AllQuery),
-            Expr::Expansion { kind, expr } => self.expr_query(area, expr, expand && kind != "None", highlight),
-            Expr::Coverage { expr, .. } | Expr::Area { expr, .. } => self.expr_query(area, expr, expand, highlight),
+            Expr::Expansion { kind, expr } => {
+                self.expr_query(area, expr, expand && kind != "None", highlight)
+            }
+            Expr::Coverage { expr, .. } | Expr::Area { expr, .. } => {
+                self.expr_query(area, expr, expand, highlight)
+            }
             Expr::Not(x) => {
                 let mut ignored = Vec::new();
                 Box::new(BooleanQuery::new(vec![
                     (Occur::Must, Box::new(AllQuery)),
-                    (Occur::MustNot, self.expr_query(area, x, expand, &mut ignored)),
+                    (
+                        Occur::MustNot,
+                        self.expr_query(area, x, expand, &mut ignored),
+                    ),
                 ]))
             }
             Expr::And(items) => {
@@ -733,9 +889,13 @@ impl TrialIndex {
                     match i {
                         Expr::Not(x) => {
                             let mut ignored = Vec::new();
-                            clauses.push((Occur::MustNot, self.expr_query(area, x, expand, &mut ignored)))
+                            clauses.push((
+                                Occur::MustNot,
+                                self.expr_query(area, x, expand, &mut ignored),
+                            ))
                         }
-                        other => clauses.push((Occur::Must, self.expr_query(area, other, expand, highlight))),
+                        other => clauses
+                            .push((Occur::Must, self.expr_query(area, other, expand, highlight))),
                     }
                 }
                 if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
@@ -744,7 +904,10 @@ impl TrialIndex {
                 Box::new(BooleanQuery::new(clauses))
             }
             Expr::Or(items) => Box::new(BooleanQuery::new(
-                items.iter().map(|i| (Occur::Should, self.expr_query(area, i, expand, highlight))).collect(),
+                items
+                    .iter()
+                    .map(|i| (Occur::Should, self.expr_query(area, i, expand, highlight)))
+                    .collect(),
             )),
             // Rejected when the parameters are parsed.
             Expr::Range { .. } | Expr::Missing => Box::new(AllQuery),
@@ -752,20 +915,42 @@ impl TrialIndex {
     }
 
     /// Words (each required, in any field of the area) or a phrase (in one field).
-    fn text_query(&self, area: QueryArea, text: &str, phrase: bool, expand: bool, highlight: &mut Vec<String>) -> Box<dyn Query> {
+    fn text_query(
+        &self,
+        area: QueryArea,
+        text: &str,
+        phrase: bool,
+        expand: bool,
+        highlight: &mut Vec<String>,
+    ) -> Box<dyn Query> {
         let fields = self.fields.area(area);
-        let synonyms = expand && matches!(area, QueryArea::Cond | QueryArea::Term | QueryArea::Patient | QueryArea::Titles);
+        let synonyms = expand
+            && matches!(
+                area,
+                QueryArea::Cond | QueryArea::Term | QueryArea::Patient | QueryArea::Titles
+            );
         // Alternatives for one span of the query: each is a phrase searched in every field.
         let span_query = |alternatives: &[&str], highlight: &mut Vec<String>| -> Box<dyn Query> {
             let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for alt in alternatives {
                 highlight.extend(stem_words(alt));
                 for (field, weight) in &fields {
-                    let toks = if self.fields.is_folded(*field) { fold_words(alt) } else { stem_words(alt) };
+                    let toks = if self.fields.is_folded(*field) {
+                        fold_words(alt)
+                    } else {
+                        stem_words(alt)
+                    };
                     let q: Box<dyn Query> = match toks.len() {
                         0 => continue,
-                        1 => Box::new(TermQuery::new(Term::from_field_text(*field, &toks[0]), IndexRecordOption::WithFreqs)),
-                        _ => Box::new(PhraseQuery::new(toks.iter().map(|t| Term::from_field_text(*field, t)).collect())),
+                        1 => Box::new(TermQuery::new(
+                            Term::from_field_text(*field, &toks[0]),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        _ => Box::new(PhraseQuery::new(
+                            toks.iter()
+                                .map(|t| Term::from_field_text(*field, t))
+                                .collect(),
+                        )),
                     };
                     should.push((Occur::Should, Box::new(BoostQuery::new(q, *weight))));
                 }
@@ -777,7 +962,11 @@ impl TrialIndex {
             }
         };
         if phrase {
-            let alts = if synonyms { synonym_alternatives(text) } else { vec![text.to_string()] };
+            let alts = if synonyms {
+                synonym_alternatives(text)
+            } else {
+                vec![text.to_string()]
+            };
             let refs: Vec<&str> = alts.iter().map(String::as_str).collect();
             return span_query(&refs, highlight);
         }
@@ -823,7 +1012,10 @@ fn synonym_group(span: &str) -> Option<&'static [&'static str]> {
     if key.is_empty() {
         return None;
     }
-    SYNONYMS.iter().copied().find(|g| g.iter().any(|m| stem_words(m) == key))
+    SYNONYMS
+        .iter()
+        .copied()
+        .find(|g| g.iter().any(|m| stem_words(m) == key))
 }
 
 /// A phrase with each synonym-group member replaced by the others.
@@ -849,7 +1041,10 @@ fn sort_value(k: &SortKey, score: Option<f32>, km: Option<f64>, f: &StudyFacts) 
     match k.field {
         SortField::Relevance => score.map(|s| s as f64),
         SortField::Distance => km,
-        SortField::Date(d) => f.date_of(d).and_then(|v| date_key(v, false)).map(|k| k as f64),
+        SortField::Date(d) => f
+            .date_of(d)
+            .and_then(|v| date_key(v, false))
+            .map(|k| k as f64),
         SortField::EnrollmentCount => f.enrollment.map(|n| n as f64),
     }
 }
@@ -906,7 +1101,10 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_are_bound_to_their_query() {
-        let c = PageCursor { values: vec![Some(1.5), None], nct: 1234567 };
+        let c = PageCursor {
+            values: vec![Some(1.5), None],
+            nct: 1234567,
+        };
         let t = c.encode(42);
         assert_eq!(PageCursor::decode(&t, 42).unwrap(), c);
         assert!(PageCursor::decode(&t, 43).is_err());

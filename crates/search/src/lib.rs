@@ -57,7 +57,7 @@ pub mod params;
 pub mod project;
 
 pub use facts::{SiteSummary, StudyFacts};
-pub use gazetteer::{GeoError, GeoMatch, Gazetteer, Precision, gazetteer};
+pub use gazetteer::{Gazetteer, GeoError, GeoMatch, Precision, gazetteer};
 pub use geo::{DistanceUnit, GeoFilter, distance_km};
 pub use index::{
     FacetCount, Facets, IndexError, NearestSite, SearchHit, SearchPage, TrialIndex, html_escape,

@@ -36,7 +36,16 @@ pub fn studies_path_item() -> Value {
     let dates: Vec<&str> = DateField::ALL.iter().map(|(n, _)| *n).collect();
     let aggs: Vec<String> = AggId::ALL
         .iter()
-        .map(|(n, id)| format!("{n}: {}", id.options().iter().map(|(k, _)| *k).collect::<Vec<_>>().join(" ")))
+        .map(|(n, id)| {
+            format!(
+                "{n}: {}",
+                id.options()
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        })
         .collect();
     params.extend([
         param("filter.overallStatus", "Statuses, separated by ',' or '|'.", json!({"type": "string", "example": "RECRUITING|NOT_YET_RECRUITING", "x-values": STATUSES})),
@@ -102,7 +111,12 @@ mod tests {
     #[test]
     fn documents_every_parameter_the_parser_accepts() {
         let doc = super::studies_path_item();
-        let names: Vec<&str> = doc["get"]["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = doc["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
         for (n, _) in crate::params::QueryArea::ALL {
             assert!(names.contains(&n));
         }

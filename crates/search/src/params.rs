@@ -18,7 +18,10 @@ pub struct ParamError {
 
 impl ParamError {
     pub fn new(param: impl Into<String>, expected: impl Into<String>) -> ParamError {
-        ParamError { param: param.into(), expected: expected.into() }
+        ParamError {
+            param: param.into(),
+            expected: expected.into(),
+        }
     }
 }
 
@@ -62,7 +65,11 @@ impl QueryArea {
     ];
 
     pub fn param(self) -> &'static str {
-        Self::ALL.iter().find(|(_, a)| *a == self).map(|(n, _)| *n).unwrap_or_default()
+        Self::ALL
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map(|(n, _)| *n)
+            .unwrap_or_default()
     }
 }
 
@@ -121,13 +128,31 @@ pub const DEFAULT_PAGE_SIZE: usize = 10;
 pub const MAX_PAGE_SIZE: usize = 1000;
 
 pub(crate) const OTHER_PARAMS: &[&str] = &[
-    "filter.overallStatus", "filter.geo", "filter.ids", "filter.advanced", "postFilter.overallStatus",
-    "postFilter.geo", "postFilter.ids", "postFilter.advanced", "aggFilters", "geoDecay", "sort",
-    "pageSize", "pageToken", "countTotal", "fields", "format", "markupFormat",
+    "filter.overallStatus",
+    "filter.geo",
+    "filter.ids",
+    "filter.advanced",
+    "postFilter.overallStatus",
+    "postFilter.geo",
+    "postFilter.ids",
+    "postFilter.advanced",
+    "aggFilters",
+    "geoDecay",
+    "sort",
+    "pageSize",
+    "pageToken",
+    "countTotal",
+    "fields",
+    "format",
+    "markupFormat",
 ];
 
 fn split_list(v: &str) -> Vec<String> {
-    v.split([',', '|']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    v.split([',', '|'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// FNV-1a: a hash that stays the same across builds, so page tokens survive a restart.
@@ -162,14 +187,21 @@ impl StudiesQuery {
         let mut selecting: Vec<(&str, &str)> = Vec::new();
         for (name, value) in pairs {
             let name = name.as_str();
-            let known = QueryArea::ALL.iter().any(|(n, _)| *n == name) || OTHER_PARAMS.contains(&name);
+            let known =
+                QueryArea::ALL.iter().any(|(n, _)| *n == name) || OTHER_PARAMS.contains(&name);
             if !known {
                 let mut all: Vec<&str> = QueryArea::ALL.iter().map(|(n, _)| *n).collect();
                 all.extend(OTHER_PARAMS);
-                return Err(ParamError::new(name, format!("unknown parameter (expected one of {})", all.join(", "))));
+                return Err(ParamError::new(
+                    name,
+                    format!("unknown parameter (expected one of {})", all.join(", ")),
+                ));
             }
             if seen.contains(&name) {
-                return Err(ParamError::new(name, "given more than once (expected at most one value)"));
+                return Err(ParamError::new(
+                    name,
+                    "given more than once (expected at most one value)",
+                ));
             }
             seen.push(name);
             let value = value.trim();
@@ -180,32 +212,54 @@ impl StudiesQuery {
                 if value.is_empty() {
                     continue;
                 }
-                let e = expr::parse(value).map_err(|e| ParamError::new(name, format!("malformed expression: {e}")))?;
+                let e = expr::parse(value)
+                    .map_err(|e| ParamError::new(name, format!("malformed expression: {e}")))?;
                 check_query_expr(&e).map_err(|m| ParamError::new(name, m))?;
                 q.queries.push((*area, e));
                 continue;
             }
-            let param = name.strip_prefix("postFilter.").map(|r| format!("filter.{r}"));
+            let param = name
+                .strip_prefix("postFilter.")
+                .map(|r| format!("filter.{r}"));
             match param.as_deref().unwrap_or(name) {
                 "filter.overallStatus" => {
                     let mut list = Vec::new();
                     for s in split_list(value) {
                         let code = s.to_ascii_uppercase();
                         if !STATUSES.contains(&code.as_str()) {
-                            return Err(ParamError::new(name, format!("'{s}' is not a status (expected a list of {})", STATUSES.join(", "))));
+                            return Err(ParamError::new(
+                                name,
+                                format!(
+                                    "'{s}' is not a status (expected a list of {})",
+                                    STATUSES.join(", ")
+                                ),
+                            ));
                         }
                         list.push(code);
                     }
                     if list.is_empty() {
-                        return Err(ParamError::new(name, "a list of statuses separated by ',' or '|'"));
+                        return Err(ParamError::new(
+                            name,
+                            "a list of statuses separated by ',' or '|'",
+                        ));
                     }
                     q.overall_status = Some(merge_and(q.overall_status.take(), list));
                 }
                 "filter.ids" => {
                     let mut list = Vec::new();
-                    for s in value.split([',', '|', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
-                        let id = ctgov::NctId::parse(s)
-                            .map_err(|_| ParamError::new(name, format!("'{s}' is not an NCT id (expected NCT followed by 8 digits)")))?;
+                    for s in value
+                        .split([',', '|', ' '])
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                    {
+                        let id = ctgov::NctId::parse(s).map_err(|_| {
+                            ParamError::new(
+                                name,
+                                format!(
+                                    "'{s}' is not an NCT id (expected NCT followed by 8 digits)"
+                                ),
+                            )
+                        })?;
                         list.push(id.as_str().to_string());
                     }
                     if list.is_empty() {
@@ -215,19 +269,29 @@ impl StudiesQuery {
                 }
                 "filter.geo" => {
                     if q.geo.is_some() {
-                        return Err(ParamError::new(name, "only one geo filter (filter.geo or postFilter.geo)"));
+                        return Err(ParamError::new(
+                            name,
+                            "only one geo filter (filter.geo or postFilter.geo)",
+                        ));
                     }
                     q.geo = Some(GeoFilter::parse(value).map_err(|m| ParamError::new(name, m))?);
                 }
                 "filter.advanced" => {
-                    let e = expr::parse(value).map_err(|e| ParamError::new(name, format!("malformed expression: {e}")))?;
+                    let e = expr::parse(value)
+                        .map_err(|e| ParamError::new(name, format!("malformed expression: {e}")))?;
                     advanced.push(facts::compile(&e).map_err(|m| ParamError::new(name, m))?);
                 }
-                "aggFilters" => q.agg_filters = parse_agg_filters(value).map_err(|m| ParamError::new(name, m))?,
+                "aggFilters" => {
+                    q.agg_filters =
+                        parse_agg_filters(value).map_err(|m| ParamError::new(name, m))?
+                }
                 "geoDecay" => {
                     // Accepted for compatibility; ranking by distance is asked for with sort=distance.
                     if !value.is_empty() && !value.starts_with("func:") {
-                        return Err(ParamError::new(name, "func:(gauss|exp|linear),scale:…,offset:…,decay:…"));
+                        return Err(ParamError::new(
+                            name,
+                            "func:(gauss|exp|linear),scale:…,offset:…,decay:…",
+                        ));
                     }
                 }
                 "sort" => q.sort = parse_sort(value).map_err(|m| ParamError::new(name, m))?,
@@ -236,7 +300,9 @@ impl StudiesQuery {
                         .parse::<usize>()
                         .ok()
                         .filter(|n| *n <= MAX_PAGE_SIZE)
-                        .ok_or_else(|| ParamError::new(name, format!("an integer from 0 to {MAX_PAGE_SIZE}")))?;
+                        .ok_or_else(|| {
+                            ParamError::new(name, format!("an integer from 0 to {MAX_PAGE_SIZE}"))
+                        })?;
                 }
                 "pageToken" => {
                     if !value.is_empty() {
@@ -256,7 +322,10 @@ impl StudiesQuery {
                         list.push(FieldSelector::parse(&f).map_err(|m| ParamError::new(name, m))?);
                     }
                     if list.is_empty() {
-                        return Err(ParamError::new(name, "a list of field, piece or area names"));
+                        return Err(ParamError::new(
+                            name,
+                            "a list of field, piece or area names",
+                        ));
                     }
                     q.fields = Some(list);
                 }
@@ -269,7 +338,10 @@ impl StudiesQuery {
                 }
                 "markupFormat" => {
                     if !matches!(value, "" | "markdown") {
-                        return Err(ParamError::new(name, "markdown (the only markup format served)"));
+                        return Err(ParamError::new(
+                            name,
+                            "markdown (the only markup format served)",
+                        ));
                     }
                 }
                 _ => unreachable!("every known parameter is handled"),
@@ -300,7 +372,10 @@ impl StudiesQuery {
 
     /// Convenience for tests and callers building a query in code.
     pub fn from_strs(pairs: &[(&str, &str)]) -> Result<StudiesQuery, ParamError> {
-        let owned: Vec<(String, String)> = pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let owned: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
         StudiesQuery::from_pairs(&owned)
     }
 
@@ -311,9 +386,15 @@ impl StudiesQuery {
             return self.sort.clone();
         }
         if !self.queries.is_empty() {
-            vec![SortKey { field: SortField::Relevance, descending: true }]
+            vec![SortKey {
+                field: SortField::Relevance,
+                descending: true,
+            }]
         } else if self.geo.is_some() {
-            vec![SortKey { field: SortField::Distance, descending: false }]
+            vec![SortKey {
+                field: SortField::Distance,
+                descending: false,
+            }]
         } else {
             Vec::new()
         }
@@ -340,16 +421,26 @@ fn check_query_expr(e: &Expr) -> Result<(), String> {
         Expr::Expansion { expr, .. } | Expr::Coverage { expr, .. } => check_query_expr(expr),
         Expr::Not(x) => check_query_expr(x),
         Expr::And(v) | Expr::Or(v) => v.iter().try_for_each(check_query_expr),
-        Expr::Area { field, .. } => Err(format!("AREA[{field}] is not supported in query parameters (expected words, \"phrases\", AND/OR/NOT and parentheses; put AREA[...] in filter.advanced)")),
-        Expr::Range { .. } | Expr::Missing => Err("RANGE and MISSING need AREA[Field] and belong in filter.advanced".into()),
+        Expr::Area { field, .. } => Err(format!(
+            "AREA[{field}] is not supported in query parameters (expected words, \"phrases\", AND/OR/NOT and parentheses; put AREA[...] in filter.advanced)"
+        )),
+        Expr::Range { .. } | Expr::Missing => {
+            Err("RANGE and MISSING need AREA[Field] and belong in filter.advanced".into())
+        }
         Expr::All => Ok(()),
     }
 }
 
 fn parse_agg_filters(value: &str) -> Result<Vec<AggFilter>, String> {
     let mut out: Vec<AggFilter> = Vec::new();
-    for pair in value.split([',', '|']).map(str::trim).filter(|s| !s.is_empty()) {
-        let (id, opts) = pair.split_once(':').ok_or_else(|| format!("'{pair}' is not id:options (e.g. status:rec, phase:2 3)"))?;
+    for pair in value
+        .split([',', '|'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let (id, opts) = pair
+            .split_once(':')
+            .ok_or_else(|| format!("'{pair}' is not id:options (e.g. status:rec, phase:2 3)"))?;
         let agg = AggId::parse(id.trim()).ok_or_else(|| {
             let ids: Vec<&str> = AggId::ALL.iter().map(|(n, _)| *n).collect();
             format!("unknown filter '{id}' (expected one of {})", ids.join(", "))
@@ -359,7 +450,11 @@ fn parse_agg_filters(value: &str) -> Result<Vec<AggFilter>, String> {
             let o = o.to_ascii_lowercase();
             if !agg.options().iter().any(|(k, _)| *k == o) {
                 let keys: Vec<&str> = agg.options().iter().map(|(k, _)| *k).collect();
-                return Err(format!("'{o}' is not an option of {} (expected {})", agg.name(), keys.join(", ")));
+                return Err(format!(
+                    "'{o}' is not an option of {} (expected {})",
+                    agg.name(),
+                    keys.join(", ")
+                ));
             }
             options.push(o);
         }
@@ -367,7 +462,10 @@ fn parse_agg_filters(value: &str) -> Result<Vec<AggFilter>, String> {
             return Err(format!("{} has no options", agg.name()));
         }
         if out.iter().any(|f| f.id == agg) {
-            return Err(format!("{} given twice (put its options in one pair, separated by spaces)", agg.name()));
+            return Err(format!(
+                "{} given twice (put its options in one pair, separated by spaces)",
+                agg.name()
+            ));
         }
         out.push(AggFilter { id: agg, options });
     }
@@ -395,7 +493,10 @@ fn parse_sort(value: &str) -> Result<Vec<SortKey>, String> {
             SortField::Date(d)
         } else {
             let dates: Vec<&str> = DateField::ALL.iter().map(|(n, _)| *n).collect();
-            return Err(format!("cannot sort by '{name}' (expected @relevance, distance, EnrollmentCount or {}, each optionally :asc or :desc)", dates.join(", ")));
+            return Err(format!(
+                "cannot sort by '{name}' (expected @relevance, distance, EnrollmentCount or {}, each optionally :asc or :desc)",
+                dates.join(", ")
+            ));
         };
         let default_desc = matches!(field, SortField::Relevance | SortField::Date(_));
         let descending = match dir.as_deref() {
@@ -432,8 +533,17 @@ mod tests {
             ("format", "csv"),
         ])
         .unwrap();
-        assert_eq!(q.overall_status.unwrap(), vec!["RECRUITING", "NOT_YET_RECRUITING"]);
-        assert_eq!(q.sort[0], SortKey { field: SortField::Date(DateField::LastUpdatePostDate), descending: true });
+        assert_eq!(
+            q.overall_status.unwrap(),
+            vec!["RECRUITING", "NOT_YET_RECRUITING"]
+        );
+        assert_eq!(
+            q.sort[0],
+            SortKey {
+                field: SortField::Date(DateField::LastUpdatePostDate),
+                descending: true
+            }
+        );
         assert!(!q.sort[1].descending);
         assert_eq!(q.page_size, 1000);
         assert_eq!(q.format, Format::Csv);
@@ -445,16 +555,47 @@ mod tests {
         assert_eq!(err(&[("query.recrs", "x")]).param, "query.recrs");
         assert!(err(&[("pageSize", "5000")]).expected.contains("0 to 1000"));
         assert!(err(&[("pageSize", "ten")]).expected.contains("integer"));
-        assert!(err(&[("filter.overallStatus", "RECRUTING")]).expected.contains("RECRUITING"));
-        assert!(err(&[("filter.geo", "distance(91,0,5mi)")]).expected.contains("latitude"));
-        assert!(err(&[("filter.advanced", "AREA[Phase](PHASE2")]).expected.contains("malformed"));
-        assert!(err(&[("aggFilters", "status:xyz")]).expected.contains("rec"));
-        assert!(err(&[("sort", "BriefTitle")]).expected.contains("cannot sort"));
+        assert!(
+            err(&[("filter.overallStatus", "RECRUTING")])
+                .expected
+                .contains("RECRUITING")
+        );
+        assert!(
+            err(&[("filter.geo", "distance(91,0,5mi)")])
+                .expected
+                .contains("latitude")
+        );
+        assert!(
+            err(&[("filter.advanced", "AREA[Phase](PHASE2")])
+                .expected
+                .contains("malformed")
+        );
+        assert!(
+            err(&[("aggFilters", "status:xyz")])
+                .expected
+                .contains("rec")
+        );
+        assert!(
+            err(&[("sort", "BriefTitle")])
+                .expected
+                .contains("cannot sort")
+        );
         assert_eq!(err(&[("sort", "distance")]).param, "sort");
         assert!(err(&[("fields", "Colour")]).expected.contains("Colour"));
-        assert!(err(&[("countTotal", "yes")]).expected.contains("true or false"));
-        assert!(err(&[("query.cond", "AREA[Phase]PHASE2")]).expected.contains("filter.advanced"));
-        assert_eq!(err(&[("pageSize", "1"), ("pageSize", "2")]).param, "pageSize");
+        assert!(
+            err(&[("countTotal", "yes")])
+                .expected
+                .contains("true or false")
+        );
+        assert!(
+            err(&[("query.cond", "AREA[Phase]PHASE2")])
+                .expected
+                .contains("filter.advanced")
+        );
+        assert_eq!(
+            err(&[("pageSize", "1"), ("pageSize", "2")]).param,
+            "pageSize"
+        );
         assert_eq!(err(&[("pageToken", "garbage")]).param, "pageToken");
         assert_eq!(err(&[("format", "xml")]).to_string(), "format: json or csv");
     }
@@ -462,7 +603,8 @@ mod tests {
     #[test]
     fn the_fingerprint_ignores_paging_but_not_selection() {
         let a = StudiesQuery::from_strs(&[("query.cond", "asthma"), ("pageSize", "5")]).unwrap();
-        let b = StudiesQuery::from_strs(&[("countTotal", "true"), ("query.cond", "asthma")]).unwrap();
+        let b =
+            StudiesQuery::from_strs(&[("countTotal", "true"), ("query.cond", "asthma")]).unwrap();
         let c = StudiesQuery::from_strs(&[("query.cond", "copd")]).unwrap();
         assert_eq!(a.fingerprint, b.fingerprint);
         assert_ne!(a.fingerprint, c.fingerprint);

@@ -10,76 +10,247 @@ use crate::params::StudiesQuery;
 /// Piece names (the registry's short field names) and where they live in a study.
 const PIECES: &[(&str, &str)] = &[
     ("NCTId", "protocolSection.identificationModule.nctId"),
-    ("OrgStudyId", "protocolSection.identificationModule.orgStudyIdInfo.id"),
-    ("SecondaryId", "protocolSection.identificationModule.secondaryIdInfos.id"),
-    ("BriefTitle", "protocolSection.identificationModule.briefTitle"),
-    ("OfficialTitle", "protocolSection.identificationModule.officialTitle"),
+    (
+        "OrgStudyId",
+        "protocolSection.identificationModule.orgStudyIdInfo.id",
+    ),
+    (
+        "SecondaryId",
+        "protocolSection.identificationModule.secondaryIdInfos.id",
+    ),
+    (
+        "BriefTitle",
+        "protocolSection.identificationModule.briefTitle",
+    ),
+    (
+        "OfficialTitle",
+        "protocolSection.identificationModule.officialTitle",
+    ),
     ("Acronym", "protocolSection.identificationModule.acronym"),
-    ("OrgFullName", "protocolSection.identificationModule.organization.fullName"),
-    ("OrgClass", "protocolSection.identificationModule.organization.class"),
-    ("OverallStatus", "protocolSection.statusModule.overallStatus"),
-    ("LastKnownStatus", "protocolSection.statusModule.lastKnownStatus"),
+    (
+        "OrgFullName",
+        "protocolSection.identificationModule.organization.fullName",
+    ),
+    (
+        "OrgClass",
+        "protocolSection.identificationModule.organization.class",
+    ),
+    (
+        "OverallStatus",
+        "protocolSection.statusModule.overallStatus",
+    ),
+    (
+        "LastKnownStatus",
+        "protocolSection.statusModule.lastKnownStatus",
+    ),
     ("WhyStopped", "protocolSection.statusModule.whyStopped"),
-    ("StatusVerifiedDate", "protocolSection.statusModule.statusVerifiedDate"),
-    ("StartDate", "protocolSection.statusModule.startDateStruct.date"),
-    ("StartDateType", "protocolSection.statusModule.startDateStruct.type"),
-    ("PrimaryCompletionDate", "protocolSection.statusModule.primaryCompletionDateStruct.date"),
-    ("CompletionDate", "protocolSection.statusModule.completionDateStruct.date"),
-    ("StudyFirstSubmitDate", "protocolSection.statusModule.studyFirstSubmitDate"),
-    ("StudyFirstPostDate", "protocolSection.statusModule.studyFirstPostDateStruct.date"),
-    ("LastUpdateSubmitDate", "protocolSection.statusModule.lastUpdateSubmitDate"),
-    ("LastUpdatePostDate", "protocolSection.statusModule.lastUpdatePostDateStruct.date"),
-    ("ResultsFirstPostDate", "protocolSection.statusModule.resultsFirstPostDateStruct.date"),
-    ("LeadSponsorName", "protocolSection.sponsorCollaboratorsModule.leadSponsor.name"),
-    ("LeadSponsorClass", "protocolSection.sponsorCollaboratorsModule.leadSponsor.class"),
-    ("CollaboratorName", "protocolSection.sponsorCollaboratorsModule.collaborators.name"),
-    ("CollaboratorClass", "protocolSection.sponsorCollaboratorsModule.collaborators.class"),
-    ("BriefSummary", "protocolSection.descriptionModule.briefSummary"),
-    ("DetailedDescription", "protocolSection.descriptionModule.detailedDescription"),
+    (
+        "StatusVerifiedDate",
+        "protocolSection.statusModule.statusVerifiedDate",
+    ),
+    (
+        "StartDate",
+        "protocolSection.statusModule.startDateStruct.date",
+    ),
+    (
+        "StartDateType",
+        "protocolSection.statusModule.startDateStruct.type",
+    ),
+    (
+        "PrimaryCompletionDate",
+        "protocolSection.statusModule.primaryCompletionDateStruct.date",
+    ),
+    (
+        "CompletionDate",
+        "protocolSection.statusModule.completionDateStruct.date",
+    ),
+    (
+        "StudyFirstSubmitDate",
+        "protocolSection.statusModule.studyFirstSubmitDate",
+    ),
+    (
+        "StudyFirstPostDate",
+        "protocolSection.statusModule.studyFirstPostDateStruct.date",
+    ),
+    (
+        "LastUpdateSubmitDate",
+        "protocolSection.statusModule.lastUpdateSubmitDate",
+    ),
+    (
+        "LastUpdatePostDate",
+        "protocolSection.statusModule.lastUpdatePostDateStruct.date",
+    ),
+    (
+        "ResultsFirstPostDate",
+        "protocolSection.statusModule.resultsFirstPostDateStruct.date",
+    ),
+    (
+        "LeadSponsorName",
+        "protocolSection.sponsorCollaboratorsModule.leadSponsor.name",
+    ),
+    (
+        "LeadSponsorClass",
+        "protocolSection.sponsorCollaboratorsModule.leadSponsor.class",
+    ),
+    (
+        "CollaboratorName",
+        "protocolSection.sponsorCollaboratorsModule.collaborators.name",
+    ),
+    (
+        "CollaboratorClass",
+        "protocolSection.sponsorCollaboratorsModule.collaborators.class",
+    ),
+    (
+        "BriefSummary",
+        "protocolSection.descriptionModule.briefSummary",
+    ),
+    (
+        "DetailedDescription",
+        "protocolSection.descriptionModule.detailedDescription",
+    ),
     ("Condition", "protocolSection.conditionsModule.conditions"),
     ("Keyword", "protocolSection.conditionsModule.keywords"),
     ("StudyType", "protocolSection.designModule.studyType"),
     ("Phase", "protocolSection.designModule.phases"),
-    ("EnrollmentCount", "protocolSection.designModule.enrollmentInfo.count"),
-    ("EnrollmentType", "protocolSection.designModule.enrollmentInfo.type"),
-    ("DesignAllocation", "protocolSection.designModule.designInfo.allocation"),
-    ("DesignInterventionModel", "protocolSection.designModule.designInfo.interventionModel"),
-    ("DesignPrimaryPurpose", "protocolSection.designModule.designInfo.primaryPurpose"),
-    ("DesignMasking", "protocolSection.designModule.designInfo.maskingInfo.masking"),
-    ("ArmGroupLabel", "protocolSection.armsInterventionsModule.armGroups.label"),
-    ("InterventionType", "protocolSection.armsInterventionsModule.interventions.type"),
-    ("InterventionName", "protocolSection.armsInterventionsModule.interventions.name"),
-    ("InterventionDescription", "protocolSection.armsInterventionsModule.interventions.description"),
-    ("InterventionOtherName", "protocolSection.armsInterventionsModule.interventions.otherNames"),
-    ("PrimaryOutcomeMeasure", "protocolSection.outcomesModule.primaryOutcomes.measure"),
-    ("SecondaryOutcomeMeasure", "protocolSection.outcomesModule.secondaryOutcomes.measure"),
-    ("EligibilityCriteria", "protocolSection.eligibilityModule.eligibilityCriteria"),
-    ("HealthyVolunteers", "protocolSection.eligibilityModule.healthyVolunteers"),
+    (
+        "EnrollmentCount",
+        "protocolSection.designModule.enrollmentInfo.count",
+    ),
+    (
+        "EnrollmentType",
+        "protocolSection.designModule.enrollmentInfo.type",
+    ),
+    (
+        "DesignAllocation",
+        "protocolSection.designModule.designInfo.allocation",
+    ),
+    (
+        "DesignInterventionModel",
+        "protocolSection.designModule.designInfo.interventionModel",
+    ),
+    (
+        "DesignPrimaryPurpose",
+        "protocolSection.designModule.designInfo.primaryPurpose",
+    ),
+    (
+        "DesignMasking",
+        "protocolSection.designModule.designInfo.maskingInfo.masking",
+    ),
+    (
+        "ArmGroupLabel",
+        "protocolSection.armsInterventionsModule.armGroups.label",
+    ),
+    (
+        "InterventionType",
+        "protocolSection.armsInterventionsModule.interventions.type",
+    ),
+    (
+        "InterventionName",
+        "protocolSection.armsInterventionsModule.interventions.name",
+    ),
+    (
+        "InterventionDescription",
+        "protocolSection.armsInterventionsModule.interventions.description",
+    ),
+    (
+        "InterventionOtherName",
+        "protocolSection.armsInterventionsModule.interventions.otherNames",
+    ),
+    (
+        "PrimaryOutcomeMeasure",
+        "protocolSection.outcomesModule.primaryOutcomes.measure",
+    ),
+    (
+        "SecondaryOutcomeMeasure",
+        "protocolSection.outcomesModule.secondaryOutcomes.measure",
+    ),
+    (
+        "EligibilityCriteria",
+        "protocolSection.eligibilityModule.eligibilityCriteria",
+    ),
+    (
+        "HealthyVolunteers",
+        "protocolSection.eligibilityModule.healthyVolunteers",
+    ),
     ("Sex", "protocolSection.eligibilityModule.sex"),
     ("MinimumAge", "protocolSection.eligibilityModule.minimumAge"),
     ("MaximumAge", "protocolSection.eligibilityModule.maximumAge"),
     ("StdAge", "protocolSection.eligibilityModule.stdAges"),
-    ("CentralContactName", "protocolSection.contactsLocationsModule.centralContacts.name"),
-    ("CentralContactPhone", "protocolSection.contactsLocationsModule.centralContacts.phone"),
-    ("CentralContactEMail", "protocolSection.contactsLocationsModule.centralContacts.email"),
-    ("OverallOfficialName", "protocolSection.contactsLocationsModule.overallOfficials.name"),
-    ("LocationFacility", "protocolSection.contactsLocationsModule.locations.facility"),
-    ("LocationStatus", "protocolSection.contactsLocationsModule.locations.status"),
-    ("LocationCity", "protocolSection.contactsLocationsModule.locations.city"),
-    ("LocationState", "protocolSection.contactsLocationsModule.locations.state"),
-    ("LocationZip", "protocolSection.contactsLocationsModule.locations.zip"),
-    ("LocationCountry", "protocolSection.contactsLocationsModule.locations.country"),
-    ("LocationGeoPoint", "protocolSection.contactsLocationsModule.locations.geoPoint"),
-    ("ConditionMeshTerm", "derivedSection.conditionBrowseModule.meshes.term"),
-    ("ConditionMeshId", "derivedSection.conditionBrowseModule.meshes.id"),
-    ("ConditionAncestorTerm", "derivedSection.conditionBrowseModule.ancestors.term"),
-    ("InterventionMeshTerm", "derivedSection.interventionBrowseModule.meshes.term"),
-    ("InterventionAncestorTerm", "derivedSection.interventionBrowseModule.ancestors.term"),
+    (
+        "CentralContactName",
+        "protocolSection.contactsLocationsModule.centralContacts.name",
+    ),
+    (
+        "CentralContactPhone",
+        "protocolSection.contactsLocationsModule.centralContacts.phone",
+    ),
+    (
+        "CentralContactEMail",
+        "protocolSection.contactsLocationsModule.centralContacts.email",
+    ),
+    (
+        "OverallOfficialName",
+        "protocolSection.contactsLocationsModule.overallOfficials.name",
+    ),
+    (
+        "LocationFacility",
+        "protocolSection.contactsLocationsModule.locations.facility",
+    ),
+    (
+        "LocationStatus",
+        "protocolSection.contactsLocationsModule.locations.status",
+    ),
+    (
+        "LocationCity",
+        "protocolSection.contactsLocationsModule.locations.city",
+    ),
+    (
+        "LocationState",
+        "protocolSection.contactsLocationsModule.locations.state",
+    ),
+    (
+        "LocationZip",
+        "protocolSection.contactsLocationsModule.locations.zip",
+    ),
+    (
+        "LocationCountry",
+        "protocolSection.contactsLocationsModule.locations.country",
+    ),
+    (
+        "LocationGeoPoint",
+        "protocolSection.contactsLocationsModule.locations.geoPoint",
+    ),
+    (
+        "ConditionMeshTerm",
+        "derivedSection.conditionBrowseModule.meshes.term",
+    ),
+    (
+        "ConditionMeshId",
+        "derivedSection.conditionBrowseModule.meshes.id",
+    ),
+    (
+        "ConditionAncestorTerm",
+        "derivedSection.conditionBrowseModule.ancestors.term",
+    ),
+    (
+        "InterventionMeshTerm",
+        "derivedSection.interventionBrowseModule.meshes.term",
+    ),
+    (
+        "InterventionAncestorTerm",
+        "derivedSection.interventionBrowseModule.ancestors.term",
+    ),
     ("HasResults", "hasResults"),
 ];
 
-const SECTIONS: &[&str] =
-    &["protocolSection", "derivedSection", "resultsSection", "annotationSection", "documentSection", "hasResults"];
+const SECTIONS: &[&str] = &[
+    "protocolSection",
+    "derivedSection",
+    "resultsSection",
+    "annotationSection",
+    "documentSection",
+    "hasResults",
+];
 
 const MODULES: &[(&str, &str)] = &[
     ("identificationModule", "protocolSection"),
@@ -152,9 +323,23 @@ fn split_path(p: &str) -> Vec<String> {
 impl FieldSelector {
     pub fn parse(name: &str) -> Result<FieldSelector, String> {
         let n = name.trim();
-        let sel = |paths: Vec<Vec<String>>, csv_column| Ok(FieldSelector { name: n.to_string(), paths, csv_column });
-        if let Some(i) = CSV_COLUMNS.iter().position(|(c, _)| c.eq_ignore_ascii_case(n)) {
-            let paths = CSV_COLUMNS[i].1.iter().filter_map(|p| piece_path(p)).map(split_path).collect();
+        let sel = |paths: Vec<Vec<String>>, csv_column| {
+            Ok(FieldSelector {
+                name: n.to_string(),
+                paths,
+                csv_column,
+            })
+        };
+        if let Some(i) = CSV_COLUMNS
+            .iter()
+            .position(|(c, _)| c.eq_ignore_ascii_case(n))
+        {
+            let paths = CSV_COLUMNS[i]
+                .1
+                .iter()
+                .filter_map(|p| piece_path(p))
+                .map(split_path)
+                .collect();
             return sel(paths, Some(i));
         }
         if let Some(p) = piece_path(n) {
@@ -166,11 +351,10 @@ impl FieldSelector {
         if let Some((m, s)) = MODULES.iter().find(|(m, _)| m.eq_ignore_ascii_case(n)) {
             return sel(vec![vec![s.to_string(), m.to_string()]], None);
         }
-        if let Some((first, _)) = n.split_once('.') {
-            if SECTIONS.contains(&first) && !n.split('.').any(str::is_empty) {
+        if let Some((first, _)) = n.split_once('.')
+            && SECTIONS.contains(&first) && !n.split('.').any(str::is_empty) {
                 return sel(vec![split_path(n)], None);
             }
-        }
         Err(format!(
             "unknown field '{n}' (expected a piece name such as NCTId, BriefTitle, OverallStatus, Condition, LocationCity; a module such as eligibilityModule; a section; a dotted path from a section; or, for CSV, a column such as \"NCT Number\")"
         ))
@@ -178,7 +362,10 @@ impl FieldSelector {
 }
 
 fn piece_path(name: &str) -> Option<&'static str> {
-    PIECES.iter().find(|(p, _)| p.eq_ignore_ascii_case(name)).map(|(_, path)| *path)
+    PIECES
+        .iter()
+        .find(|(p, _)| p.eq_ignore_ascii_case(name))
+        .map(|(_, path)| *path)
 }
 
 /// The part of `v` under `path`; arrays are walked element by element, keeping positions.
@@ -194,9 +381,14 @@ fn extract(v: &Value, path: &[String]) -> Option<Value> {
             Some(Value::Object(out))
         }
         Value::Array(items) => {
-            let mapped: Vec<Value> =
-                items.iter().map(|i| extract(i, path).unwrap_or_else(|| Value::Object(Map::new()))).collect();
-            mapped.iter().any(|x| x.as_object().is_none_or(|o| !o.is_empty())).then_some(Value::Array(mapped))
+            let mapped: Vec<Value> = items
+                .iter()
+                .map(|i| extract(i, path).unwrap_or_else(|| Value::Object(Map::new())))
+                .collect();
+            mapped
+                .iter()
+                .any(|x| x.as_object().is_none_or(|o| !o.is_empty()))
+                .then_some(Value::Array(mapped))
         }
         _ => None,
     }
@@ -246,8 +438,14 @@ fn hit_extension(hit: &SearchHit) -> Value {
         m.insert("score".into(), json!(score));
     }
     if let Some(n) = &hit.nearest_site {
-        m.insert("nearestSite".into(), serde_json::to_value(&n.site).unwrap_or(Value::Null));
-        m.insert("distance".into(), json!({"value": (n.distance * 10.0).round() / 10.0, "unit": n.unit.as_str()}));
+        m.insert(
+            "nearestSite".into(),
+            serde_json::to_value(&n.site).unwrap_or(Value::Null),
+        );
+        m.insert(
+            "distance".into(),
+            json!({"value": (n.distance * 10.0).round() / 10.0, "unit": n.unit.as_str()}),
+        );
     }
     if let Some(s) = &hit.snippet_html {
         m.insert("snippet".into(), json!(s));
@@ -259,10 +457,16 @@ fn hit_extension(hit: &SearchHit) -> Value {
 /// details), `nextPageToken`, `totalCount` when `countTotal=true`, and the facets under
 /// `x-trialbridge`. `studies_by_id` holds the full records of the page's hits, by NCT id;
 /// a hit whose record is missing is left out.
-pub fn json_body(query: &StudiesQuery, page: &SearchPage, studies_by_id: &HashMap<String, Value>) -> Value {
+pub fn json_body(
+    query: &StudiesQuery,
+    page: &SearchPage,
+    studies_by_id: &HashMap<String, Value>,
+) -> Value {
     let mut studies = Vec::with_capacity(page.hits.len());
     for hit in &page.hits {
-        let Some(full) = studies_by_id.get(&hit.nct_id) else { continue };
+        let Some(full) = studies_by_id.get(&hit.nct_id) else {
+            continue;
+        };
         let mut s = match &query.fields {
             Some(fields) => project(full, fields),
             None => full.clone(),
@@ -281,9 +485,15 @@ pub fn json_body(query: &StudiesQuery, page: &SearchPage, studies_by_id: &HashMa
         body.insert("nextPageToken".into(), json!(t));
     }
     let mut ext = Map::new();
-    ext.insert("facets".into(), serde_json::to_value(&page.facets).unwrap_or(Value::Null));
+    ext.insert(
+        "facets".into(),
+        serde_json::to_value(&page.facets).unwrap_or(Value::Null),
+    );
     if let Some(g) = &query.geo {
-        ext.insert("geo".into(), json!({"lat": g.lat, "lon": g.lon, "radius": g.radius, "unit": g.unit.as_str()}));
+        ext.insert(
+            "geo".into(),
+            json!({"lat": g.lat, "lon": g.lon, "radius": g.radius, "unit": g.unit.as_str()}),
+        );
     }
     body.insert(EXTENSION_KEY.into(), Value::Object(ext));
     Value::Object(body)
@@ -319,7 +529,13 @@ fn csv_cell(study: &Value, column: usize) -> String {
     let one = |p: &str| piece_values(study, p).join("|");
     match name {
         "Study URL" => format!("https://clinicaltrials.gov/study/{}", one("NCTId")),
-        "Study Results" => if one("HasResults") == "true" { "YES".into() } else { "NO".into() },
+        "Study Results" => {
+            if one("HasResults") == "true" {
+                "YES".into()
+            } else {
+                "NO".into()
+            }
+        }
         "Interventions" => {
             let kinds = piece_values(study, "InterventionType");
             let names = piece_values(study, "InterventionName");
@@ -341,12 +557,24 @@ fn csv_cell(study: &Value, column: usize) -> String {
                 (true, false) => format!("up to {max}"),
                 (true, true) => String::new(),
             };
-            let groups: Vec<String> = piece_values(study, "StdAge").iter().map(|g| ctgov::code_label(g)).collect();
-            if groups.is_empty() { range } else { format!("{range} ({})", groups.join(", ")).trim().to_string() }
+            let groups: Vec<String> = piece_values(study, "StdAge")
+                .iter()
+                .map(|g| ctgov::code_label(g))
+                .collect();
+            if groups.is_empty() {
+                range
+            } else {
+                format!("{range} ({})", groups.join(", "))
+                    .trim()
+                    .to_string()
+            }
         }
         "Locations" => {
             let mut rows = Vec::new();
-            if let Some(locs) = study.pointer("/protocolSection/contactsLocationsModule/locations").and_then(Value::as_array) {
+            if let Some(locs) = study
+                .pointer("/protocolSection/contactsLocationsModule/locations")
+                .and_then(Value::as_array)
+            {
                 for l in locs {
                     let parts: Vec<&str> = ["facility", "city", "state", "zip", "country"]
                         .iter()
@@ -357,7 +585,12 @@ fn csv_cell(study: &Value, column: usize) -> String {
             }
             rows.join("|")
         }
-        _ => pieces.iter().map(|p| one(p)).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("|"),
+        _ => pieces
+            .iter()
+            .map(|p| one(p))
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("|"),
     }
 }
 
@@ -372,10 +605,19 @@ fn csv_escape(s: &str) -> String {
 /// The CSV body (RFC 4180): the registry's download columns, or the `fields` asked for; with
 /// `filter.geo`, two more columns give the nearest site and its distance. The total count
 /// and next page token go in the `x-total-count` and `x-next-page-token` headers.
-pub fn csv_body(query: &StudiesQuery, page: &SearchPage, studies_by_id: &HashMap<String, Value>) -> String {
+pub fn csv_body(
+    query: &StudiesQuery,
+    page: &SearchPage,
+    studies_by_id: &HashMap<String, Value>,
+) -> String {
     let columns: Vec<(String, Box<dyn Fn(&Value) -> String>)> = match &query.fields {
         None => (0..CSV_COLUMNS.len())
-            .map(|i| (CSV_COLUMNS[i].0.to_string(), Box::new(move |s: &Value| csv_cell(s, i)) as Box<dyn Fn(&Value) -> String>))
+            .map(|i| {
+                (
+                    CSV_COLUMNS[i].0.to_string(),
+                    Box::new(move |s: &Value| csv_cell(s, i)) as Box<dyn Fn(&Value) -> String>,
+                )
+            })
             .collect(),
         Some(fields) => fields
             .iter()
@@ -405,13 +647,18 @@ pub fn csv_body(query: &StudiesQuery, page: &SearchPage, studies_by_id: &HashMap
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     for hit in &page.hits {
-        let Some(study) = studies_by_id.get(&hit.nct_id) else { continue };
+        let Some(study) = studies_by_id.get(&hit.nct_id) else {
+            continue;
+        };
         let mut row: Vec<String> = columns.iter().map(|(_, f)| csv_escape(&f(study))).collect();
         if unit.is_some() {
             match &hit.nearest_site {
                 Some(n) => {
                     let s = &n.site;
-                    let place: Vec<&str> = [&s.facility, &s.city, &s.state, &s.country].iter().filter_map(|x| x.as_deref()).collect();
+                    let place: Vec<&str> = [&s.facility, &s.city, &s.state, &s.country]
+                        .iter()
+                        .filter_map(|x| x.as_deref())
+                        .collect();
                     row.push(csv_escape(&place.join(", ")));
                     row.push(format!("{:.1}", n.distance));
                 }
@@ -435,10 +682,16 @@ mod tests {
             "statusModule": {"overallStatus": "RECRUITING"},
             "contactsLocationsModule": {"locations": [{"city": "Boston", "country": "United States"}, {"city": "Lyon", "country": "France"}]}
         }, "hasResults": false});
-        let fields: Vec<FieldSelector> = ["NCTId", "statusModule", "LocationCity", "LocationCountry", "hasResults"]
-            .iter()
-            .map(|f| FieldSelector::parse(f).unwrap())
-            .collect();
+        let fields: Vec<FieldSelector> = [
+            "NCTId",
+            "statusModule",
+            "LocationCity",
+            "LocationCountry",
+            "hasResults",
+        ]
+        .iter()
+        .map(|f| FieldSelector::parse(f).unwrap())
+        .collect();
         let p = project(&study, &fields);
         assert_eq!(
             p,

@@ -8,21 +8,29 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::sync::OnceLock;
 
-use serde_json::Value;
 use search::{StudiesQuery, TrialIndex};
+use serde_json::Value;
 
 fn sample() -> &'static (Vec<Value>, TrialIndex) {
     static SAMPLE: OnceLock<(Vec<Value>, TrialIndex)> = OnceLock::new();
     SAMPLE.get_or_init(|| {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ctgov/studies.jsonl.gz");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/ctgov/studies.jsonl.gz"
+        );
         let mut text = String::new();
         flate2::read::GzDecoder::new(std::fs::File::open(path).expect("sample committed"))
             .read_to_string(&mut text)
             .unwrap();
-        let raw: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let raw: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(raw.len(), 775);
-        let studies: Vec<ctgov::Study> =
-            text.lines().map(|l| ctgov::Record::from_api_json(l).unwrap().study).collect();
+        let studies: Vec<ctgov::Study> = text
+            .lines()
+            .map(|l| ctgov::Record::from_api_json(l).unwrap().study)
+            .collect();
         let index = TrialIndex::open_in_ram().unwrap();
         assert_eq!(index.rebuild(studies.into_iter()).unwrap(), 775);
         (raw, index)
@@ -36,19 +44,32 @@ fn s<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
 }
 
 fn arr<'a>(v: &'a Value, ptr: &str) -> Vec<&'a Value> {
-    v.pointer(ptr).and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
+    v.pointer(ptr)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
 }
 
 fn nct(v: &Value) -> String {
-    s(v, "/protocolSection/identificationModule/nctId").unwrap().to_string()
+    s(v, "/protocolSection/identificationModule/nctId")
+        .unwrap()
+        .to_string()
 }
 
 /// Lower-cased words of every text `query.cond` searches: conditions, keywords, titles, and
 /// the registry's condition MeSH terms and their ancestors.
 fn condition_words(v: &Value) -> BTreeSet<String> {
     let mut texts: Vec<&str> = Vec::new();
-    texts.extend(arr(v, "/protocolSection/conditionsModule/conditions").iter().filter_map(|x| x.as_str()));
-    texts.extend(arr(v, "/protocolSection/conditionsModule/keywords").iter().filter_map(|x| x.as_str()));
+    texts.extend(
+        arr(v, "/protocolSection/conditionsModule/conditions")
+            .iter()
+            .filter_map(|x| x.as_str()),
+    );
+    texts.extend(
+        arr(v, "/protocolSection/conditionsModule/keywords")
+            .iter()
+            .filter_map(|x| x.as_str()),
+    );
     texts.extend(s(v, "/protocolSection/identificationModule/briefTitle"));
     texts.extend(s(v, "/protocolSection/identificationModule/officialTitle"));
     for key in ["meshes", "ancestors"] {
@@ -58,7 +79,11 @@ fn condition_words(v: &Value) -> BTreeSet<String> {
     }
     texts
         .iter()
-        .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()).map(|w| w.to_lowercase()).collect::<Vec<_>>())
+        .flat_map(|t| {
+            t.split(|c: char| !c.is_alphanumeric())
+                .map(|w| w.to_lowercase())
+                .collect::<Vec<_>>()
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -67,7 +92,9 @@ fn condition_words(v: &Value) -> BTreeSet<String> {
 /// concept's other names, which the user of `query.cond` expects to be found too).
 fn has_condition(v: &Value, words: &[&[&str]]) -> bool {
     let have = condition_words(v);
-    words.iter().all(|forms| forms.iter().any(|f| have.contains(*f)))
+    words
+        .iter()
+        .all(|forms| forms.iter().any(|f| have.contains(*f)))
 }
 
 fn years(age: &str) -> f64 {
@@ -108,12 +135,19 @@ fn nearest_km(v: &Value, center: (f64, f64)) -> Option<f64> {
     let g = search::gazetteer();
     arr(v, "/protocolSection/contactsLocationsModule/locations")
         .iter()
-        .filter_map(|l| match (l.pointer("/geoPoint/lat"), l.pointer("/geoPoint/lon")) {
-            (Some(lat), Some(lon)) => Some((lat.as_f64()?, lon.as_f64()?)),
-            _ => g
-                .geocode_site(s(l, "/city"), s(l, "/state"), s(l, "/zip"), s(l, "/country"))
-                .map(|m| (m.lat, m.lon)),
-        })
+        .filter_map(
+            |l| match (l.pointer("/geoPoint/lat"), l.pointer("/geoPoint/lon")) {
+                (Some(lat), Some(lon)) => Some((lat.as_f64()?, lon.as_f64()?)),
+                _ => g
+                    .geocode_site(
+                        s(l, "/city"),
+                        s(l, "/state"),
+                        s(l, "/zip"),
+                        s(l, "/country"),
+                    )
+                    .map(|m| (m.lat, m.lon)),
+            },
+        )
         .map(|p| haversine_km(center, p))
         .min_by(f64::total_cmp)
 }
@@ -123,7 +157,9 @@ fn status_in(v: &Value, statuses: &[&str]) -> bool {
 }
 
 fn phase_in(v: &Value, phases: &[&str]) -> bool {
-    arr(v, "/protocolSection/designModule/phases").iter().any(|p| p.as_str().is_some_and(|p| phases.contains(&p)))
+    arr(v, "/protocolSection/designModule/phases")
+        .iter()
+        .any(|p| p.as_str().is_some_and(|p| phases.contains(&p)))
 }
 
 // ---------- the cases ----------
@@ -147,8 +183,17 @@ fn cases() -> Vec<Case> {
     let houston = g.lookup("77030").unwrap();
     let seoul = g.lookup("Seoul").unwrap();
     let cancer: &[&str] = &[
-        "cancer", "cancers", "cancerous", "neoplasm", "neoplasms", "tumor", "tumors", "tumour",
-        "tumours", "malignancy", "malignancies",
+        "cancer",
+        "cancers",
+        "cancerous",
+        "neoplasm",
+        "neoplasms",
+        "tumor",
+        "tumors",
+        "tumour",
+        "tumours",
+        "malignancy",
+        "malignancies",
     ];
     let geo = |p: &search::GeoMatch, r: &str| format!("distance({},{},{r})", p.lat, p.lon);
     let (b, pa, z, h, se) = (
@@ -160,15 +205,26 @@ fn cases() -> Vec<Case> {
     );
     vec![
         Case {
-            params: vec![("query.cond", "lymphoma".into()), ("filter.overallStatus", "RECRUITING".into())],
-            oracle: Box::new(|v| has_condition(v, &[&["lymphoma", "lymphomas"]]) && status_in(v, &["RECRUITING"])),
+            params: vec![
+                ("query.cond", "lymphoma".into()),
+                ("filter.overallStatus", "RECRUITING".into()),
+            ],
+            oracle: Box::new(|v| {
+                has_condition(v, &[&["lymphoma", "lymphomas"]]) && status_in(v, &["RECRUITING"])
+            }),
         },
         Case {
             params: vec![
                 ("query.cond", "cancer".into()),
-                ("filter.overallStatus", "RECRUITING|NOT_YET_RECRUITING".into()),
+                (
+                    "filter.overallStatus",
+                    "RECRUITING|NOT_YET_RECRUITING".into(),
+                ),
                 ("filter.geo", geo(&boston, "300mi")),
-                ("filter.advanced", format!("{} AND AREA[Phase](PHASE2 OR PHASE3)", age_filter(70))),
+                (
+                    "filter.advanced",
+                    format!("{} AND AREA[Phase](PHASE2 OR PHASE3)", age_filter(70)),
+                ),
             ],
             oracle: Box::new(move |v| {
                 has_condition(v, &[cancer])
@@ -193,7 +249,10 @@ fn cases() -> Vec<Case> {
         Case {
             params: vec![
                 ("query.cond", "lung cancer".into()),
-                ("filter.advanced", format!("{} AND AREA[Phase]PHASE3", age_filter(90))),
+                (
+                    "filter.advanced",
+                    format!("{} AND AREA[Phase]PHASE3", age_filter(90)),
+                ),
             ],
             oracle: Box::new(move |v| {
                 has_condition(v, &[&["lung", "lungs", "pulmonary"], cancer])
@@ -220,7 +279,9 @@ fn cases() -> Vec<Case> {
                 ("filter.advanced", age_filter(60)),
             ],
             oracle: Box::new(move |v| {
-                status_in(v, &["RECRUITING"]) && nearest_km(v, z).is_some_and(|d| d <= 100.0) && admits_age(v, 60.0)
+                status_in(v, &["RECRUITING"])
+                    && nearest_km(v, z).is_some_and(|d| d <= 100.0)
+                    && admits_age(v, 60.0)
             }),
         },
         Case {
@@ -238,7 +299,13 @@ fn cases() -> Vec<Case> {
                 ("query.cond", "carcinoma".into()),
                 ("filter.overallStatus", "RECRUITING".into()),
                 ("filter.geo", geo(&seoul, "50km")),
-                ("filter.advanced", format!("{} AND AREA[Phase](PHASE1 OR PHASE2 OR PHASE3)", age_filter(18))),
+                (
+                    "filter.advanced",
+                    format!(
+                        "{} AND AREA[Phase](PHASE1 OR PHASE2 OR PHASE3)",
+                        age_filter(18)
+                    ),
+                ),
             ],
             oracle: Box::new(move |v| {
                 has_condition(v, &[&["carcinoma", "carcinomas"]])
@@ -252,12 +319,19 @@ fn cases() -> Vec<Case> {
 }
 
 /// Every page of a search, following `nextPageToken`.
-fn all_pages(index: &TrialIndex, params: &[(&str, String)], page_size: usize) -> (Vec<search::SearchHit>, usize) {
+fn all_pages(
+    index: &TrialIndex,
+    params: &[(&str, String)],
+    page_size: usize,
+) -> (Vec<search::SearchHit>, usize) {
     let mut token: Option<String> = None;
     let mut hits = Vec::new();
     let mut total = None;
     loop {
-        let mut p: Vec<(String, String)> = params.iter().map(|(a, b)| (a.to_string(), b.clone())).collect();
+        let mut p: Vec<(String, String)> = params
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.clone()))
+            .collect();
         p.push(("pageSize".into(), page_size.to_string()));
         p.push(("countTotal".into(), "true".into()));
         if let Some(t) = &token {
@@ -288,35 +362,66 @@ fn search_selects_exactly_what_the_raw_records_say() {
         let (hits, total) = all_pages(index, &case.params, 7);
         let got: Vec<String> = hits.iter().map(|h| h.nct_id.clone()).collect();
         let got_set: BTreeSet<String> = got.iter().cloned().collect();
-        assert_eq!(got.len(), got_set.len(), "no study twice across pages: {:?}", case.params);
+        assert_eq!(
+            got.len(),
+            got_set.len(),
+            "no study twice across pages: {:?}",
+            case.params
+        );
         let missing: Vec<_> = expected.difference(&got_set).collect();
         let extra: Vec<_> = got_set.difference(&expected).collect();
-        assert!(missing.is_empty() && extra.is_empty(), "{:?}\n missing {missing:?}\n extra {extra:?}", case.params);
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{:?}\n missing {missing:?}\n extra {extra:?}",
+            case.params
+        );
         assert_eq!(total, expected.len());
         if !expected.is_empty() {
             nonempty += 1;
         }
-        eprintln!("{:>4} studies for {:?}", expected.len(), case.params.iter().map(|(k, _)| *k).collect::<Vec<_>>());
+        eprintln!(
+            "{:>4} studies for {:?}",
+            expected.len(),
+            case.params.iter().map(|(k, _)| *k).collect::<Vec<_>>()
+        );
     }
-    assert!(nonempty >= 6, "the cases must select something to prove anything ({nonempty} did)");
+    assert!(
+        nonempty >= 6,
+        "the cases must select something to prove anything ({nonempty} did)"
+    );
 }
 
 #[test]
 fn distances_are_to_the_nearest_site_and_sort_ascending() {
     let (raw, index) = sample();
     let boston = search::gazetteer().lookup("Boston, MA").unwrap();
-    let params = vec![("filter.geo", format!("distance({},{},200mi)", boston.lat, boston.lon)), ("sort", "distance".to_string())];
+    let params = vec![
+        (
+            "filter.geo",
+            format!("distance({},{},200mi)", boston.lat, boston.lon),
+        ),
+        ("sort", "distance".to_string()),
+    ];
     let (hits, _) = all_pages(index, &params, 50);
     assert!(hits.len() > 10);
     let by_id: BTreeMap<String, &Value> = raw.iter().map(|v| (nct(v), v)).collect();
     let mut last = 0.0;
     for h in &hits {
-        let n = h.nearest_site.as_ref().expect("geo hits carry their nearest site");
+        let n = h
+            .nearest_site
+            .as_ref()
+            .expect("geo hits carry their nearest site");
         assert!(n.distance >= last - 1e-9, "ascending");
         last = n.distance;
         let oracle_mi = nearest_km(by_id[&h.nct_id], (boston.lat, boston.lon)).unwrap() / MI;
         // Points are stored as f32: agreement to a few hundred metres.
-        assert!((n.distance - oracle_mi).abs() < 0.2, "{}: {} vs {}", h.nct_id, n.distance, oracle_mi);
+        assert!(
+            (n.distance - oracle_mi).abs() < 0.2,
+            "{}: {} vs {}",
+            h.nct_id,
+            n.distance,
+            oracle_mi
+        );
     }
 }
 
@@ -325,27 +430,57 @@ fn facets_count_the_whole_result_set() {
     let (raw, index) = sample();
     let q = StudiesQuery::from_strs(&[("query.cond", "cancer"), ("pageSize", "3")]).unwrap();
     let page = index.search(&q).unwrap();
-    let cancer: &[&str] = &["cancer", "cancers", "cancerous", "neoplasm", "neoplasms", "tumor", "tumors", "tumour", "tumours", "malignancy", "malignancies"];
+    let cancer: &[&str] = &[
+        "cancer",
+        "cancers",
+        "cancerous",
+        "neoplasm",
+        "neoplasms",
+        "tumor",
+        "tumors",
+        "tumour",
+        "tumours",
+        "malignancy",
+        "malignancies",
+    ];
     let selected: Vec<&Value> = raw.iter().filter(|v| has_condition(v, &[cancer])).collect();
     assert_eq!(page.total_count, selected.len());
     assert_eq!(page.hits.len(), 3);
     let mut status: BTreeMap<String, usize> = BTreeMap::new();
     let mut country: BTreeMap<String, usize> = BTreeMap::new();
     for v in &selected {
-        *status.entry(s(v, "/protocolSection/statusModule/overallStatus").unwrap().to_string()).or_default() += 1;
-        let cs: BTreeSet<&str> = arr(v, "/protocolSection/contactsLocationsModule/locations").iter().filter_map(|l| s(l, "/country")).collect();
+        *status
+            .entry(
+                s(v, "/protocolSection/statusModule/overallStatus")
+                    .unwrap()
+                    .to_string(),
+            )
+            .or_default() += 1;
+        let cs: BTreeSet<&str> = arr(v, "/protocolSection/contactsLocationsModule/locations")
+            .iter()
+            .filter_map(|l| s(l, "/country"))
+            .collect();
         for c in cs {
             *country.entry(c.to_string()).or_default() += 1;
         }
     }
-    let got = |name: &str| -> BTreeMap<String, usize> { page.facets[name].iter().map(|f| (f.value.clone(), f.count)).collect() };
+    let got = |name: &str| -> BTreeMap<String, usize> {
+        page.facets[name]
+            .iter()
+            .map(|f| (f.value.clone(), f.count))
+            .collect()
+    };
     assert_eq!(got("overallStatus"), status);
     assert_eq!(got("locationCountry"), country);
 
     // Narrowing by status keeps the status facet whole, and narrows the others.
-    let q = StudiesQuery::from_strs(&[("query.cond", "cancer"), ("aggFilters", "status:rec")]).unwrap();
+    let q =
+        StudiesQuery::from_strs(&[("query.cond", "cancer"), ("aggFilters", "status:rec")]).unwrap();
     let narrowed = index.search(&q).unwrap();
-    assert_eq!(narrowed.facets["overallStatus"], page.facets["overallStatus"]);
+    assert_eq!(
+        narrowed.facets["overallStatus"],
+        page.facets["overallStatus"]
+    );
     assert_eq!(narrowed.total_count, status["RECRUITING"]);
     let phase_total: usize = narrowed.facets["studyType"].iter().map(|f| f.count).sum();
     assert_eq!(phase_total, status["RECRUITING"]);
@@ -356,17 +491,42 @@ fn mesh_ancestors_and_concepts_reach_the_right_trials() {
     let (raw, index) = sample();
     // A trial that says "neoplasm"/"tumor"/"cancer" nowhere but in its MeSH ancestors is found.
     let q = StudiesQuery::from_strs(&[("query.cond", "neoplasms"), ("pageSize", "1000")]).unwrap();
-    let ids: BTreeSet<String> = index.search(&q).unwrap().hits.into_iter().map(|h| h.nct_id).collect();
+    let ids: BTreeSet<String> = index
+        .search(&q)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.nct_id)
+        .collect();
     let only_ancestor = raw.iter().find(|v| {
-        let conds = arr(v, "/protocolSection/conditionsModule/conditions").iter().filter_map(|c| c.as_str()).collect::<Vec<_>>().join(" ").to_lowercase();
-        let anc = arr(v, "/derivedSection/conditionBrowseModule/ancestors").iter().filter_map(|a| s(a, "/term")).any(|t| t == "Neoplasms");
+        let conds = arr(v, "/protocolSection/conditionsModule/conditions")
+            .iter()
+            .filter_map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let anc = arr(v, "/derivedSection/conditionBrowseModule/ancestors")
+            .iter()
+            .filter_map(|a| s(a, "/term"))
+            .any(|t| t == "Neoplasms");
         anc && !conds.contains("cancer") && !conds.contains("neoplasm") && !conds.contains("tumo")
     });
-    let v = only_ancestor.expect("the sample has a trial whose conditions name a specific neoplasm");
-    assert!(ids.contains(&nct(v)), "{} found through its MeSH ancestor", nct(v));
+    let v =
+        only_ancestor.expect("the sample has a trial whose conditions name a specific neoplasm");
+    assert!(
+        ids.contains(&nct(v)),
+        "{} found through its MeSH ancestor",
+        nct(v)
+    );
     // "cancer" finds the same trials as "neoplasms" does (and more: titles saying cancer).
     let q = StudiesQuery::from_strs(&[("query.cond", "cancer"), ("pageSize", "1000")]).unwrap();
-    let cancer: BTreeSet<String> = index.search(&q).unwrap().hits.into_iter().map(|h| h.nct_id).collect();
+    let cancer: BTreeSet<String> = index
+        .search(&q)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.nct_id)
+        .collect();
     assert!(ids.is_subset(&cancer));
 }
 
@@ -376,10 +536,19 @@ fn relevance_puts_condition_matches_first_and_highlights() {
     let q = StudiesQuery::from_strs(&[("query.cond", "lymphoma"), ("pageSize", "5")]).unwrap();
     let page = index.search(&q).unwrap();
     let top = &page.hits[0];
-    assert!(top.conditions.iter().any(|c| c.to_lowercase().contains("lymphoma")), "{top:?}");
+    assert!(
+        top.conditions
+            .iter()
+            .any(|c| c.to_lowercase().contains("lymphoma")),
+        "{top:?}"
+    );
     let scores: Vec<f32> = page.hits.iter().map(|h| h.score.unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]));
-    assert!(page.hits.iter().any(|h| h.snippet_html.as_deref().is_some_and(|s| s.contains("<b>"))));
+    assert!(
+        page.hits
+            .iter()
+            .any(|h| h.snippet_html.as_deref().is_some_and(|s| s.contains("<b>")))
+    );
     // Case and accents fold.
     let q2 = StudiesQuery::from_strs(&[("query.cond", "LYMPHÓMA"), ("pageSize", "5")]).unwrap();
     assert_eq!(index.search(&q2).unwrap().total_count, page.total_count);
