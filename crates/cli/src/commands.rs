@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::{Cli, Command};
+use crate::{Cli, Command, EvalCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Cli { data_dir, database_url, command } = cli;
@@ -15,11 +15,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .await
         .context("opening the store")?;
     let code = match command {
-        Command::Ingest { paths, json } => ingest(&store, &paths, json).await?,
+        Command::Ingest { paths, json, dry_run: true } => validate(&paths, json)?,
+        Command::Ingest { paths, json, dry_run: false } => ingest(&store, &paths, json).await?,
         Command::Sync { since, base_url, page_size } => sync(&store, since, base_url, page_size).await?,
         Command::Show { nct_id, json } => show(&store, &nct_id, json).await?,
         Command::Serve { addr, no_seed } => serve(&store, &data_dir, &addr, !no_seed).await?,
         Command::Check => check(&store).await?,
+        Command::Eval(EvalCommand::Summaries { json }) => eval_summaries(&store, json).await?,
         Command::Criteria { nct_id, text, json } => {
             criteria_command(&store, nct_id.as_deref(), text.as_deref(), json).await?
         }
@@ -60,6 +62,19 @@ async fn ingest(store: &store::Store, paths: &[PathBuf], json: bool) -> anyhow::
             eprintln!("rejected: {rejection}");
         }
         println!("{summary}");
+    }
+    Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+fn validate(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
+    let summary = ingest::validate_paths(paths)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        for rejection in &summary.rejected {
+            eprintln!("rejected: {rejection}");
+        }
+        println!("{} valid, {} rejected (dry run: nothing written)", summary.stored, summary.rejected.len());
     }
     Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
@@ -154,6 +169,33 @@ async fn serve(
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every stored trial, in NCT id order, read page by page.
+async fn all_studies(store: &store::Store) -> anyhow::Result<Vec<ctgov::Study>> {
+    let mut studies = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.page_after(after.as_deref(), 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.record.nct_id.to_string());
+        studies.extend(page.into_iter().map(|t| t.record.study));
+    }
+    Ok(studies)
+}
+
+async fn eval_summaries(store: &store::Store, json: bool) -> anyhow::Result<ExitCode> {
+    let studies = all_studies(store).await?;
+    if studies.is_empty() {
+        bail!("the store holds no trials: ingest some first (trialbridge ingest FILE)");
+    }
+    let report = summary::evaluate(&studies);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{report}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -36,6 +36,9 @@ enum Command {
         /// Print the summary and every rejection as JSON.
         #[arg(long)]
         json: bool,
+        /// Read and validate only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Fetch what changed since the last sync from the live ClinicalTrials.gov API v2.
     Sync {
@@ -63,6 +66,9 @@ enum Command {
         #[arg(long)]
         no_seed: bool,
     },
+    /// Evaluations over stored trials or benchmark files.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Check the store: database integrity, and that every trial's columns agree with its raw record.
     Check,
     /// Parse a trial's eligibility criteria into typed rules.
@@ -73,6 +79,16 @@ enum Command {
         /// A file holding criteria text instead.
         #[arg(long)]
         text: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Readability (Flesch-Kincaid grade) and faithfulness of the plain-language summaries of
+    /// every stored trial, beside the registry's own brief summaries as the baseline.
+    Summaries {
         #[arg(long)]
         json: bool,
     },

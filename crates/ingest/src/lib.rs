@@ -151,6 +151,24 @@ pub async fn ingest_paths(
     Ok(summary)
 }
 
+/// Reads and validates every path without writing anything: what `ingest --dry-run` reports.
+/// `stored` counts the records that would be accepted.
+pub fn validate_paths(paths: &[PathBuf]) -> Result<IngestSummary, IngestError> {
+    let mut summary = IngestSummary::default();
+    for path in paths {
+        read::read_path(path, &BytesRead::default(), &mut |chunk| {
+            for item in chunk {
+                match item {
+                    Ok(_) => summary.stored += 1,
+                    Err(rejection) => summary.rejected.push(rejection),
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(summary)
+}
+
 /// Writes a chunk. A chunk may hold the same trial twice (a download can repeat one); each
 /// copy goes in its own batch so the store's newest-wins rule decides between them.
 async fn write_unique(

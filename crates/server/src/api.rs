@@ -9,8 +9,9 @@ use crate::{AppError, AppState};
 /// The API version we implement, as the registry reports its own.
 pub const API_VERSION: &str = "2.0.3";
 
-/// `GET /api/v2/studies/{nctId}`: the stored record. Registry records come back exactly as
-/// received; records from other layouts come back in the registry's shape.
+/// `GET /api/v2/studies/{nctId}`: the stored record. Registry records come back with every
+/// field exactly as received; records from other layouts come back in the registry's shape.
+/// Our additions (the plain-language summary) sit under [`EXTENSIONS_KEY`].
 pub async fn study(State(state): State<AppState>, Path(nct_id): Path<String>) -> Response {
     match load_study_json(&state, &nct_id).await {
         Ok(json) => (
@@ -33,10 +34,31 @@ async fn load_study_json(state: &AppState, nct_id: &str) -> Result<String, AppEr
         .get(id.as_str())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no study {id} is stored")))?;
-    Ok(match trial.record.format {
-        ctgov::SourceFormat::CtgovV2 => trial.record.raw,
-        _ => serde_json::to_string(&trial.record.study)
-            .map_err(|e| AppError::Internal(e.to_string()))?,
+    let mut json: serde_json::Value = match trial.record.format {
+        ctgov::SourceFormat::CtgovV2 => serde_json::from_str(&trial.record.raw),
+        _ => serde_json::to_value(&trial.record.study),
+    }
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    if let Some(object) = json.as_object_mut() {
+        object.insert(EXTENSIONS_KEY.into(), extensions(&trial.record.study));
+    }
+    Ok(json.to_string())
+}
+
+/// Our additions to a registry record live under this key: no registry field name starts with
+/// `x-`, so it can never collide.
+pub const EXTENSIONS_KEY: &str = "x-trialbridge";
+
+fn extensions(study: &ctgov::Study) -> serde_json::Value {
+    let parsed = study.eligibility_criteria().map(criteria::parse);
+    let hints = parsed.as_ref().map(summary::EligibilityHints::from_parsed).unwrap_or_default();
+    let plain = summary::summarize_with(study, &hints);
+    serde_json::json!({
+        "plainSummary": {
+            "text": plain.text(),
+            "grade": (plain.grade() * 10.0).round() / 10.0,
+            "sections": plain.sections,
+        }
     })
 }
 

@@ -228,9 +228,13 @@ async fn the_api_returns_the_stored_registry_record_unchanged() {
     let stored = store.get("NCT00000410").await.unwrap().unwrap();
     let (status, body) = get(&app, "/api/v2/studies/NCT00000410").await;
     assert_eq!(status, StatusCode::OK);
-    let served: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut served: serde_json::Value = serde_json::from_str(&body).unwrap();
     let raw: serde_json::Value = serde_json::from_str(&stored.record.raw).unwrap();
+    // Our summary is an addition under a key no registry field can have; the rest is the record.
+    let extensions = served.as_object_mut().unwrap().remove("x-trialbridge").unwrap();
     assert_eq!(served, raw);
+    let summary = extensions["plainSummary"]["text"].as_str().unwrap();
+    assert!(summary.contains("The study has finished."), "{summary}");
     let (status, body) = get(&app, "/api/v2/version").await;
     assert_eq!(status, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();

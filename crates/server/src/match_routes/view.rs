@@ -1,0 +1,206 @@
+//! View models for the match pages, built by pure functions from the matcher's results.
+
+use matcher::{Eligibility, Evidence, Mark, Question, RankedTrial, RuleMark, Verdict};
+
+use super::request::truncate;
+
+/// One criterion mark as shown: a symbol for the eye and a word for everyone.
+#[derive(Debug, Clone)]
+pub struct MarkView {
+    pub symbol: &'static str,
+    pub label: &'static str,
+    pub class: &'static str,
+    pub section: &'static str,
+    pub kind: String,
+    pub criterion: String,
+    /// The patient fact behind the mark, or what would decide it.
+    pub fact: String,
+}
+
+/// One ranked trial.
+#[derive(Debug, Clone)]
+pub struct TrialResultView {
+    pub rank: usize,
+    pub nct_id: String,
+    pub title: String,
+    pub status: String,
+    pub verdict_label: &'static str,
+    pub verdict_class: &'static str,
+    pub score: String,
+    pub relevance_percent: u32,
+    /// For "possibly eligible": the questions whose answers decide it.
+    pub deciding: Vec<String>,
+    pub marks: Vec<MarkView>,
+    pub met: usize,
+    pub not_met: usize,
+    pub unknown: usize,
+}
+
+pub fn verdict_label(v: Verdict) -> (&'static str, &'static str) {
+    match v {
+        Verdict::LikelyEligible => ("Likely eligible", "likely"),
+        Verdict::PossiblyEligible => ("Possibly eligible", "possibly"),
+        Verdict::NotEligible => ("Not eligible", "not-eligible"),
+    }
+}
+
+/// The mark's symbol, its words and a CSS class.
+pub fn mark_words(m: Mark) -> (&'static str, &'static str, &'static str) {
+    match m {
+        Mark::Met => ("✓", "Met", "met"),
+        Mark::NotMet => ("✗", "Not met", "not-met"),
+        Mark::Unknown => ("?", "Unknown", "unknown"),
+        Mark::NotApplicable => ("–", "Not applicable", "na"),
+    }
+}
+
+/// The marks in the trial's order, decisive ones only when `decisive_only`.
+pub fn marks(eligibility: &Eligibility, questions: &[Question]) -> Vec<MarkView> {
+    eligibility.marks.iter().map(|m| mark_view(m, questions)).collect()
+}
+
+fn mark_view(m: &RuleMark, questions: &[Question]) -> MarkView {
+    let (symbol, label, class) = mark_words(m.mark);
+    let fact = match (&m.patient_fact, &m.fact) {
+        (Some(f), _) => format!("You: {f}"),
+        (None, Some(key)) => match questions.iter().find(|q| &q.fact == key) {
+            Some(q) => format!("Not stated: {}", q.text),
+            None => format!("Not stated: {}", fact_key_words(key)),
+        },
+        (None, None) => String::new(),
+    };
+    MarkView {
+        symbol,
+        label,
+        class,
+        section: match m.polarity {
+            criteria::Polarity::Inclusion => "Inclusion",
+            criteria::Polarity::Exclusion => "Exclusion",
+        },
+        kind: m.kind.replace('_', " "),
+        criterion: truncate(&m.criterion, 600),
+        fact,
+    }
+}
+
+/// A fact key in words, for when no question phrases it.
+pub fn fact_key_words(key: &matcher::FactKey) -> String {
+    match serde_json::to_value(key) {
+        Ok(v) => {
+            let fact = v.get("fact").and_then(|f| f.as_str()).unwrap_or("fact").replace('_', " ");
+            match v.get("name").and_then(|n| n.as_str()) {
+                Some(name) => format!("{fact}: {}", name.replace('_', " ")),
+                None => fact,
+            }
+        }
+        Err(_) => "a fact".into(),
+    }
+}
+
+pub fn trial_result(
+    rank: usize,
+    ranked: &RankedTrial,
+    title: &str,
+    status: &str,
+    questions: &[Question],
+) -> TrialResultView {
+    let (verdict_label, verdict_class) = verdict_label(ranked.eligibility.verdict);
+    let deciding = ranked
+        .eligibility
+        .deciding_unknowns
+        .iter()
+        .map(|k| questions.iter().find(|q| &q.fact == k).map(|q| q.text.clone()).unwrap_or_else(|| fact_key_words(k)))
+        .collect();
+    let marks = marks(&ranked.eligibility, questions);
+    let count = |m: Mark| ranked.eligibility.marks.iter().filter(|r| r.decisive && r.mark == m).count();
+    TrialResultView {
+        rank,
+        nct_id: ranked.nct_id.clone(),
+        title: title.to_string(),
+        status: if status.is_empty() { String::new() } else { ctgov::status_label(status) },
+        verdict_label,
+        verdict_class,
+        score: format!("{:.3}", ranked.score),
+        relevance_percent: (ranked.relevance_share.clamp(0.0, 1.0) * 100.0).round() as u32,
+        deciding,
+        marks,
+        met: count(Mark::Met),
+        not_met: count(Mark::NotMet),
+        unknown: count(Mark::Unknown),
+    }
+}
+
+/// One extracted fact as listed under the note.
+#[derive(Debug, Clone)]
+pub struct EvidenceView {
+    pub field: String,
+    pub value: String,
+    pub negated: bool,
+    pub quote: String,
+}
+
+pub fn evidence(evidence: &[Evidence]) -> Vec<EvidenceView> {
+    evidence
+        .iter()
+        .map(|e| EvidenceView {
+            field: e.field.replace('_', " "),
+            value: truncate(&e.value, 200),
+            negated: e.negated,
+            quote: truncate(&e.text, 200),
+        })
+        .collect()
+}
+
+/// A piece of the note, highlighted when it supports an extracted fact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoteSegment {
+    pub text: String,
+    /// The fact it supports ("sex: female", "no smoking"), when highlighted.
+    pub fact: Option<String>,
+}
+
+/// The note cut at the evidence spans (overlaps and spans that do not fall on character
+/// boundaries are skipped, so any note is safe).
+pub fn note_segments(note: &str, evidence: &[Evidence]) -> Vec<NoteSegment> {
+    let mut spans: Vec<&Evidence> = evidence
+        .iter()
+        .filter(|e| e.start < e.end && e.end <= note.len() && note.is_char_boundary(e.start) && note.is_char_boundary(e.end))
+        .collect();
+    spans.sort_by_key(|e| (e.start, std::cmp::Reverse(e.end)));
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for e in spans {
+        if e.start < pos {
+            continue;
+        }
+        if e.start > pos {
+            out.push(NoteSegment { text: note[pos..e.start].to_string(), fact: None });
+        }
+        let fact = if e.negated { format!("{}: no {}", e.field.replace('_', " "), e.value) } else { format!("{}: {}", e.field.replace('_', " "), e.value) };
+        out.push(NoteSegment { text: note[e.start..e.end].to_string(), fact: Some(fact) });
+        pos = e.end;
+    }
+    if pos < note.len() {
+        out.push(NoteSegment { text: note[pos..].to_string(), fact: None });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(start: usize, end: usize, text: &str) -> Evidence {
+        Evidence { field: "findings".into(), value: text.into(), negated: false, start, end, text: text.into() }
+    }
+
+    #[test]
+    fn note_segments_cover_the_note_and_skip_bad_spans() {
+        let note = "Fever and cough, née ü.";
+        let segs = note_segments(note, &[ev(10, 15, "cough"), ev(0, 5, "Fever"), ev(3, 8, "overlap"), ev(18, 19, "bad"), ev(50, 60, "out")]);
+        let joined: String = segs.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(joined, note);
+        let marked: Vec<_> = segs.iter().filter(|s| s.fact.is_some()).map(|s| s.text.as_str()).collect();
+        assert_eq!(marked, ["Fever", "cough"]);
+    }
+}
