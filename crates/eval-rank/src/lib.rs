@@ -56,7 +56,9 @@ impl std::str::FromStr for Candidates {
         match s {
             "judged" => Ok(Candidates::Judged),
             "all" => Ok(Candidates::All),
-            other => Err(format!("--candidates must be 'judged' or 'all', not '{other}'")),
+            other => Err(format!(
+                "--candidates must be 'judged' or 'all', not '{other}'"
+            )),
         }
     }
 }
@@ -76,11 +78,21 @@ pub struct RankConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} line {line}: {message}")]
-    Parse { path: PathBuf, line: usize, message: String },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("--candidates judged needs --qrels")]
     JudgedWithoutQrels,
 }
@@ -99,7 +111,12 @@ pub struct Query {
 impl Query {
     /// The note as matched: a templated patient's topic is part of what the patient says.
     pub fn note(&self) -> String {
-        match self.template.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        match self
+            .template
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             Some(t) => format!("condition: {t}; {}", self.text),
             None => self.text.clone(),
         }
@@ -151,33 +168,49 @@ impl fmt::Display for RankReport {
             self.cohort, self.patients, self.trials, self.judged_pairs
         )?;
         let num = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".into());
-        write!(f, "{:<12} {:>8} {:>8} {:>8}", "system", "NDCG@10", "P@10", "AUROC")?;
+        write!(
+            f,
+            "{:<12} {:>8} {:>8} {:>8}",
+            "system", "NDCG@10", "P@10", "AUROC"
+        )?;
         if self.candidates == Candidates::All {
             write!(f, " {:>8} {:>8}", "R@50", "R@200")?;
         }
         writeln!(f)?;
         for s in &self.systems {
-            write!(f, "{:<12} {:>8} {:>8} {:>8}", s.system, num(s.ndcg_at_10), num(s.precision_at_10), num(s.auroc))?;
+            write!(
+                f,
+                "{:<12} {:>8} {:>8} {:>8}",
+                s.system,
+                num(s.ndcg_at_10),
+                num(s.precision_at_10),
+                num(s.auroc)
+            )?;
             if self.candidates == Candidates::All {
                 write!(f, " {:>8} {:>8}", num(s.recall_at_50), num(s.recall_at_200))?;
             }
             writeln!(f)?;
         }
-        if let [tb, bm] = self.systems.as_slice() {
-            if let (Some(a), Some(b)) = (tb.ndcg_at_10, bm.ndcg_at_10) {
+        if let [tb, bm] = self.systems.as_slice()
+            && let (Some(a), Some(b)) = (tb.ndcg_at_10, bm.ndcg_at_10) {
                 writeln!(f, "NDCG@10 gain over BM25: {:+.4}", a - b)?;
             }
-        }
         writeln!(
             f,
             "latency, one patient against all {} trials: mean {:.2} ms, max {:.2} ms (trial preparation once: {:.0} ms)",
-            self.trials, self.latency_all_trials_mean_ms, self.latency_all_trials_max_ms, self.prepare_ms
+            self.trials,
+            self.latency_all_trials_mean_ms,
+            self.latency_all_trials_max_ms,
+            self.prepare_ms
         )
     }
 }
 
 fn read(path: &Path) -> Result<String, EvalError> {
-    std::fs::read_to_string(path).map_err(|source| EvalError::Read { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads `trials.jsonl` into trial documents (and their plain text for BM25).
@@ -188,8 +221,13 @@ pub fn load_trials(path: &Path) -> Result<Vec<(TrialDocument, String)>, EvalErro
         if line.trim().is_empty() {
             continue;
         }
-        let parse_err = |message: String| EvalError::Parse { path: path.to_path_buf(), line: i + 1, message };
-        let info: ctgov::TrialInfo = serde_json::from_str(line).map_err(|e| parse_err(e.to_string()))?;
+        let parse_err = |message: String| EvalError::Parse {
+            path: path.to_path_buf(),
+            line: i + 1,
+            message,
+        };
+        let info: ctgov::TrialInfo =
+            serde_json::from_str(line).map_err(|e| parse_err(e.to_string()))?;
         let study = info.into_study().map_err(|e| parse_err(e.to_string()))?;
         let doc = TrialDocument::from_study(&study);
         let plain = format!(
@@ -211,7 +249,11 @@ pub fn load_queries(path: &Path) -> Result<Vec<Query>, EvalError> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| EvalError::Parse { path: path.to_path_buf(), line: i + 1, message: e.to_string() })
+            serde_json::from_str(l).map_err(|e| EvalError::Parse {
+                path: path.to_path_buf(),
+                line: i + 1,
+                message: e.to_string(),
+            })
         })
         .collect()
 }
@@ -228,14 +270,22 @@ pub fn load_qrels(path: &Path) -> Result<HashMap<String, HashMap<String, u8>>, E
         let (q, d, s) = match cols.as_slice() {
             [q, d, s] => (q, d, s),
             [q, _, d, s] => (q, d, s),
-            _ => return Err(EvalError::Parse { path: path.to_path_buf(), line: i + 1, message: "expected 3 columns".into() }),
+            _ => {
+                return Err(EvalError::Parse {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    message: "expected 3 columns".into(),
+                });
+            }
         };
         let label: u8 = s.parse().map_err(|_| EvalError::Parse {
             path: path.to_path_buf(),
             line: i + 1,
             message: format!("label '{s}' is not 0, 1 or 2"),
         })?;
-        out.entry(q.to_string()).or_default().insert(d.to_string(), label);
+        out.entry(q.to_string())
+            .or_default()
+            .insert(d.to_string(), label);
     }
     Ok(out)
 }
@@ -248,7 +298,8 @@ pub struct Bm25Baseline {
 
 impl Bm25Baseline {
     pub fn new(documents: &[&str]) -> Bm25Baseline {
-        let embedder: Embedder = EmbedderBuilder::with_fit_to_corpus(Language::English, documents).build();
+        let embedder: Embedder =
+            EmbedderBuilder::with_fit_to_corpus(Language::English, documents).build();
         let mut scorer = Scorer::<usize>::new();
         for (i, d) in documents.iter().enumerate() {
             scorer.upsert(&i, embedder.embed(d));
@@ -259,18 +310,28 @@ impl Bm25Baseline {
     /// BM25 score of document `index` for `query` (0 when no term matches).
     pub fn scores(&self, query: &str, indices: &[usize]) -> Vec<f64> {
         let q = self.embedder.embed(query);
-        indices.iter().map(|i| self.scorer.score(i, &q).unwrap_or(0.0) as f64).collect()
+        indices
+            .iter()
+            .map(|i| self.scorer.score(i, &q).unwrap_or(0.0) as f64)
+            .collect()
     }
 }
 
-fn write_run(path: &Path, rows: &[(String, Vec<(String, f64)>)], tag: &str) -> Result<(), EvalError> {
+fn write_run(
+    path: &Path,
+    rows: &[(String, Vec<(String, f64)>)],
+    tag: &str,
+) -> Result<(), EvalError> {
     let mut text = String::new();
     for (qid, ranking) in rows {
         for (rank, (nct, score)) in ranking.iter().enumerate() {
             text.push_str(&format!("{qid} Q0 {nct} {} {score:.6} {tag}\n", rank + 1));
         }
     }
-    std::fs::write(path, text).map_err(|source| EvalError::Write { path: path.to_path_buf(), source })
+    std::fs::write(path, text).map_err(|source| EvalError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Sorts (id, score) best first, ties by id for a stable run file.
@@ -324,7 +385,9 @@ fn system_metrics(
 pub fn run(config: &RankConfig) -> Result<RankReport, EvalError> {
     let qrels = match &config.qrels {
         Some(p) => Some(load_qrels(p)?),
-        None if config.candidates == Candidates::Judged => return Err(EvalError::JudgedWithoutQrels),
+        None if config.candidates == Candidates::Judged => {
+            return Err(EvalError::JudgedWithoutQrels);
+        }
         None => None,
     };
     let started = Instant::now();
@@ -332,7 +395,11 @@ pub fn run(config: &RankConfig) -> Result<RankReport, EvalError> {
     let prepare_ms = started.elapsed().as_secs_f64() * 1000.0;
     let queries = load_queries(&config.queries)?;
     let (docs, plain): (Vec<TrialDocument>, Vec<String>) = trials.into_iter().unzip();
-    let index_of: HashMap<&str, usize> = docs.iter().enumerate().map(|(i, d)| (d.nct_id.as_str(), i)).collect();
+    let index_of: HashMap<&str, usize> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.nct_id.as_str(), i))
+        .collect();
     let model = RelevanceModel::fit(&docs);
     let plain: Vec<&str> = plain.iter().map(String::as_str).collect();
     let bm25 = Bm25Baseline::new(&plain);
@@ -348,7 +415,11 @@ pub fn run(config: &RankConfig) -> Result<RankReport, EvalError> {
             (Candidates::Judged, Some(qr)) => {
                 let mut v: Vec<usize> = qr
                     .get(&q.id)
-                    .map(|m| m.keys().filter_map(|id| index_of.get(id.as_str()).copied()).collect())
+                    .map(|m| {
+                        m.keys()
+                            .filter_map(|id| index_of.get(id.as_str()).copied())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 v.sort_unstable();
                 v
@@ -363,9 +434,19 @@ pub fn run(config: &RankConfig) -> Result<RankReport, EvalError> {
 
         let candidates: Vec<&TrialDocument> = candidate_idx.iter().map(|&i| &docs[i]).collect();
         let ranked = rank_trials(&profile, &candidates, &model, &options);
-        tb_rows.push((q.id.clone(), ranked.into_iter().map(|r| (r.nct_id, r.score)).collect::<Vec<_>>()));
+        tb_rows.push((
+            q.id.clone(),
+            ranked
+                .into_iter()
+                .map(|r| (r.nct_id, r.score))
+                .collect::<Vec<_>>(),
+        ));
         let scores = bm25.scores(&note, &candidate_idx);
-        let bm: Vec<(String, f64)> = candidate_idx.iter().zip(scores).map(|(&i, s)| (docs[i].nct_id.clone(), s)).collect();
+        let bm: Vec<(String, f64)> = candidate_idx
+            .iter()
+            .zip(scores)
+            .map(|(&i, s)| (docs[i].nct_id.clone(), s))
+            .collect();
         bm_rows.push((q.id.clone(), sorted(bm)));
     }
 
@@ -390,7 +471,10 @@ pub fn run(config: &RankConfig) -> Result<RankReport, EvalError> {
         .and_then(|p| p.file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "cohort".into());
-    let judged_pairs = qrels.as_ref().map(|q| q.values().map(|m| m.len()).sum()).unwrap_or(0);
+    let judged_pairs = qrels
+        .as_ref()
+        .map(|q| q.values().map(|m| m.len()).sum())
+        .unwrap_or(0);
     Ok(RankReport {
         cohort,
         patients: queries.len(),

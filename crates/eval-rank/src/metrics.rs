@@ -14,20 +14,38 @@ pub fn ndcg_at(k: usize, ranking: &[String], labels: &HashMap<String, u8>) -> Op
         .sum();
     let mut ideal: Vec<u8> = labels.values().copied().collect();
     ideal.sort_unstable_by(|a, b| b.cmp(a));
-    let idcg: f64 = ideal.iter().take(k).enumerate().map(|(i, &g)| g as f64 / (i as f64 + 2.0).log2()).sum();
+    let idcg: f64 = ideal
+        .iter()
+        .take(k)
+        .enumerate()
+        .map(|(i, &g)| g as f64 / (i as f64 + 2.0).log2())
+        .sum();
     (idcg > 0.0).then(|| dcg / idcg)
 }
 
 /// Precision at k, counting only label 2 (eligible) as relevant; the denominator is always k.
 pub fn precision_at(k: usize, ranking: &[String], labels: &HashMap<String, u8>) -> f64 {
-    ranking.iter().take(k).filter(|id| labels.get(*id) == Some(&2)).count() as f64 / k as f64
+    ranking
+        .iter()
+        .take(k)
+        .filter(|id| labels.get(*id) == Some(&2))
+        .count() as f64
+        / k as f64
 }
 
 /// Area under the ROC curve of the scores separating eligible (2) from excluded (1) trials
 /// (ties count one half). `None` unless both classes are present.
 pub fn auroc(scores: &HashMap<String, f64>, labels: &HashMap<String, u8>) -> Option<f64> {
-    let pos: Vec<f64> = labels.iter().filter(|(_, l)| **l == 2).filter_map(|(id, _)| scores.get(id).copied()).collect();
-    let neg: Vec<f64> = labels.iter().filter(|(_, l)| **l == 1).filter_map(|(id, _)| scores.get(id).copied()).collect();
+    let pos: Vec<f64> = labels
+        .iter()
+        .filter(|(_, l)| **l == 2)
+        .filter_map(|(id, _)| scores.get(id).copied())
+        .collect();
+    let neg: Vec<f64> = labels
+        .iter()
+        .filter(|(_, l)| **l == 1)
+        .filter_map(|(id, _)| scores.get(id).copied())
+        .collect();
     if pos.is_empty() || neg.is_empty() {
         return None;
     }
@@ -52,7 +70,11 @@ pub fn recall_at(k: usize, ranking: &[String], labels: &HashMap<String, u8>) -> 
     if relevant == 0 {
         return None;
     }
-    let found = ranking.iter().take(k).filter(|id| labels.get(*id).is_some_and(|l| *l >= 1)).count();
+    let found = ranking
+        .iter()
+        .take(k)
+        .filter(|id| labels.get(*id).is_some_and(|l| *l >= 1))
+        .count();
     Some(found as f64 / relevant as f64)
 }
 
@@ -97,8 +119,16 @@ mod tests {
     #[test]
     fn auroc_counts_pairs_and_ties() {
         let l = labels(&[("e1", 2), ("e2", 2), ("x1", 1), ("x2", 1), ("n", 0)]);
-        let s: HashMap<String, f64> =
-            [("e1", 0.9), ("e2", 0.5), ("x1", 0.5), ("x2", 0.1), ("n", 1.0)].iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let s: HashMap<String, f64> = [
+            ("e1", 0.9),
+            ("e2", 0.5),
+            ("x1", 0.5),
+            ("x2", 0.1),
+            ("n", 1.0),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
         // Pairs: e1>x1, e1>x2, e2=x1 (0.5), e2>x2 → 3.5 / 4.
         assert!((auroc(&s, &l).unwrap() - 0.875).abs() < 1e-12);
         assert_eq!(auroc(&s, &labels(&[("e1", 2)])), None);

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use eval_rank::{Bm25Baseline, Candidates, RankConfig, load_qrels, load_queries, load_trials, run};
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn config(candidates: Candidates, out: Option<PathBuf>) -> RankConfig {
@@ -63,9 +65,18 @@ fn judged_run_writes_trec_run_files_and_scores_both_systems() {
         assert!(l[2].starts_with("NCT"));
         assert_eq!(l[5], "trialbridge");
     }
-    let ranks: Vec<&str> = lines.iter().filter(|l| l[0] == "17").map(|l| l[3]).collect();
+    let ranks: Vec<&str> = lines
+        .iter()
+        .filter(|l| l[0] == "17")
+        .map(|l| l[3])
+        .collect();
     assert_eq!(ranks, ["1", "2", "3", "4"]);
-    assert!(std::fs::read_to_string(dir.path().join("run.txt.bm25")).unwrap().lines().all(|l| l.ends_with(" bm25")));
+    assert!(
+        std::fs::read_to_string(dir.path().join("run.txt.bm25"))
+            .unwrap()
+            .lines()
+            .all(|l| l.ends_with(" bm25"))
+    );
     // The report prints both systems.
     let shown = report.to_string();
     assert!(shown.contains("TrialBridge") && shown.contains("BM25") && shown.contains("NDCG@10"));
@@ -90,7 +101,12 @@ fn judged_without_qrels_is_an_error() {
 
 #[test]
 fn bm25_prefers_documents_sharing_rare_query_words() {
-    let docs = ["albinism of the eye and skin", "diabetes in adults", "albinism and diabetes registry", "asthma"];
+    let docs = [
+        "albinism of the eye and skin",
+        "diabetes in adults",
+        "albinism and diabetes registry",
+        "asthma",
+    ];
     let bm25 = Bm25Baseline::new(&docs);
     let s = bm25.scores("boy with oculocutaneous albinism", &[0, 1, 2, 3]);
     assert!(s[0] > s[1] && s[2] > s[1] && s[0] > 0.0);

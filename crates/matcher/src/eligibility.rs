@@ -114,44 +114,97 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
     if trial.minimum_age_years.is_some() || trial.maximum_age_years.is_some() {
         let text = format!(
             "Age {}–{} years (registry)",
-            trial.minimum_age_years.map(fmt_num).unwrap_or_else(|| "any".into()),
-            trial.maximum_age_years.map(fmt_num).unwrap_or_else(|| "any".into())
+            trial
+                .minimum_age_years
+                .map(fmt_num)
+                .unwrap_or_else(|| "any".into()),
+            trial
+                .maximum_age_years
+                .map(fmt_num)
+                .unwrap_or_else(|| "any".into())
         );
         let truth = match patient.age_years {
             None => Truth::Unknown(FactKey::Age),
             Some(age) => {
-                let ok = trial.minimum_age_years.is_none_or(|m| age >= m) && trial.maximum_age_years.is_none_or(|m| age <= m);
+                let ok = trial.minimum_age_years.is_none_or(|m| age >= m)
+                    && trial.maximum_age_years.is_none_or(|m| age <= m);
                 let fact = format!("age {}", fmt_num(age));
-                if ok { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
+                if ok {
+                    Truth::True(Cow::from(fact))
+                } else {
+                    Truth::False(Cow::from(fact))
+                }
             }
         };
-        marks.push(to_mark(truth, Polarity::Inclusion, false, "age", text.into(), None, true));
+        marks.push(to_mark(
+            truth,
+            Polarity::Inclusion,
+            false,
+            "age",
+            text.into(),
+            None,
+            true,
+        ));
     }
     if let Some(sex) = trial.sex.filter(|s| *s != TrialSex::All) {
-        let text = format!("Sex: {} (registry)", if sex == TrialSex::Female { "female" } else { "male" });
+        let text = format!(
+            "Sex: {} (registry)",
+            if sex == TrialSex::Female {
+                "female"
+            } else {
+                "male"
+            }
+        );
         let truth = match patient.profile.sex {
             None => Truth::Unknown(FactKey::Sex),
             Some(s) => {
-                let ok = matches!((s, sex), (Sex::Female, TrialSex::Female) | (Sex::Male, TrialSex::Male));
+                let ok = matches!(
+                    (s, sex),
+                    (Sex::Female, TrialSex::Female) | (Sex::Male, TrialSex::Male)
+                );
                 let fact = format!("sex {}", if s == Sex::Female { "female" } else { "male" });
-                if ok { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
+                if ok {
+                    Truth::True(Cow::from(fact))
+                } else {
+                    Truth::False(Cow::from(fact))
+                }
             }
         };
-        marks.push(to_mark(truth, Polarity::Inclusion, false, "sex", text.into(), None, true));
+        marks.push(to_mark(
+            truth,
+            Polarity::Inclusion,
+            false,
+            "sex",
+            text.into(),
+            None,
+            true,
+        ));
     }
 
     // "Healthy volunteers": a patient with a known condition is not one, unless the trial is
     // about that condition (then the healthy group is a control arm).
     if let Some(m) = trial.healthy_volunteers {
         let vocab = Vocabulary::builtin();
-        let sick = patient
+        let sick = patient.present.iter().find(|p| {
+            vocab.concept(p.concept).kind == ConceptKind::Condition
+                && p.weight >= 1.0
+                && !trial_is_about(trial, p.concept)
+        });
+        let on_topic = patient
             .present
             .iter()
-            .find(|p| vocab.concept(p.concept).kind == ConceptKind::Condition && p.weight >= 1.0 && !trial_is_about(trial, p.concept));
-        let on_topic = patient.present.iter().any(|p| trial_is_about(trial, p.concept));
+            .any(|p| trial_is_about(trial, p.concept));
         if let (Some(p), false) = (sick, on_topic) {
             let text: Arc<str> = trial.criteria_text[m.0..m.1].into();
-            marks.push(to_mark(Truth::False(Cow::from(p.source.clone())), Polarity::Inclusion, false, "condition", text, Some(m), true));
+            marks.push(to_mark(
+                Truth::False(Cow::from(p.source.clone())),
+                Polarity::Inclusion,
+                false,
+                "condition",
+                text,
+                Some(m),
+                true,
+            ));
         }
     }
 
@@ -165,15 +218,20 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             .and_then(|p| parsed.criteria.get(p))
             .is_some_and(|p| offers_alternatives(&p.text));
         for rule in &criterion.rules {
-            let registry_age = trial.minimum_age_years.is_some() || trial.maximum_age_years.is_some();
+            let registry_age =
+                trial.minimum_age_years.is_some() || trial.maximum_age_years.is_some();
             let truth = match &rule.body {
                 // The registry's structured limits are authoritative; text ages repeat them.
-                RuleBody::Age { .. } if registry_age => Truth::NotApplicable(Cow::from("registry age limits apply")),
+                RuleBody::Age { .. } if registry_age => {
+                    Truth::NotApplicable(Cow::from("registry age limits apply"))
+                }
                 // "Women who are pregnant ..." under exclusion describes, it does not restrict sex.
                 RuleBody::Sex { .. } if rule.polarity == Polarity::Exclusion => {
                     Truth::NotApplicable(Cow::from("sex named in an exclusion"))
                 }
-                RuleBody::Sex { .. } if trial.sex.is_some() => Truth::NotApplicable(Cow::from("registry sex limit applies")),
+                RuleBody::Sex { .. } if trial.sex.is_some() => {
+                    Truth::NotApplicable(Cow::from("registry sex limit applies"))
+                }
                 _ => rule_truth(rule, patient, trial),
             };
             let conditional = rule.condition.is_some() || alternatives_parent;
@@ -189,15 +247,24 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             if m.mark == Mark::NotMet && conditional {
                 m.mark = Mark::Unknown;
             }
-            if m.mark == Mark::NotMet && !rule.exceptions.is_empty() && excepted(&rule.exceptions, patient) {
+            if m.mark == Mark::NotMet
+                && !rule.exceptions.is_empty()
+                && excepted(&rule.exceptions, patient)
+            {
                 m.mark = Mark::NotApplicable;
             }
-            if m.mark == Mark::Met && rule.polarity == Polarity::Inclusion && matches!(rule.body, RuleBody::Condition { .. }) {
+            if m.mark == Mark::Met
+                && rule.polarity == Polarity::Inclusion
+                && matches!(rule.body, RuleBody::Condition { .. })
+            {
                 met_conditions += 1;
             }
             if let Some(g) = rule.alternative_group {
                 let idx = marks.len();
-                match group_state.iter_mut().find(|(c, gg, _)| *c == criterion.id && *gg == g) {
+                match group_state
+                    .iter_mut()
+                    .find(|(c, gg, _)| *c == criterion.id && *gg == g)
+                {
                     Some((_, _, members)) => members.push(idx),
                     None => group_state.push((criterion.id, g, vec![idx])),
                 }
@@ -211,7 +278,11 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
         let any_unknown = members.iter().any(|&i| marks[i].mark == Mark::Unknown);
         for &i in members {
             if marks[i].mark == Mark::NotMet && (any_met || any_unknown) {
-                marks[i].mark = if any_met { Mark::NotApplicable } else { Mark::Unknown };
+                marks[i].mark = if any_met {
+                    Mark::NotApplicable
+                } else {
+                    Mark::Unknown
+                };
             }
         }
     }
@@ -234,21 +305,44 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
     if verdict == Verdict::NotEligible {
         deciding_unknowns.clear();
     }
-    Eligibility { verdict, marks, deciding_unknowns, met_conditions }
+    Eligibility {
+        verdict,
+        marks,
+        deciding_unknowns,
+        met_conditions,
+    }
 }
 
 fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") }
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
 }
 
 fn offers_alternatives(text: &str) -> bool {
     let t = fold_case(text);
-    ["one of", "any of", "either", "at least one", " or:", "one or more of"].iter().any(|w| t.contains(w))
+    [
+        "one of",
+        "any of",
+        "either",
+        "at least one",
+        " or:",
+        "one or more of",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 fn excepted(exceptions: &[String], patient: &PatientFacts) -> bool {
     let vocab = Vocabulary::builtin();
-    exceptions.iter().any(|e| vocab.find(e).iter().any(|m| patient.has(m.concept).is_some()))
+    exceptions.iter().any(|e| {
+        vocab
+            .find(e)
+            .iter()
+            .any(|m| patient.has(m.concept).is_some())
+    })
 }
 
 fn to_mark(
@@ -267,7 +361,16 @@ fn to_mark(
         Truth::True(f) => (required(polarity, !negated), Some(f), None),
         Truth::False(f) => (required(polarity, negated), Some(f), None),
     };
-    RuleMark { criterion, span, kind, polarity, mark, patient_fact, fact, decisive }
+    RuleMark {
+        criterion,
+        span,
+        kind,
+        polarity,
+        mark,
+        patient_fact,
+        fact,
+        decisive,
+    }
 }
 
 /// The mark when the (possibly negated) content holds (`holds`) under `polarity`.
@@ -285,10 +388,26 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
             None => Truth::Unknown(FactKey::Age),
             Some(years) => {
                 let age = years * 365.25 / unit.days();
-                let ok_min = min.is_none_or(|b| if b.inclusive { age >= b.value } else { age > b.value });
-                let ok_max = max.is_none_or(|b| if b.inclusive { age <= b.value + 0.999 } else { age < b.value });
+                let ok_min = min.is_none_or(|b| {
+                    if b.inclusive {
+                        age >= b.value
+                    } else {
+                        age > b.value
+                    }
+                });
+                let ok_max = max.is_none_or(|b| {
+                    if b.inclusive {
+                        age <= b.value + 0.999
+                    } else {
+                        age < b.value
+                    }
+                });
                 let fact = format!("age {}", fmt_num(years));
-                if ok_min && ok_max { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
+                if ok_min && ok_max {
+                    Truth::True(Cow::from(fact))
+                } else {
+                    Truth::False(Cow::from(fact))
+                }
             }
         },
         RuleBody::Sex { sex } => match (profile.sex, sex) {
@@ -296,13 +415,29 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
             (None, _) => Truth::Unknown(FactKey::Sex),
             (Some(s), want) => {
                 let fact = format!("sex {}", if s == Sex::Female { "female" } else { "male" });
-                let ok = matches!((s, want), (Sex::Female, criteria::Sex::Female) | (Sex::Male, criteria::Sex::Male));
-                if ok { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
+                let ok = matches!(
+                    (s, want),
+                    (Sex::Female, criteria::Sex::Female) | (Sex::Male, criteria::Sex::Male)
+                );
+                if ok {
+                    Truth::True(Cow::from(fact))
+                } else {
+                    Truth::False(Cow::from(fact))
+                }
             }
         },
-        RuleBody::Reproductive { topic } => reproductive_truth(*topic, profile.sex, profile.pregnancy),
-        RuleBody::Condition { mention, states, stage, .. } => condition_truth(mention, states, stage.as_deref(), rule, patient, trial),
-        RuleBody::Autoimmune { mention, .. } => condition_truth(mention, &[], None, rule, patient, trial),
+        RuleBody::Reproductive { topic } => {
+            reproductive_truth(*topic, profile.sex, profile.pregnancy)
+        }
+        RuleBody::Condition {
+            mention,
+            states,
+            stage,
+            ..
+        } => condition_truth(mention, states, stage.as_deref(), rule, patient, trial),
+        RuleBody::Autoimmune { mention, .. } => {
+            condition_truth(mention, &[], None, rule, patient, trial)
+        }
         RuleBody::Cns { topic, mention } => match topic {
             CnsTopic::Metastases => {
                 let vocab = Vocabulary::builtin();
@@ -314,10 +449,17 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
             }
             _ => condition_truth(mention, &[], None, rule, patient, trial),
         },
-        RuleBody::Biomarker { marker, status, threshold, .. } => biomarker_truth(marker, *status, threshold.as_ref(), patient),
+        RuleBody::Biomarker {
+            marker,
+            status,
+            threshold,
+            ..
+        } => biomarker_truth(marker, *status, threshold.as_ref(), patient),
         RuleBody::Lab { analyte, threshold } => lab_truth(analyte, threshold, patient),
         RuleBody::ClinicalScore { scale, threshold } => score_truth(scale, threshold, patient),
-        RuleBody::PerformanceStatus { scale, min, max, .. } => performance_truth(*scale, *min, *max, profile.ecog, profile.karnofsky),
+        RuleBody::PerformanceStatus {
+            scale, min, max, ..
+        } => performance_truth(*scale, *min, *max, profile.ecog, profile.karnofsky),
         RuleBody::PriorTherapy { therapy, .. } => match therapy {
             Some(t) => therapy_truth(t, patient, trial),
             None => Truth::Unknown(FactKey::PriorTherapy("lines of therapy".into())),
@@ -328,7 +470,11 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
                 TransplantKind::Allogeneic => Some("allogeneic"),
                 _ => None,
             };
-            match profile.transplants.iter().find(|t| wanted.is_none_or(|w| fold_case(&t.kind).contains(w))) {
+            match profile
+                .transplants
+                .iter()
+                .find(|t| wanted.is_none_or(|w| fold_case(&t.kind).contains(w)))
+            {
                 Some(t) => Truth::True(Cow::from(format!("transplant: {}", t.kind))),
                 None => Truth::Unknown(FactKey::Transplant),
             }
@@ -336,43 +482,70 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
         RuleBody::Infection { agent, .. } => infection_truth(*agent, patient),
         RuleBody::Allergy { mention } => {
             let m = fold_case(mention);
-            match profile.findings.iter().find(|f| f.present && fold_case(&f.text).contains("allerg") && !m.is_empty()) {
+            match profile
+                .findings
+                .iter()
+                .find(|f| f.present && fold_case(&f.text).contains("allerg") && !m.is_empty())
+            {
                 Some(f) => Truth::Unknown(FactKey::Allergy(format!("{mention} ({})", f.text))),
                 None => Truth::Unknown(FactKey::Allergy(mention.clone())),
             }
         }
         RuleBody::MeasurableDisease { .. } => Truth::Unknown(FactKey::MeasurableDisease),
         RuleBody::LifeExpectancy { .. } => Truth::Unknown(FactKey::LifeExpectancy),
-        RuleBody::OrganFunction { measure, .. } => Truth::Unknown(FactKey::OrganFunction(format!("{measure:?}").to_lowercase())),
-        RuleBody::Administrative { .. } | RuleBody::FreeText => Truth::NotApplicable(Cow::from("not assessed automatically")),
+        RuleBody::OrganFunction { measure, .. } => Truth::Unknown(FactKey::OrganFunction(
+            format!("{measure:?}").to_lowercase(),
+        )),
+        RuleBody::Administrative { .. } | RuleBody::FreeText => {
+            Truth::NotApplicable(Cow::from("not assessed automatically"))
+        }
         // Rule kinds added to the criteria crate later are shown, not judged, until handled here.
         #[allow(unreachable_patterns)]
         _ => Truth::NotApplicable(Cow::from("not assessed automatically")),
     }
 }
 
-fn reproductive_truth(topic: ReproductiveTopic, sex: Option<Sex>, pregnancy: Option<PregnancyStatus>) -> Truth {
+fn reproductive_truth(
+    topic: ReproductiveTopic,
+    sex: Option<Sex>,
+    pregnancy: Option<PregnancyStatus>,
+) -> Truth {
     if sex == Some(Sex::Male) {
         return match topic {
-            ReproductiveTopic::Pregnant | ReproductiveTopic::Lactating | ReproductiveTopic::ChildbearingPotential => Truth::False(Cow::from("male")),
+            ReproductiveTopic::Pregnant
+            | ReproductiveTopic::Lactating
+            | ReproductiveTopic::ChildbearingPotential => Truth::False(Cow::from("male")),
             _ => Truth::NotApplicable(Cow::from("male")),
         };
     }
     match (topic, pregnancy) {
-        (ReproductiveTopic::Pregnant, Some(PregnancyStatus::Pregnant)) => Truth::True(Cow::from("pregnant")),
-        (ReproductiveTopic::Pregnant, Some(p)) => Truth::False(Cow::from(format!("{p:?}").to_lowercase())),
-        (ReproductiveTopic::Lactating, Some(PregnancyStatus::Breastfeeding)) => Truth::True(Cow::from("breastfeeding")),
-        (ReproductiveTopic::Lactating, Some(p)) if p != PregnancyStatus::NotPregnant => Truth::False(Cow::from(format!("{p:?}").to_lowercase())),
-        (ReproductiveTopic::ChildbearingPotential, Some(PregnancyStatus::NotOfChildbearingPotential)) => {
-            Truth::False(Cow::from("not of childbearing potential"))
+        (ReproductiveTopic::Pregnant, Some(PregnancyStatus::Pregnant)) => {
+            Truth::True(Cow::from("pregnant"))
         }
-        (ReproductiveTopic::NegativePregnancyTest | ReproductiveTopic::Contraception, Some(PregnancyStatus::NotOfChildbearingPotential)) => {
-            Truth::NotApplicable(Cow::from("not of childbearing potential"))
+        (ReproductiveTopic::Pregnant, Some(p)) => {
+            Truth::False(Cow::from(format!("{p:?}").to_lowercase()))
         }
+        (ReproductiveTopic::Lactating, Some(PregnancyStatus::Breastfeeding)) => {
+            Truth::True(Cow::from("breastfeeding"))
+        }
+        (ReproductiveTopic::Lactating, Some(p)) if p != PregnancyStatus::NotPregnant => {
+            Truth::False(Cow::from(format!("{p:?}").to_lowercase()))
+        }
+        (
+            ReproductiveTopic::ChildbearingPotential,
+            Some(PregnancyStatus::NotOfChildbearingPotential),
+        ) => Truth::False(Cow::from("not of childbearing potential")),
+        (
+            ReproductiveTopic::NegativePregnancyTest | ReproductiveTopic::Contraception,
+            Some(PregnancyStatus::NotOfChildbearingPotential),
+        ) => Truth::NotApplicable(Cow::from("not of childbearing potential")),
         // Tests and contraception are things a patient does on enrollment, not facts that exclude.
-        (ReproductiveTopic::NegativePregnancyTest | ReproductiveTopic::Contraception | ReproductiveTopic::PlanningPregnancy, _) => {
-            Truth::NotApplicable(Cow::from("agreed at enrollment"))
-        }
+        (
+            ReproductiveTopic::NegativePregnancyTest
+            | ReproductiveTopic::Contraception
+            | ReproductiveTopic::PlanningPregnancy,
+            _,
+        ) => Truth::NotApplicable(Cow::from("agreed at enrollment")),
         _ => Truth::Unknown(FactKey::Pregnancy),
     }
 }
@@ -406,7 +579,8 @@ fn condition_truth(
             // cancer trial, "prior breast cancer") is about a second or earlier disease: not decisive.
             // Likewise a negated inclusion naming the trial's own disease ("no prior breast
             // cancer" in a breast cancer trial) is about an earlier episode, not this one.
-            if (polarity == Polarity::Exclusion || rule.negated) && trial_is_about(trial, p.concept) {
+            if (polarity == Polarity::Exclusion || rule.negated) && trial_is_about(trial, p.concept)
+            {
                 return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
             }
             // Disease state and stage, when the rule names them and the profile says.
@@ -420,20 +594,29 @@ fn condition_truth(
                     _ => None,
                 };
                 match known {
-                    Some(false) => return Truth::False(Cow::from(format!("{} (not {s:?})", p.source).to_lowercase())),
-                    None if matches!(s, criteria::DiseaseState::Metastatic | criteria::DiseaseState::Relapsed | criteria::DiseaseState::Refractory) => {
+                    Some(false) => {
+                        return Truth::False(Cow::from(
+                            format!("{} (not {s:?})", p.source).to_lowercase(),
+                        ));
+                    }
+                    None if matches!(
+                        s,
+                        criteria::DiseaseState::Metastatic
+                            | criteria::DiseaseState::Relapsed
+                            | criteria::DiseaseState::Refractory
+                    ) =>
+                    {
                         return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
                     }
                     _ => {}
                 }
             }
-            if let (Some(rule_stage), Some(patient_stage)) = (stage, ds.stage.as_deref()) {
-                if let (Some(range), Some(ps)) = (stage_range(rule_stage), stage_number(patient_stage)) {
-                    if ps < range.0 || ps > range.1 {
+            if let (Some(rule_stage), Some(patient_stage)) = (stage, ds.stage.as_deref())
+                && let (Some(range), Some(ps)) =
+                    (stage_range(rule_stage), stage_number(patient_stage))
+                    && (ps < range.0 || ps > range.1) {
                         return Truth::False(Cow::from(format!("stage {patient_stage}")));
                     }
-                }
-            }
             return Truth::True(Cow::from(p.source.clone()));
         }
     }
@@ -442,8 +625,8 @@ fn condition_truth(
     }
     // A patient with a sibling subtype ("type 2 diabetes" against "type 1 diabetes") does not
     // have this one, as far as an inclusion rule is concerned.
-    if polarity == Polarity::Inclusion && vocab.concept(primary).kind == ConceptKind::Condition {
-        if let Some(broader) = vocab.concept(primary).broader {
+    if polarity == Polarity::Inclusion && vocab.concept(primary).kind == ConceptKind::Condition
+        && let Some(broader) = vocab.concept(primary).broader {
             let sibling = patient.present.iter().find(|p| {
                 vocab.concept(p.concept).kind == ConceptKind::Condition
                     && p.concept != primary
@@ -454,18 +637,24 @@ fn condition_truth(
                 return Truth::False(Cow::from(s.source.clone()));
             }
         }
-    }
     Truth::Unknown(FactKey::Condition(vocab.concept(primary).name.clone()))
 }
 
 fn trial_is_about(trial: &TrialDocument, concept: ConceptId) -> bool {
     let vocab = Vocabulary::builtin();
-    trial.field(Field::Topic).concepts.iter().any(|&t| vocab.is_a(concept, t) || vocab.is_a(t, concept))
+    trial
+        .field(Field::Topic)
+        .concepts
+        .iter()
+        .any(|&t| vocab.is_a(concept, t) || vocab.is_a(t, concept))
 }
 
 fn stage_number(stage: &str) -> Option<u8> {
     let s = stage.trim().to_ascii_uppercase();
-    let head: String = s.chars().take_while(|c| matches!(c, 'I' | 'V' | '0'..='4')).collect();
+    let head: String = s
+        .chars()
+        .take_while(|c| matches!(c, 'I' | 'V' | '0'..='4'))
+        .collect();
     match head.as_str() {
         "0" => Some(0),
         "I" | "1" => Some(1),
@@ -479,9 +668,11 @@ fn stage_number(stage: &str) -> Option<u8> {
 /// The lowest and highest stage named ("IIIb", "III-IV", "I, II, or IIIa" → 1..=3).
 fn stage_range(stage: &str) -> Option<(u8, u8)> {
     let numbers: Vec<u8> = stage
-        .split(|c: char| matches!(c, '-' | '–' | '/' | ',' | ' ' | ';'))
+        .split(['-', '–', '/', ',', ' ', ';'])
         .map(str::trim)
-        .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("or") && !p.eq_ignore_ascii_case("and"))
+        .filter(|p| {
+            !p.is_empty() && !p.eq_ignore_ascii_case("or") && !p.eq_ignore_ascii_case("and")
+        })
         .filter_map(stage_number)
         .collect();
     Some((*numbers.iter().min()?, *numbers.iter().max()?))
@@ -502,11 +693,19 @@ pub(crate) fn marker_key(name: &str) -> String {
         "HER2NEU" | "ERBB2" | "HER2" => "HER2".into(),
         "HORMONERECEPTOR" | "HORMONERECEPTORS" | "HR" => "HR".into(),
         "PDL1" | "PROGRAMMEDDEATHLIGAND1" => "PDL1".into(),
-        other => other.trim_end_matches("MUTATION").trim_end_matches("MUTANT").to_string(),
+        other => other
+            .trim_end_matches("MUTATION")
+            .trim_end_matches("MUTANT")
+            .to_string(),
     }
 }
 
-fn biomarker_truth(marker: &str, status: Option<BiomarkerStatus>, threshold: Option<&Threshold>, patient: &PatientFacts) -> Truth {
+fn biomarker_truth(
+    marker: &str,
+    status: Option<BiomarkerStatus>,
+    threshold: Option<&Threshold>,
+    patient: &PatientFacts,
+) -> Truth {
     let key = marker_key(marker);
     let unknown = || Truth::Unknown(FactKey::Biomarker(marker.to_string()));
     let profile = patient.profile;
@@ -525,26 +724,56 @@ fn biomarker_truth(marker: &str, status: Option<BiomarkerStatus>, threshold: Opt
         format!(
             "{}{}{}",
             b.name,
-            b.status.map(|s| format!(" {s:?}").to_lowercase()).unwrap_or_default(),
+            b.status
+                .map(|s| format!(" {s:?}").to_lowercase())
+                .unwrap_or_default(),
             b.value.map(|v| format!(" {v}%")).unwrap_or_default()
         )
     };
-    if let Some(t) = threshold {
-        if let Some(b) = found.iter().find(|b| b.value.is_some()) {
+    if let Some(t) = threshold
+        && let Some(b) = found.iter().find(|b| b.value.is_some()) {
             let holds = compare(b.value.unwrap(), t.comparator, t.value, t.upper);
-            return if holds { Truth::True(Cow::from(fact(b))) } else { Truth::False(Cow::from(fact(b))) };
+            return if holds {
+                Truth::True(Cow::from(fact(b)))
+            } else {
+                Truth::False(Cow::from(fact(b)))
+            };
         }
-    }
     let Some(status) = status else {
-        return found.iter().find(|b| b.status.is_some()).map(|b| Truth::True(Cow::from(fact(b)))).unwrap_or_else(unknown);
+        return found
+            .iter()
+            .find(|b| b.status.is_some())
+            .map(|b| Truth::True(Cow::from(fact(b))))
+            .unwrap_or_else(unknown);
     };
-    let wants_positive = !matches!(status, BiomarkerStatus::Negative | BiomarkerStatus::WildType | BiomarkerStatus::Low);
+    let wants_positive = !matches!(
+        status,
+        BiomarkerStatus::Negative | BiomarkerStatus::WildType | BiomarkerStatus::Low
+    );
     // For "hormone receptor positive", one positive receptor suffices; negative needs all negative.
-    let positives: Vec<_> = found.iter().filter(|b| b.status == Some(MarkerStatus::Positive)).collect();
-    let negatives: Vec<_> = found.iter().filter(|b| b.status == Some(MarkerStatus::Negative)).collect();
+    let positives: Vec<_> = found
+        .iter()
+        .filter(|b| b.status == Some(MarkerStatus::Positive))
+        .collect();
+    let negatives: Vec<_> = found
+        .iter()
+        .filter(|b| b.status == Some(MarkerStatus::Negative))
+        .collect();
     match (positives.first(), negatives.first()) {
-        (Some(p), _) => if wants_positive { Truth::True(Cow::from(fact(p))) } else { Truth::False(Cow::from(fact(p))) },
-        (None, Some(n)) => if wants_positive { Truth::False(Cow::from(fact(n))) } else { Truth::True(Cow::from(fact(n))) },
+        (Some(p), _) => {
+            if wants_positive {
+                Truth::True(Cow::from(fact(p)))
+            } else {
+                Truth::False(Cow::from(fact(p)))
+            }
+        }
+        (None, Some(n)) => {
+            if wants_positive {
+                Truth::False(Cow::from(fact(n)))
+            } else {
+                Truth::True(Cow::from(fact(n)))
+            }
+        }
         _ => unknown(),
     }
 }
@@ -564,7 +793,10 @@ fn compare(value: f64, cmp: Comparator, bound: f64, upper: Option<f64>) -> bool 
 fn analyte_of(name: &str) -> Option<&'static str> {
     let vocab = Vocabulary::builtin();
     // A lab name typed into a profile is a name, so "Hgb" counts as the abbreviation "HGB".
-    let concept = vocab.find(&name.to_uppercase()).first().map(|m| vocab.concept(m.concept).name.as_str())?;
+    let concept = vocab
+        .find(&name.to_uppercase())
+        .first()
+        .map(|m| vocab.concept(m.concept).name.as_str())?;
     Some(match concept {
         "hemoglobin" => "hemoglobin",
         "hemoglobin a1c" => "hba1c",
@@ -603,13 +835,18 @@ fn analyte_of(name: &str) -> Option<&'static str> {
 }
 
 fn unit_key(unit: &str) -> String {
-    unit.to_lowercase().replace(['µ', 'μ'], "u").replace("mcl", "ul").replace(['×', '*'], "x").replace(' ', "")
+    unit.to_lowercase()
+        .replace(['µ', 'μ'], "u")
+        .replace("mcl", "ul")
+        .replace(['×', '*'], "x")
+        .replace(' ', "")
 }
 
 /// The unit a value is usually reported in (US conventions) when a profile gives none.
 fn conventional_unit(analyte: &str) -> Option<&'static str> {
     Some(match analyte {
-        "glucose" | "creatinine" | "total_bilirubin" | "cholesterol" | "ldl" | "hdl" | "triglycerides" | "calcium" => "mg/dL",
+        "glucose" | "creatinine" | "total_bilirubin" | "cholesterol" | "ldl" | "hdl"
+        | "triglycerides" | "calcium" => "mg/dL",
         "hemoglobin" | "albumin" => "g/dL",
         "hba1c" => "%",
         "platelets" | "wbc" | "anc" => "10^9/L",
@@ -628,7 +865,9 @@ fn convert(analyte: &str, value: f64, from: &str, to: &str) -> Option<f64> {
         return Some(value);
     }
     let count_units = |u: &str| match u {
-        "10^9/l" | "x10^9/l" | "10^3/ul" | "x10^3/ul" | "k/ul" | "10e9/l" | "g/l_cells" => Some(1.0),
+        "10^9/l" | "x10^9/l" | "10^3/ul" | "x10^3/ul" | "k/ul" | "10e9/l" | "g/l_cells" => {
+            Some(1.0)
+        }
         "/ul" | "/mm3" | "cells/ul" | "cells/mm3" | "/mm^3" => Some(0.001),
         _ => None,
     };
@@ -645,7 +884,10 @@ fn convert(analyte: &str, value: f64, from: &str, to: &str) -> Option<f64> {
         ("glucose", "mg/dl", "mmol/l") => 1.0 / 18.0,
         ("glucose", "mmol/l", "mg/dl") => 18.0,
         (_, "ml/min", "ml/min/1.73m²") | (_, "ml/min/1.73m²", "ml/min") => 1.0,
-        (_, "kg/m²", "kg/m2") | (_, "kg/m2", "kg/m²") | (_, "mmol/l", "meq/l") | (_, "meq/l", "mmol/l") => 1.0,
+        (_, "kg/m²", "kg/m2")
+        | (_, "kg/m2", "kg/m²")
+        | (_, "mmol/l", "meq/l")
+        | (_, "meq/l", "mmol/l") => 1.0,
         ("cholesterol" | "ldl" | "hdl", "mg/dl", "mmol/l") => 1.0 / 38.67,
         ("cholesterol" | "ldl" | "hdl", "mmol/l", "mg/dl") => 38.67,
         ("triglycerides", "mg/dl", "mmol/l") => 1.0 / 88.57,
@@ -666,23 +908,38 @@ fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
     // Analytes the criteria crate names beyond the table above ("iop", "ejection_fraction")
     // are matched through the vocabulary.
     let vocab = Vocabulary::builtin();
-    let concept_of = |name: &str| vocab.find(&name.replace('_', " ").to_uppercase()).first().map(|m| m.concept);
+    let concept_of = |name: &str| {
+        vocab
+            .find(&name.replace('_', " ").to_uppercase())
+            .first()
+            .map(|m| m.concept)
+    };
     let wanted_concept = concept_of(wanted);
     let Some(lab) = patient.profile.labs.iter().find(|l| {
-        analyte_of(&l.name) == Some(wanted) || (wanted_concept.is_some() && concept_of(&l.name) == wanted_concept)
+        analyte_of(&l.name) == Some(wanted)
+            || (wanted_concept.is_some() && concept_of(&l.name) == wanted_concept)
     }) else {
         return unknown();
     };
     let fact = format!(
         "{} {}{}",
         lab.name,
-        lab.value.map(fmt_num).or(lab.times_uln.map(|u| format!("{u}×ULN"))).unwrap_or_default(),
-        lab.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+        lab.value
+            .map(fmt_num)
+            .or(lab.times_uln.map(|u| format!("{u}×ULN")))
+            .unwrap_or_default(),
+        lab.unit
+            .as_deref()
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default()
     );
     let value = match (threshold.relative_to, lab.times_uln, lab.value) {
         (Some(Reference::Uln), Some(x), _) => x,
         (Some(_), _, _) => return unknown(),
-        (None, _, Some(v)) => match (lab.unit.as_deref().or(conventional_unit(wanted)), threshold.unit.as_deref()) {
+        (None, _, Some(v)) => match (
+            lab.unit.as_deref().or(conventional_unit(wanted)),
+            threshold.unit.as_deref(),
+        ) {
             (Some(from), Some(to)) => match convert(wanted, v, from, to) {
                 Some(c) => c,
                 None => return unknown(),
@@ -691,7 +948,16 @@ fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
         },
         (None, _, None) => return unknown(),
     };
-    if compare(value, threshold.comparator, threshold.value, threshold.upper) { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
+    if compare(
+        value,
+        threshold.comparator,
+        threshold.value,
+        threshold.upper,
+    ) {
+        Truth::True(Cow::from(fact))
+    } else {
+        Truth::False(Cow::from(fact))
+    }
 }
 
 /// Approximate Karnofsky score for an ECOG grade (standard correspondence).
@@ -715,7 +981,13 @@ fn ecog_from_karnofsky(k: u8) -> f64 {
     }
 }
 
-fn performance_truth(scale: PerformanceScale, min: Option<f64>, max: Option<f64>, ecog: Option<u8>, karnofsky: Option<u8>) -> Truth {
+fn performance_truth(
+    scale: PerformanceScale,
+    min: Option<f64>,
+    max: Option<f64>,
+    ecog: Option<u8>,
+    karnofsky: Option<u8>,
+) -> Truth {
     let (value, fact) = match scale {
         PerformanceScale::Ecog => match (ecog, karnofsky) {
             (Some(e), _) => (e as f64, format!("ECOG {e}")),
@@ -729,7 +1001,11 @@ fn performance_truth(scale: PerformanceScale, min: Option<f64>, max: Option<f64>
         },
     };
     let ok = min.is_none_or(|m| value >= m) && max.is_none_or(|m| value <= m);
-    if ok { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
+    if ok {
+        Truth::True(Cow::from(fact))
+    } else {
+        Truth::False(Cow::from(fact))
+    }
 }
 
 fn therapy_truth(therapy: &str, patient: &PatientFacts, trial: &TrialDocument) -> Truth {
@@ -738,7 +1014,12 @@ fn therapy_truth(therapy: &str, patient: &PatientFacts, trial: &TrialDocument) -
         .concepts_in(therapy)
         .iter()
         .copied()
-        .filter(|c| matches!(vocab.concept(*c).kind, ConceptKind::Medication | ConceptKind::Procedure))
+        .filter(|c| {
+            matches!(
+                vocab.concept(*c).kind,
+                ConceptKind::Medication | ConceptKind::Procedure
+            )
+        })
         .collect();
     for &c in concepts.iter() {
         if let Some(p) = patient.has(c) {
@@ -770,11 +1051,19 @@ fn infection_truth(agent: InfectionAgent, patient: &PatientFacts) -> Truth {
     let infections = &patient.profile.infections;
     let hit = infections.iter().find(|s| {
         let n = fold_case(&s.name);
-        if names.is_empty() { s.status == MarkerStatus::Positive } else { names.iter().any(|w| n.contains(w)) }
+        if names.is_empty() {
+            s.status == MarkerStatus::Positive
+        } else {
+            names.iter().any(|w| n.contains(w))
+        }
     });
     match hit {
-        Some(s) if s.status == MarkerStatus::Positive => Truth::True(Cow::from(format!("{} positive", s.name))),
-        Some(s) if s.status == MarkerStatus::Negative => Truth::False(Cow::from(format!("{} negative", s.name))),
+        Some(s) if s.status == MarkerStatus::Positive => {
+            Truth::True(Cow::from(format!("{} positive", s.name)))
+        }
+        Some(s) if s.status == MarkerStatus::Negative => {
+            Truth::False(Cow::from(format!("{} negative", s.name)))
+        }
         _ => Truth::Unknown(FactKey::Infection(key)),
     }
 }
@@ -796,7 +1085,11 @@ fn score_truth(scale: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
     match lab.and_then(|l| l.value.map(|v| (l, v))) {
         Some((l, v)) => {
             let fact = format!("{} {}", l.name, fmt_num(v));
-            if compare(v, threshold.comparator, threshold.value, threshold.upper) { Truth::True(Cow::from(fact)) } else { Truth::False(Cow::from(fact)) }
+            if compare(v, threshold.comparator, threshold.value, threshold.upper) {
+                Truth::True(Cow::from(fact))
+            } else {
+                Truth::False(Cow::from(fact))
+            }
         }
         None => Truth::Unknown(FactKey::Lab(scale.trim().to_string())),
     }

@@ -137,7 +137,14 @@ const POST_NEGATIONS: &[&str] = &[
     ":no",
 ];
 /// Negation triggers that are not negations.
-const PSEUDO_NEGATIONS: &[&str] = &["no change", "no increase", "not only", "no further", "not certain", "without difficulty"];
+const PSEUDO_NEGATIONS: &[&str] = &[
+    "no change",
+    "no increase",
+    "not only",
+    "no further",
+    "not certain",
+    "without difficulty",
+];
 /// How many words a pre-negation reaches.
 const NEGATION_WINDOW_WORDS: usize = 8;
 
@@ -146,13 +153,27 @@ pub(crate) fn is_negated(folded: &str, start: usize, end: usize) -> bool {
     let p = patterns();
     // Clause containing the mention: from the last break before it.
     let prefix = &folded[..start];
-    let clause_start = p.clause_break.find_iter(prefix).last().map(|m| m.end()).unwrap_or(0);
+    let clause_start = p
+        .clause_break
+        .find_iter(prefix)
+        .last()
+        .map(|m| m.end())
+        .unwrap_or(0);
     let clause = &prefix[clause_start..];
-    let words: Vec<&str> = clause.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = clause
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     let window_start = words.len().saturating_sub(NEGATION_WINDOW_WORDS);
     let window = format!(" {} ", words[window_start..].join(" "));
-    let pseudo = PSEUDO_NEGATIONS.iter().any(|p| window.contains(&format!(" {p} ")));
-    if !pseudo && PRE_NEGATIONS.iter().any(|n| window.contains(&format!(" {n} "))) {
+    let pseudo = PSEUDO_NEGATIONS
+        .iter()
+        .any(|p| window.contains(&format!(" {p} ")));
+    if !pseudo
+        && PRE_NEGATIONS
+            .iter()
+            .any(|n| window.contains(&format!(" {n} ")))
+    {
         return true;
     }
     // Post-negation within the same clause.
@@ -160,11 +181,16 @@ pub(crate) fn is_negated(folded: &str, start: usize, end: usize) -> bool {
     let rest_end = rest.find(['.', ';', '\n']).unwrap_or(rest.len()).min(40);
     let rest = &rest[..floor_char_boundary(rest, rest_end)];
     let trimmed = rest.trim_start();
-    if trimmed.starts_with("negative") || trimmed.starts_with("(-)") || trimmed.starts_with("not detected") {
+    if trimmed.starts_with("negative")
+        || trimmed.starts_with("(-)")
+        || trimmed.starts_with("not detected")
+    {
         return true;
     }
     POST_NEGATIONS.iter().any(|n| {
-        rest.trim_start().starts_with(n.trim_start()) || rest.starts_with(n) || rest.contains(&format!(" {n}"))
+        rest.trim_start().starts_with(n.trim_start())
+            || rest.starts_with(n)
+            || rest.contains(&format!(" {n}"))
     })
 }
 
@@ -181,9 +207,22 @@ fn is_about_family(folded: &str, start: usize) -> bool {
     let from = floor_char_boundary(prefix, prefix.len().saturating_sub(60));
     let window = &prefix[from..];
     let sentence = window.rsplit(['.', ';', '\n']).next().unwrap_or(window);
-    ["family history", "mother", "father", "sister", "brother", "aunt", "uncle", "grandmother", "grandfather", "sibling", "cousin", "parents"]
-        .iter()
-        .any(|w| sentence.contains(w))
+    [
+        "family history",
+        "mother",
+        "father",
+        "sister",
+        "brother",
+        "aunt",
+        "uncle",
+        "grandmother",
+        "grandfather",
+        "sibling",
+        "cousin",
+        "parents",
+    ]
+    .iter()
+    .any(|w| sentence.contains(w))
 }
 
 /// One `key: value` segment of a templated note.
@@ -213,11 +252,18 @@ fn templated_fields(note: &str) -> Vec<Field> {
         }
         offset += segment.len() + 1;
     }
-    if fields.len() >= 2 { fields } else { Vec::new() }
+    if fields.len() >= 2 {
+        fields
+    } else {
+        Vec::new()
+    }
 }
 
 fn value_is_no(value: &str) -> bool {
-    matches!(fold_case(value.trim()).trim_end_matches('.').as_ref(), "no" | "none" | "negative" | "absent" | "never" | "n" | "false" | "not done")
+    matches!(
+        fold_case(value.trim()).trim_end_matches('.'),
+        "no" | "none" | "negative" | "absent" | "never" | "n" | "false" | "not done"
+    )
 }
 
 /// Extracts a profile from a free-text note.
@@ -225,10 +271,25 @@ pub fn extract_profile(note: &str) -> Extraction {
     let vocab = Vocabulary::builtin();
     let p = patterns();
     let folded = fold_case(note);
-    let mut profile = PatientProfile { note: Some(note.to_string()), ..Default::default() };
+    let mut profile = PatientProfile {
+        note: Some(note.to_string()),
+        ..Default::default()
+    };
     let mut evidence = Vec::new();
-    let push = |evidence: &mut Vec<Evidence>, field: &str, value: String, negated: bool, start: usize, end: usize| {
-        evidence.push(Evidence { field: field.into(), value, negated, start, end, text: note[start..end].to_string() });
+    let push = |evidence: &mut Vec<Evidence>,
+                field: &str,
+                value: String,
+                negated: bool,
+                start: usize,
+                end: usize| {
+        evidence.push(Evidence {
+            field: field.into(),
+            value,
+            negated,
+            start,
+            end,
+            text: note[start..end].to_string(),
+        });
     };
 
     // Age.
@@ -243,17 +304,34 @@ pub fn extract_profile(note: &str) -> Extraction {
                 _ => n,
             }
         } else {
-            c.get(3).or(c.get(4)).and_then(|m| m.as_str().parse().ok()).unwrap_or(0.0)
+            c.get(3)
+                .or(c.get(4))
+                .and_then(|m| m.as_str().parse().ok())
+                .unwrap_or(0.0)
         };
         if years > 0.0 && years < 120.0 {
             profile.age_years = Some((years * 100.0).round() / 100.0);
-            push(&mut evidence, "age", format!("{}", profile.age_years.unwrap()), false, whole.start(), whole.end());
+            push(
+                &mut evidence,
+                "age",
+                format!("{}", profile.age_years.unwrap()),
+                false,
+                whole.start(),
+                whole.end(),
+            );
         }
     } else if let Some(c) = p.age_short.captures(note) {
         let m = c.get(0).unwrap();
         if let Ok(n) = c[1].parse::<f64>() {
             profile.age_years = Some(n);
-            push(&mut evidence, "age", format!("{n}"), false, m.start(), m.end());
+            push(
+                &mut evidence,
+                "age",
+                format!("{n}"),
+                false,
+                m.start(),
+                m.end(),
+            );
         }
     }
 
@@ -263,45 +341,84 @@ pub fn extract_profile(note: &str) -> Extraction {
     let females = p.female.find_iter(note).count();
     let males = p.male.find_iter(note).count();
     let sex = match (first_female, first_male) {
-        (Some(f), Some(m)) if females != males => Some(if females > males { (Sex::Female, f) } else { (Sex::Male, m) }),
-        (Some(f), Some(m)) => Some(if f.start() < m.start() { (Sex::Female, f) } else { (Sex::Male, m) }),
+        (Some(f), Some(m)) if females != males => Some(if females > males {
+            (Sex::Female, f)
+        } else {
+            (Sex::Male, m)
+        }),
+        (Some(f), Some(m)) => Some(if f.start() < m.start() {
+            (Sex::Female, f)
+        } else {
+            (Sex::Male, m)
+        }),
         (Some(f), None) => Some((Sex::Female, f)),
         (None, Some(m)) => Some((Sex::Male, m)),
         (None, None) => None,
     };
     if let Some((sex, m)) = sex {
         profile.sex = Some(sex);
-        push(&mut evidence, "sex", format!("{sex:?}").to_lowercase(), false, m.start(), m.end());
+        push(
+            &mut evidence,
+            "sex",
+            format!("{sex:?}").to_lowercase(),
+            false,
+            m.start(),
+            m.end(),
+        );
     }
 
     // Performance status and stage.
     if let Some(c) = p.ecog.captures(note) {
         let m = c.get(0).unwrap();
         profile.ecog = c[1].parse().ok();
-        push(&mut evidence, "ecog", c[1].to_string(), false, m.start(), m.end());
+        push(
+            &mut evidence,
+            "ecog",
+            c[1].to_string(),
+            false,
+            m.start(),
+            m.end(),
+        );
     }
     if let Some(c) = p.karnofsky.captures(note) {
         let m = c.get(0).unwrap();
-        if let Ok(k) = c[1].parse::<u8>() {
-            if k <= 100 {
+        if let Ok(k) = c[1].parse::<u8>()
+            && k <= 100 {
                 profile.karnofsky = Some(k);
-                push(&mut evidence, "karnofsky", k.to_string(), false, m.start(), m.end());
+                push(
+                    &mut evidence,
+                    "karnofsky",
+                    k.to_string(),
+                    false,
+                    m.start(),
+                    m.end(),
+                );
             }
-        }
     }
     if let Some(c) = p.stage.captures(note) {
         let m = c.get(0).unwrap();
-        let stage = roman_stage(&c[1]).to_string() + &c.get(2).map(|s| s.as_str().to_uppercase()).unwrap_or_default();
+        let stage = roman_stage(&c[1]).to_string()
+            + &c.get(2)
+                .map(|s| s.as_str().to_uppercase())
+                .unwrap_or_default();
         profile.disease_state.stage = Some(stage.clone());
         if stage.starts_with("IV") {
             profile.disease_state.metastatic = Some(true);
         }
         push(&mut evidence, "stage", stage, false, m.start(), m.end());
     }
-    for (word, field) in [("metasta", "metastatic"), ("relapse", "relapsed"), ("recurren", "relapsed"), ("refractory", "refractory")] {
+    for (word, field) in [
+        ("metasta", "metastatic"),
+        ("relapse", "relapsed"),
+        ("recurren", "relapsed"),
+        ("refractory", "refractory"),
+    ] {
         if let Some(pos) = folded.find(word) {
             let negated = is_negated(&folded, pos, pos + word.len());
-            let end = folded[pos..].find(|c: char| !c.is_alphanumeric()).map(|e| pos + e).unwrap_or(folded.len());
+            let end = folded[pos..]
+                .find(|c: char| !c.is_alphanumeric())
+                .map(|e| pos + e)
+                .unwrap_or(folded.len());
             let state = &mut profile.disease_state;
             let slot = match field {
                 "metastatic" => &mut state.metastatic,
@@ -310,7 +427,14 @@ pub fn extract_profile(note: &str) -> Extraction {
             };
             if slot.is_none() {
                 *slot = Some(!negated);
-                push(&mut evidence, field, (!negated).to_string(), negated, pos, end);
+                push(
+                    &mut evidence,
+                    field,
+                    (!negated).to_string(),
+                    negated,
+                    pos,
+                    end,
+                );
             }
         }
     }
@@ -330,10 +454,15 @@ pub fn extract_profile(note: &str) -> Extraction {
         if compound || is_about_family(&folded, m.start) {
             continue;
         }
-        let in_field = fields.iter().find(|f| m.start >= f.key_start && m.end <= f.value_end);
+        let in_field = fields
+            .iter()
+            .find(|f| m.start >= f.key_start && m.end <= f.value_end);
         let negated = match in_field {
             Some(f) if m.end <= f.key_end => value_is_no(&note[f.value_start..f.value_end]),
-            Some(f) => value_is_no(&note[f.value_start..f.value_end]) || is_negated(&folded, m.start, m.end),
+            Some(f) => {
+                value_is_no(&note[f.value_start..f.value_end])
+                    || is_negated(&folded, m.start, m.end)
+            }
             None => is_negated(&folded, m.start, m.end),
         };
         mentions.push((m, negated));
@@ -343,7 +472,10 @@ pub fn extract_profile(note: &str) -> Extraction {
     for (m, negated) in &mentions {
         let concept = vocab.concept(m.concept);
         let surface = note[m.start..m.end].to_string();
-        let key = (format!("{}|{}", concept.name, fold_case(&surface)), negated.to_string());
+        let key = (
+            format!("{}|{}", concept.name, fold_case(&surface)),
+            negated.to_string(),
+        );
         let first_time = !seen.contains(&key);
         if first_time {
             seen.push(key);
@@ -358,14 +490,32 @@ pub fn extract_profile(note: &str) -> Extraction {
                     .and_then(|c| c.get(2))
                     .and_then(|v| v.as_str().parse::<f64>().ok());
                 if is_serology(&concept.name) {
-                    let status = if *negated { Some(MarkerStatus::Negative) } else { status };
+                    let status = if *negated {
+                        Some(MarkerStatus::Negative)
+                    } else {
+                        status
+                    };
                     if let Some(status) = status {
-                        profile.infections.push(Serology { name: surface.clone(), status });
-                        push(&mut evidence, "infections", format!("{surface} {status:?}").to_lowercase(), *negated, m.start, m.end);
+                        profile.infections.push(Serology {
+                            name: surface.clone(),
+                            status,
+                        });
+                        push(
+                            &mut evidence,
+                            "infections",
+                            format!("{surface} {status:?}").to_lowercase(),
+                            *negated,
+                            m.start,
+                            m.end,
+                        );
                     }
                     continue;
                 }
-                let status = if *negated && status.is_none() { Some(MarkerStatus::Negative) } else { status };
+                let status = if *negated && status.is_none() {
+                    Some(MarkerStatus::Negative)
+                } else {
+                    status
+                };
                 profile.biomarkers.push(Biomarker {
                     name: surface.clone(),
                     status,
@@ -383,55 +533,133 @@ pub fn extract_profile(note: &str) -> Extraction {
                     let shown = format!(
                         "{} {}{}",
                         lab.name,
-                        lab.value.map(|v| v.to_string()).or(lab.times_uln.map(|u| format!("{u}×ULN"))).unwrap_or_default(),
-                        lab.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+                        lab.value
+                            .map(|v| v.to_string())
+                            .or(lab.times_uln.map(|u| format!("{u}×ULN")))
+                            .unwrap_or_default(),
+                        lab.unit
+                            .as_deref()
+                            .map(|u| format!(" {u}"))
+                            .unwrap_or_default()
                     );
                     profile.labs.push(lab);
                     push(&mut evidence, "labs", shown, false, m.start, m.end);
                 }
             }
             ConceptKind::Condition if is_infection(vocab, m.concept) => {
-                let status = if *negated { MarkerStatus::Negative } else { MarkerStatus::Positive };
+                let status = if *negated {
+                    MarkerStatus::Negative
+                } else {
+                    MarkerStatus::Positive
+                };
                 if first_time {
-                    profile.infections.push(Serology { name: concept.name.clone(), status });
-                    push(&mut evidence, "infections", concept.name.clone(), *negated, m.start, m.end);
+                    profile.infections.push(Serology {
+                        name: concept.name.clone(),
+                        status,
+                    });
+                    push(
+                        &mut evidence,
+                        "infections",
+                        concept.name.clone(),
+                        *negated,
+                        m.start,
+                        m.end,
+                    );
                 }
                 if !*negated && first_time {
-                    profile.diagnoses.push(Diagnosis { text: surface.clone(), stage: None, resolved: false });
+                    profile.diagnoses.push(Diagnosis {
+                        text: surface.clone(),
+                        stage: None,
+                        resolved: false,
+                    });
                 }
             }
             ConceptKind::Condition if concept.name == "pregnancy" => {
                 if fold_case(&surface) == "pregnant" {
-                    profile.pregnancy = Some(if *negated { PregnancyStatus::NotPregnant } else { PregnancyStatus::Pregnant });
-                    push(&mut evidence, "pregnancy", (!negated).to_string(), *negated, m.start, m.end);
+                    profile.pregnancy = Some(if *negated {
+                        PregnancyStatus::NotPregnant
+                    } else {
+                        PregnancyStatus::Pregnant
+                    });
+                    push(
+                        &mut evidence,
+                        "pregnancy",
+                        (!negated).to_string(),
+                        *negated,
+                        m.start,
+                        m.end,
+                    );
                 }
             }
             ConceptKind::Condition | ConceptKind::Status if !*negated => {
                 if concept.name == "postmenopausal status" || concept.name == "menopause" {
-                    profile.pregnancy.get_or_insert(PregnancyStatus::NotOfChildbearingPotential);
+                    profile
+                        .pregnancy
+                        .get_or_insert(PregnancyStatus::NotOfChildbearingPotential);
                 }
                 if first_time {
                     if concept.kind == ConceptKind::Condition {
-                        profile.diagnoses.push(Diagnosis { text: surface.clone(), stage: None, resolved: false });
-                        push(&mut evidence, "diagnoses", surface.clone(), false, m.start, m.end);
+                        profile.diagnoses.push(Diagnosis {
+                            text: surface.clone(),
+                            stage: None,
+                            resolved: false,
+                        });
+                        push(
+                            &mut evidence,
+                            "diagnoses",
+                            surface.clone(),
+                            false,
+                            m.start,
+                            m.end,
+                        );
                     } else {
-                        profile.findings.push(Finding { text: surface.clone(), present: true });
-                        push(&mut evidence, "findings", surface.clone(), false, m.start, m.end);
+                        profile.findings.push(Finding {
+                            text: surface.clone(),
+                            present: true,
+                        });
+                        push(
+                            &mut evidence,
+                            "findings",
+                            surface.clone(),
+                            false,
+                            m.start,
+                            m.end,
+                        );
                     }
                 }
             }
             ConceptKind::Medication | ConceptKind::Procedure if is_planned(&folded, m.start) => {
                 // "a candidate for resection", "prior to chemotherapy": planned, not received.
                 if first_time {
-                    profile.findings.push(Finding { text: format!("planned {surface}"), present: true });
-                    push(&mut evidence, "findings", format!("planned {surface}"), false, m.start, m.end);
+                    profile.findings.push(Finding {
+                        text: format!("planned {surface}"),
+                        present: true,
+                    });
+                    push(
+                        &mut evidence,
+                        "findings",
+                        format!("planned {surface}"),
+                        false,
+                        m.start,
+                        m.end,
+                    );
                 }
             }
             ConceptKind::Procedure => {
                 if first_time {
                     if concept.name.contains("transplant") && !*negated {
-                        profile.transplants.push(Transplant { kind: surface.clone(), date: None });
-                        push(&mut evidence, "transplants", surface.clone(), false, m.start, m.end);
+                        profile.transplants.push(Transplant {
+                            kind: surface.clone(),
+                            date: None,
+                        });
+                        push(
+                            &mut evidence,
+                            "transplants",
+                            surface.clone(),
+                            false,
+                            m.start,
+                            m.end,
+                        );
                     } else {
                         profile.prior_therapies.push(PriorTherapy {
                             name: surface.clone(),
@@ -440,7 +668,14 @@ pub fn extract_profile(note: &str) -> Extraction {
                             ongoing: false,
                             received: !*negated,
                         });
-                        push(&mut evidence, "prior_therapies", surface.clone(), *negated, m.start, m.end);
+                        push(
+                            &mut evidence,
+                            "prior_therapies",
+                            surface.clone(),
+                            *negated,
+                            m.start,
+                            m.end,
+                        );
                     }
                 }
             }
@@ -448,7 +683,12 @@ pub fn extract_profile(note: &str) -> Extraction {
                 if first_time {
                     let is_therapy = matches!(
                         concept.name.as_str(),
-                        "chemotherapy" | "immunotherapy" | "targeted therapy" | "her2-targeted therapy" | "endocrine therapy" | "car-t therapy"
+                        "chemotherapy"
+                            | "immunotherapy"
+                            | "targeted therapy"
+                            | "her2-targeted therapy"
+                            | "endocrine therapy"
+                            | "car-t therapy"
                     ) || surface_is_prior(&folded, m.start);
                     if is_therapy {
                         profile.prior_therapies.push(PriorTherapy {
@@ -458,21 +698,55 @@ pub fn extract_profile(note: &str) -> Extraction {
                             ongoing: false,
                             received: !*negated,
                         });
-                        push(&mut evidence, "prior_therapies", surface.clone(), *negated, m.start, m.end);
+                        push(
+                            &mut evidence,
+                            "prior_therapies",
+                            surface.clone(),
+                            *negated,
+                            m.start,
+                            m.end,
+                        );
                     } else if *negated {
-                        profile.findings.push(Finding { text: surface.clone(), present: false });
-                        push(&mut evidence, "findings", surface.clone(), true, m.start, m.end);
+                        profile.findings.push(Finding {
+                            text: surface.clone(),
+                            present: false,
+                        });
+                        push(
+                            &mut evidence,
+                            "findings",
+                            surface.clone(),
+                            true,
+                            m.start,
+                            m.end,
+                        );
                     } else {
                         profile.medications.push(surface.clone());
-                        push(&mut evidence, "medications", surface.clone(), false, m.start, m.end);
+                        push(
+                            &mut evidence,
+                            "medications",
+                            surface.clone(),
+                            false,
+                            m.start,
+                            m.end,
+                        );
                     }
                 }
             }
             // Negated conditions, findings and statuses; present findings.
             _ => {
                 if first_time {
-                    profile.findings.push(Finding { text: surface.clone(), present: !*negated });
-                    push(&mut evidence, "findings", surface.clone(), *negated, m.start, m.end);
+                    profile.findings.push(Finding {
+                        text: surface.clone(),
+                        present: !*negated,
+                    });
+                    push(
+                        &mut evidence,
+                        "findings",
+                        surface.clone(),
+                        *negated,
+                        m.start,
+                        m.end,
+                    );
                 }
             }
         }
@@ -490,15 +764,41 @@ fn is_planned(folded: &str, start: usize) -> bool {
     let from = floor_char_boundary(folded, start.saturating_sub(40));
     let window = &folded[from..start];
     let clause = window.rsplit(['.', ';', '\n']).next().unwrap_or(window);
-    ["prior to ", "before ", "candidate for", "scheduled for", "planned", "plans to", "will receive", "will start", "will undergo", "to undergo", "referred for", "awaiting", "considering", "consider "]
-        .iter()
-        .any(|w| clause.contains(w))
+    [
+        "prior to ",
+        "before ",
+        "candidate for",
+        "scheduled for",
+        "planned",
+        "plans to",
+        "will receive",
+        "will start",
+        "will undergo",
+        "to undergo",
+        "referred for",
+        "awaiting",
+        "considering",
+        "consider ",
+    ]
+    .iter()
+    .any(|w| clause.contains(w))
 }
 
 fn surface_is_prior(folded: &str, start: usize) -> bool {
     let from = floor_char_boundary(folded, start.saturating_sub(30));
     let window = &folded[from..start];
-    ["prior ", "previous ", "previously ", "received", "s/p", "status post", "failed"].iter().any(|w| window.contains(w)) && !window.contains("prior to")
+    [
+        "prior ",
+        "previous ",
+        "previously ",
+        "received",
+        "s/p",
+        "status post",
+        "failed",
+    ]
+    .iter()
+    .any(|w| window.contains(w))
+        && !window.contains("prior to")
 }
 
 fn roman_stage(stage: &str) -> &str {
@@ -518,7 +818,14 @@ fn is_serology(name: &str) -> bool {
 fn is_infection(vocab: &Vocabulary, id: crate::vocabulary::ConceptId) -> bool {
     matches!(
         vocab.concept(id).name.as_str(),
-        "hiv infection" | "hepatitis b" | "hepatitis c" | "tuberculosis" | "cytomegalovirus infection" | "covid-19" | "syphilis" | "human papillomavirus infection"
+        "hiv infection"
+            | "hepatitis b"
+            | "hepatitis c"
+            | "tuberculosis"
+            | "cytomegalovirus infection"
+            | "covid-19"
+            | "syphilis"
+            | "human papillomavirus infection"
     )
 }
 
@@ -532,16 +839,26 @@ fn marker_status(surface: &str, after: &str) -> Option<MarkerStatus> {
         return Some(MarkerStatus::Negative);
     }
     // Skip a conjoined marker list: "ER/PR negative", "ER, PR and HER2 negative".
-    let after = patterns().marker_list.find(after).map(|m| &after[m.end()..]).unwrap_or(after);
+    let after = patterns()
+        .marker_list
+        .find(after)
+        .map(|m| &after[m.end()..])
+        .unwrap_or(after);
     let c = patterns().marker_value.captures(after)?;
     let word = fold_case(c.get(1)?.as_str());
     Some(match word.as_str() {
         "positive" | "pos" | "+" | "amplified" | "mutated" | "mutation" => MarkerStatus::Positive,
-        "negative" | "neg" | "-" | "−" | "not amplified" | "wild type" | "wild-type" => MarkerStatus::Negative,
+        "negative" | "neg" | "-" | "−" | "not amplified" | "wild type" | "wild-type" => {
+            MarkerStatus::Negative
+        }
         "equivocal" => MarkerStatus::Equivocal,
         _ if c.get(2).is_some() => {
             let v: f64 = c[2].parse().ok()?;
-            if v >= 1.0 { MarkerStatus::Positive } else { MarkerStatus::Negative }
+            if v >= 1.0 {
+                MarkerStatus::Positive
+            } else {
+                MarkerStatus::Negative
+            }
         }
         _ => return None,
     })
@@ -552,19 +869,41 @@ fn lab_value(name: &str, after: &str) -> Option<LabValue> {
     let p = patterns();
     let head = &after[..floor_char_boundary(after, after.len().min(48))];
     if let Some(c) = p.uln.captures(head) {
-        return Some(LabValue { name: name.to_string(), value: None, unit: None, times_uln: c[1].parse().ok() });
+        return Some(LabValue {
+            name: name.to_string(),
+            value: None,
+            unit: None,
+            times_uln: c[1].parse().ok(),
+        });
     }
     let c = p.number_unit.captures(head)?;
     let value: f64 = c[2].replace(',', ".").parse().ok()?;
-    let mut unit = c.get(4).map(|u| u.as_str().trim_end_matches('.').to_string()).filter(|u| !u.is_empty());
+    let mut unit = c
+        .get(4)
+        .map(|u| u.as_str().trim_end_matches('.').to_string())
+        .filter(|u| !u.is_empty());
     if let Some(den) = c.get(3) {
         // Blood pressure "144/78": keep the systolic value, note the diastolic in the unit.
-        unit = Some(format!("/{} {}", den.as_str(), unit.unwrap_or_default()).trim().to_string());
+        unit = Some(
+            format!("/{} {}", den.as_str(), unit.unwrap_or_default())
+                .trim()
+                .to_string(),
+        );
     }
-    if unit.as_deref().is_some_and(|u| matches!(u, "year" | "years" | "and" | "in" | "on" | "with" | "to" | "at")) {
+    if unit.as_deref().is_some_and(|u| {
+        matches!(
+            u,
+            "year" | "years" | "and" | "in" | "on" | "with" | "to" | "at"
+        )
+    }) {
         unit = None;
     }
-    Some(LabValue { name: name.to_string(), value: Some(value), unit, times_uln: None })
+    Some(LabValue {
+        name: name.to_string(),
+        value: Some(value),
+        unit,
+        times_uln: None,
+    })
 }
 
 #[cfg(test)]
@@ -572,7 +911,10 @@ mod tests {
     use super::*;
 
     fn has_finding(e: &Extraction, text: &str, present: bool) -> bool {
-        e.profile.findings.iter().any(|f| fold_case(&f.text).contains(text) && f.present == present)
+        e.profile
+            .findings
+            .iter()
+            .any(|f| fold_case(&f.text).contains(text) && f.present == present)
     }
 
     #[test]
@@ -584,18 +926,36 @@ mod tests {
         let e = extract_profile(note);
         assert_eq!(e.profile.age_years, Some(58.0));
         assert_eq!(e.profile.sex, Some(Sex::Female));
-        let dx: Vec<String> = e.profile.diagnoses.iter().map(|d| fold_case(&d.text)).collect();
+        let dx: Vec<String> = e
+            .profile
+            .diagnoses
+            .iter()
+            .map(|d| fold_case(&d.text))
+            .collect();
         assert!(dx.contains(&"type 2 diabetes".to_string()), "{dx:?}");
         assert!(dx.contains(&"hypertension".to_string()));
-        assert!(!dx.iter().any(|d| d == "stroke" || d == "pneumonia"), "{dx:?}");
+        assert!(
+            !dx.iter().any(|d| d == "stroke" || d == "pneumonia"),
+            "{dx:?}"
+        );
         assert!(has_finding(&e, "smoking", false));
         assert!(has_finding(&e, "stroke", false));
         assert!(has_finding(&e, "pneumonia", false));
         assert!(has_finding(&e, "shortness of breath", true));
         assert!(e.profile.medications.iter().any(|m| m == "metformin"));
-        let hb = e.profile.labs.iter().find(|l| l.name == "Hemoglobin").unwrap();
+        let hb = e
+            .profile
+            .labs
+            .iter()
+            .find(|l| l.name == "Hemoglobin")
+            .unwrap();
         assert_eq!((hb.value, hb.unit.as_deref()), (Some(10.2), Some("g/dL")));
-        let cr = e.profile.labs.iter().find(|l| l.name == "creatinine").unwrap();
+        let cr = e
+            .profile
+            .labs
+            .iter()
+            .find(|l| l.name == "creatinine")
+            .unwrap();
         assert_eq!(cr.value, Some(1.4));
         // Evidence spans point at the note text.
         for ev in &e.evidence {
@@ -615,15 +975,40 @@ mod tests {
         assert_eq!(e.profile.sex, Some(Sex::Male));
         assert_eq!(e.profile.ecog, Some(1));
         assert_eq!(e.profile.disease_state.stage.as_deref(), Some("IIIB"));
-        let egfr = e.profile.biomarkers.iter().find(|b| b.name.starts_with("EGFR")).unwrap();
+        let egfr = e
+            .profile
+            .biomarkers
+            .iter()
+            .find(|b| b.name.starts_with("EGFR"))
+            .unwrap();
         assert_eq!(egfr.status, Some(MarkerStatus::Positive));
-        let pdl1 = e.profile.biomarkers.iter().find(|b| b.name == "PD-L1").unwrap();
+        let pdl1 = e
+            .profile
+            .biomarkers
+            .iter()
+            .find(|b| b.name == "PD-L1")
+            .unwrap();
         assert_eq!(pdl1.value, Some(50.0));
-        assert!(e.profile.prior_therapies.iter().any(|t| t.name == "carboplatin" && t.received));
-        let hiv = e.profile.infections.iter().find(|s| s.name.to_lowercase().contains("hiv")).unwrap();
+        assert!(
+            e.profile
+                .prior_therapies
+                .iter()
+                .any(|t| t.name == "carboplatin" && t.received)
+        );
+        let hiv = e
+            .profile
+            .infections
+            .iter()
+            .find(|s| s.name.to_lowercase().contains("hiv"))
+            .unwrap();
         assert_eq!(hiv.status, MarkerStatus::Negative);
         // The family history is not the patient's diagnosis.
-        assert!(!e.profile.diagnoses.iter().any(|d| d.text.contains("breast")));
+        assert!(
+            !e.profile
+                .diagnoses
+                .iter()
+                .any(|d| d.text.contains("breast"))
+        );
         assert_eq!(e.profile.pregnancy, None);
     }
 
@@ -633,23 +1018,54 @@ mod tests {
                     prior chemotherapy: no; prior radiotherapy: yes; performance status: ECOG 2";
         let e = extract_profile(note);
         assert_eq!(e.profile.ecog, Some(2));
-        let her2 = e.profile.biomarkers.iter().find(|b| b.name == "HER2").unwrap();
+        let her2 = e
+            .profile
+            .biomarkers
+            .iter()
+            .find(|b| b.name == "HER2")
+            .unwrap();
         assert_eq!(her2.status, Some(MarkerStatus::Negative));
-        let er = e.profile.biomarkers.iter().find(|b| b.name == "ER+").unwrap();
+        let er = e
+            .profile
+            .biomarkers
+            .iter()
+            .find(|b| b.name == "ER+")
+            .unwrap();
         assert_eq!(er.status, Some(MarkerStatus::Positive));
-        let chemo = e.profile.prior_therapies.iter().find(|t| t.name == "chemotherapy").unwrap();
+        let chemo = e
+            .profile
+            .prior_therapies
+            .iter()
+            .find(|t| t.name == "chemotherapy")
+            .unwrap();
         assert!(!chemo.received);
-        let rt = e.profile.prior_therapies.iter().find(|t| t.name == "radiotherapy").unwrap();
+        let rt = e
+            .profile
+            .prior_therapies
+            .iter()
+            .find(|t| t.name == "radiotherapy")
+            .unwrap();
         assert!(rt.received);
     }
 
     #[test]
     fn planned_treatment_is_not_a_prior_therapy() {
-        let e = extract_profile("She is a candidate for tumor resection and agrees to do so prior to chemotherapy.");
-        assert!(e.profile.prior_therapies.is_empty(), "{:?}", e.profile.prior_therapies);
+        let e = extract_profile(
+            "She is a candidate for tumor resection and agrees to do so prior to chemotherapy.",
+        );
+        assert!(
+            e.profile.prior_therapies.is_empty(),
+            "{:?}",
+            e.profile.prior_therapies
+        );
         assert!(has_finding(&e, "planned chemotherapy", true));
         let e = extract_profile("He previously received chemotherapy.");
-        assert!(e.profile.prior_therapies.iter().any(|t| t.name == "chemotherapy" && t.received));
+        assert!(
+            e.profile
+                .prior_therapies
+                .iter()
+                .any(|t| t.name == "chemotherapy" && t.received)
+        );
     }
 
     #[test]

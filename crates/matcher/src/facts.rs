@@ -76,7 +76,9 @@ impl<'a> PatientFacts<'a> {
                 add_present(&mut facts, &t.name, THERAPY_WEIGHT, "prior therapy");
             } else {
                 for m in vocab.find(&t.name) {
-                    facts.absent.push((m.concept, format!("no prior {}", t.name)));
+                    facts
+                        .absent
+                        .push((m.concept, format!("no prior {}", t.name)));
                 }
             }
         }
@@ -89,12 +91,23 @@ impl<'a> PatientFacts<'a> {
         for s in &profile.infections {
             let found = vocab.find(&s.name);
             match s.status {
-                MarkerStatus::Positive => add_present(&mut facts, &s.name, DIAGNOSIS_WEIGHT * 0.6, "infection"),
-                _ => found.iter().for_each(|m| facts.absent.push((m.concept, format!("{} negative", s.name)))),
+                MarkerStatus::Positive => {
+                    add_present(&mut facts, &s.name, DIAGNOSIS_WEIGHT * 0.6, "infection")
+                }
+                _ => found.iter().for_each(|m| {
+                    facts
+                        .absent
+                        .push((m.concept, format!("{} negative", s.name)))
+                }),
             }
         }
         for t in &profile.transplants {
-            add_present(&mut facts, &format!("{} transplant", t.kind), THERAPY_WEIGHT, "transplant");
+            add_present(
+                &mut facts,
+                &format!("{} transplant", t.kind),
+                THERAPY_WEIGHT,
+                "transplant",
+            );
         }
 
         facts.derive_receptor_subtype();
@@ -137,21 +150,33 @@ impl<'a> PatientFacts<'a> {
     /// negative; any of them positive is not.
     fn derive_receptor_subtype(&mut self) {
         let vocab = Vocabulary::builtin();
-        let (Some(breast), Some(tnbc)) = (vocab.lookup("breast cancer"), vocab.lookup("triple negative breast cancer")) else {
+        let (Some(breast), Some(tnbc)) = (
+            vocab.lookup("breast cancer"),
+            vocab.lookup("triple negative breast cancer"),
+        ) else {
             return;
         };
         if self.has(breast).is_none() || self.has(tnbc).is_some() {
             return;
         }
         let status = |key: &str| {
-            self.profile.biomarkers.iter().find(|b| marker_key(&b.name) == key).and_then(|b| b.status)
+            self.profile
+                .biomarkers
+                .iter()
+                .find(|b| marker_key(&b.name) == key)
+                .and_then(|b| b.status)
         };
         let (er, pr, her2) = (status("ER"), status("PR"), status("HER2"));
         let all = [er, pr, her2];
         if all.iter().all(|s| *s == Some(MarkerStatus::Negative)) {
-            self.push_present(tnbc, DIAGNOSIS_WEIGHT, "biomarkers: ER, PR and HER2 negative".into());
+            self.push_present(
+                tnbc,
+                DIAGNOSIS_WEIGHT,
+                "biomarkers: ER, PR and HER2 negative".into(),
+            );
         } else if all.contains(&Some(MarkerStatus::Positive)) {
-            self.absent.push((tnbc, "a hormone receptor or HER2 is positive".into()));
+            self.absent
+                .push((tnbc, "a hormone receptor or HER2 is positive".into()));
         }
     }
 
@@ -162,7 +187,11 @@ impl<'a> PatientFacts<'a> {
                 p.source = source;
             }
         } else {
-            self.present.push(PresentConcept { concept, weight, source });
+            self.present.push(PresentConcept {
+                concept,
+                weight,
+                source,
+            });
         }
     }
 
@@ -188,7 +217,8 @@ pub fn positive_text(note: &str) -> String {
     let folded = fold_case(note);
     let mut out = note.to_string();
     for m in vocab.find(note) {
-        if is_negated(&folded, m.start, m.end) || folded[..m.start].ends_with("family history of ") {
+        if is_negated(&folded, m.start, m.end) || folded[..m.start].ends_with("family history of ")
+        {
             out.replace_range(m.start..m.end, &" ".repeat(m.end - m.start));
         }
     }

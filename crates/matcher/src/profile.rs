@@ -274,7 +274,10 @@ mod tests {
 
     #[test]
     fn age_from_birth_date_counts_birthdays() {
-        let p = PatientProfile { birth_date: Some("1970-06-15".into()), ..Default::default() };
+        let p = PatientProfile {
+            birth_date: Some("1970-06-15".into()),
+            ..Default::default()
+        };
         let before = Date::parse("2026-06-14");
         let after = Date::parse("2026-06-15");
         assert_eq!(p.age_on(before), Some(55.0));

@@ -41,12 +41,20 @@ pub struct Questionnaire {
 /// The questions whose answers can change `trial`'s verdict for `profile`. A trial already
 /// failed on a known fact needs no questions; otherwise every fact behind an unknown decisive
 /// rule is asked once, age and sex first, then in criteria order.
-pub fn questionnaire(trial: &TrialDocument, profile: &PatientProfile, today: Option<Date>) -> Questionnaire {
+pub fn questionnaire(
+    trial: &TrialDocument,
+    profile: &PatientProfile,
+    today: Option<Date>,
+) -> Questionnaire {
     let facts = PatientFacts::new(profile, today);
     let eligibility = evaluate(&facts, trial);
     let mut questions: Vec<Question> = Vec::new();
     if eligibility.verdict != Verdict::NotEligible {
-        for m in eligibility.marks.iter().filter(|m| m.decisive && m.mark == Mark::Unknown) {
+        for m in eligibility
+            .marks
+            .iter()
+            .filter(|m| m.decisive && m.mark == Mark::Unknown)
+        {
             let Some(fact) = &m.fact else { continue };
             match questions.iter_mut().find(|q| &q.fact == fact) {
                 Some(q) => {
@@ -56,7 +64,13 @@ pub fn questionnaire(trial: &TrialDocument, profile: &PatientProfile, today: Opt
                 }
                 None => {
                     let (text, answer, profile_field) = phrase(fact);
-                    questions.push(Question { fact: fact.clone(), text, answer, profile_field, criteria: vec![m.criterion.to_string()] });
+                    questions.push(Question {
+                        fact: fact.clone(),
+                        text,
+                        answer,
+                        profile_field,
+                        criteria: vec![m.criterion.to_string()],
+                    });
                 }
             }
         }
@@ -66,16 +80,28 @@ pub fn questionnaire(trial: &TrialDocument, profile: &PatientProfile, today: Opt
         FactKey::Sex => 1,
         _ => 2,
     });
-    Questionnaire { nct_id: trial.nct_id.clone(), verdict: eligibility.verdict, questions }
+    Questionnaire {
+        nct_id: trial.nct_id.clone(),
+        verdict: eligibility.verdict,
+        questions,
+    }
 }
 
 fn phrase(fact: &FactKey) -> (String, AnswerKind, &'static str) {
     let yes_no = AnswerKind::YesNo;
     match fact {
-        FactKey::Age => ("How old are you?".into(), AnswerKind::Number { unit: Some("years".into()) }, "age_years"),
+        FactKey::Age => (
+            "How old are you?".into(),
+            AnswerKind::Number {
+                unit: Some("years".into()),
+            },
+            "age_years",
+        ),
         FactKey::Sex => (
             "What is your sex?".into(),
-            AnswerKind::Choice { options: vec!["female".into(), "male".into()] },
+            AnswerKind::Choice {
+                options: vec!["female".into(), "male".into()],
+            },
             "sex",
         ),
         FactKey::Pregnancy => (
@@ -90,13 +116,23 @@ fn phrase(fact: &FactKey) -> (String, AnswerKind, &'static str) {
             },
             "pregnancy",
         ),
-        FactKey::Condition(c) => (format!("Have you been diagnosed with {c}?"), yes_no, "diagnoses"),
+        FactKey::Condition(c) => (
+            format!("Have you been diagnosed with {c}?"),
+            yes_no,
+            "diagnoses",
+        ),
         FactKey::Biomarker(b) => (
             format!("What was your {b} test result?"),
-            AnswerKind::Choice { options: vec!["positive".into(), "negative".into(), "not tested".into()] },
+            AnswerKind::Choice {
+                options: vec!["positive".into(), "negative".into(), "not tested".into()],
+            },
             "biomarkers",
         ),
-        FactKey::Lab(l) => (format!("What is your most recent {} value?", l.replace('_', " ")), AnswerKind::Number { unit: None }, "labs"),
+        FactKey::Lab(l) => (
+            format!("What is your most recent {} value?", l.replace('_', " ")),
+            AnswerKind::Number { unit: None },
+            "labs",
+        ),
         FactKey::PerformanceStatus => (
             "Which best describes your daily activity?".into(),
             AnswerKind::Choice {
@@ -111,12 +147,36 @@ fn phrase(fact: &FactKey) -> (String, AnswerKind, &'static str) {
             "ecog",
         ),
         FactKey::PriorTherapy(t) => (format!("Have you received {t}?"), yes_no, "prior_therapies"),
-        FactKey::Transplant => ("Have you had a stem cell or organ transplant?".into(), yes_no, "transplants"),
-        FactKey::Infection(i) => (format!("Have you tested positive for {}?", infection_name(i)), yes_no, "infections"),
-        FactKey::BrainMetastases => ("Has your cancer spread to the brain?".into(), yes_no, "diagnoses"),
-        FactKey::MeasurableDisease => ("Does your doctor say your disease is measurable on scans?".into(), yes_no, "disease_state"),
-        FactKey::LifeExpectancy => ("Has your doctor estimated your life expectancy to be at least a few months?".into(), yes_no, "findings"),
-        FactKey::OrganFunction(m) => (format!("Do you have a recent {m} measurement?"), AnswerKind::Number { unit: None }, "labs"),
+        FactKey::Transplant => (
+            "Have you had a stem cell or organ transplant?".into(),
+            yes_no,
+            "transplants",
+        ),
+        FactKey::Infection(i) => (
+            format!("Have you tested positive for {}?", infection_name(i)),
+            yes_no,
+            "infections",
+        ),
+        FactKey::BrainMetastases => (
+            "Has your cancer spread to the brain?".into(),
+            yes_no,
+            "diagnoses",
+        ),
+        FactKey::MeasurableDisease => (
+            "Does your doctor say your disease is measurable on scans?".into(),
+            yes_no,
+            "disease_state",
+        ),
+        FactKey::LifeExpectancy => (
+            "Has your doctor estimated your life expectancy to be at least a few months?".into(),
+            yes_no,
+            "findings",
+        ),
+        FactKey::OrganFunction(m) => (
+            format!("Do you have a recent {m} measurement?"),
+            AnswerKind::Number { unit: None },
+            "labs",
+        ),
         FactKey::Allergy(a) => (format!("Are you allergic to {a}?"), yes_no, "findings"),
     }
 }

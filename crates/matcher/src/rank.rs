@@ -43,7 +43,17 @@ pub struct RankWeights {
 
 impl Default for RankWeights {
     fn default() -> Self {
-        RankWeights { floor: 0.2, penalty_scale: 2.0, per_met_condition: 0.05, relevance_power: 0.7, topical_threshold: 0.3, feedback_docs: 3, feedback_terms: 10, feedback_weight: 0.25, per_unknown: 0.0 }
+        RankWeights {
+            floor: 0.2,
+            penalty_scale: 2.0,
+            per_met_condition: 0.05,
+            relevance_power: 0.7,
+            topical_threshold: 0.3,
+            feedback_docs: 3,
+            feedback_terms: 10,
+            feedback_weight: 0.25,
+            per_unknown: 0.0,
+        }
     }
 }
 
@@ -94,9 +104,20 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
     if w.feedback_docs > 0 && candidates.len() > w.feedback_docs * 2 {
         expand_query(&mut facts, candidates, model, &w);
     }
-    let scored: Vec<(Relevance, Eligibility)> =
-        candidates.iter().map(|t| (model.score(&facts, t.borrow()), evaluate(&facts, t.borrow()))).collect();
-    let best = scored.iter().map(|(r, _)| r.score).fold(0.0f64, f64::max).max(1e-9);
+    let scored: Vec<(Relevance, Eligibility)> = candidates
+        .iter()
+        .map(|t| {
+            (
+                model.score(&facts, t.borrow()),
+                evaluate(&facts, t.borrow()),
+            )
+        })
+        .collect();
+    let best = scored
+        .iter()
+        .map(|(r, _)| r.score)
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
     let mut ranked: Vec<RankedTrial> = candidates
         .iter()
         .zip(scored)
@@ -109,7 +130,11 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
             };
             let mut failed: Vec<(&str, Option<(usize, usize)>)> = Vec::new();
             let mut penalty = 0.0;
-            for m in eligibility.marks.iter().filter(|m| m.decisive && m.mark == Mark::NotMet) {
+            for m in eligibility
+                .marks
+                .iter()
+                .filter(|m| m.decisive && m.mark == Mark::NotMet)
+            {
                 // One criterion counts once, however many of its rules failed.
                 if m.span.is_some() && failed.iter().any(|(_, s)| *s == m.span) {
                     continue;
@@ -118,7 +143,8 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
                 penalty += failure_penalty(m.kind, m.span.is_none());
             }
             let unknowns = eligibility.deciding_unknowns.len() as f64;
-            let factor = w.floor + (1.0 - w.floor) * (-w.penalty_scale * penalty - w.per_unknown * unknowns).exp();
+            let factor = w.floor
+                + (1.0 - w.floor) * (-w.penalty_scale * penalty - w.per_unknown * unknowns).exp();
             let bonus = if eligibility.verdict == Verdict::NotEligible {
                 0.0
             } else {
@@ -133,27 +159,45 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
             }
         })
         .collect();
-    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.nct_id.cmp(&b.nct_id)));
+    ranked.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.nct_id.cmp(&b.nct_id))
+    });
     ranked
 }
 
 /// Adds the most distinctive topic words of the best first-pass candidates to the patient's
 /// words (classic pseudo-relevance feedback): a note that never names its condition still
 /// shares symptoms with trials that do, and those trials name it.
-fn expand_query<T: Borrow<TrialDocument>>(facts: &mut PatientFacts, candidates: &[T], model: &RelevanceModel, w: &RankWeights) {
-    let mut first: Vec<(f64, &TrialDocument)> = candidates.iter().map(|t| (model.score(facts, t.borrow()).score, t.borrow())).collect();
+fn expand_query<T: Borrow<TrialDocument>>(
+    facts: &mut PatientFacts,
+    candidates: &[T],
+    model: &RelevanceModel,
+    w: &RankWeights,
+) {
+    let mut first: Vec<(f64, &TrialDocument)> = candidates
+        .iter()
+        .map(|t| (model.score(facts, t.borrow()).score, t.borrow()))
+        .collect();
     first.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut weights: std::collections::HashMap<&str, f64> = std::collections::HashMap::new();
     for (_, trial) in first.iter().take(w.feedback_docs) {
         let topic = trial.field(crate::trial::Field::Topic);
         let len = topic.length.max(1) as f64;
         for (term, count) in &topic.term_counts {
-            *weights.entry(term.as_str()).or_default() += model.term_idf(term) * *count as f64 / len;
+            *weights.entry(term.as_str()).or_default() +=
+                model.term_idf(term) * *count as f64 / len;
         }
     }
-    let mut ranked: Vec<(&str, f64)> = weights.into_iter().filter(|(t, _)| !facts.query_terms.contains_key(*t)).collect();
+    let mut ranked: Vec<(&str, f64)> = weights
+        .into_iter()
+        .filter(|(t, _)| !facts.query_terms.contains_key(*t))
+        .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     for (term, _) in ranked.into_iter().take(w.feedback_terms) {
-        facts.query_terms.insert(term.to_string(), w.feedback_weight);
+        facts
+            .query_terms
+            .insert(term.to_string(), w.feedback_weight);
     }
 }

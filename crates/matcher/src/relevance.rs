@@ -34,7 +34,13 @@ pub struct RelevanceParams {
 
 impl Default for RelevanceParams {
     fn default() -> Self {
-        RelevanceParams { k1: 1.2, b: 0.75, field_weights: [3.0, 1.0, 1.5, 0.0], concept_scale: 1.5, absent_penalty: 0.2 }
+        RelevanceParams {
+            k1: 1.2,
+            b: 0.75,
+            field_weights: [3.0, 1.0, 1.5, 0.0],
+            concept_scale: 1.5,
+            absent_penalty: 0.2,
+        }
     }
 }
 
@@ -108,7 +114,11 @@ impl RelevanceModel {
             }
         }
         for (i, total) in total_len.iter().enumerate() {
-            m.avg_len[i] = if m.doc_count > 0.0 { (total / m.doc_count).max(1.0) } else { 1.0 };
+            m.avg_len[i] = if m.doc_count > 0.0 {
+                (total / m.doc_count).max(1.0)
+            } else {
+                1.0
+            };
         }
         m
     }
@@ -127,8 +137,13 @@ impl RelevanceModel {
     /// Scores one trial for one patient.
     pub fn score(&self, patient: &PatientFacts, trial: &TrialDocument) -> Relevance {
         let vocab = Vocabulary::builtin();
-        let RelevanceParams { k1, b, field_weights, concept_scale, absent_penalty } =
-            self.params;
+        let RelevanceParams {
+            k1,
+            b,
+            field_weights,
+            concept_scale,
+            absent_penalty,
+        } = self.params;
         // BM25F over the patient's words.
         let mut lexical = 0.0;
         for (term, qtf) in &patient.query_terms {
@@ -184,7 +199,8 @@ impl RelevanceModel {
             for f in [Field::Topic, Field::Inclusion] {
                 if trial.field(f).concepts.contains(c) {
                     let idf = self.idf(self.concept_df.get(c).copied().unwrap_or(0));
-                    let contribution = -absent_penalty * concept_scale * idf * field_weights[f as usize];
+                    let contribution =
+                        -absent_penalty * concept_scale * idf * field_weights[f as usize];
                     conceptual += contribution;
                     matches.push(ConceptMatch {
                         concept: vocab.concept(*c).name.clone(),
@@ -196,6 +212,11 @@ impl RelevanceModel {
                 }
             }
         }
-        Relevance { score: lexical + conceptual, lexical, conceptual, matches }
+        Relevance {
+            score: lexical + conceptual,
+            lexical,
+            conceptual,
+            matches,
+        }
     }
 }

@@ -19,7 +19,12 @@ pub enum Field {
     Exclusion,
 }
 
-pub const FIELDS: [Field; 4] = [Field::Topic, Field::Summary, Field::Inclusion, Field::Exclusion];
+pub const FIELDS: [Field; 4] = [
+    Field::Topic,
+    Field::Summary,
+    Field::Inclusion,
+    Field::Exclusion,
+];
 
 /// Analyzed text of one field.
 #[derive(Debug, Clone, Default)]
@@ -107,30 +112,51 @@ impl TrialDocument {
             for t in &toks {
                 *term_counts.entry(t.clone()).or_default() += 1;
             }
-            let mut concepts: Vec<ConceptId> = vocab.find(text).into_iter().map(|m| m.concept).collect();
+            let mut concepts: Vec<ConceptId> =
+                vocab.find(text).into_iter().map(|m| m.concept).collect();
             concepts.sort_unstable();
             concepts.dedup();
-            FieldIndex { term_counts, length: toks.len() as u32, concepts }
+            FieldIndex {
+                term_counts,
+                length: toks.len() as u32,
+                concepts,
+            }
         };
-        let fields = [analyze(&topic), analyze(&summary), analyze(inclusion), analyze(exclusion)];
+        let fields = [
+            analyze(&topic),
+            analyze(&summary),
+            analyze(inclusion),
+            analyze(exclusion),
+        ];
         // A parser failure on one trial must not take down a whole ranking: that trial is then
         // matched on relevance and registry fields only (`criteria_unparsed` tells).
         let parsed = std::panic::catch_unwind(|| criteria::parse(&f.criteria_text)).ok();
         let criteria_unparsed = parsed.is_none();
-        let parsed = parsed.unwrap_or(criteria::ParsedCriteria { sections: Vec::new(), criteria: Vec::new() });
+        let parsed = parsed.unwrap_or(criteria::ParsedCriteria {
+            sections: Vec::new(),
+            criteria: Vec::new(),
+        });
         let healthy_volunteers = crate::eligibility::healthy_volunteers_wanted(&f.criteria_text);
-        let criterion_texts = parsed.criteria.iter().map(|c| std::sync::Arc::from(c.text.as_str())).collect();
+        let criterion_texts = parsed
+            .criteria
+            .iter()
+            .map(|c| std::sync::Arc::from(c.text.as_str()))
+            .collect();
         let mut mention_concepts = HashMap::new();
         for rule in parsed.criteria.iter().flat_map(|c| c.rules.iter()) {
             let text = match &rule.body {
                 criteria::RuleBody::Condition { mention, .. }
                 | criteria::RuleBody::Autoimmune { mention, .. }
                 | criteria::RuleBody::Cns { mention, .. } => Some(mention),
-                criteria::RuleBody::PriorTherapy { therapy: Some(t), .. } => Some(t),
+                criteria::RuleBody::PriorTherapy {
+                    therapy: Some(t), ..
+                } => Some(t),
                 _ => None,
             };
             if let Some(t) = text {
-                mention_concepts.entry(t.clone()).or_insert_with(|| crate::eligibility::mention_concepts(t));
+                mention_concepts
+                    .entry(t.clone())
+                    .or_insert_with(|| crate::eligibility::mention_concepts(t));
             }
         }
         TrialDocument {
@@ -158,17 +184,22 @@ impl TrialDocument {
     pub fn from_study(study: &ctgov::Study) -> TrialDocument {
         let ps = &study.protocol_section;
         let mut title = study.brief_title().to_string();
-        if let Some(official) = ps.identification_module.official_title.as_deref() {
-            if !official.is_empty() && official != title {
-                title = if title.is_empty() { official.to_string() } else { format!("{title}. {official}") };
+        if let Some(official) = ps.identification_module.official_title.as_deref()
+            && !official.is_empty() && official != title {
+                title = if title.is_empty() {
+                    official.to_string()
+                } else {
+                    format!("{title}. {official}")
+                };
             }
-        }
-        let sex = study.sex().and_then(|s| match s.to_ascii_uppercase().as_str() {
-            "ALL" => Some(TrialSex::All),
-            "FEMALE" => Some(TrialSex::Female),
-            "MALE" => Some(TrialSex::Male),
-            _ => None,
-        });
+        let sex = study
+            .sex()
+            .and_then(|s| match s.to_ascii_uppercase().as_str() {
+                "ALL" => Some(TrialSex::All),
+                "FEMALE" => Some(TrialSex::Female),
+                "MALE" => Some(TrialSex::Male),
+                _ => None,
+            });
         let mut interventions: Vec<String> = Vec::new();
         for i in study.interventions() {
             interventions.push(i.name.clone());
@@ -199,7 +230,10 @@ impl TrialDocument {
 
     /// The text of criterion `id` of [`TrialDocument::criteria`].
     pub fn criterion_text(&self, id: usize) -> std::sync::Arc<str> {
-        self.criterion_texts.get(id).cloned().unwrap_or_else(|| std::sync::Arc::from(""))
+        self.criterion_texts
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| std::sync::Arc::from(""))
     }
 
     /// The analyzed text of one field.
@@ -211,10 +245,15 @@ impl TrialDocument {
 /// Splits criteria text at the exclusion heading into (inclusion, exclusion).
 pub(crate) fn split_criteria(text: &str) -> (&str, &str) {
     let lower = crate::vocabulary::fold_case(text);
-    let at = ["exclusion criteria", "exclusion:", "exclusions:", "key exclusion"]
-        .iter()
-        .filter_map(|h| lower.find(h))
-        .min();
+    let at = [
+        "exclusion criteria",
+        "exclusion:",
+        "exclusions:",
+        "key exclusion",
+    ]
+    .iter()
+    .filter_map(|h| lower.find(h))
+    .min();
     match at {
         Some(i) => (&text[..i], &text[i..]),
         None => (text, ""),

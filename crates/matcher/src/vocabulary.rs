@@ -99,7 +99,11 @@ impl Vocabulary {
             };
             let id = concepts.len() as ConceptId;
             let mut forms = vec![name.clone()];
-            forms.extend(fields.map(|f| f.trim().to_string()).filter(|f| !f.is_empty()));
+            forms.extend(
+                fields
+                    .map(|f| f.trim().to_string())
+                    .filter(|f| !f.is_empty()),
+            );
             for form in forms {
                 for variant in surface_variants(&form) {
                     let needs_caps = variant.chars().filter(|c| c.is_alphanumeric()).count() <= 3
@@ -107,7 +111,12 @@ impl Vocabulary {
                     surface.push((variant, id, needs_caps));
                 }
             }
-            concepts.push(Concept { id, kind, name, broader: None });
+            concepts.push(Concept {
+                id,
+                kind,
+                name,
+                broader: None,
+            });
             broader_names.push(broader);
         }
         for (i, broader) in broader_names.into_iter().enumerate() {
@@ -122,7 +131,11 @@ impl Vocabulary {
             .build(surface.iter().map(|(s, _, _)| s.as_str()))
             .expect("vocabulary patterns build");
         let patterns = surface.iter().map(|(_, id, caps)| (*id, *caps)).collect();
-        Vocabulary { concepts, patterns, automaton }
+        Vocabulary {
+            concepts,
+            patterns,
+            automaton,
+        }
     }
 
     /// All concepts, indexed by [`ConceptId`].
@@ -188,7 +201,11 @@ impl Vocabulary {
             if needs_caps && text[start..end].chars().any(|c| c.is_lowercase()) {
                 continue;
             }
-            out.push(Mention { concept, start, end });
+            out.push(Mention {
+                concept,
+                start,
+                end,
+            });
         }
         out
     }
@@ -238,12 +255,22 @@ mod tests {
     fn finds_synonyms_and_abbreviations_on_whole_words() {
         let v = Vocabulary::builtin();
         let text = "History of MI and T2DM; all tests normal. Heart attacks run in the family.";
-        let names: Vec<&str> = v.find(text).iter().map(|m| v.concept(m.concept).name.as_str()).collect();
+        let names: Vec<&str> = v
+            .find(text)
+            .iter()
+            .map(|m| v.concept(m.concept).name.as_str())
+            .collect();
         assert!(names.contains(&"myocardial infarction"));
         assert!(names.contains(&"type 2 diabetes"));
         // "all" in lower case is the English word, not acute lymphoblastic leukemia.
         assert!(!names.contains(&"acute lymphoblastic leukemia"));
-        assert_eq!(names.iter().filter(|n| **n == "myocardial infarction").count(), 2);
+        assert_eq!(
+            names
+                .iter()
+                .filter(|n| **n == "myocardial infarction")
+                .count(),
+            2
+        );
     }
 
     #[test]

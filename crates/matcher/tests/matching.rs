@@ -2,8 +2,8 @@
 //! eligibility questionnaire, on small hand-written trials.
 
 use matcher::{
-    FactKey, Mark, MatchOptions, PatientFacts, PatientProfile, RelevanceModel, TrialDocument, TrialFields, TrialSex,
-    Verdict, evaluate, extract_profile, questionnaire, rank_trials,
+    FactKey, Mark, MatchOptions, PatientFacts, PatientProfile, RelevanceModel, TrialDocument,
+    TrialFields, TrialSex, Verdict, evaluate, extract_profile, questionnaire, rank_trials,
 };
 
 const NSCLC_CRITERIA: &str = "Inclusion Criteria:
@@ -32,7 +32,11 @@ fn profile(json: &str) -> PatientProfile {
     matcher::profile_from_json(json).unwrap()
 }
 
-fn mark_of<'a>(e: &'a matcher::Eligibility, kind: &str, criterion_part: &str) -> &'a matcher::RuleMark {
+fn mark_of<'a>(
+    e: &'a matcher::Eligibility,
+    kind: &str,
+    criterion_part: &str,
+) -> &'a matcher::RuleMark {
     e.marks
         .iter()
         .find(|m| m.kind == kind && m.criterion.contains(criterion_part))
@@ -61,9 +65,17 @@ fn a_fitting_patient_is_likely_eligible_with_every_mark_cited() {
     assert_eq!(mark_of(&e, "lab", "Hemoglobin").mark, Mark::Met);
     assert_eq!(mark_of(&e, "biomarker", "EGFR").mark, Mark::Met);
     assert_eq!(mark_of(&e, "infection", "HIV").mark, Mark::Met);
-    assert_eq!(mark_of(&e, "prior_therapy", "immunotherapy").mark, Mark::Met);
+    assert_eq!(
+        mark_of(&e, "prior_therapy", "immunotherapy").mark,
+        Mark::Met
+    );
     // A male patient is not asked about pregnancy.
-    assert!(e.marks.iter().filter(|m| m.kind == "reproductive").all(|m| m.mark == Mark::Met));
+    assert!(
+        e.marks
+            .iter()
+            .filter(|m| m.kind == "reproductive")
+            .all(|m| m.mark == Mark::Met)
+    );
     assert_eq!(e.verdict, Verdict::LikelyEligible, "{:#?}", e.marks);
     for m in &e.marks {
         let (s, t) = m.span.expect("parsed rules carry their criterion span");
@@ -88,12 +100,20 @@ fn one_failed_rule_makes_the_trial_not_eligible_and_says_why() {
 
 #[test]
 fn missing_facts_are_unknown_and_listed_as_the_deciding_ones() {
-    let p = profile(r#"{"age_years": 58, "sex": "female", "diagnoses": [{"text": "lung adenocarcinoma"}]}"#);
+    let p = profile(
+        r#"{"age_years": 58, "sex": "female", "diagnoses": [{"text": "lung adenocarcinoma"}]}"#,
+    );
     let e = evaluate(&PatientFacts::new(&p, None), &nsclc_trial());
     assert_eq!(e.verdict, Verdict::PossiblyEligible);
     assert!(e.deciding_unknowns.contains(&FactKey::PerformanceStatus));
-    assert!(e.deciding_unknowns.contains(&FactKey::Lab("hemoglobin".into())));
-    assert!(e.deciding_unknowns.contains(&FactKey::Biomarker("EGFR".into())));
+    assert!(
+        e.deciding_unknowns
+            .contains(&FactKey::Lab("hemoglobin".into()))
+    );
+    assert!(
+        e.deciding_unknowns
+            .contains(&FactKey::Biomarker("EGFR".into()))
+    );
     assert!(e.deciding_unknowns.contains(&FactKey::Pregnancy));
     // Known facts are not among them.
     assert!(!e.deciding_unknowns.contains(&FactKey::Age));
@@ -112,9 +132,18 @@ fn registry_age_and_sex_limits_decide() {
     let man = profile(r#"{"age_years": 30, "sex": "male"}"#);
     let older = profile(r#"{"age_years": 52, "sex": "female"}"#);
     let fits = profile(r#"{"age_years": 31, "sex": "female"}"#);
-    assert_eq!(evaluate(&PatientFacts::new(&man, None), &trial).verdict, Verdict::NotEligible);
-    assert_eq!(evaluate(&PatientFacts::new(&older, None), &trial).verdict, Verdict::NotEligible);
-    assert_eq!(evaluate(&PatientFacts::new(&fits, None), &trial).verdict, Verdict::LikelyEligible);
+    assert_eq!(
+        evaluate(&PatientFacts::new(&man, None), &trial).verdict,
+        Verdict::NotEligible
+    );
+    assert_eq!(
+        evaluate(&PatientFacts::new(&older, None), &trial).verdict,
+        Verdict::NotEligible
+    );
+    assert_eq!(
+        evaluate(&PatientFacts::new(&fits, None), &trial).verdict,
+        Verdict::LikelyEligible
+    );
 }
 
 #[test]
@@ -131,7 +160,8 @@ fn ranking_puts_the_patients_condition_first_and_ineligible_trials_lower() {
             nct_id: "NCT90000011".into(),
             title: "Semaglutide in Type 2 Diabetes".into(),
             conditions: vec!["Type 2 Diabetes".into()],
-            criteria_text: "Inclusion Criteria:\n- Type 2 diabetes mellitus\n- HbA1c 7-10%\n".into(),
+            criteria_text: "Inclusion Criteria:\n- Type 2 diabetes mellitus\n- HbA1c 7-10%\n"
+                .into(),
             minimum_age_years: Some(18.0),
             ..Default::default()
         }),
@@ -151,7 +181,13 @@ fn ranking_puts_the_patients_condition_first_and_ineligible_trials_lower() {
     let order: Vec<&str> = ranked.iter().map(|r| r.nct_id.as_str()).collect();
     assert_eq!(order, ["NCT90000011", "NCT90000012", "NCT90000010"]);
     assert_eq!(ranked[1].eligibility.verdict, Verdict::NotEligible);
-    assert!(ranked[0].relevance.matches.iter().any(|m| m.concept == "type 2 diabetes" && m.field == "topic"));
+    assert!(
+        ranked[0]
+            .relevance
+            .matches
+            .iter()
+            .any(|m| m.concept == "type 2 diabetes" && m.field == "topic")
+    );
 }
 
 #[test]
@@ -159,7 +195,11 @@ fn questionnaire_asks_only_what_is_unknown() {
     let trial = nsclc_trial();
     let blank = questionnaire(&trial, &PatientProfile::default(), None);
     let facts: Vec<&FactKey> = blank.questions.iter().map(|q| &q.fact).collect();
-    assert_eq!(facts.first(), Some(&&FactKey::Age), "age and sex come first");
+    assert_eq!(
+        facts.first(),
+        Some(&&FactKey::Age),
+        "age and sex come first"
+    );
     assert!(facts.contains(&&FactKey::PerformanceStatus));
     assert!(facts.contains(&&FactKey::Infection("hiv".into())));
     // Each fact is asked once even when several criteria turn on it.
@@ -167,9 +207,13 @@ fn questionnaire_asks_only_what_is_unknown() {
     dedup.dedup();
     assert_eq!(dedup.len(), facts.len());
 
-    let partly_known = profile(r#"{"age_years": 70, "sex": "male", "ecog": 0, "diagnoses": [{"text": "NSCLC"}]}"#);
+    let partly_known =
+        profile(r#"{"age_years": 70, "sex": "male", "ecog": 0, "diagnoses": [{"text": "NSCLC"}]}"#);
     let q = questionnaire(&trial, &partly_known, None);
-    assert!(q.questions.iter().all(|q| !matches!(q.fact, FactKey::Age | FactKey::Sex | FactKey::PerformanceStatus | FactKey::Pregnancy)));
+    assert!(q.questions.iter().all(|q| !matches!(
+        q.fact,
+        FactKey::Age | FactKey::Sex | FactKey::PerformanceStatus | FactKey::Pregnancy
+    )));
     assert!(q.questions.len() < blank.questions.len());
 
     // Already ineligible on a known fact: nothing left to ask.
@@ -189,10 +233,19 @@ fn derived_and_measured_facts_decide_rules() {
         criteria_text: "Inclusion Criteria:\n- Triple negative breast cancer\n".into(),
         ..Default::default()
     });
-    let her2_positive = extract_profile("definitive diagnosis: breast cancer; HER2: positive; hormone receptors: ER-, PR-").profile;
+    let her2_positive = extract_profile(
+        "definitive diagnosis: breast cancer; HER2: positive; hormone receptors: ER-, PR-",
+    )
+    .profile;
     let e = evaluate(&PatientFacts::new(&her2_positive, None), &tnbc_trial);
-    assert_eq!(mark_of(&e, "condition", "Triple negative").mark, Mark::NotMet);
-    let triple_negative = extract_profile("definitive diagnosis: breast cancer; HER2: negative; hormone receptors: ER-, PR-").profile;
+    assert_eq!(
+        mark_of(&e, "condition", "Triple negative").mark,
+        Mark::NotMet
+    );
+    let triple_negative = extract_profile(
+        "definitive diagnosis: breast cancer; HER2: negative; hormone receptors: ER-, PR-",
+    )
+    .profile;
     let e = evaluate(&PatientFacts::new(&triple_negative, None), &tnbc_trial);
     assert_eq!(mark_of(&e, "condition", "Triple negative").mark, Mark::Met);
 
@@ -200,10 +253,14 @@ fn derived_and_measured_facts_decide_rules() {
     let glaucoma_trial = TrialDocument::new(TrialFields {
         nct_id: "NCT90000021".into(),
         title: "Eye Drops in Open-Angle Glaucoma".into(),
-        criteria_text: "Inclusion Criteria:\n- IOP between 22 and 36 mmHg in the study eye\n".into(),
+        criteria_text: "Inclusion Criteria:\n- IOP between 22 and 36 mmHg in the study eye\n"
+            .into(),
         ..Default::default()
     });
-    let high = extract_profile("definitive diagnosis: POAG; intraocular pressure: 48 mmHg; prior cataract surgery: yes").profile;
+    let high = extract_profile(
+        "definitive diagnosis: POAG; intraocular pressure: 48 mmHg; prior cataract surgery: yes",
+    )
+    .profile;
     let e = evaluate(&PatientFacts::new(&high, None), &glaucoma_trial);
     assert_eq!(mark_of(&e, "lab", "IOP").mark, Mark::NotMet);
 
@@ -215,7 +272,13 @@ fn derived_and_measured_facts_decide_rules() {
         ..Default::default()
     });
     let sick = profile(r#"{"age_years": 30, "diagnoses": [{"text": "rheumatoid arthritis"}]}"#);
-    assert_eq!(evaluate(&PatientFacts::new(&sick, None), &healthy_trial).verdict, Verdict::NotEligible);
+    assert_eq!(
+        evaluate(&PatientFacts::new(&sick, None), &healthy_trial).verdict,
+        Verdict::NotEligible
+    );
     let well = profile(r#"{"age_years": 30}"#);
-    assert_ne!(evaluate(&PatientFacts::new(&well, None), &healthy_trial).verdict, Verdict::NotEligible);
+    assert_ne!(
+        evaluate(&PatientFacts::new(&well, None), &healthy_trial).verdict,
+        Verdict::NotEligible
+    );
 }

@@ -16,7 +16,8 @@ fn committed_schema_matches_the_model() {
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }
-    let committed = std::fs::read_to_string(&path).expect("patient-profile.schema.json is committed");
+    let committed =
+        std::fs::read_to_string(&path).expect("patient-profile.schema.json is committed");
     assert_eq!(
         committed, generated,
         "the profile model changed: regenerate with UPDATE_SCHEMA=1 cargo test -p matcher --test profile_schema"
@@ -26,27 +27,39 @@ fn committed_schema_matches_the_model() {
 #[test]
 fn example_profiles_fit_the_model_and_the_schema() {
     let schema = PatientProfile::json_schema();
-    let properties = schema["properties"].as_object().expect("schema lists properties");
+    let properties = schema["properties"]
+        .as_object()
+        .expect("schema lists properties");
     let dir = manifest_dir().join("tests/data/profiles");
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let profile = profile_from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let profile =
+            profile_from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         for key in value.as_object().unwrap().keys() {
-            assert!(properties.contains_key(key), "{}: '{key}' is not in the schema", path.display());
+            assert!(
+                properties.contains_key(key),
+                "{}: '{key}' is not in the schema",
+                path.display()
+            );
         }
         // Round trip: what the model writes back reads the same.
-        let again: PatientProfile = serde_json::from_str(&serde_json::to_string(&profile).unwrap()).unwrap();
+        let again: PatientProfile =
+            serde_json::from_str(&serde_json::to_string(&profile).unwrap()).unwrap();
         assert_eq!(again, profile);
         seen += 1;
     }
-    assert!(seen >= 3, "expected the example profiles under tests/data/profiles");
+    assert!(
+        seen >= 3,
+        "expected the example profiles under tests/data/profiles"
+    );
 }
 
 #[test]
 fn a_misspelled_field_is_an_error_not_silence() {
-    let err = profile_from_json(r#"{"age_years": 50, "diagnosis": [{"text": "asthma"}]}"#).unwrap_err();
+    let err =
+        profile_from_json(r#"{"age_years": 50, "diagnosis": [{"text": "asthma"}]}"#).unwrap_err();
     assert!(err.to_string().contains("diagnosis"));
 }

@@ -39,15 +39,31 @@ fn main() -> ExitCode {
     let args = Args::parse();
     // A parser panic on one trial is caught and that trial ranked without rules; say so briefly.
     std::panic::set_hook(Box::new(|info| {
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         eprintln!("eval-rank: caught a panic{at}; continuing without that trial's parsed criteria");
     }));
-    let candidates = args.candidates.unwrap_or(if args.qrels.is_some() { Candidates::Judged } else { Candidates::All });
-    let config = RankConfig { trials: args.trials, queries: args.queries, qrels: args.qrels, candidates, out: args.out };
+    let candidates = args.candidates.unwrap_or(if args.qrels.is_some() {
+        Candidates::Judged
+    } else {
+        Candidates::All
+    });
+    let config = RankConfig {
+        trials: args.trials,
+        queries: args.queries,
+        qrels: args.qrels,
+        candidates,
+        out: args.out,
+    };
     match run(&config) {
         Ok(report) => {
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&report).expect("report serializes"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("report serializes")
+                );
             } else {
                 print!("{report}");
             }
