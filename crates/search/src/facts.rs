@@ -760,21 +760,29 @@ impl FacetGroup {
         }
     }
 
-    /// The values a study contributes to this facet (each counted once per study).
-    pub fn values(self, s: &StudyFacts) -> Vec<&str> {
-        let mut v: Vec<&str> = match self {
-            FacetGroup::OverallStatus => vec![s.status.as_str()],
-            FacetGroup::Phase => s.phases.iter().map(String::as_str).collect(),
-            FacetGroup::Sex => s.sex.as_deref().into_iter().collect(),
-            FacetGroup::StdAge => s.std_ages.iter().map(String::as_str).collect(),
-            FacetGroup::StudyType => s.study_type.as_deref().into_iter().collect(),
-            FacetGroup::LeadSponsorClass => s.lead_sponsor_class.as_deref().into_iter().collect(),
-            FacetGroup::LocationCountry => s.countries.iter().map(String::as_str).collect(),
+    /// Calls `f` once for each distinct, non-empty value a study contributes to this facet.
+    pub fn for_each_value<'a>(self, s: &'a StudyFacts, mut f: impl FnMut(&'a str)) {
+        let mut one = |v: Option<&'a str>| {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                f(v)
+            }
         };
-        v.retain(|x| !x.is_empty());
-        v.sort_unstable();
-        v.dedup();
-        v
+        let many = |values: &'a [String], f: &mut dyn FnMut(Option<&'a str>)| {
+            for (i, v) in values.iter().enumerate() {
+                if !values[..i].contains(v) {
+                    f(Some(v.as_str()));
+                }
+            }
+        };
+        match self {
+            FacetGroup::OverallStatus => one(Some(s.status.as_str())),
+            FacetGroup::Phase => many(&s.phases, &mut one),
+            FacetGroup::Sex => one(s.sex.as_deref()),
+            FacetGroup::StdAge => many(&s.std_ages, &mut one),
+            FacetGroup::StudyType => one(s.study_type.as_deref()),
+            FacetGroup::LeadSponsorClass => one(s.lead_sponsor_class.as_deref()),
+            FacetGroup::LocationCountry => many(&s.countries, &mut one),
+        }
     }
 }
 

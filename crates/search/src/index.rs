@@ -692,9 +692,13 @@ impl TrialIndex {
             let mut nearest = None;
             if let Some(g) = &q.geo {
                 let radius = g.radius_km();
+                // A site farther in latitude than the radius cannot be inside it; skipping
+                // those first spares most of the trigonometry and changes no answer.
+                let lat_band = radius / 110.5 + 0.01;
                 nearest = f
                     .points
                     .iter()
+                    .filter(|(lat, _, _)| (*lat as f64 - g.lat).abs() <= lat_band)
                     .map(|(lat, lon, i)| (*i, distance_km(g.lat, g.lon, *lat as f64, *lon as f64)))
                     .min_by(|a, b| a.1.total_cmp(&b.1));
                 if nearest.is_none_or(|(_, d)| d > radius) {
@@ -712,7 +716,7 @@ impl TrialIndex {
         }
 
         // Facets, counted over every result; each facet ignores its own aggFilter.
-        let mut counts: BTreeMap<FacetGroup, HashMap<&str, usize>> = BTreeMap::new();
+        let mut counts: Vec<HashMap<&str, usize>> = vec![HashMap::new(); FacetGroup::ALL.len()];
         let mut results: Vec<Cand> = Vec::new();
         for c in base {
             let pass: Vec<(AggId, bool)> = q
@@ -720,12 +724,10 @@ impl TrialIndex {
                 .iter()
                 .map(|a| (a.id, a.matches(c.facts)))
                 .collect();
-            for g in FacetGroup::ALL {
+            for (gi, g) in FacetGroup::ALL.into_iter().enumerate() {
                 if pass.iter().all(|(id, ok)| *ok || id.facet() == Some(g)) {
-                    let slot = counts.entry(g).or_default();
-                    for v in g.values(c.facts) {
-                        *slot.entry(v).or_default() += 1;
-                    }
+                    let slot = &mut counts[gi];
+                    g.for_each_value(c.facts, |v| *slot.entry(v).or_default() += 1);
                 }
             }
             if pass.iter().all(|(_, ok)| *ok) {
@@ -733,10 +735,8 @@ impl TrialIndex {
             }
         }
         let mut facets: Facets = BTreeMap::new();
-        for g in FacetGroup::ALL {
-            let mut list: Vec<FacetCount> = counts
-                .remove(&g)
-                .unwrap_or_default()
+        for (g, counted) in FacetGroup::ALL.into_iter().zip(counts) {
+            let mut list: Vec<FacetCount> = counted
                 .into_iter()
                 .map(|(v, n)| FacetCount {
                     value: v.to_string(),
