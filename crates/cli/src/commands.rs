@@ -22,6 +22,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { addr, no_seed } => serve(&store, &data_dir, &addr, !no_seed).await?,
         Command::Check => check(&store).await?,
         Command::Eval(EvalCommand::Summaries { json }) => eval_summaries(&store, json).await?,
+        Command::Eval(EvalCommand::Criteria { which, shared_data, json }) => {
+            eval_criteria_command(&which, &shared_data, json)?
+        }
         Command::Criteria { nct_id, text, json } => {
             criteria_command(&store, nct_id.as_deref(), text.as_deref(), json).await?
         }
@@ -195,6 +198,44 @@ async fn eval_summaries(store: &store::Store, json: bool) -> anyhow::Result<Exit
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn eval_criteria_command(which: &str, data: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    use eval_criteria::ages::{RecordFile, self_consistency};
+    use eval_criteria::brat::{Corpus, evaluate};
+    if !["ages", "brat", "speed", "all"].contains(&which) {
+        bail!("unknown evaluation '{which}': use ages, brat, speed or all");
+    }
+    let v2 = data.join("ctgov/v2/studies.jsonl.gz");
+    let normalized = data.join("trials/trials_normalized.jsonl.gz");
+    if !v2.exists() {
+        bail!("{} not found: point --shared-data at the shared data folder", v2.display());
+    }
+    let print = |text: String, value: serde_json::Value| {
+        if json { println!("{value}") } else { println!("{text}") }
+    };
+    if which == "ages" || which == "all" {
+        let report = self_consistency(&[(&v2, RecordFile::ApiV2), (&normalized, RecordFile::Normalized)])?;
+        print(report.to_string(), serde_json::to_value(&report)?);
+    }
+    if which == "brat" || which == "all" {
+        let corpora = [
+            (Corpus::Chia, data.join("criteria/chia/chia_without_scope.zip")),
+            (Corpus::Lct, data.join("criteria/lct/lct_corpus_brat.tar.gz")),
+        ];
+        for (corpus, path) in corpora {
+            let report = evaluate(&path, corpus)?;
+            print(report.to_string(), serde_json::to_value(&report)?);
+        }
+    }
+    if which == "speed" || which == "all" {
+        let mut texts: Vec<String> =
+            eval_criteria::records::read_api_v2(&v2)?.into_iter().map(|r| r.text).collect();
+        texts.extend(eval_criteria::records::read_normalized(&normalized)?.into_iter().map(|r| r.text));
+        let report = eval_criteria::throughput(&texts, 3);
+        print(report.to_string(), serde_json::to_value(&report)?);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -86,6 +86,18 @@ enum Command {
 
 #[derive(Subcommand)]
 enum EvalCommand {
+    /// The criteria parser against the registry's own age fields (self-consistency), against
+    /// human annotations (Chia, LCT: precision, recall, F1 of numeric thresholds), and its speed.
+    Criteria {
+        /// ages, brat, speed, or all.
+        #[arg(default_value = "all")]
+        which: String,
+        /// The shared data folder (ctgov/, trials/, criteria/).
+        #[arg(long, default_value = "../shared/data")]
+        shared_data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Readability (Flesch-Kincaid grade) and faithfulness of the plain-language summaries of
     /// every stored trial, beside the registry's own brief summaries as the baseline.
     Summaries {
