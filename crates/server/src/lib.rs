@@ -23,6 +23,7 @@
 
 mod api;
 mod error;
+mod match_routes;
 mod trial_page;
 pub mod trial_view;
 
@@ -62,6 +63,7 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(match_routes::routes())
         .route("/trials/{nct_id}", get(trial_page::trial_page))
         .route("/api/v2/studies/{nct_id}", get(api::study))
         .route("/api/v2/version", get(api::version))

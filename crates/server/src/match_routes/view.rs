@@ -20,7 +20,6 @@ pub struct MarkView {
 /// One ranked trial.
 #[derive(Debug, Clone)]
 pub struct TrialResultView {
-    pub rank: usize,
     pub nct_id: String,
     pub title: String,
     pub status: String,
@@ -54,7 +53,7 @@ pub fn mark_words(m: Mark) -> (&'static str, &'static str, &'static str) {
     }
 }
 
-/// The marks in the trial's order, decisive ones only when `decisive_only`.
+/// The marks in the trial's order; unknown ones name the question that would decide them.
 pub fn marks(eligibility: &Eligibility, questions: &[Question]) -> Vec<MarkView> {
     eligibility.marks.iter().map(|m| mark_view(m, questions)).collect()
 }
@@ -98,7 +97,6 @@ pub fn fact_key_words(key: &matcher::FactKey) -> String {
 }
 
 pub fn trial_result(
-    rank: usize,
     ranked: &RankedTrial,
     title: &str,
     status: &str,
@@ -114,7 +112,6 @@ pub fn trial_result(
     let marks = marks(&ranked.eligibility, questions);
     let count = |m: Mark| ranked.eligibility.marks.iter().filter(|r| r.decisive && r.mark == m).count();
     TrialResultView {
-        rank,
         nct_id: ranked.nct_id.clone(),
         title: title.to_string(),
         status: if status.is_empty() { String::new() } else { ctgov::status_label(status) },

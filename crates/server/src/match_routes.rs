@@ -1,0 +1,547 @@
+//! Patient-to-trial matching over HTTP: `POST /api/match`, the "Find trials for me" page at
+//! `/match`, and "Check my eligibility" at `/trials/{nctId}/eligibility`.
+//!
+//! Handlers are thin: they read the request ([`request`], [`form`], [`answers`]), ask the
+//! `matcher` crate (extraction, ranking, verdicts, questionnaires), turn its results into view
+//! models with pure functions ([`view`]) and render askama templates, or answer JSON.
+//!
+//! Matching runs over a [`corpus::Corpus`]: every stored trial as a `matcher::TrialDocument` plus
+//! the fitted relevance model. It is built on first use and rebuilt when the store's fingerprint
+//! (trial count, data timestamp) changes or after [`invalidate_corpus`].
+
+mod answers;
+mod corpus;
+mod form;
+mod request;
+mod view;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Form, Json, Router};
+use matcher::{Date, Extraction, PatientProfile, Question, RankedTrial, TrialDocument, Verdict};
+use serde::Serialize;
+
+use crate::{AppError, AppState};
+use answers::QuestionView;
+use corpus::{Corpus, CorpusCache};
+use form::{KEY_LABS, ProfileForm};
+use request::{MatchInput, check_note};
+use view::{EvidenceView, MarkView, NoteSegment, TrialResultView};
+
+#[allow(unused_imports)]
+pub use corpus::invalidate_corpus;
+
+/// The matching routes, with their own corpus cache.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/match", axum::routing::post(api_match))
+        .route("/match", get(match_page).post(match_post))
+        .route("/trials/{nct_id}/eligibility", get(eligibility_page).post(eligibility_post))
+        .route("/static/match.css", get(match_css))
+        .layer(Extension(Arc::new(CorpusCache::default())))
+}
+
+async fn match_css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/match.css"),
+    )
+}
+
+/// The date ages are computed on.
+fn today() -> Option<Date> {
+    let d = time::OffsetDateTime::now_utc().date();
+    Some(Date { year: d.year(), month: u8::from(d.month()), day: d.day() })
+}
+
+/// One ranked trial with the questions that would decide it.
+struct Matched {
+    ranked: RankedTrial,
+    questions: Vec<Question>,
+}
+
+/// Ranks the whole corpus for `profile` and keeps the best `top`.
+async fn run_match(corpus: Arc<Corpus>, profile: Arc<PatientProfile>, top: usize) -> Result<Vec<Matched>, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let today = today();
+        let options = matcher::MatchOptions { today, ..Default::default() };
+        let mut ranked = matcher::rank_trials(&profile, &corpus.docs, &corpus.model, &options);
+        ranked.truncate(top);
+        ranked
+            .into_iter()
+            .map(|r| {
+                let questions = match (r.eligibility.verdict, corpus.by_id.get(&r.nct_id)) {
+                    (Verdict::PossiblyEligible, Some(&i)) => matcher::questionnaire(&corpus.docs[i], &profile, today).questions,
+                    _ => Vec::new(),
+                };
+                Matched { ranked: r, questions }
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("matching: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /api/match
+
+#[derive(Serialize)]
+struct ApiResponse<'a> {
+    /// "profile" or "note".
+    input: &'static str,
+    /// The profile matched (for a note, the one extracted from it).
+    profile: &'a PatientProfile,
+    /// For a note: the extracted profile with the evidence span of every fact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extraction: Option<&'a Extraction>,
+    trials_considered: usize,
+    results: Vec<ApiResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct ApiResult<'a> {
+    rank: usize,
+    nct_id: &'a str,
+    title: &'a str,
+    url: String,
+    eligibility_url: String,
+    overall_status: &'a str,
+    verdict: Verdict,
+    score: f64,
+    relevance_share: f64,
+    relevance: &'a matcher::Relevance,
+    /// For "possibly_eligible": the facts that decide it, with the question to ask.
+    deciding_unknowns: Vec<ApiUnknown<'a>>,
+    /// Every rule's mark, with the criterion text and the patient fact.
+    criteria: &'a [matcher::RuleMark],
+}
+
+#[derive(Serialize)]
+struct ApiUnknown<'a> {
+    #[serde(flatten)]
+    fact: &'a matcher::FactKey,
+    question: Option<&'a str>,
+}
+
+async fn api_match(State(state): State<AppState>, Extension(cache): Extension<Arc<CorpusCache>>, body: Body) -> Response {
+    let bytes = match axum::body::to_bytes(body, request::MAX_API_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(e) => return body_error(&e),
+    };
+    let req = match request::parse_api_request(&bytes) {
+        Ok(r) => r,
+        Err(message) => return AppError::BadRequest(message).into_json(),
+    };
+    match api_match_inner(&state, &cache, req).await {
+        Ok(r) => r,
+        Err(e) => e.into_json(),
+    }
+}
+
+/// A body that could not be read: too large (413) or broken (400), as JSON.
+fn body_error(e: &axum::Error) -> Response {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut too_large = false;
+    while let Some(s) = source {
+        too_large |= s.to_string().contains("length limit");
+        source = s.source();
+    }
+    if too_large {
+        let message = format!(
+            "The request body is too large: at most {} KiB. A note needs at most {} characters.",
+            request::MAX_API_BODY_BYTES / 1024,
+            request::MAX_NOTE_CHARS
+        );
+        let body = serde_json::json!({ "error": message, "status": 413 });
+        (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
+    } else {
+        AppError::BadRequest(format!("The request body could not be read: {e}.")).into_json()
+    }
+}
+
+async fn api_match_inner(state: &AppState, cache: &CorpusCache, req: request::MatchRequest) -> Result<Response, AppError> {
+    let (input, profile, extraction) = match req.input {
+        MatchInput::Profile(p) => ("profile", p, None),
+        MatchInput::Note(note) => {
+            let extraction = matcher::extract_profile(&note);
+            ("note", extraction.profile.clone(), Some(extraction))
+        }
+    };
+    let corpus = cache.get(state.store()).await?;
+    let profile = Arc::new(profile);
+    let matched = run_match(corpus.clone(), profile.clone(), req.top).await?;
+    let results = matched
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let r = &m.ranked;
+            let idx = corpus.by_id.get(&r.nct_id).copied();
+            ApiResult {
+                rank: i + 1,
+                nct_id: &r.nct_id,
+                title: idx.map(|i| corpus.docs[i].title.as_str()).unwrap_or(""),
+                url: format!("/trials/{}", r.nct_id),
+                eligibility_url: format!("/trials/{}/eligibility", r.nct_id),
+                overall_status: idx.map(|i| corpus.listings[i].overall_status.as_str()).unwrap_or(""),
+                verdict: r.eligibility.verdict,
+                score: r.score,
+                relevance_share: r.relevance_share,
+                relevance: &r.relevance,
+                deciding_unknowns: r
+                    .eligibility
+                    .deciding_unknowns
+                    .iter()
+                    .map(|k| ApiUnknown {
+                        fact: k,
+                        question: m.questions.iter().find(|q| &q.fact == k).map(|q| q.text.as_str()),
+                    })
+                    .collect(),
+                criteria: &r.eligibility.marks,
+            }
+        })
+        .collect();
+    let body = ApiResponse { input, profile: &profile, extraction: extraction.as_ref(), trials_considered: corpus.len(), results };
+    Ok(Json(body).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET/POST /match
+
+/// (value, label, selected)
+type Choice = (String, String, bool);
+
+fn choices(values: &[(&str, &str)], current: &str) -> Vec<Choice> {
+    values.iter().map(|(v, l)| (v.to_string(), l.to_string(), *v == current.trim())).collect()
+}
+
+/// A key lab input as shown.
+struct KeyLabView {
+    field: &'static str,
+    label: &'static str,
+    unit: &'static str,
+    value: String,
+}
+
+/// A yes / no / not known select for one disease state.
+struct TriView {
+    field: &'static str,
+    label: &'static str,
+    options: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "match.html")]
+struct MatchPage {
+    form: ProfileForm,
+    errors: Vec<String>,
+    /// The note was just read: show what was extracted above the form.
+    extracted: bool,
+    note_segments: Vec<NoteSegment>,
+    evidence: Vec<EvidenceView>,
+    results: Option<Vec<TrialResultView>>,
+    considered: usize,
+    sex_options: Vec<Choice>,
+    ecog_options: Vec<Choice>,
+    pregnancy_options: Vec<Choice>,
+    top_options: Vec<Choice>,
+    states: Vec<TriView>,
+    key_labs: Vec<KeyLabView>,
+    show_details: bool,
+    max_line: usize,
+    max_list: usize,
+    max_note: usize,
+}
+
+const TOP_CHOICES: [(&str, &str); 3] = [("10", "10"), ("25", "25"), ("50", "50")];
+
+impl MatchPage {
+    fn new(form: ProfileForm, top: &str) -> MatchPage {
+        let tri = |field: &'static str, label: &'static str, value: &str| TriView {
+            field,
+            label,
+            options: choices(&[("", "Not known"), ("yes", "Yes"), ("no", "No")], value),
+        };
+        MatchPage {
+            sex_options: choices(&[("", "Not stated"), ("female", "Female"), ("male", "Male")], &form.sex),
+            ecog_options: choices(
+                &[
+                    ("", "Not known"),
+                    ("0", "0 – fully active"),
+                    ("1", "1 – light work only"),
+                    ("2", "2 – up and about, no work"),
+                    ("3", "3 – in bed or chair much of the day"),
+                    ("4", "4 – completely disabled"),
+                ],
+                &form.ecog,
+            ),
+            pregnancy_options: choices(
+                &[
+                    ("", "Not stated"),
+                    ("not_pregnant", "Not pregnant"),
+                    ("pregnant", "Pregnant"),
+                    ("breastfeeding", "Breastfeeding"),
+                    ("not_of_childbearing_potential", "Cannot become pregnant"),
+                ],
+                &form.pregnancy,
+            ),
+            top_options: choices(&TOP_CHOICES, if top.is_empty() { "10" } else { top }),
+            states: vec![
+                tri("metastatic", "Metastatic (spread)", &form.metastatic),
+                tri("relapsed", "Relapsed (came back)", &form.relapsed),
+                tri("refractory", "Refractory (did not respond)", &form.refractory),
+                tri("newly_diagnosed", "Newly diagnosed, untreated", &form.newly_diagnosed),
+            ],
+            key_labs: KEY_LABS
+                .iter()
+                .enumerate()
+                .map(|(i, l)| KeyLabView { field: l.field, label: l.label, unit: l.unit, value: form.key_lab(i).to_string() })
+                .collect(),
+            show_details: form.has_details(),
+            form,
+            errors: Vec::new(),
+            extracted: false,
+            note_segments: Vec::new(),
+            evidence: Vec::new(),
+            results: None,
+            considered: 0,
+            max_line: form::MAX_LINE_CHARS,
+            max_list: form::MAX_LIST_CHARS,
+            max_note: request::MAX_NOTE_CHARS,
+        }
+    }
+}
+
+fn render_page(page: &impl Template, status: StatusCode) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => AppError::Internal(e.to_string()).into_response(),
+    }
+}
+
+async fn match_page() -> Response {
+    render_page(&MatchPage::new(ProfileForm::default(), ""), StatusCode::OK)
+}
+
+async fn match_post(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<CorpusCache>>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let pairs = match form {
+        Ok(Form(pairs)) => pairs,
+        Err(e) => return AppError::BadRequest(format!("The form could not be read: {}", e.body_text())).into_response(),
+    };
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let top_raw = get("top").trim().to_string();
+    match get("action") {
+        "extract" => extract_step(get("note")),
+        "match" | "" => match match_step(&state, &cache, &pairs, &top_raw).await {
+            Ok(r) => r,
+            Err(e) => e.into_response(),
+        },
+        other => AppError::BadRequest(format!("Unknown form action “{}”.", request::truncate(other, 40))).into_response(),
+    }
+}
+
+/// Note → the extracted facts, shown as the editable form.
+fn extract_step(note: &str) -> Response {
+    let note = match check_note(note) {
+        Ok(n) => n,
+        Err(message) => {
+            let mut form = ProfileForm::default();
+            form.note = request::truncate(note, request::MAX_NOTE_CHARS);
+            let mut page = MatchPage::new(form, "");
+            page.errors.push(message);
+            return render_page(&page, StatusCode::BAD_REQUEST);
+        }
+    };
+    let extraction = matcher::extract_profile(note);
+    let mut form = ProfileForm::from_profile(&extraction.profile);
+    form.note = note.to_string();
+    let mut page = MatchPage::new(form, "");
+    page.extracted = true;
+    page.note_segments = view::note_segments(note, &extraction.evidence);
+    page.evidence = view::evidence(&extraction.evidence);
+    render_page(&page, StatusCode::OK)
+}
+
+/// Form → ranked trials, shown under the form (which stays editable).
+async fn match_step(state: &AppState, cache: &CorpusCache, pairs: &[(String, String)], top_raw: &str) -> Result<Response, AppError> {
+    let form = ProfileForm::from_pairs(pairs);
+    let top = match top_raw {
+        "" => request::DEFAULT_TOP,
+        t => match TOP_CHOICES.iter().find(|(v, _)| *v == t) {
+            Some((v, _)) => v.parse().unwrap_or(request::DEFAULT_TOP),
+            None => return Err(AppError::BadRequest("Choose how many trials to show: 10, 25 or 50.".into())),
+        },
+    };
+    let profile = match form.to_profile() {
+        Ok(p) if p == PatientProfile::default() => {
+            let mut page = MatchPage::new(form, top_raw);
+            page.errors.push("Tell us about the patient first: at least a condition, or a note.".into());
+            return Ok(render_page(&page, StatusCode::BAD_REQUEST));
+        }
+        Ok(p) => p,
+        Err(errors) => {
+            let mut form = form;
+            bound_echo(&mut form);
+            let mut page = MatchPage::new(form, top_raw);
+            page.errors = errors.into_iter().map(|e| e.message).collect();
+            return Ok(render_page(&page, StatusCode::BAD_REQUEST));
+        }
+    };
+    let corpus = cache.get(state.store()).await?;
+    let matched = run_match(corpus.clone(), Arc::new(profile), top).await?;
+    let results = matched
+        .iter()
+        .map(|m| {
+            let idx = corpus.by_id.get(&m.ranked.nct_id).copied();
+            let title = idx.map(|i| corpus.docs[i].title.as_str()).unwrap_or("");
+            let status = idx.map(|i| corpus.listings[i].overall_status.as_str()).unwrap_or("");
+            view::trial_result(&m.ranked, title, status, &m.questions)
+        })
+        .collect();
+    let mut page = MatchPage::new(form, top_raw);
+    page.results = Some(results);
+    page.considered = corpus.len();
+    Ok(render_page(&page, StatusCode::OK))
+}
+
+/// Over-long input is reported, and echoed back only up to the limit.
+fn bound_echo(form: &mut ProfileForm) {
+    use request::truncate;
+    for f in [&mut form.age, &mut form.stage, &mut form.ecog, &mut form.karnofsky, &mut form.location, &mut form.sex, &mut form.pregnancy] {
+        *f = truncate(f, form::MAX_LINE_CHARS);
+    }
+    for f in [
+        &mut form.conditions,
+        &mut form.other_labs,
+        &mut form.prior_therapies,
+        &mut form.transplants,
+        &mut form.biomarkers,
+        &mut form.infections,
+        &mut form.medications,
+        &mut form.findings,
+    ] {
+        *f = truncate(f, form::MAX_LIST_CHARS);
+    }
+    for f in form.key_labs.iter_mut() {
+        *f = truncate(f, form::MAX_LINE_CHARS);
+    }
+    form.note = truncate(&form.note, request::MAX_NOTE_CHARS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET/POST /trials/{nctId}/eligibility
+
+#[derive(Template)]
+#[template(path = "eligibility.html")]
+struct EligibilityPage {
+    nct_id: String,
+    title: String,
+    questions: Vec<QuestionView>,
+    /// Answers already given to questions no longer asked, carried along.
+    carried: Vec<(String, String)>,
+    problems: Vec<String>,
+    /// After a post: the verdict with every mark.
+    result: Option<EligibilityResult>,
+}
+
+struct EligibilityResult {
+    verdict_label: &'static str,
+    verdict_class: &'static str,
+    deciding: Vec<String>,
+    marks: Vec<MarkView>,
+}
+
+/// The trial as the matcher sees it, with the same messages as the trial page.
+async fn load_trial(state: &AppState, nct_id: &str) -> Result<(TrialDocument, String), AppError> {
+    let id = ctgov::NctId::parse(nct_id).map_err(|_| {
+        AppError::BadRequest(format!(
+            "“{}” is not a trial number. Trial numbers look like NCT07117305: NCT and 8 digits.",
+            request::truncate(nct_id, 40)
+        ))
+    })?;
+    let trial = state
+        .store()
+        .get(id.as_str())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("We have no trial {id}. Check the number, or search for the trial.")))?;
+    let study = trial.record.study;
+    let title = study.display_title().to_string();
+    let doc = tokio::task::spawn_blocking(move || TrialDocument::from_study(&study))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((doc, title))
+}
+
+async fn eligibility_page(State(state): State<AppState>, Path(nct_id): Path<String>) -> Response {
+    let (doc, title) = match load_trial(&state, &nct_id).await {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let answers: HashMap<String, String> = HashMap::new();
+    let q = matcher::questionnaire(&doc, &PatientProfile::default(), today());
+    let page = EligibilityPage {
+        nct_id: doc.nct_id.clone(),
+        title,
+        questions: q.questions.iter().map(|q| answers::question_view(q, &answers)).collect(),
+        carried: Vec::new(),
+        problems: Vec::new(),
+        result: None,
+    };
+    render_page(&page, StatusCode::OK)
+}
+
+async fn eligibility_post(
+    State(state): State<AppState>,
+    Path(nct_id): Path<String>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let (doc, title) = match load_trial(&state, &nct_id).await {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let pairs = match form {
+        Ok(Form(pairs)) => pairs,
+        Err(e) => return AppError::BadRequest(format!("The form could not be read: {}", e.body_text())).into_response(),
+    };
+    let answers = match answers::read_answers(&pairs) {
+        Ok(a) => a,
+        Err(message) => return AppError::BadRequest(message).into_response(),
+    };
+    let today = today();
+    let (profile, problems) = answers::profile_from_answers(&doc, &answers, today);
+    let facts = matcher::facts::PatientFacts::new(&profile, today);
+    let eligibility = matcher::evaluate(&facts, &doc);
+    let remaining = matcher::questionnaire(&doc, &profile, today);
+    let questions: Vec<QuestionView> = remaining.questions.iter().map(|q| answers::question_view(q, &answers)).collect();
+    let asked: Vec<&str> = questions.iter().flat_map(|q| [q.name.as_str(), q.unit_name.as_str()]).collect();
+    let mut carried: Vec<(String, String)> =
+        answers.iter().filter(|(k, _)| !asked.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    carried.sort();
+    let (verdict_label, verdict_class) = view::verdict_label(eligibility.verdict);
+    let deciding = eligibility
+        .deciding_unknowns
+        .iter()
+        .map(|k| remaining.questions.iter().find(|q| &q.fact == k).map(|q| q.text.clone()).unwrap_or_else(|| view::fact_key_words(k)))
+        .collect();
+    let page = EligibilityPage {
+        nct_id: doc.nct_id.clone(),
+        title,
+        result: Some(EligibilityResult { verdict_label, verdict_class, deciding, marks: view::marks(&eligibility, &remaining.questions) }),
+        questions,
+        carried,
+        problems,
+    };
+    let status = if page.problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    render_page(&page, status)
+}
