@@ -173,6 +173,9 @@ impl Gazetteer {
             let name = names.next().unwrap_or_default().to_string();
             let idx = places.len() as u32;
             let mut keys: Vec<String> = vec![fold_key(&name)];
+            if let Some(short) = name.strip_suffix(" City") {
+                keys.push(fold_key(short));
+            }
             keys.extend(german_key(&name));
             keys.extend(names.map(fold_key));
             keys.sort();
@@ -293,22 +296,31 @@ impl Gazetteer {
 
     /// Places called `name` (by name or alias, folded) that satisfy `keep`, most populous
     /// first; primary names win over aliases at equal population.
+    /// Places called `name` (by name or alias, folded) that satisfy `keep`, best first: a
+    /// place's own name counts ten times its population against a mere alias, so "Paris"
+    /// is Paris, not a suburb that also answers to it, while "Bombay" still finds Mumbai.
     fn candidates(&self, name: &str, keep: impl Fn(&Place) -> bool) -> Vec<&Place> {
         let key = fold_key(name);
-        let mut found: Vec<&Place> = self
+        let mut found: Vec<(f64, &Place)> = self
             .by_name
             .get(&key)
             .into_iter()
             .flatten()
             .map(|&i| &self.places[i as usize])
             .filter(|p| keep(p))
+            .map(|p| {
+                let own = fold_key(&p.name) == key || fold_key(p.name.trim_end_matches(" City")) == key;
+                ((p.population as f64 + 1.0) * if own { 10.0 } else { 1.0 }, p)
+            })
             .collect();
-        found.sort_by(|a, b| {
-            b.population
-                .cmp(&a.population)
-                .then_with(|| (fold_key(&b.name) == key).cmp(&(fold_key(&a.name) == key)))
-        });
-        found
+        found.sort_by(|a, b| b.0.total_cmp(&a.0));
+        found.into_iter().map(|(_, p)| p).collect()
+    }
+
+    /// Whether `name` is some place's own name (not only an alias).
+    fn is_own_name(&self, name: &str, places: &[&Place]) -> bool {
+        let key = fold_key(name);
+        places.iter().any(|p| fold_key(&p.name) == key || fold_key(p.name.trim_end_matches(" City")) == key)
     }
 
     fn region_places(&self, country: &str, region: &str) -> Vec<&Place> {
@@ -415,10 +427,9 @@ impl Gazetteer {
                 && region.is_none_or(|r| region_matches(p, r))
         };
         let found = self.candidates(city, keep);
-        if let Some(best) = found.first() {
-            return Ok(self.answer(best, found.len(), Precision::City, text));
-        }
-        // A region or a country on its own ("Henan", "France"): its most populous place.
+        let (own, alias): (Vec<&Place>, Vec<&Place>) =
+            found.iter().partition(|p| self.is_own_name(city, &[**p]));
+        // A region on its own ("Henan", "Texas"): its most populous place.
         let by_region: Vec<&Place> = match country {
             Some(cc) => self.region_places(cc, city),
             None => {
@@ -426,17 +437,34 @@ impl Gazetteer {
                 for cc in self.country_names.keys() {
                     all.extend(self.region_places(cc, city));
                 }
-                all.sort_by(|a, b| b.population.cmp(&a.population));
+                all.sort_by_key(|p| std::cmp::Reverse(p.population));
                 all
             }
         };
-        if let Some(best) = by_region.first() {
-            let mut m = self.answer(best, 1, Precision::Region, text);
-            m.note = Some(format!(
-                "'{city}' is a region; using its most populous place, {}",
-                m.label
-            ));
+        // A place's own name weighs ten times its population; a region or an alias, once.
+        let weight = |p: Option<&&Place>, factor: f64| p.map_or(-1.0, |p| (p.population as f64 + 1.0) * factor);
+        let (w_own, w_region, w_alias) =
+            (weight(own.first(), 10.0), weight(by_region.first(), 1.0), weight(alias.first(), 1.0));
+        if w_own >= 0.0 && w_own >= w_region && w_own >= w_alias {
+            return Ok(self.answer(own[0], found.len(), Precision::City, text));
+        }
+        if w_region >= 0.0 && w_region >= w_alias {
+            let mut m = self.answer(by_region[0], 1, Precision::Region, text);
+            m.note = Some(format!("'{city}' is a region; using its most populous place, {}", m.label));
             return Ok(m);
+        }
+        if let Some(best) = alias.first() {
+            return Ok(self.answer(best, found.len(), Precision::City, text));
+        }
+        // "Boston Massachusetts": a qualifier without a comma.
+        if parts.len() == 1 {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            for split in (1..words.len()).rev() {
+                let attempt = format!("{}, {}", words[..split].join(" "), words[split..].join(" "));
+                if let Ok(m) = self.lookup(&attempt) {
+                    return Ok(m);
+                }
+            }
         }
         Err(GeoError::NotFound(text.to_string()))
     }
@@ -621,6 +649,11 @@ mod tests {
         assert!(p.label.ends_with("France"), "{p:?}");
         assert!(p.candidates > 1);
         assert!(p.note.as_deref().unwrap().contains("France"));
+        let henan = g.lookup("Henan").unwrap();
+        assert!(henan.label.starts_with("Zhengzhou"), "a region, not a town that has it as an alias: {henan:?}");
+        assert!(g.lookup("New York").unwrap().label.starts_with("New York City"));
+        assert!(g.lookup("Cologne").unwrap().label.starts_with("Köln"));
+        assert_eq!(g.lookup("Boston Massachusetts").unwrap().label, "Boston, MA, United States");
         let b = g.lookup("boston").unwrap();
         assert!(b.label.contains("United States"), "{b:?}");
     }
