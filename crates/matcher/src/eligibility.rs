@@ -614,9 +614,10 @@ fn condition_truth(
             if let (Some(rule_stage), Some(patient_stage)) = (stage, ds.stage.as_deref())
                 && let (Some(range), Some(ps)) =
                     (stage_range(rule_stage), stage_number(patient_stage))
-                    && (ps < range.0 || ps > range.1) {
-                        return Truth::False(Cow::from(format!("stage {patient_stage}")));
-                    }
+                && (ps < range.0 || ps > range.1)
+            {
+                return Truth::False(Cow::from(format!("stage {patient_stage}")));
+            }
             return Truth::True(Cow::from(p.source.clone()));
         }
     }
@@ -625,18 +626,20 @@ fn condition_truth(
     }
     // A patient with a sibling subtype ("type 2 diabetes" against "type 1 diabetes") does not
     // have this one, as far as an inclusion rule is concerned.
-    if polarity == Polarity::Inclusion && vocab.concept(primary).kind == ConceptKind::Condition
-        && let Some(broader) = vocab.concept(primary).broader {
-            let sibling = patient.present.iter().find(|p| {
-                vocab.concept(p.concept).kind == ConceptKind::Condition
-                    && p.concept != primary
-                    && vocab.concept(p.concept).broader == Some(broader)
-                    && !vocab.is_a(primary, p.concept)
-            });
-            if let Some(s) = sibling {
-                return Truth::False(Cow::from(s.source.clone()));
-            }
+    if polarity == Polarity::Inclusion
+        && vocab.concept(primary).kind == ConceptKind::Condition
+        && let Some(broader) = vocab.concept(primary).broader
+    {
+        let sibling = patient.present.iter().find(|p| {
+            vocab.concept(p.concept).kind == ConceptKind::Condition
+                && p.concept != primary
+                && vocab.concept(p.concept).broader == Some(broader)
+                && !vocab.is_a(primary, p.concept)
+        });
+        if let Some(s) = sibling {
+            return Truth::False(Cow::from(s.source.clone()));
         }
+    }
     Truth::Unknown(FactKey::Condition(vocab.concept(primary).name.clone()))
 }
 
@@ -731,14 +734,15 @@ fn biomarker_truth(
         )
     };
     if let Some(t) = threshold
-        && let Some(b) = found.iter().find(|b| b.value.is_some()) {
-            let holds = compare(b.value.unwrap(), t.comparator, t.value, t.upper);
-            return if holds {
-                Truth::True(Cow::from(fact(b)))
-            } else {
-                Truth::False(Cow::from(fact(b)))
-            };
-        }
+        && let Some(b) = found.iter().find(|b| b.value.is_some())
+    {
+        let holds = compare(b.value.unwrap(), t.comparator, t.value, t.upper);
+        return if holds {
+            Truth::True(Cow::from(fact(b)))
+        } else {
+            Truth::False(Cow::from(fact(b)))
+        };
+    }
     let Some(status) = status else {
         return found
             .iter()

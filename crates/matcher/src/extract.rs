@@ -383,17 +383,18 @@ pub fn extract_profile(note: &str) -> Extraction {
     if let Some(c) = p.karnofsky.captures(note) {
         let m = c.get(0).unwrap();
         if let Ok(k) = c[1].parse::<u8>()
-            && k <= 100 {
-                profile.karnofsky = Some(k);
-                push(
-                    &mut evidence,
-                    "karnofsky",
-                    k.to_string(),
-                    false,
-                    m.start(),
-                    m.end(),
-                );
-            }
+            && k <= 100
+        {
+            profile.karnofsky = Some(k);
+            push(
+                &mut evidence,
+                "karnofsky",
+                k.to_string(),
+                false,
+                m.start(),
+                m.end(),
+            );
+        }
     }
     if let Some(c) = p.stage.captures(note) {
         let m = c.get(0).unwrap();

@@ -33,6 +33,7 @@ pub struct PatientFacts<'a> {
 /// Weight of a diagnosis relative to other facts when judging topical relevance.
 const DIAGNOSIS_WEIGHT: f64 = 1.0;
 const FINDING_WEIGHT: f64 = 0.4;
+const PRIMARY_DIAGNOSIS_BOOST: f64 = 1.5;
 const THERAPY_WEIGHT: f64 = 0.3;
 const MEDICATION_WEIGHT: f64 = 0.2;
 
@@ -57,9 +58,15 @@ impl<'a> PatientFacts<'a> {
                 facts.push_present(m.concept, weight, format!("{field}: {text}"));
             }
         };
-        for d in &profile.diagnoses {
+        for (i, d) in profile.diagnoses.iter().enumerate() {
             if !d.resolved {
-                add_present(&mut facts, &d.text, DIAGNOSIS_WEIGHT, "diagnosis");
+                // The first diagnosis listed is usually the one the patient seeks a trial for.
+                let weight = if i == 0 {
+                    DIAGNOSIS_WEIGHT * PRIMARY_DIAGNOSIS_BOOST
+                } else {
+                    DIAGNOSIS_WEIGHT
+                };
+                add_present(&mut facts, &d.text, weight, "diagnosis");
             }
         }
         for f in &profile.findings {

@@ -185,13 +185,15 @@ impl TrialDocument {
         let ps = &study.protocol_section;
         let mut title = study.brief_title().to_string();
         if let Some(official) = ps.identification_module.official_title.as_deref()
-            && !official.is_empty() && official != title {
-                title = if title.is_empty() {
-                    official.to_string()
-                } else {
-                    format!("{title}. {official}")
-                };
-            }
+            && !official.is_empty()
+            && official != title
+        {
+            title = if title.is_empty() {
+                official.to_string()
+            } else {
+                format!("{title}. {official}")
+            };
+        }
         let sex = study
             .sex()
             .and_then(|s| match s.to_ascii_uppercase().as_str() {
