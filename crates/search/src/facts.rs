@@ -87,9 +87,10 @@ impl StudyFacts {
                 .as_deref()
                 .map(str::trim)
                 .filter(|c| !c.is_empty())
-                && !countries.iter().any(|x| x == c) {
-                    countries.push(c.to_string());
-                }
+                && !countries.iter().any(|x| x == c)
+            {
+                countries.push(c.to_string());
+            }
             let point = match loc.geo_point {
                 Some(g) => Some((g.lat, g.lon, false)),
                 None => gazetteer()

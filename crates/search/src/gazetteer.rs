@@ -309,8 +309,12 @@ impl Gazetteer {
             .map(|&i| &self.places[i as usize])
             .filter(|p| keep(p))
             .map(|p| {
-                let own = fold_key(&p.name) == key || fold_key(p.name.trim_end_matches(" City")) == key;
-                ((p.population as f64 + 1.0) * if own { 10.0 } else { 1.0 }, p)
+                let own =
+                    fold_key(&p.name) == key || fold_key(p.name.trim_end_matches(" City")) == key;
+                (
+                    (p.population as f64 + 1.0) * if own { 10.0 } else { 1.0 },
+                    p,
+                )
             })
             .collect();
         found.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -320,7 +324,9 @@ impl Gazetteer {
     /// Whether `name` is some place's own name (not only an alias).
     fn is_own_name(&self, name: &str, places: &[&Place]) -> bool {
         let key = fold_key(name);
-        places.iter().any(|p| fold_key(&p.name) == key || fold_key(p.name.trim_end_matches(" City")) == key)
+        places
+            .iter()
+            .any(|p| fold_key(&p.name) == key || fold_key(p.name.trim_end_matches(" City")) == key)
     }
 
     fn region_places(&self, country: &str, region: &str) -> Vec<&Place> {
@@ -389,36 +395,40 @@ impl Gazetteer {
         // "Boston MA": a trailing US state code without a comma.
         if parts.len() == 1
             && let Some((city, last)) = text.rsplit_once(' ')
-                && last.len() == 2
-                    && last.chars().all(|c| c.is_ascii_uppercase())
-                    && self.us_state_code(last).is_some()
-                {
-                    parts = vec![city.trim(), last];
-                }
+            && last.len() == 2
+            && last.chars().all(|c| c.is_ascii_uppercase())
+            && self.us_state_code(last).is_some()
+        {
+            parts = vec![city.trim(), last];
+        }
         let city = parts[0];
         let mut country: Option<&str> = None;
         let mut state: Option<String> = None;
         let mut region: Option<&str> = None;
         for qualifier in parts[1..].iter().rev() {
-            if country.is_none() && state.is_none()
+            if country.is_none()
+                && state.is_none()
                 && let Some(code) = self
                     .us_state_code(qualifier)
                     .filter(|_| qualifier.len() == 2 || self.country_code(qualifier).is_none())
-                {
-                    state = Some(code.to_string());
-                    country = Some("US");
-                    continue;
-                }
+            {
+                state = Some(code.to_string());
+                country = Some("US");
+                continue;
+            }
             if country.is_none()
-                && let Some(cc) = self.country_code(qualifier) {
-                    country = Some(cc);
-                    continue;
-                }
-            if state.is_none() && country == Some("US")
-                && let Some(code) = self.us_state_code(qualifier) {
-                    state = Some(code.to_string());
-                    continue;
-                }
+                && let Some(cc) = self.country_code(qualifier)
+            {
+                country = Some(cc);
+                continue;
+            }
+            if state.is_none()
+                && country == Some("US")
+                && let Some(code) = self.us_state_code(qualifier)
+            {
+                state = Some(code.to_string());
+                continue;
+            }
             region = Some(qualifier);
         }
         let keep = |p: &Place| {
@@ -442,15 +452,23 @@ impl Gazetteer {
             }
         };
         // A place's own name weighs ten times its population; a region or an alias, once.
-        let weight = |p: Option<&&Place>, factor: f64| p.map_or(-1.0, |p| (p.population as f64 + 1.0) * factor);
-        let (w_own, w_region, w_alias) =
-            (weight(own.first(), 10.0), weight(by_region.first(), 1.0), weight(alias.first(), 1.0));
+        let weight = |p: Option<&&Place>, factor: f64| {
+            p.map_or(-1.0, |p| (p.population as f64 + 1.0) * factor)
+        };
+        let (w_own, w_region, w_alias) = (
+            weight(own.first(), 10.0),
+            weight(by_region.first(), 1.0),
+            weight(alias.first(), 1.0),
+        );
         if w_own >= 0.0 && w_own >= w_region && w_own >= w_alias {
             return Ok(self.answer(own[0], found.len(), Precision::City, text));
         }
         if w_region >= 0.0 && w_region >= w_alias {
             let mut m = self.answer(by_region[0], 1, Precision::Region, text);
-            m.note = Some(format!("'{city}' is a region; using its most populous place, {}", m.label));
+            m.note = Some(format!(
+                "'{city}' is a region; using its most populous place, {}",
+                m.label
+            ));
             return Ok(m);
         }
         if let Some(best) = alias.first() {
@@ -483,17 +501,18 @@ impl Gazetteer {
             return None;
         }
         if cc == Some("US")
-            && let Some((lat, lon)) = zip.and_then(|z| self.zip(z)) {
-                let z: String = zip.unwrap_or_default().trim().chars().take(5).collect();
-                return Some(GeoMatch {
-                    lat,
-                    lon,
-                    label: format!("ZIP {z}, United States"),
-                    precision: Precision::PostalCode,
-                    candidates: 1,
-                    note: None,
-                });
-            }
+            && let Some((lat, lon)) = zip.and_then(|z| self.zip(z))
+        {
+            let z: String = zip.unwrap_or_default().trim().chars().take(5).collect();
+            return Some(GeoMatch {
+                lat,
+                lon,
+                label: format!("ZIP {z}, United States"),
+                precision: Precision::PostalCode,
+                candidates: 1,
+                note: None,
+            });
+        }
         let us_state = match (cc, state) {
             (Some("US"), Some(s)) => self.us_state_code(s).map(str::to_string),
             _ => None,
@@ -562,9 +581,10 @@ fn admin1_keys(name: &str) -> Vec<String> {
     let mut keys = vec![full.clone()];
     for s in SUFFIXES {
         if let Some(stem) = full.strip_suffix(s)
-            && stem.len() >= 3 {
-                keys.push(stem.to_string());
-            }
+            && stem.len() >= 3
+        {
+            keys.push(stem.to_string());
+        }
     }
     keys
 }
@@ -650,10 +670,21 @@ mod tests {
         assert!(p.candidates > 1);
         assert!(p.note.as_deref().unwrap().contains("France"));
         let henan = g.lookup("Henan").unwrap();
-        assert!(henan.label.starts_with("Zhengzhou"), "a region, not a town that has it as an alias: {henan:?}");
-        assert!(g.lookup("New York").unwrap().label.starts_with("New York City"));
+        assert!(
+            henan.label.starts_with("Zhengzhou"),
+            "a region, not a town that has it as an alias: {henan:?}"
+        );
+        assert!(
+            g.lookup("New York")
+                .unwrap()
+                .label
+                .starts_with("New York City")
+        );
         assert!(g.lookup("Cologne").unwrap().label.starts_with("Köln"));
-        assert_eq!(g.lookup("Boston Massachusetts").unwrap().label, "Boston, MA, United States");
+        assert_eq!(
+            g.lookup("Boston Massachusetts").unwrap().label,
+            "Boston, MA, United States"
+        );
         let b = g.lookup("boston").unwrap();
         assert!(b.label.contains("United States"), "{b:?}");
     }

@@ -28,7 +28,7 @@ pub fn studies_path_item() -> Value {
             };
             param(
                 name,
-                &format!("Relevance-ranked search (BM25, stemmed, case- and accent-folded) over {what}. Words, \"phrases\", AND, OR, NOT and parentheses."),
+                &format!("Relevance-ranked search (BM25, stemmed, case- and accent-folded) over {what}. Words, \"phrases\", AND, OR, NOT and parentheses; AREA[Field] conditions ANDed with the text act as filter.advanced."),
                 json!({"type": "string"}),
             )
         })

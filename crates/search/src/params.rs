@@ -214,8 +214,11 @@ impl StudiesQuery {
                 }
                 let e = expr::parse(value)
                     .map_err(|e| ParamError::new(name, format!("malformed expression: {e}")))?;
-                check_query_expr(&e).map_err(|m| ParamError::new(name, m))?;
-                q.queries.push((*area, e));
+                let (text, filters) = split_query(e).map_err(|m| ParamError::new(name, m))?;
+                if let Some(text) = text {
+                    q.queries.push((*area, text));
+                }
+                advanced.extend(filters);
                 continue;
             }
             let param = name
@@ -413,6 +416,58 @@ fn merge_and(prev: Option<Vec<String>>, next: Vec<String>) -> Vec<String> {
     }
 }
 
+/// Splits a `query.*` expression into its relevance part and its field conditions. Clients of
+/// the registry often put `AREA[...]` conditions in `query.term`
+/// (`heart attack AND AREA[LastUpdatePostDate]RANGE[2023-01-15, MAX]`): conjuncts that are
+/// field conditions become filters, the rest stays a ranked text query. A field condition
+/// mixed with text under `OR` or `NOT` cannot be split and is refused.
+fn split_query(e: Expr) -> Result<(Option<Expr>, Vec<Filter>), String> {
+    if check_query_expr(&e).is_ok() {
+        return Ok((Some(e), Vec::new()));
+    }
+    if let Ok(f) = facts::compile(&e) {
+        return Ok((None, vec![f]));
+    }
+    match e {
+        Expr::And(items) => {
+            let mut texts = Vec::new();
+            let mut filters = Vec::new();
+            for item in items {
+                let (t, f) = split_query(item)?;
+                texts.extend(t);
+                filters.extend(f);
+            }
+            let text = match texts.len() {
+                0 => None,
+                1 => texts.pop(),
+                _ => Some(Expr::And(texts)),
+            };
+            Ok((text, filters))
+        }
+        other => {
+            // Report the field condition's own problem when it has one (an unknown field, a
+            // bad value), else that it cannot be mixed with text here.
+            match find_area(&other).map(facts::compile) {
+                Some(Err(m)) => Err(m),
+                _ => check_query_expr(&other).map(|_| (None, Vec::new())).map_err(|m| {
+                    format!("{m}; AREA[...] conditions can be ANDed with text here, not ORed or negated together with it")
+                }),
+            }
+        }
+    }
+}
+
+fn find_area(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Area { .. } => Some(e),
+        Expr::Expansion { expr, .. } | Expr::Coverage { expr, .. } | Expr::Not(expr) => {
+            find_area(expr)
+        }
+        Expr::And(v) | Expr::Or(v) => v.iter().find_map(find_area),
+        _ => None,
+    }
+}
+
 /// `query.*` takes words, phrases, AND/OR/NOT and parentheses; field-bound operators belong
 /// in `filter.advanced`.
 fn check_query_expr(e: &Expr) -> Result<(), String> {
@@ -422,7 +477,7 @@ fn check_query_expr(e: &Expr) -> Result<(), String> {
         Expr::Not(x) => check_query_expr(x),
         Expr::And(v) | Expr::Or(v) => v.iter().try_for_each(check_query_expr),
         Expr::Area { field, .. } => Err(format!(
-            "AREA[{field}] is not supported in query parameters (expected words, \"phrases\", AND/OR/NOT and parentheses; put AREA[...] in filter.advanced)"
+            "AREA[{field}] cannot be combined with text this way (expected words, \"phrases\", AND/OR/NOT and parentheses, with AREA[...] conditions ANDed; or put them in filter.advanced)"
         )),
         Expr::Range { .. } | Expr::Missing => {
             Err("RANGE and MISSING need AREA[Field] and belong in filter.advanced".into())
@@ -588,9 +643,14 @@ mod tests {
                 .contains("true or false")
         );
         assert!(
-            err(&[("query.cond", "AREA[Phase]PHASE2")])
+            err(&[("query.term", "cancer OR AREA[Phase]PHASE2")])
                 .expected
                 .contains("filter.advanced")
+        );
+        assert!(
+            err(&[("query.term", "cancer AND AREA[Colour]blue")])
+                .expected
+                .contains("unknown field AREA[Colour]")
         );
         assert_eq!(
             err(&[("pageSize", "1"), ("pageSize", "2")]).param,
@@ -598,6 +658,21 @@ mod tests {
         );
         assert_eq!(err(&[("pageToken", "garbage")]).param, "pageToken");
         assert_eq!(err(&[("format", "xml")]).to_string(), "format: json or csv");
+    }
+
+    #[test]
+    fn area_conditions_in_query_parameters_become_filters() {
+        let q = StudiesQuery::from_strs(&[(
+            "query.term",
+            "heart attack AND AREA[LastUpdatePostDate]RANGE[2023-01-15, MAX] AND AREA[Phase]PHASE3",
+        )])
+        .unwrap();
+        assert_eq!(q.queries.len(), 1);
+        assert!(matches!(&q.queries[0].1, Expr::Text { text, .. } if text == "heart attack"));
+        assert!(matches!(&q.advanced, Some(Filter::And(v)) if v.len() == 2));
+        let only =
+            StudiesQuery::from_strs(&[("query.term", "AREA[OverallStatus]RECRUITING")]).unwrap();
+        assert!(only.queries.is_empty() && only.advanced.is_some());
     }
 
     #[test]

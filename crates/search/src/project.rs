@@ -352,9 +352,11 @@ impl FieldSelector {
             return sel(vec![vec![s.to_string(), m.to_string()]], None);
         }
         if let Some((first, _)) = n.split_once('.')
-            && SECTIONS.contains(&first) && !n.split('.').any(str::is_empty) {
-                return sel(vec![split_path(n)], None);
-            }
+            && SECTIONS.contains(&first)
+            && !n.split('.').any(str::is_empty)
+        {
+            return sel(vec![split_path(n)], None);
+        }
         Err(format!(
             "unknown field '{n}' (expected a piece name such as NCTId, BriefTitle, OverallStatus, Condition, LocationCity; a module such as eligibilityModule; a section; a dotted path from a section; or, for CSV, a column such as \"NCT Number\")"
         ))
