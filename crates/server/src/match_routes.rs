@@ -34,7 +34,7 @@ use answers::QuestionView;
 use corpus::{Corpus, CorpusCache};
 use form::{KEY_LABS, ProfileForm};
 use request::{MatchInput, check_note};
-use view::{EvidenceView, MarkView, NoteSegment, TrialResultView};
+use view::{CriterionView, EvidenceView, NoteSegment, TrialResultView};
 
 #[allow(unused_imports)]
 pub use corpus::invalidate_corpus;
@@ -458,8 +458,10 @@ struct EligibilityPage {
 struct EligibilityResult {
     verdict_label: &'static str,
     verdict_class: &'static str,
-    deciding: Vec<String>,
-    marks: Vec<MarkView>,
+    /// How many facts, asked below, would decide a "possibly eligible".
+    deciding: usize,
+    criteria: Vec<CriterionView>,
+    rule_count: usize,
 }
 
 /// The trial as the matcher sees it, with the same messages as the trial page.
@@ -529,15 +531,16 @@ async fn eligibility_post(
         answers.iter().filter(|(k, _)| !asked.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
     carried.sort();
     let (verdict_label, verdict_class) = view::verdict_label(eligibility.verdict);
-    let deciding = eligibility
-        .deciding_unknowns
-        .iter()
-        .map(|k| remaining.questions.iter().find(|q| &q.fact == k).map(|q| q.text.clone()).unwrap_or_else(|| view::fact_key_words(k)))
-        .collect();
     let page = EligibilityPage {
         nct_id: doc.nct_id.clone(),
         title,
-        result: Some(EligibilityResult { verdict_label, verdict_class, deciding, marks: view::marks(&eligibility, &remaining.questions) }),
+        result: Some(EligibilityResult {
+            verdict_label,
+            verdict_class,
+            deciding: eligibility.deciding_unknowns.len(),
+            criteria: view::criteria(&eligibility, &remaining.questions),
+            rule_count: eligibility.marks.len(),
+        }),
         questions,
         carried,
         problems,

@@ -208,7 +208,7 @@ async fn the_eligibility_questionnaire_asks_and_decides() {
     assert!(html.contains("<strong>Possibly eligible</strong>"));
     assert!(!html.contains("How old are you?"));
     assert!(html.contains("<input type=\"hidden\" name=\"age\" value=\"30\">"));
-    assert!(html.contains("What would decide it:"));
+    assert!(html.contains("would decide it: <a href=\"#questions\">answer the questions below</a>"));
 
     let (status, html) = post_form(&app, "/trials/NCT07117305/eligibility", &[("age", "two hundred")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -4,17 +4,24 @@ use matcher::{Eligibility, Evidence, Mark, Question, RankedTrial, RuleMark, Verd
 
 use super::request::truncate;
 
-/// One criterion mark as shown: a symbol for the eye and a word for everyone.
+/// One rule's mark as shown: a symbol for the eye and a word for everyone.
 #[derive(Debug, Clone)]
 pub struct MarkView {
     pub symbol: &'static str,
     pub label: &'static str,
     pub class: &'static str,
-    pub section: &'static str,
     pub kind: String,
-    pub criterion: String,
-    /// The patient fact behind the mark, or what would decide it.
+    /// The patient fact behind the mark ("You: age 64"), what would decide an unknown, or why
+    /// the rule does not apply.
     pub fact: String,
+}
+
+/// One criterion as written, with the marks of the rules read from it.
+#[derive(Debug, Clone)]
+pub struct CriterionView {
+    pub criterion: String,
+    pub section: &'static str,
+    pub marks: Vec<MarkView>,
 }
 
 /// One ranked trial.
@@ -27,13 +34,19 @@ pub struct TrialResultView {
     pub verdict_class: &'static str,
     pub score: String,
     pub relevance_percent: u32,
-    /// For "possibly eligible": the questions whose answers decide it.
+    /// For "possibly eligible": the first questions whose answers decide it ...
     pub deciding: Vec<String>,
-    pub marks: Vec<MarkView>,
+    /// ... and how many more there are.
+    pub deciding_more: usize,
+    pub criteria: Vec<CriterionView>,
+    pub rule_count: usize,
     pub met: usize,
     pub not_met: usize,
     pub unknown: usize,
 }
+
+/// Deciding questions listed in a result before "and N more".
+pub const DECIDING_SHOWN: usize = 5;
 
 pub fn verdict_label(v: Verdict) -> (&'static str, &'static str) {
     match v {
@@ -53,33 +66,42 @@ pub fn mark_words(m: Mark) -> (&'static str, &'static str, &'static str) {
     }
 }
 
-/// The marks in the trial's order; unknown ones name the question that would decide them.
-pub fn marks(eligibility: &Eligibility, questions: &[Question]) -> Vec<MarkView> {
-    eligibility.marks.iter().map(|m| mark_view(m, questions)).collect()
+/// The marks grouped by criterion, in the trial's order; unknown ones name the question that
+/// would decide them.
+pub fn criteria(eligibility: &Eligibility, questions: &[Question]) -> Vec<CriterionView> {
+    let mut out: Vec<CriterionView> = Vec::new();
+    let mut last: Option<(&str, criteria::Polarity)> = None;
+    for m in &eligibility.marks {
+        let key = (&*m.criterion, m.polarity);
+        let view = mark_view(m, questions);
+        match out.last_mut() {
+            Some(group) if last == Some(key) => group.marks.push(view),
+            _ => out.push(CriterionView {
+                criterion: truncate(&m.criterion, 600),
+                section: match m.polarity {
+                    criteria::Polarity::Inclusion => "Inclusion",
+                    criteria::Polarity::Exclusion => "Exclusion",
+                },
+                marks: vec![view],
+            }),
+        }
+        last = Some(key);
+    }
+    out
 }
 
 fn mark_view(m: &RuleMark, questions: &[Question]) -> MarkView {
     let (symbol, label, class) = mark_words(m.mark);
-    let fact = match (&m.patient_fact, &m.fact) {
-        (Some(f), _) => format!("You: {f}"),
-        (None, Some(key)) => match questions.iter().find(|q| &q.fact == key) {
+    let fact = match (m.mark, &m.patient_fact, &m.fact) {
+        (Mark::NotApplicable, Some(f), _) => format!("({f})"),
+        (_, Some(f), _) => format!("You: {f}"),
+        (_, None, Some(key)) => match questions.iter().find(|q| &q.fact == key) {
             Some(q) => format!("Not stated: {}", q.text),
             None => format!("Not stated: {}", fact_key_words(key)),
         },
-        (None, None) => String::new(),
+        (_, None, None) => String::new(),
     };
-    MarkView {
-        symbol,
-        label,
-        class,
-        section: match m.polarity {
-            criteria::Polarity::Inclusion => "Inclusion",
-            criteria::Polarity::Exclusion => "Exclusion",
-        },
-        kind: m.kind.replace('_', " "),
-        criterion: truncate(&m.criterion, 600),
-        fact,
-    }
+    MarkView { symbol, label, class, kind: m.kind.replace('_', " "), fact }
 }
 
 /// A fact key in words, for when no question phrases it.
@@ -96,20 +118,14 @@ pub fn fact_key_words(key: &matcher::FactKey) -> String {
     }
 }
 
-pub fn trial_result(
-    ranked: &RankedTrial,
-    title: &str,
-    status: &str,
-    questions: &[Question],
-) -> TrialResultView {
+pub fn trial_result(ranked: &RankedTrial, title: &str, status: &str, questions: &[Question]) -> TrialResultView {
     let (verdict_label, verdict_class) = verdict_label(ranked.eligibility.verdict);
-    let deciding = ranked
-        .eligibility
-        .deciding_unknowns
+    let unknowns = &ranked.eligibility.deciding_unknowns;
+    let deciding = unknowns
         .iter()
+        .take(DECIDING_SHOWN)
         .map(|k| questions.iter().find(|q| &q.fact == k).map(|q| q.text.clone()).unwrap_or_else(|| fact_key_words(k)))
         .collect();
-    let marks = marks(&ranked.eligibility, questions);
     let count = |m: Mark| ranked.eligibility.marks.iter().filter(|r| r.decisive && r.mark == m).count();
     TrialResultView {
         nct_id: ranked.nct_id.clone(),
@@ -120,7 +136,9 @@ pub fn trial_result(
         score: format!("{:.3}", ranked.score),
         relevance_percent: (ranked.relevance_share.clamp(0.0, 1.0) * 100.0).round() as u32,
         deciding,
-        marks,
+        deciding_more: unknowns.len().saturating_sub(DECIDING_SHOWN),
+        criteria: criteria(&ranked.eligibility, questions),
+        rule_count: ranked.eligibility.marks.len(),
         met: count(Mark::Met),
         not_met: count(Mark::NotMet),
         unknown: count(Mark::Unknown),
