@@ -154,6 +154,10 @@ pub struct RankReport {
     pub latency_all_trials_mean_ms: f64,
     pub latency_all_trials_max_ms: f64,
     pub run_files: Vec<PathBuf>,
+    /// For each rule kind ("age", "age (registry)", "condition", ...): on how many judged trials
+    /// labelled 0 / 1 / 2 TrialBridge marked at least one rule of that kind not met. A kind whose
+    /// failures are as common on eligible trials as on the others carries no information.
+    pub failed_rules_by_label: BTreeMap<String, [u32; 3]>,
 }
 
 impl fmt::Display for RankReport {
@@ -192,9 +196,19 @@ impl fmt::Display for RankReport {
             writeln!(f)?;
         }
         if let [tb, bm] = self.systems.as_slice()
-            && let (Some(a), Some(b)) = (tb.ndcg_at_10, bm.ndcg_at_10) {
-                writeln!(f, "NDCG@10 gain over BM25: {:+.4}", a - b)?;
+            && let (Some(a), Some(b)) = (tb.ndcg_at_10, bm.ndcg_at_10)
+        {
+            writeln!(f, "NDCG@10 gain over BM25: {:+.4}", a - b)?;
+        }
+        if !self.failed_rules_by_label.is_empty() {
+            writeln!(
+                f,
+                "TrialBridge failed-rule kinds on judged trials labelled 0 / 1 / 2:"
+            )?;
+            for (kind, n) in &self.failed_rules_by_label {
+                writeln!(f, "  {kind:<28} {:>5} {:>5} {:>5}", n[0], n[1], n[2])?;
             }
+        }
         writeln!(
             f,
             "latency, one patient against all {} trials: mean {:.2} ms, max {:.2} ms (trial preparation once: {:.0} ms)",
@@ -406,6 +420,7 @@ pub fn run(config: &RankConfig) -> Result<RankReport, EvalError> {
     let options = MatchOptions::default();
     let all: Vec<usize> = (0..docs.len()).collect();
 
+    let mut failed_rules_by_label: BTreeMap<String, [u32; 3]> = BTreeMap::new();
     let mut tb_rows = Vec::new();
     let mut bm_rows = Vec::new();
     let mut latencies = Vec::new();
@@ -434,6 +449,31 @@ pub fn run(config: &RankConfig) -> Result<RankReport, EvalError> {
 
         let candidates: Vec<&TrialDocument> = candidate_idx.iter().map(|&i| &docs[i]).collect();
         let ranked = rank_trials(&profile, &candidates, &model, &options);
+        if let Some(labels) = qrels.as_ref().and_then(|qr| qr.get(&q.id)) {
+            for r in &ranked {
+                let Some(&label) = labels.get(&r.nct_id) else {
+                    continue;
+                };
+                let mut kinds: Vec<String> = r
+                    .eligibility
+                    .marks
+                    .iter()
+                    .filter(|m| m.decisive && m.mark == matcher::Mark::NotMet)
+                    .map(|m| {
+                        if m.span.is_none() {
+                            format!("{} (registry)", m.kind)
+                        } else {
+                            m.kind.to_string()
+                        }
+                    })
+                    .collect();
+                kinds.sort();
+                kinds.dedup();
+                for k in kinds {
+                    failed_rules_by_label.entry(k).or_default()[(label as usize).min(2)] += 1;
+                }
+            }
+        }
         tb_rows.push((
             q.id.clone(),
             ranked
@@ -486,5 +526,6 @@ pub fn run(config: &RankConfig) -> Result<RankReport, EvalError> {
         latency_all_trials_mean_ms: latencies.iter().sum::<f64>() / latencies.len().max(1) as f64,
         latency_all_trials_max_ms: latencies.iter().copied().fold(0.0, f64::max),
         run_files,
+        failed_rules_by_label,
     })
 }
