@@ -535,15 +535,40 @@ lazy_re!(
 lazy_re!(AGE_CONTINUES, r"(?i)^[\s,;]*(?:and|but|or|to|-)?[\s,]*$");
 lazy_re!(
     FOR_SUBJECTS,
-    r"(?i)\b(?:for|in|if)\s+(?:(?:subjects|patients|participants|children|those|individuals|people|women|men)\s*(?:aged?|who\s+are)?|age[ds]?\s*:?)\s*$"
+    r"(?i)\b(?:for|in|if|when)\s+(?:(?:the\s+|all\s+|any\s+)?(?:subjects?|patients?|participants?|children|child|those|individuals?|people|persons?|women|men|males?|females?|volunteers?|adults?|adolescents?|infants?|girls|boys)\s*\(?\s*(?:aged?s?|who\s+(?:are|is)|that\s+are|is|are)?|age[ds]?\s*:?)\s*$"
+);
+// "diabetes onset at < 35 years of age", "diagnosis made at age of 36 or above": the age at an
+// earlier event, not the patient's age now.
+lazy_re!(
+    ONSET_BEFORE,
+    r"(?i)\b(?:(?P<on>onset)|diagnos(?:is|ed)|first\s+made|first\s+episode)\b(?P<gap>[^;,()]{0,60})$"
+);
+// What may lie between "onset"/"diagnosis" and the age: "at", "before the age of", "between".
+lazy_re!(
+    ONSET_GAP,
+    r"(?i)^(?:\s+[\w-]+){0,5}?\s+(?:at|before|after|between|prior\s+to|by|under|over)(?:\s+the)?(?:\s+ages?(?:\s+of)?)?\s*$|^\s*(?:ages?(?:\s+of)?)?\s*$"
+);
+lazy_re!(
+    ONSET_GAP_PERSON,
+    r"(?i)\b(?:patients?|subjects?|participants?|adults?|children|men|women|males?|females?|aged|who|volunteers?|individuals?)\b"
+);
+// "18 years < age < 50 years", "18 ≤ age ≤ 65": the age between two bounds.
+lazy_re!(
+    AGE_BETWEEN_CMP,
+    r"(?i)(?P<a>\d{1,3}(?:\.\d+)?)\s*(?:years?|yrs?)?\s*(?P<c1>\\?<\s?=?|≤|\\?</=|＜)\s*(?:the\s+)?age\s*(?P<c2>\\?<\s?=?|≤|\\?</=|＜)\s*(?P<b>\d{1,3}(?:\.\d+)?)(?:\s*(?:years?|yrs?)\b)?"
 );
 lazy_re!(
     OTHER_AGE,
-    r"(?i)\b(?:gestational|bone|skeletal|menstrual|post-?conceptional|post-?menstrual|corrected|developmental|reading|mental|chronological\s+bone)\s+age[ds]?\b"
+    r"(?i)\b(?:gestational|bone|skeletal|menstrual|post-?conceptional|post-?menstrual|corrected|developmental|reading|mental|chronological\s+bone|donor'?s?|paternal|father'?s?|sibling'?s?|tumou?r|lesion|vessel|graft|sample)\s+age[ds]?\b"
 );
 lazy_re!(
     NOT_PATIENT_AGE,
     r"(?i)^\s*(?:years?\s+)?(?:old\s+|of\s+age\s+)?(?:in\s+|among\s+|for\s+)(?:a\s+|any\s+|one\s+or\s+more\s+)?(?:(?:first|second)[- ]degree\s+)?(?:relatives?|family|siblings?|parents?|mother|father|brothers?|sisters?)|^\s*(?:years?\s+)?(?:old\s+|of\s+age\s+)?at\s+(?:the\s+)?(?:time\s+of\s+)?(?:[\w-]+\s+){0,2}(?:onset|diagnosis)"
+);
+// "tumor sample no older than 3 years", "ulcers older than 1 year": the age of a thing.
+lazy_re!(
+    THING_BEFORE,
+    r"(?i)\b(?:samples?|specimens?|biops(?:y|ies)|tissues?|blocks?|ulcers?|wounds?|lesions?|scans?|images?|imaging|tests?|results?|data|documents?|MRI|CT|x-?rays?|fractures?|injur(?:y|ies)|symptoms?|scars?|tattoos?|implants?|stents?|grafts?|devices?|access|fistulas?|infarcts?|diagnosis|assessments?|evaluations?|echocardiograms?|ECGs?|EKGs?|labs?|values?|measurements?)\b[\s,]*(?:(?:that|which)\s+)?(?:is|are|was|were|must\s+be|should\s+be)?\s*(?:not\s+)?$"
 );
 lazy_re!(
     PERSON_BEFORE,
@@ -560,7 +585,41 @@ fn tail(text: &str, start: usize, end: usize, max: usize) -> &str {
 
 fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
     let mut last_age_end: Option<usize> = None;
+    // "18 years < age < 50 years": both bounds around the word "age".
+    let mut between_cmp: Vec<Span> = Vec::new();
+    for clause in cls {
+        for c in AGE_BETWEEN_CMP.captures_iter(clause.span.slice(text)) {
+            let (Some(a), Some(b)) = (parse_number(&c["a"]), parse_number(&c["b"])) else {
+                continue;
+            };
+            if a > b || b > 130.0 {
+                continue;
+            }
+            let m = c.get(0).unwrap();
+            let sp = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
+            let inclusive = |x: &str| x.contains(['=', '≤']);
+            found.push(Found::new(
+                RuleBody::Age {
+                    min: Some(Bound {
+                        value: a,
+                        inclusive: inclusive(&c["c1"]),
+                    }),
+                    max: Some(Bound {
+                        value: b,
+                        inclusive: inclusive(&c["c2"]),
+                    }),
+                    unit: TimeUnit::Year,
+                },
+                sp,
+            ));
+            between_cmp.push(sp);
+            last_age_end = Some(sp.end);
+        }
+    }
     for e in exprs {
+        if between_cmp.iter().any(|b| b.overlaps(&e.span)) {
+            continue;
+        }
         let unit = match e.unit.as_deref() {
             None => None,
             Some(_) => match e.time_unit() {
@@ -589,13 +648,24 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
         if FOR_SUBJECTS.is_match(before) || LIFE.is_match(before) {
             continue;
         }
+        // "onset at < 35 years of age": the age at an earlier event.
+        if ONSET_BEFORE.captures(before).is_some_and(|c| {
+            let gap = &c["gap"];
+            !ONSET_GAP_PERSON.is_match(gap)
+                && (ONSET_GAP.is_match(gap)
+                    || c.name("on").is_some() && gap.trim_start().starts_with("of "))
+        }) {
+            continue;
+        }
         // "sudden death under 40 years of age in relatives", "age 14-50 at onset": not the patient's age now.
         if NOT_PATIENT_AGE.is_match(&text[e.span.end..clause.span.end]) {
             continue;
         }
         let by_person = unit == Some(TimeUnit::Year) && PERSON_BEFORE.is_match(before);
         let by_suffix = e.age_suffix && unit.is_some()
-            || e.age_word && unit.is_none_or(|u| u == TimeUnit::Year);
+            || e.age_word
+                && unit.is_none_or(|u| u == TimeUnit::Year)
+                && !THING_BEFORE.is_match(before);
         if !(by_keyword || by_person || by_suffix || by_continuation) {
             continue;
         }

@@ -223,6 +223,21 @@ fn combine(
     (lo, hi)
 }
 
+/// No age satisfies both bounds.
+fn empty_range(lo: AgeBound, hi: AgeBound) -> bool {
+    match (lo, hi) {
+        (Some(a), Some(b)) => a.0 > b.0 || a.0 == b.0 && (a.1 || b.1),
+        _ => false,
+    }
+}
+
+static FOR_GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)^\s*(?:years?|yrs?|y)?\s*(?:old|of\s+age)?\s*\(?\s*(?:for|in)\s+(?:the\s+)?[\w\s-]{0,30}?\b(?:group|cohort|arm|part)s?\b",
+    )
+    .expect("valid regex")
+});
+
 fn self_text_has_or(text: &str, base: usize, from: usize, to: usize) -> bool {
     let (a, b) = (from.saturating_sub(base), to.saturating_sub(base));
     text.get(a..b).is_some_and(|gap| {
@@ -248,7 +263,7 @@ impl ParsedCriteria {
     pub fn age_range(&self) -> Option<AgeRange> {
         // Bounds per criterion: (years, exclusive).
         type B = Option<(f64, bool)>;
-        let mut per_criterion: Vec<(B, B)> = Vec::new();
+        let mut per_criterion: Vec<(B, B, bool)> = Vec::new();
         for c in &self.criteria {
             // Ages inside definitions of menopause / childbearing potential are not limits.
             let lower = c.text.to_ascii_lowercase();
@@ -298,20 +313,57 @@ impl ParsedCriteria {
                 let (a, b) = (w[0].2, w[1].2);
                 a.end <= b.start && self_text_has_or(&c.text, c.span.start, a.end, b.start)
             });
-            let (lo, hi) = combine(bounds.iter().map(|(l, h, _)| (*l, *h)), alternatives);
-            per_criterion.push((lo, hi));
+            // "35 to 50 years for the middle-age group, and 65 to 80 for the elderly group":
+            // bounds named for a group, or bounds that cannot all hold, are cohorts.
+            let for_group = bounds.iter().any(|(_, _, sp)| {
+                let after = sp.end.saturating_sub(c.span.start);
+                c.text.get(after..).is_some_and(|t| FOR_GROUP.is_match(t))
+            });
+            let (mut lo, mut hi) = combine(
+                bounds.iter().map(|(l, h, _)| (*l, *h)),
+                alternatives || for_group,
+            );
+            if empty_range(lo, hi) {
+                (lo, hi) = combine(bounds.iter().map(|(l, h, _)| (*l, *h)), true);
+            }
+            per_criterion.push((lo, hi, c.section == SectionKind::Exclusion));
         }
         if per_criterion.is_empty() {
             return None;
         }
+        // Inclusion criteria that state different minimums (or different maximums) describe
+        // alternative cohorts ("Age ≥ 60" and "Age ≥ 18 if unsuitable for induction"): a text
+        // would not state a weaker bound that another criterion makes redundant. Their union is
+        // then intersected with the bounds from exclusion criteria, which always apply.
+        let inclusion: Vec<(AgeBound, AgeBound)> = per_criterion
+            .iter()
+            .filter(|b| !b.2)
+            .map(|b| (b.0, b.1))
+            .collect();
+        let differ = |side: fn(&(AgeBound, AgeBound)) -> AgeBound| {
+            let vals: Vec<f64> = inclusion
+                .iter()
+                .filter_map(|b| side(b).map(|x| x.0))
+                .collect();
+            vals.iter().any(|v| (v - vals[0]).abs() > 1e-9)
+        };
+        let cohorts = differ(|b| b.0) || differ(|b| b.1);
+        let all: Vec<(AgeBound, AgeBound)> = if cohorts {
+            let (ilo, ihi) = combine(inclusion.iter().copied(), true);
+            std::iter::once((ilo, ihi))
+                .chain(per_criterion.iter().filter(|b| b.2).map(|b| (b.0, b.1)))
+                .collect()
+        } else {
+            per_criterion.iter().map(|b| (b.0, b.1)).collect()
+        };
         // Intersect across criteria; if that is empty the criteria describe alternative cohorts
         // ("Cohort A: < 11 years", "Cohort B: 11 to 25 years"), so take their union instead.
-        let (mut lo, mut hi) = combine(per_criterion.iter().copied(), false);
+        let (mut lo, mut hi) = combine(all.iter().copied(), false);
         if let (Some(a), Some(b)) = (lo, hi) {
             // An intersection that collapses to a single age from different ranges is also a sign
             // of cohorts ("children 8-18", "adults 18-60").
-            if a.0 > b.0 || a.0 == b.0 && (a.1 || b.1 || per_criterion.len() > 1) {
-                (lo, hi) = combine(per_criterion.iter().copied(), true);
+            if a.0 > b.0 || a.0 == b.0 && (a.1 || b.1 || all.len() > 1) {
+                (lo, hi) = combine(all.iter().copied(), true);
             }
         }
         if lo.is_none() && hi.is_none() {

@@ -56,7 +56,7 @@ const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=|
     (?:equal\s+to\s+or\s+)?(?:less|lower|fewer|smaller|shorter)\s+than(?:\s*(?:or|/)\s*equal(?:\s+to)?)?|
     at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
     at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
-    up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to))";
+    up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|no\s+older\s+than|no\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to))";
 
 const NUM: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty)\b";
 
@@ -184,8 +184,8 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
         "≤" | "⩽" | "≦" | "<=" | "=<" | "≤=" | "<_" => Comparator::Le,
         _ if w.ends_with("or=") && w.starts_with('>') => Comparator::Ge,
         _ if w.ends_with("or=") && w.starts_with('<') => Comparator::Le,
-        "not older than" => Comparator::Le,
-        "not younger than" => Comparator::Ge,
+        "not older than" | "no older than" => Comparator::Le,
+        "not younger than" | "no younger than" => Comparator::Ge,
         "inferior or equal to" => Comparator::Le,
         "superior or equal to" => Comparator::Ge,
         "inferior to" => Comparator::Lt,

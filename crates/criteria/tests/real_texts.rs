@@ -400,3 +400,45 @@ fn explanations_read_like_sentences() {
         "Exclusion: total bilirubin > 1.5 × ULN, except Gilbert syndrome"
     );
 }
+
+#[test]
+fn age_at_onset_or_diagnosis_is_not_an_age_limit() {
+    let p = parse(
+        "Inclusion Criteria:\n* Age 18-60 years\n* Type 1 diabetes with onset of disease at less than 40 years of age\n* Diagnosis made at age of 36 or above\n",
+    );
+    let range = p.age_range().unwrap();
+    assert_eq!((range.min_years, range.max_years), (Some(18.0), Some(60.0)));
+}
+
+#[test]
+fn age_between_two_comparators() {
+    let p = parse("Inclusion Criteria:\n* 18 years < age < 50 years\n");
+    let range = p.age_range().unwrap();
+    assert_eq!((range.min_years, range.max_years), (Some(18.0), Some(50.0)));
+    assert!(range.min_exclusive && range.max_exclusive);
+}
+
+#[test]
+fn different_minimums_in_separate_inclusion_criteria_are_cohorts() {
+    // "≥ 60", and "≥ 18 if unsuitable for induction": the weaker bound is an alternative cohort.
+    let p = parse(
+        "Inclusion Criteria:\n* Age ≥ 60 years\n* Age ≥ 18 years who are unsuitable for standard induction therapy\n\nExclusion Criteria:\n* Age > 80 years\n",
+    );
+    let range = p.age_range().unwrap();
+    assert_eq!((range.min_years, range.max_years), (Some(18.0), Some(80.0)));
+    // Bounds named for groups in one criterion are cohorts too.
+    let p = parse(
+        "Age: 35 to 50 years old for middle-age group, and 65 to 80 years old for elderly group",
+    );
+    let range = p.age_range().unwrap();
+    assert_eq!((range.min_years, range.max_years), (Some(35.0), Some(80.0)));
+}
+
+#[test]
+fn the_age_of_a_sample_is_not_the_patients_age() {
+    let p = parse(
+        "Inclusion Criteria:\n* Participants must be ≥ 18 years of age\n* Provision of FFPE tumor sample that is no older than 3 years\n",
+    );
+    let range = p.age_range().unwrap();
+    assert_eq!((range.min_years, range.max_years), (Some(18.0), None));
+}

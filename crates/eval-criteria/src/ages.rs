@@ -54,7 +54,7 @@ pub struct AgeFileReport {
     pub compared_bounds: usize,
     pub agreeing_bounds: usize,
     pub bound_agreement: f64,
-    /// Up to 25 disagreements.
+    /// The first disagreements (up to 25).
     pub disagreements: Vec<AgeDisagreement>,
 }
 
@@ -62,6 +62,42 @@ pub struct AgeFileReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct AgeReport {
     pub files: Vec<AgeFileReport>,
+}
+
+/// How many disagreements a report keeps for inspection.
+const DISAGREEMENTS_KEPT: usize = 25;
+
+/// Every disagreement of one file, each with the age evidence the parser used (for error
+/// analysis: `eval-criteria ages-list`).
+pub fn list_disagreements(records: &[EligibilityRecord]) -> Vec<String> {
+    let mut out = Vec::new();
+    for rec in records {
+        let r = score(Path::new(""), std::slice::from_ref(rec));
+        if r.compared_records == 1 && r.agreeing_records == 0 {
+            let d = &r.disagreements[0];
+            let parsed = criteria::parse(&rec.text);
+            let evidence: Vec<String> = parsed
+                .criteria
+                .iter()
+                .filter(|c| {
+                    c.rules
+                        .iter()
+                        .any(|r| matches!(r.body, criteria::RuleBody::Age { .. }))
+                })
+                .map(|c| format!("[{:?}] {}", c.section, c.text.replace('\n', " ")))
+                .collect();
+            out.push(format!(
+                "{} text [{:?}, {:?}] vs structured [{:?}, {:?}] :: {}",
+                d.nct_id,
+                d.text_min_years,
+                d.text_max_years,
+                d.structured_min_years,
+                d.structured_max_years,
+                evidence.join(" || ")
+            ));
+        }
+    }
+    out
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -135,7 +171,7 @@ pub fn score(path: &Path, records: &[EligibilityRecord]) -> AgeFileReport {
         r.agreeing_bounds += agreed;
         if agreed == compared {
             r.agreeing_records += 1;
-        } else if r.disagreements.len() < 25 {
+        } else if r.disagreements.len() < DISAGREEMENTS_KEPT {
             r.disagreements.push(AgeDisagreement {
                 nct_id: rec.nct_id.clone(),
                 text_min_years: range.min_years,

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! eval-criteria ages      [V2.jsonl.gz] [NORMALIZED.jsonl.gz]
+//! eval-criteria ages-list (every age disagreement with the parser's evidence)
 //! eval-criteria brat      chia|lct [PATH]
 //! eval-criteria speed     [ROUNDS]
 //! eval-criteria large     (time to parse one 1 MB text)
@@ -40,6 +41,17 @@ fn main() {
             let b = args.get(2).map(PathBuf::from).unwrap_or(norm.clone());
             let r = self_consistency(&[(&a, RecordFile::ApiV2), (&b, RecordFile::Normalized)])?;
             out(r.to_string(), serde_json::to_string_pretty(&r).unwrap());
+        }
+        if cmd == "ages-list" {
+            // Every disagreement with its age evidence, for error analysis.
+            for (name, recs) in [
+                ("v2", read_api_v2(&v2)?),
+                ("normalized", read_normalized(&norm)?),
+            ] {
+                for line in eval_criteria::ages::list_disagreements(&recs) {
+                    println!("{name} {line}");
+                }
+            }
         }
         if cmd == "brat" || cmd == "all" {
             let which = if cmd == "brat" {
