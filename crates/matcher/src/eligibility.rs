@@ -579,7 +579,8 @@ fn condition_truth(
             // cancer trial, "prior breast cancer") is about a second or earlier disease: not decisive.
             // Likewise a negated inclusion naming the trial's own disease ("no prior breast
             // cancer" in a breast cancer trial) is about an earlier episode, not this one.
-            if (polarity == Polarity::Exclusion || rule.negated) && trial_names(trial, c) {
+            if (polarity == Polarity::Exclusion || rule.negated) && trial_is_about(trial, p.concept)
+            {
                 return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
             }
             // Disease state and stage, when the rule names them and the profile says.
@@ -642,22 +643,6 @@ fn condition_truth(
     Truth::Unknown(FactKey::Condition(vocab.concept(primary).name.clone()))
 }
 
-/// Does the trial name `concept` itself (or something narrower) as what it is about? An
-/// exclusion of that concept is then about a second or earlier disease ("other malignancies",
-/// "prior glaucoma surgery"), while an exclusion of a narrower subtype ("secondary glaucoma" in
-/// an open-angle glaucoma trial) is a real restriction.
-fn trial_names(trial: &TrialDocument, concept: ConceptId) -> bool {
-    let vocab = Vocabulary::builtin();
-    [Field::Topic, Field::Inclusion].iter().any(|&f| {
-        trial
-            .field(f)
-            .concepts
-            .iter()
-            .any(|&t| vocab.is_a(t, concept))
-    })
-}
-
-/// Is the trial about `concept` (named in its title, conditions, keywords or MeSH terms)?
 fn trial_is_about(trial: &TrialDocument, concept: ConceptId) -> bool {
     let vocab = Vocabulary::builtin();
     trial

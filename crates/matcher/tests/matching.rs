@@ -282,30 +282,3 @@ fn derived_and_measured_facts_decide_rules() {
         Verdict::NotEligible
     );
 }
-
-#[test]
-fn exclusions_of_the_trials_own_disease_are_not_held_against_its_patients() {
-    let trial = TrialDocument::new(TrialFields {
-        nct_id: "NCT90000030".into(),
-        criteria_text: "Inclusion Criteria:\n- Open-angle glaucoma in both eyes\nExclusion Criteria:\n- Prior glaucoma surgery\n- Other malignancy within 5 years\n- Secondary glaucoma (uveitic, pigmentary)\n".into(),
-        ..Default::default()
-    });
-    // The open-angle patient is not excluded by "prior glaucoma surgery" naming their disease.
-    let poag = extract_profile("definitive diagnosis: POAG; intraocular pressure: 24 mmHg").profile;
-    let e = evaluate(&PatientFacts::new(&poag, None), &trial);
-    assert!(
-        e.marks.iter().all(|m| m.mark != Mark::NotMet),
-        "{:#?}",
-        e.marks
-    );
-    // A subtype the trial excludes by name is a real exclusion.
-    let uveitic =
-        extract_profile("definitive diagnosis: uveitic glaucoma; intraocular pressure: 28 mmHg")
-            .profile;
-    let e = evaluate(&PatientFacts::new(&uveitic, None), &trial);
-    assert_eq!(
-        mark_of(&e, "condition", "Secondary glaucoma").mark,
-        Mark::NotMet
-    );
-    assert_eq!(e.verdict, Verdict::NotEligible);
-}
