@@ -532,6 +532,14 @@ lazy_re!(
     AGE_BEFORE,
     r"(?i)\b(?:age[ds]?|aged\s+between)\b[\s:=,()\-]*(?:(?:range|ranging|limit|limits|group|of|is|are|be|must|should|between|from|at|was|will|the|patient'?s?|subject'?s?|participant'?s?|time|screening|enrollment|enrolment|consent|signing|informed|visit|years?|in|inclusive|equal|to|or|and|\w+'s)\b[\s:=,()\-]*){0,8}$"
 );
+lazy_re!(
+    FAMILY_BEFORE,
+    r"(?i)\b(?:family(?:\s+members?)?|relatives?|siblings?|parents?|mother|father|brothers?|sisters?|offspring|sons?|daughters?|grand(?:mother|father|parents?))\b[^.;,]{0,15}$"
+);
+lazy_re!(
+    AGE_ALONE_AFTER,
+    r"(?i)^[\s.,;:)]*(?:(?:years?\s+)?(?:old|of\s+age)\b)?[\s.,;:)]*(?:\(?\s*inclusive\s*\)?)?[\s.,;:)]*$"
+);
 lazy_re!(AGE_CONTINUES, r"(?i)^[\s,;]*(?:and|but|or|to|-)?[\s,]*$");
 lazy_re!(
     FOR_SUBJECTS,
@@ -616,10 +624,17 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             last_age_end = Some(sp.end);
         }
     }
-    for e in exprs {
+    let mut last_age_value: Option<f64> = None;
+    for (i, e) in exprs.iter().enumerate() {
         if between_cmp.iter().any(|b| b.overlaps(&e.span)) {
             continue;
         }
+        // The next expression, when it continues this one ("≥ 18 and < 70 years").
+        let next = exprs.get(i + 1).filter(|n| {
+            e.span.end <= n.span.start
+                && !text[e.span.end..n.span.start].contains(['\n', ';'])
+                && AGE_CONTINUES.is_match(&text[e.span.end..n.span.start])
+        });
         let unit = match e.unit.as_deref() {
             None => None,
             Some(_) => match e.time_unit() {
@@ -657,24 +672,62 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
         }) {
             continue;
         }
+        // "sudden death of immediate family members under the age of 40": a relative's age.
+        if FAMILY_BEFORE.is_match(before) {
+            continue;
+        }
         // "sudden death under 40 years of age in relatives", "age 14-50 at onset": not the patient's age now.
         if NOT_PATIENT_AGE.is_match(&text[e.span.end..clause.span.end]) {
             continue;
         }
-        let by_person = unit == Some(TimeUnit::Year) && PERSON_BEFORE.is_match(before);
+        // A bare number whose unit follows on the next bound: "patients ≥ 18 and < 70 years".
+        let unit_ahead = unit.is_none()
+            && next.is_some_and(|n| n.unit.as_deref() == Some("year") && n.relative_to.is_none());
+        let by_person =
+            (unit == Some(TimeUnit::Year) || unit_ahead) && PERSON_BEFORE.is_match(before);
+        // The expression itself names the age: "up to the age of 35".
+        let expr_text = e.span.slice(text).to_ascii_lowercase();
+        let by_keyword = by_keyword
+            || (expr_text.starts_with("age") || expr_text.contains(" age"))
+                && !OTHER_AGE.is_match(&expr_text);
+        // A criterion that is only the age: "Over 18 years", "18 to 65 years old".
+        let by_alone = unit == Some(TimeUnit::Year)
+            && before.trim().is_empty()
+            && (AGE_ALONE_AFTER.is_match(&text[e.span.end..clause.span.end])
+                || next.is_some_and(|n| {
+                    n.unit.as_deref() == Some("year")
+                        && AGE_ALONE_AFTER.is_match(&text[n.span.end..clause.span.end])
+                }));
         let by_suffix = e.age_suffix && unit.is_some()
             || e.age_word
                 && unit.is_none_or(|u| u == TimeUnit::Year)
                 && !THING_BEFORE.is_match(before);
-        if !(by_keyword || by_person || by_suffix || by_continuation) {
+        if !(by_keyword || by_person || by_suffix || by_continuation || by_alone) {
             continue;
+        }
+        // Two bounds written with a bare "=" (a "≥" / "≤" lost in transcoding, "aged =18 to =65
+        // years"): the lower one is the minimum and the higher one the maximum, the only reading
+        // under which both can hold.
+        let mut comparator = e.comparator.unwrap_or(Comparator::Eq);
+        if comparator == Comparator::Eq && e.upper.is_none() {
+            if next.is_some_and(|n| {
+                n.value > e.value
+                    && matches!(
+                        n.comparator,
+                        Some(Comparator::Eq | Comparator::Le | Comparator::Lt)
+                    )
+            }) {
+                comparator = Comparator::Ge;
+            } else if by_continuation && last_age_value.is_some_and(|v| v < e.value) {
+                comparator = Comparator::Le;
+            }
         }
         // Plausible ages only.
         let unit = unit.unwrap_or(TimeUnit::Year);
         if unit == TimeUnit::Year && (e.value > 130.0 || e.upper.is_some_and(|u| u > 130.0)) {
             continue;
         }
-        let (min, max) = match e.comparator.unwrap_or(Comparator::Eq) {
+        let (min, max) = match comparator {
             Comparator::Ge => (
                 Some(Bound {
                     value: e.value,
@@ -730,6 +783,7 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             Span::new(start.min(e.span.start), e.span.end),
         ));
         last_age_end = Some(e.span.end);
+        last_age_value = Some(e.upper.unwrap_or(e.value));
     }
 }
 

@@ -231,6 +231,13 @@ fn empty_range(lo: AgeBound, hi: AgeBound) -> bool {
     }
 }
 
+static QUALIFIED_AFTER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)^\s*(?:years?|yrs?)?\s*(?:old|of\s+age)?\s*,?\s*(?:who|whose|with|that|and\s+(?:has|have|had|who|with|is|are))\b",
+    )
+    .expect("valid regex")
+});
+
 static FOR_GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
         r"(?i)^\s*(?:years?|yrs?|y)?\s*(?:old|of\s+age)?\s*\(?\s*(?:for|in)\s+(?:the\s+)?[\w\s-]{0,30}?\b(?:group|cohort|arm|part)s?\b",
@@ -297,6 +304,12 @@ impl ParsedCriteria {
                     Polarity::Inclusion => {
                         bounds.push((lo.as_ref().map(y), hi.as_ref().map(y), r.span))
                     }
+                    // "Male over the age of 60 who has sustained a fracture": excluded only
+                    // together with something else, so not an age limit.
+                    Polarity::Exclusion
+                        if c.text
+                            .get(r.span.end.saturating_sub(c.span.start)..)
+                            .is_some_and(|t| QUALIFIED_AFTER.is_match(t)) => {}
                     // Excluded below a bound → that bound is the minimum, and vice versa.
                     Polarity::Exclusion => match (lo, hi) {
                         (None, Some(b)) => bounds.push((Some((y(b).0, !y(b).1)), None, r.span)),

@@ -51,9 +51,10 @@ impl NumExpr {
     }
 }
 
-const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=|\\?<\s?or\s?=|\\?>\s?/\s?=|\\?<\s?/\s?=|≥\s?/\s?=|≤\s?/\s?=|>=|<=|=>|=<|\\?>\s?=|\\?<\s?=|\\?>|\\?<|=|\b(?:
-    (?:equal\s+to\s+or\s+|or\s+equal\s+to\s+)?(?:greater|more|higher|larger|bigger|longer)\s+than(?:\s*(?:or|/)\s*equal(?:\s+to)?)?|
-    (?:equal\s+to\s+or\s+)?(?:less|lower|fewer|smaller|shorter)\s+than(?:\s*(?:or|/)\s*equal(?:\s+to)?)?|
+const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=(?:\s?to\b)?|\\?<\s?or\s?=(?:\s?to\b)?|\\?>\s?/\s?=|\\?<\s?/\s?=|≥\s?/\s?=|≤\s?/\s?=|>=|<=|=>|=<|\\?>\s?=|\\?<\s?=|\\?>|\\?<|=|\b(?:
+    (?:equal\s+(?:to\s+)?or\s+|or\s+equal\s+to\s+)?(?:greater|more|higher|larger|bigger|longer)\s+than(?:\s*(?:or|/)\s*equals?(?:\s+to)?)?|
+    (?:equal\s+(?:to\s+)?or\s+)?(?:less|lower|fewer|smaller|shorter)\s+than(?:\s*(?:or|/)\s*equals?(?:\s+to)?)?|
+    (?:greater|more|higher|larger|bigger|less|lower|smaller|fewer)\s+or\s+equals?(?:\s+to)?|
     at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
     at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
     up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|no\s+older\s+than|no\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to))";
@@ -100,17 +101,17 @@ pub(crate) fn compile(pattern: &str) -> Regex {
 fn build() -> Regex {
     // Alternatives, in priority order at a given start position.
     let between = format!(
-        r"(?P<bw>\b(?:between|from)\s+(?P<b1>{NUM})\s*(?P<bu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?P<b2>{NUM}))"
+        r"(?P<bw>\b(?:between|from)\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?(?P<b1>{NUM})\s*(?P<bu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?P<b2>{NUM}))"
     );
     let prefixed = format!(
         r"(?P<pre>(?:{CMP})\s*(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?P<p1>{NUM})(?:\s*(?:to|-|–|—)\s*(?P<p2>{NUM}))?)"
     );
     let uln_only = r"(?P<ulo>\b(?:above|over|below|under|greater\s+than|more\s+than|less\s+than|higher\s+than|lower\s+than|exceed(?:s|ing)?|>|<|\\>|\\<|≤|≥|within)\s+(?:the\s+)?(?:institutional\s+)?(?:upper\s+limit\s+of\s+(?:the\s+)?normal(?:\s+range)?|ULN\b|normal\s+limits?|normal\s+range))";
     let range = format!(
-        r"(?P<rg>\b(?P<r1>{NUM})\s*(?P<ru1>%|years?|months?|weeks?|days?|mg/dL|g/dL)?\s*(?:to|-|–|—|~|through)\s*(?P<rx>\\?<|＜|<)?\s*(?P<r2>{NUM}))"
+        r"(?P<rg>\b(?P<r1>{NUM})\s*(?P<ru1>%|years?|months?|weeks?|days?|mg/dL|g/dL)?\s*(?:to|-|–|—|~|through)\s*(?P<rx>\\?<|＜|<|less\s+than|under|younger\s+than)?\s*(?P<r2>{NUM}))"
     );
     let postfix = format!(
-        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|-?years?(?:\s+of\s+age|\s+old)?|yrs?|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?|[a-zA-Zµμ]{{1,6}}\s*/\s*[a-zA-Zµμ0-9.²³]{{1,8}}|mm\s*Hg|mmHg|mm|cm|kg|mg|g|points?|times|x\s*ULN)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
+        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|-?years?(?:\s+of\s+age|\s+old)?|yrs?|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?|[a-zA-Zµμ]{{1,6}}\s*[/⁄]\s*[a-zA-Zµμ0-9.²³]{{1,8}}|mm\s*Hg|mmHg|mm|cm|kg|mg|g|points?|times|x\s*ULN)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
     );
     let plus = format!(r"(?P<pl>\b(?P<l1>{NUM})\s*\+\s*(?P<lu>years?|yrs?)?)");
     let pattern =

@@ -442,3 +442,43 @@ fn the_age_of_a_sample_is_not_the_patients_age() {
     let range = p.age_range().unwrap();
     assert_eq!((range.min_years, range.max_years), (Some(18.0), None));
 }
+
+#[test]
+fn age_phrasings_with_two_bounds() {
+    for (text, min, max) in [
+        (
+            "Male & female patients >= 18 and < 70 years of age",
+            18.0,
+            70.0,
+        ),
+        ("Be between the ages of 18 and 65", 18.0, 65.0),
+        ("Aged 5 years to less than 12 years at Visit 1", 5.0, 12.0),
+        // A transcoding lost "≥"/"≤"; with two bounds only one reading is possible.
+        (
+            "Male or female, aged = 18 to = 60 years on day of inclusion",
+            18.0,
+            60.0,
+        ),
+        (
+            "Age equal or greater than 18 years and up to the age of 35",
+            18.0,
+            35.0,
+        ),
+        ("Over 18 years and under 65 years", 18.0, 65.0),
+    ] {
+        let r = parse(text)
+            .age_range()
+            .unwrap_or_else(|| panic!("no age in {text:?}"));
+        assert_eq!((r.min_years, r.max_years), (Some(min), Some(max)), "{text}");
+    }
+    // A single bare "=" says nothing about the direction: no bound.
+    assert!(parse("Age = 18 years").age_range().is_none());
+    // Relatives' ages are not the patient's.
+    assert!(
+        parse(
+            "Exclusion Criteria:\n* Sudden death of immediate family members under the age of 40\n"
+        )
+        .age_range()
+        .is_none()
+    );
+}

@@ -249,9 +249,15 @@ fn parse_ann(ann: &str, text: &str) -> Ann {
 }
 
 static NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+").unwrap());
-static RANGE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\d\s*(?:-|–|—|to|~|and)\s*\d").unwrap());
+    LazyLock::new(|| Regex::new(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+").unwrap());
+/// A comparator written after its number ("18 years or older"): such a text is not split.
+static POSTFIX_COMPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:or|and)\s+(?:more|less|older|younger|greater|higher|lower|above|below|over|under|fewer)\b").unwrap()
+});
+/// "18-65", "18 to 65", "18 years to 65 years", "1 to < 6 years".
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\d\s*(?:%|years?|yrs?|months?|weeks?|days?)?\s*(?:-|–|—|to|~|and)\s*\d|\d\s*(?:%|years?|yrs?|months?|weeks?|days?)?\s*to\s*(?:<|less\s+than)\s*\d").unwrap()
+});
 static SCORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|mini-?mental|moca|\bcdr\b|dementia\s+rating|glasgow|\bgcs\b|hamilton|\bham-?[da]|madrs|\bbdi\b|beck|phq|gad-?7|y-?bocs|\bcgi\b|edss|nihss|rankin|\bmrs\b|gleason|apgar|\basa\b|meld|sofa|charlson|updrs|\bvas\b|\bnrs\b").unwrap()
 });
@@ -263,11 +269,29 @@ static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// "1,500" → 1500; "1,5" (decimal comma, common in Chia's European texts) → 1.5.
+fn parse_annotated_number(s: &str) -> Option<f64> {
+    let thousands = s
+        .split(',')
+        .skip(1)
+        .all(|g| g.split('.').next().is_some_and(|d| d.len() == 3));
+    if s.contains(',') && !thousands {
+        s.replace(',', ".").parse().ok()
+    } else {
+        s.replace(',', "").parse().ok()
+    }
+}
+
 /// Numbers in annotated text, digits or words ("four weeks").
 fn numbers(s: &str) -> Vec<f64> {
-    let mut v: Vec<(usize, f64)> = NUMBER
+    numbers_at(s).into_iter().map(|(_, _, n)| n).collect()
+}
+
+/// Numbers with their byte ranges, in text order.
+fn numbers_at(s: &str) -> Vec<(usize, usize, f64)> {
+    let mut v: Vec<(usize, usize, f64)> = NUMBER
         .find_iter(s)
-        .filter_map(|m| Some((m.start(), m.as_str().replace(',', "").parse().ok()?)))
+        .filter_map(|m| Some((m.start(), m.end(), parse_annotated_number(m.as_str())?)))
         .collect();
     for m in NUMBER_WORD.find_iter(s) {
         let n = match m.as_str().to_ascii_lowercase().as_str() {
@@ -286,10 +310,10 @@ fn numbers(s: &str) -> Vec<f64> {
             "twenty" => 20.0,
             _ => 30.0,
         };
-        v.push((m.start(), n));
+        v.push((m.start(), m.end(), n));
     }
-    v.sort_by_key(|(p, _)| *p);
-    v.into_iter().map(|(_, n)| n).collect()
+    v.sort_by_key(|(p, _, _)| *p);
+    v
 }
 
 fn comparator_from_text(s: &str) -> Option<Comparator> {
@@ -297,6 +321,12 @@ fn comparator_from_text(s: &str) -> Option<Comparator> {
     let has = |xs: &[&str]| xs.iter().any(|x| l.contains(x));
     if l.contains("between") || RANGE.is_match(&l) && numbers(&l).len() >= 2 {
         return Some(Comparator::Between);
+    }
+    if has(&["not older", "no older", "not more than", "no more than"]) {
+        return Some(Comparator::Le);
+    }
+    if has(&["not younger", "no younger", "not less than", "no less than"]) {
+        return Some(Comparator::Ge);
     }
     if has(&[
         "≥",
@@ -325,6 +355,14 @@ fn comparator_from_text(s: &str) -> Option<Comparator> {
         "more than or equal",
         "equal to or greater",
         "equal or greater",
+        "greater or equal",
+        "more or equal",
+        "higher or equal",
+        "equal or more",
+        "equal to or more",
+        "equal or higher",
+        "than/equal",
+        "than / equal",
     ]) {
         return Some(Comparator::Ge);
     }
@@ -349,6 +387,10 @@ fn comparator_from_text(s: &str) -> Option<Comparator> {
         "not to exceed",
         "less than or equal",
         "equal to or less",
+        "equal or less",
+        "less or equal",
+        "lower or equal",
+        "equal or lower",
         "or lower",
         "or fewer",
         "and under",
@@ -408,6 +450,67 @@ fn unit_from_text(s: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+/// Chia's texts lost many "≥" / "≤" characters, which now read "=" ("Age =18 years"): a value
+/// whose only comparator is a bare "=" has no recoverable comparator.
+fn chia_comparator(text: &str) -> Option<Comparator> {
+    match comparator_from_text(text) {
+        Some(Comparator::Eq) if !text.to_lowercase().contains("equal") => None,
+        c => c,
+    }
+}
+
+/// One annotated value that states two thresholds ("< 20 or > 35 years", ">= 18 and < 70
+/// years", "<80,000 or >700,000 cells/mm3"), each number with its own comparator before it.
+fn split_compound(kind: ThresholdKind, text: &str, spans: &[Span]) -> Option<Vec<Item>> {
+    let nums = numbers_at(text);
+    if nums.len() < 2
+        || text.to_lowercase().contains("between")
+        || RANGE.is_match(text)
+        || POSTFIX_COMPARATOR.is_match(text)
+    {
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut prev_end = 0;
+    for (i, &(start, end, value)) in nums.iter().enumerate() {
+        let comparator = chia_comparator(&text[prev_end..start]);
+        if comparator.is_none() && !text[prev_end..start].contains('=') {
+            return None;
+        }
+        let until = nums.get(i + 1).map_or(text.len(), |n| n.0);
+        let mut unit = unit_from_text(&text[end..until]);
+        if kind == ThresholdKind::Age && unit.is_none() {
+            unit = Some("year".into());
+        }
+        items.push(Item {
+            kind,
+            comparator,
+            value,
+            upper: None,
+            unit,
+            spans: spans.to_vec(),
+        });
+        prev_end = end;
+    }
+    Some(items)
+}
+
+/// Gold items from one annotated Chia value (two when it states two thresholds).
+fn items_from_text(kind: ThresholdKind, text: &str, spans: Vec<Span>) -> Vec<Item> {
+    if let Some(items) = split_compound(kind, text, &spans) {
+        return items;
+    }
+    item_from_text(kind, text, spans)
+        .map(|mut i| {
+            if i.comparator == Some(Comparator::Eq) && !text.to_lowercase().contains("equal") {
+                i.comparator = None;
+            }
+            i
+        })
+        .into_iter()
+        .collect()
 }
 
 fn item_from_text(kind: ThresholdKind, text: &str, spans: Vec<Span>) -> Option<Item> {
@@ -527,16 +630,15 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
             continue;
         }
         let e = &a.entities[*id];
-        if let Some(i) = item_from_text(*kind, &e.text, e.frags.clone()) {
-            out.push(i);
-        }
+        out.extend(items_from_text(*kind, &e.text, e.frags.clone()));
     }
     for e in a.entities.values() {
-        if e.ty == "Temporal"
-            && !numbers(&e.text).is_empty()
-            && let Some(i) = item_from_text(ThresholdKind::Temporal, &e.text, e.frags.clone())
-        {
-            out.push(i);
+        if e.ty == "Temporal" && !numbers(&e.text).is_empty() {
+            out.extend(items_from_text(
+                ThresholdKind::Temporal,
+                &e.text,
+                e.frags.clone(),
+            ));
         }
     }
     out
@@ -1088,6 +1190,35 @@ A2\tEq-Operator-Value T9 LTEQ\nA3\tEq-Temporal-Unit-Value T8 week\n";
         let s = score_doc(gold, text);
         assert_eq!(s[&ThresholdKind::Age].matched, 1);
         assert_eq!(s[&ThresholdKind::Temporal].matched, 1);
+    }
+
+    #[test]
+    fn chia_values_with_two_thresholds_give_two_gold_items() {
+        let text = "Age < 20 or > 35 years\n";
+        let ann = "T1\tPerson 0 3\tAge\nT2\tValue 4 22\t< 20 or > 35 years\nR1\tHas_value Arg1:T1 Arg2:T2\n";
+        let mut gold = chia_gold(&parse_ann(ann, text));
+        gold.sort_by(|a, b| a.value.total_cmp(&b.value));
+        let got: Vec<(Option<Comparator>, f64)> =
+            gold.iter().map(|i| (i.comparator, i.value)).collect();
+        assert_eq!(
+            got,
+            vec![(Some(Comparator::Lt), 20.0), (Some(Comparator::Gt), 35.0)]
+        );
+    }
+
+    #[test]
+    fn chia_reader_decimal_commas_and_lost_comparators() {
+        // "1,5 mg/dL" is 1.5; a bare "=" (a lost "≥"/"≤") states no comparator.
+        assert_eq!(numbers("1,5 mg/dL or more"), vec![1.5]);
+        assert_eq!(numbers("100,000 cells per microliter"), vec![100_000.0]);
+        let items = items_from_text(ThresholdKind::Age, "=18 years", vec![Span::new(0, 9)]);
+        assert_eq!(items[0].comparator, None);
+        let items = items_from_text(
+            ThresholdKind::Measurement,
+            "greater or equal to 140 cm",
+            vec![Span::new(0, 9)],
+        );
+        assert_eq!(items[0].comparator, Some(Comparator::Ge));
     }
 
     #[test]
