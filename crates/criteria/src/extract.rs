@@ -1357,6 +1357,14 @@ fn analyte_mentions(s: &str, base: usize) -> Vec<(Span, &'static str)> {
     out
 }
 
+lazy_re!(
+    GESTATION_BEFORE,
+    r"(?i)\b(?:gestation(?:al)?(?:\s+age)?|GA|pregnan\w*|gestation\s+period)\b[\s:=,()]*(?:of|at|is|was)?[\s:(]*$"
+);
+lazy_re!(
+    GESTATION_AFTER,
+    r"(?i)^\s*(?:\+\s*\d\s*(?:days?)?\s*)?(?:of\s+|completed\s+)?(?:gestation|gestational|GA\b|pregnancy|amenorrh)"
+);
 lazy_re!(JOINER, r"(?i)^[\s()]*(?:,|/|and|or|and/or|&)?[\s()]*$");
 lazy_re!(ALT_JOIN, r"(?i)(?:^|\W)or\W");
 
@@ -1371,6 +1379,21 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             .iter()
             .filter(|e| clause.span.start <= e.span.start && e.span.start < clause.span.end)
         {
+            // "gestational age ≥ 28 weeks", "< 37 weeks of gestation": a measurement in weeks.
+            if matches!(e.time_unit(), Some(TimeUnit::Week | TimeUnit::Day))
+                && e.relative_to.is_none()
+                && (GESTATION_BEFORE.is_match(tail(text, clause.span.start, e.span.start, 40))
+                    || GESTATION_AFTER.is_match(&text[e.span.end..clause.span.end]))
+            {
+                found.push(Found::new(
+                    RuleBody::Lab {
+                        analyte: "gestational age".to_string(),
+                        threshold: e.threshold(),
+                    },
+                    e.span,
+                ));
+                continue;
+            }
             if e.time_unit().is_some() && e.relative_to.is_none() {
                 continue;
             }
@@ -2745,12 +2768,13 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
             let core_end =
                 clause.span.start + c.name("d").map_or(c.name("u").unwrap().end(), |x| x.end());
             let span = Span::new(start, core_end);
-            // Ages and life expectancy are not windows.
+            // Ages, gestational ages and life expectancy are not windows.
             if found.iter().any(|f| {
-                matches!(
+                (matches!(
                     f.body,
                     RuleBody::Age { .. } | RuleBody::LifeExpectancy { .. }
-                ) && f.span.overlaps(&span)
+                ) || matches!(&f.body, RuleBody::Lab { analyte, .. } if analyte == "gestational age"))
+                    && f.span.overlaps(&span)
             }) {
                 continue;
             }

@@ -114,8 +114,14 @@ fn build() -> Regex {
         r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|-?years?(?:\s+of\s+age|\s+old)?|yrs?|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?|[a-zA-Zµμ]{{1,6}}\s*[/⁄]\s*[a-zA-Zµμ0-9.²³]{{1,8}}|mm\s*Hg|mmHg|mm|cm|kg|mg|g|points?|times|x\s*ULN)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
     );
     let plus = format!(r"(?P<pl>\b(?P<l1>{NUM})\s*\+\s*(?P<lu>years?|yrs?)?)");
-    let pattern =
-        format!(r"(?xi)(?:{between}|{prefixed}|{uln_only}|{postfix}|{range}|{plus}){UNIT}");
+    // A multiple of the upper limit of normal without a comparator ("LFT 3X upper limit of
+    // normal", "five times higher than the ULN", "2.5 folds the upper normal limit").
+    let bare_uln = format!(
+        r"(?P<bu>(?:\b|[x×]\s*)(?P<u1>{NUM})\s*(?:[x×*]|times|-?folds?)\s*(?P<uhi>(?:higher|greater|more|above)\s+than\s+)?(?:the\s+)?(?:institutional\s+)?(?:upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?(?:\s*\(\s*I?ULN\s*\))?|upper\s+normal\s+limits?|I?ULN\b))"
+    );
+    let pattern = format!(
+        r"(?xi)(?:{between}|{prefixed}|{uln_only}|{postfix}|{range}|{plus}|{bare_uln}){UNIT}"
+    );
     compile(&pattern)
 }
 
@@ -463,6 +469,23 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
                 Some(b),
                 caps.name("ru1").map(|m| m.as_str()),
             )
+        } else if caps.name("bu").is_some() {
+            let Some(a) = caps.name("u1").and_then(|m| parse_number(m.as_str())) else {
+                continue;
+            };
+            let cmp = caps.name("uhi").map(|_| Comparator::Gt);
+            out.push(NumExpr {
+                span: Span::new(offset + caps.name("u1").unwrap().start(), offset + end),
+                comparator: cmp,
+                value: a,
+                upper: None,
+                unit: None,
+                relative_to: Some(Reference::Uln),
+                age_suffix: false,
+                age_word: false,
+                upper_exclusive: false,
+            });
+            continue;
         } else if caps.name("pl").is_some() {
             let Some(a) = caps.name("l1").and_then(|m| parse_number(m.as_str())) else {
                 continue;

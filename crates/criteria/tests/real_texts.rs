@@ -482,3 +482,28 @@ fn age_phrasings_with_two_bounds() {
         .is_none()
     );
 }
+
+#[test]
+fn gestational_age_is_a_measurement_not_a_time_window() {
+    let p =
+        parse("Inclusion Criteria:\n* Singleton pregnancy at gestational age 36 weeks or more\n");
+    let rules: Vec<&Rule> = p.rules().collect();
+    assert!(rules.iter().any(|r| matches!(&r.body, RuleBody::Lab { analyte, threshold }
+        if analyte == "gestational age" && threshold.value == 36.0 && threshold.comparator == Comparator::Ge)));
+    assert!(rules.iter().all(|r| r.window.is_none()));
+}
+
+#[test]
+fn uln_multiples_without_a_comparator() {
+    let p = parse(
+        "Exclusion Criteria:\n* Severe liver dysfunction (LFT 3X upper limit of normal)\n* AST or ALT five times higher than the upper limit of normal range\n",
+    );
+    let t: Vec<&Threshold> = p.rules().flat_map(|r| r.thresholds()).collect();
+    assert!(
+        t.iter()
+            .any(|t| t.value == 3.0 && t.relative_to == Some(Reference::Uln))
+    );
+    assert!(t.iter().any(|t| t.value == 5.0
+        && t.comparator == Comparator::Gt
+        && t.relative_to == Some(Reference::Uln)));
+}
