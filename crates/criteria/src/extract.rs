@@ -1674,7 +1674,7 @@ const MEASURE_STOP: &[&str] = &[
 
 lazy_re!(
     SCALE,
-    r"(?i)\b(?P<s>MMSE|Mini[- ]Mental\s+State(?:\s+Examination)?|MoCA|Montreal\s+Cognitive\s+Assessment|CDR(?:-SB)?|Clinical\s+Dementia\s+Rating|HAM-?[DA](?:-?\d+)?|HAMD(?:-?\d+)?|HDRS|Hamilton\s+(?:Depression|Anxiety)\s+(?:Rating\s+)?Scale|MADRS|Y-?BOCS|CGI(?:-[IS])?|EDSS|NIHSS|GCS|Glasgow\s+Coma\s+Scale|APACHE(?:\s+II)?|Child[- ]Pugh(?:\s+score)?|MELD(?:\s+score)?|SOFA|Charlson(?:\s+comorbidity\s+index)?|PHQ-?9|GAD-?7|BDI(?:-II)?|Beck\s+Depression\s+Inventory|VAS|NRS|Apgar|Gleason(?:\s+score)?|modified\s+Rankin(?:\s+Scale)?|mRS|ADAS-?Cog|UPDRS|Hoehn\s+(?:and|&)\s+Yahr(?:\s+stage)?|Oswestry(?:\s+Disability\s+Index)?|ODI|Barthel(?:\s+Index)?|WOMAC|BPI|IPSS|DAS-?28|PASI|EASI|SCORAD|CDAI|HBI|Mayo\s+(?:score|endoscopic\s+subscore)|ASA\s+(?:class|physical\s+status|score|grade)|(?-i:[A-Z])[\w-]*\s+(?:score|scale|index))\b"
+    r"(?i)\b(?P<s>MMSE|Mini[- ]Mental\s+State(?:\s+Examination)?|MoCA|Montreal\s+Cognitive\s+Assessment|CDR(?:-SB)?|Clinical\s+Dementia\s+Rating|HAM-?[DA](?:-?\d+)?|HAMD(?:-?\d+)?|HDRS|Hamilton\s+(?:Depression|Anxiety)\s+(?:Rating\s+)?Scale|MADRS|Y-?BOCS|CGI(?:-[IS])?|EDSS|NIHSS|GCS|Glasgow\s+Coma\s+Scale|APACHE(?:\s+II)?|Child[- ]Pugh(?:\s+score)?|MELD(?:\s+score)?|SOFA|Charlson(?:\s+comorbidity\s+index)?|PHQ-?9|GAD-?7|BDI(?:-II)?|Beck\s+Depression\s+Inventory|VAS|NRS|Apgar|Gleason(?:\s+score)?|modified\s+Rankin(?:\s+Scale)?|mRS|ADAS-?Cog|UPDRS|Hoehn\s+(?:and|&)\s+Yahr(?:\s+stage)?|Oswestry(?:\s+Disability\s+Index)?|ODI|Barthel(?:\s+Index)?|WOMAC|BPI|IPSS|DAS-?28|PASI|EASI|SCORAD|CDAI|HBI|Mayo\s+(?:score|endoscopic\s+subscore)|(?:American\s+Society\s+of\s+Anesthesiolog(?:y|ists?)(?:\s*\(\s*ASA\s*\))?|(?-i:ASA))(?:\s+(?:physical\s+status|class(?:ification)?|score|grade|status|PS))*|(?-i:[A-Z])[\w-]*\s+(?:score|scale|index|grade|class))\b"
 );
 
 fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
@@ -1696,11 +1696,26 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
                 e.span.start >= me
                     && e.span.start < (me + 60).min(clause.span.end)
                     && e.time_unit().is_none()
+                    // "ASA 81 mg" is aspirin.
+                    && !(lower.starts_with("asa") && e.unit.is_some())
                     && {
                         let gap = &text[me..e.span.start];
                         !gap.contains([';', '.']) && !ANALYTE.is_match(gap) && !SCALE.is_match(gap)
                     }
             }) else {
+                // A bare value or a list right after the name: "ASA 1 & 2", "WHO grade 3 or 4".
+                if let Some(t) = bare_score_value(text, me, clause.span.end)
+                    && !found.iter().any(|f| f.span.overlaps(&t.span))
+                {
+                    let end = t.span.end;
+                    found.push(Found::new(
+                        RuleBody::ClinicalScore {
+                            scale: name.to_string(),
+                            threshold: t,
+                        },
+                        Span::new(clause.span.start + m.start(), end),
+                    ));
+                }
                 continue;
             };
             if found.iter().any(|f| f.span.overlaps(&e.span)) {
@@ -1715,6 +1730,61 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
             ));
         }
     }
+}
+
+lazy_re!(
+    SCORE_BARE,
+    r"^\s*(?:\(\s*[A-Za-z-]{2,8}\s*\)\s*)?(?:(?:of|is|=|:|status|class|grade|stage|score|level|levels|type)\s*)*(?P<a>\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b(?P<rest>(?:\s*(?:,\s*or|,|or|and|&|/|-|–|to)\s*(?:\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b)*)(?P<after>\s*(?:%|[a-zA-Z]+)?)"
+);
+lazy_re!(SCORE_BARE_NUM, r"\d{1,2}(?:\.\d)?|IV|III|II|I|V");
+
+fn score_number(s: &str) -> Option<f64> {
+    match s {
+        "I" => Some(1.0),
+        "II" => Some(2.0),
+        "III" => Some(3.0),
+        "IV" => Some(4.0),
+        "V" => Some(5.0),
+        _ => parse_number(s),
+    }
+}
+
+/// The value written right after a scale's name with no comparator: one value (`eq`), a range
+/// ("1-3") or a list ("0, 1 or 2", "III or IV": the range the list spans).
+fn bare_score_value(text: &str, from: usize, to: usize) -> Option<Threshold> {
+    let c = SCORE_BARE.captures(text.get(from..to)?)?;
+    // "ASA 81 mg", "score 3 months": a unit means something else.
+    let after = c["after"].trim().to_ascii_lowercase();
+    if after.starts_with('%')
+        || [
+            "mg", "g", "ml", "mm", "cm", "kg", "months", "month", "weeks", "days", "years",
+            "hours", "times", "x",
+        ]
+        .contains(&after.as_str())
+    {
+        return None;
+    }
+    let a = c.name("a")?;
+    let rest = c.name("rest").map_or("", |r| r.as_str());
+    let mut vals = vec![score_number(a.as_str())?];
+    for v in SCORE_BARE_NUM.find_iter(rest) {
+        vals.push(score_number(v.as_str())?);
+    }
+    let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let end = from + c.name("rest").map_or(a.end(), |r| r.end().max(a.end()));
+    Some(Threshold {
+        comparator: if vals.len() > 1 {
+            Comparator::Between
+        } else {
+            Comparator::Eq
+        },
+        value: lo,
+        upper: (vals.len() > 1).then_some(hi),
+        unit: None,
+        relative_to: None,
+        span: Span::new(from + a.start(), end),
+    })
 }
 
 // ---------------------------------------------------------------- biomarkers

@@ -507,3 +507,35 @@ fn uln_multiples_without_a_comparator() {
         && t.comparator == Comparator::Gt
         && t.relative_to == Some(Reference::Uln)));
 }
+
+#[test]
+fn scale_values_without_a_comparator() {
+    let p = parse(
+        "Inclusion Criteria:\n* ASA physical status 1 or 2\n* American Society of Anesthesiologists class I-III\n* Hunt Hess Grade 5\n",
+    );
+    let scores: Vec<&Threshold> = p
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::ClinicalScore { threshold, .. } => Some(threshold),
+            _ => None,
+        })
+        .collect();
+    let got: Vec<(Comparator, f64, Option<f64>)> = scores
+        .iter()
+        .map(|t| (t.comparator, t.value, t.upper))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Comparator::Between, 1.0, Some(2.0)),
+            (Comparator::Between, 1.0, Some(3.0)),
+            (Comparator::Eq, 5.0, None)
+        ]
+    );
+    // Aspirin is not a scale.
+    assert!(
+        parse("ASA 81 mg daily")
+            .rules()
+            .all(|r| r.kind() != "clinical_score")
+    );
+}

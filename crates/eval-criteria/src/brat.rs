@@ -259,8 +259,11 @@ static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\d\s*(?:%|years?|yrs?|months?|weeks?|days?)?\s*(?:-|–|—|to|~|and)\s*\d|\d\s*(?:%|years?|yrs?|months?|weeks?|days?)?\s*to\s*(?:<|less\s+than)\s*\d").unwrap()
 });
 static SCORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|mini-?mental|moca|\bcdr\b|dementia\s+rating|glasgow|\bgcs\b|hamilton|\bham-?[da]|madrs|\bbdi\b|beck|phq|gad-?7|y-?bocs|\bcgi\b|edss|nihss|rankin|\bmrs\b|gleason|apgar|\basa\b|meld|sofa|charlson|updrs|\bvas\b|\bnrs\b").unwrap()
+    Regex::new(r"(?i)new\s+york\s+heart|killip|ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|mini-?mental|moca|\bcdr\b|dementia\s+rating|glasgow|\bgcs\b|hamilton|\bham-?[da]|madrs|\bbdi\b|beck|phq|gad-?7|y-?bocs|\bcgi\b|edss|nihss|rankin|\bmrs\b|gleason|apgar|\basa\b|meld|sofa|charlson|updrs|\bvas\b|\bnrs\b").unwrap()
 });
+
+static SCORE_VALUE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:class|grade)\b").unwrap());
 
 static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -312,8 +315,43 @@ fn numbers_at(s: &str) -> Vec<(usize, usize, f64)> {
         };
         v.push((m.start(), m.end(), n));
     }
+    // Roman numerals when nothing else is there ("Class III or IV"); upper case only, so
+    // the pronoun "I" and words are not read as numbers.
+    if v.is_empty() {
+        for m in ROMAN.find_iter(s) {
+            let n = match m.as_str() {
+                "I" => 1.0,
+                "II" => 2.0,
+                "III" => 3.0,
+                "IV" => 4.0,
+                _ => 5.0,
+            };
+            v.push((m.start(), m.end(), n));
+        }
+    }
     v.sort_by_key(|(p, _, _)| *p);
     v
+}
+
+static ROMAN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:IV|V|I{1,3})\b").unwrap());
+/// What may separate the members of an enumeration ("0, 1 or 2", "III or IV", "1 & 2").
+static ENUM_SEPARATOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\s*(?:,|,?\s*or|and|and/or|&|/)\s*$").unwrap());
+
+/// "0, 1 or 2", "III or IV": the allowed values of an enumeration, as the range they span.
+fn enumeration(text: &str) -> Option<(f64, f64)> {
+    let nums = numbers_at(text);
+    if nums.len() < 2 {
+        return None;
+    }
+    for w in nums.windows(2) {
+        if !ENUM_SEPARATOR.is_match(&text[w[0].1..w[1].0]) {
+            return None;
+        }
+    }
+    let lo = nums.iter().map(|n| n.2).fold(f64::INFINITY, f64::min);
+    let hi = nums.iter().map(|n| n.2).fold(f64::NEG_INFINITY, f64::max);
+    Some((lo, hi))
 }
 
 fn comparator_from_text(s: &str) -> Option<Comparator> {
@@ -517,6 +555,18 @@ fn item_from_text(kind: ThresholdKind, text: &str, spans: Vec<Span>) -> Option<I
     let nums = numbers(text);
     let value = *nums.first()?;
     let comparator = comparator_from_text(text);
+    if comparator.is_none()
+        && let Some((lo, hi)) = enumeration(text)
+    {
+        return Some(Item {
+            kind,
+            comparator: Some(Comparator::Between),
+            value: lo,
+            upper: Some(hi),
+            unit: unit_from_text(text),
+            spans,
+        });
+    }
     let upper = if comparator == Some(Comparator::Between) {
         nums.get(1).copied()
     } else {
@@ -562,7 +612,8 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
                 }
             }
             "Measurement" | "Observation" => {
-                if SCORE_NAME.is_match(&src.text) {
+                // The name or the value says it is a scale: "NYHA" or "class IV", "grade 2".
+                if SCORE_NAME.is_match(&src.text) || SCORE_VALUE.is_match(&val.text) {
                     ThresholdKind::Score
                 } else {
                     ThresholdKind::Measurement
@@ -823,6 +874,12 @@ pub fn predicted_items(text: &str) -> Vec<Item> {
                 measure: criteria::OrganMeasure::DyspneaGrade | criteria::OrganMeasure::NyhaClass,
                 threshold: Some(t),
             } => out.push(threshold_item(ThresholdKind::Score, t)),
+            // A measured thing named like a score ("grade", "AUDIT score") is a score, by the
+            // same name rule that sorts the gold items.
+            RuleBody::Lab {
+                analyte,
+                threshold: t,
+            } if SCORE_NAME.is_match(analyte) => out.push(threshold_item(ThresholdKind::Score, t)),
             _ => {
                 for t in r.thresholds() {
                     if t.unit.as_deref() == Some("line") {
@@ -1219,6 +1276,21 @@ A2\tEq-Operator-Value T9 LTEQ\nA3\tEq-Temporal-Unit-Value T8 week\n";
             vec![Span::new(0, 9)],
         );
         assert_eq!(items[0].comparator, Some(Comparator::Ge));
+    }
+
+    #[test]
+    fn chia_enumerations_and_roman_numerals() {
+        let items = items_from_text(ThresholdKind::Score, "0, 1 or 2", vec![Span::new(0, 9)]);
+        assert_eq!(
+            (items[0].comparator, items[0].value, items[0].upper),
+            (Some(Comparator::Between), 0.0, Some(2.0))
+        );
+        let items = items_from_text(
+            ThresholdKind::Score,
+            "Class III or IV",
+            vec![Span::new(0, 9)],
+        );
+        assert_eq!((items[0].value, items[0].upper), (3.0, Some(4.0)));
     }
 
     #[test]
