@@ -1607,7 +1607,7 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
 
 lazy_re!(
     COUNTED,
-    r"^\s*(?:previous\s+|prior\s+|separate\s+|consecutive\s+|different\s+)?(?:episodes?|attacks?|events?|times|occasions|visits?|participants|patients|subjects|concussions?|seizures?|exacerbations?|hospitali[sz]ations?|admissions?|relapses?|drinks?|cigarettes?|cups?|days|doses?|sessions?|children|pregnanc(?:y|ies)|deliveries|births|fractures?|falls?|lesions?|nodules?|tumou?rs?|sites?|organs?|drugs?|medications?|agents?|cycles?|courses?)\b"
+    r"^\s*(?:previous\s+|prior\s+|separate\s+|consecutive\s+|different\s+)?(?:minutes?|mins?|half-?lives|consecutive|units?\b|of\s+(?:the\s+)?(?:following|these|those|\d+)|episodes?|attacks?|events?|times|occasions|visits?|participants|patients|subjects|concussions?|seizures?|exacerbations?|hospitali[sz]ations?|admissions?|relapses?|drinks?|cigarettes?|cups?|days|doses?|sessions?|children|pregnanc(?:y|ies)|deliveries|births|fractures?|falls?|lesions?|nodules?|tumou?rs?|sites?|organs?|drugs?|medications?|agents?|cycles?|courses?)\b"
 );
 
 const MEASURE_STOP: &[&str] = &[

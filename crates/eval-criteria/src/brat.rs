@@ -471,6 +471,10 @@ fn comparator_from_text(s: &str) -> Option<Comparator> {
 
 fn unit_from_text(s: &str) -> Option<String> {
     let l = s.to_lowercase();
+    // "< 50% of predicted normal" is a percentage, not a multiple of the upper limit of normal.
+    if l.contains('%') && l.contains("predicted") {
+        return Some("%".into());
+    }
     if l.contains("uln") || l.contains("upper limit") || l.contains("normal") {
         Some("uln".into())
     } else if l.contains('%') || l.contains("percent") {
@@ -502,7 +506,16 @@ fn chia_comparator(text: &str) -> Option<Comparator> {
 /// One annotated value that states two thresholds ("< 20 or > 35 years", ">= 18 and < 70
 /// years", "<80,000 or >700,000 cells/mm3"), each number with its own comparator before it.
 fn split_compound(kind: ThresholdKind, text: &str, spans: &[Span]) -> Option<Vec<Item>> {
-    let nums = numbers_at(text);
+    // Digits inside a unit ("kg/m2", "mm3") are not values.
+    let nums: Vec<(usize, usize, f64)> = numbers_at(text)
+        .into_iter()
+        .filter(|&(start, _, _)| {
+            !text[..start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphabetic())
+        })
+        .collect();
     if nums.len() < 2
         || text.to_lowercase().contains("between")
         || RANGE.is_match(text)
