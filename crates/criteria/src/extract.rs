@@ -530,7 +530,7 @@ fn is_negated(text: &str, clause: Span, rule: Span) -> bool {
 
 lazy_re!(
     AGE_BEFORE,
-    r"(?i)\b(?:age[ds]?|aged\s+between)\b[\s:=,()\-]*(?:(?:range|ranging|limit|limits|group|of|is|are|be|must|should|between|from|at|was|will|the|patient'?s?|subject'?s?|participant'?s?|time|screening|enrollment|enrolment|consent|signing|informed|visit|years?|in|inclusive|equal|to|or|and|\w+'s)\b[\s:=,()\-]*){0,8}$"
+    r"(?i)\b(?:age[ds]?|aging|aged\s+between)\b[\s:=,()\-]*(?:(?:range|ranging|limit|limits|group|of|is|are|be|must|should|between|from|at|was|will|the|patient'?s?|subject'?s?|participant'?s?|time|screening|enrollment|enrolment|consent|signing|informed|visit|years?|in|inclusive|equal|to|or|and|\w+'s)\b[\s:=,()\-]*){0,8}$"
 );
 lazy_re!(
     FAMILY_BEFORE,

@@ -104,14 +104,14 @@ fn build() -> Regex {
         r"(?P<bw>\b(?:between|from)\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?(?P<b1>{NUM})\s*(?P<bu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?P<b2>{NUM}))"
     );
     let prefixed = format!(
-        r"(?P<pre>(?:{CMP})\s*(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?P<p1>{NUM})(?:\s*(?:to|-|–|—)\s*(?P<p2>{NUM}))?)"
+        r"(?P<pre>(?:{CMP})\s*(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?P<p1>{NUM})(?:\s*(?:to|-|–|—)\s*(?P<px>\\?<|＜|less\s+than)?\s*(?P<p2>{NUM}))?)"
     );
     let uln_only = r"(?P<ulo>\b(?:above|over|below|under|greater\s+than|more\s+than|less\s+than|higher\s+than|lower\s+than|exceed(?:s|ing)?|>|<|\\>|\\<|≤|≥|within)\s+(?:the\s+)?(?:institutional\s+)?(?:upper\s+limit\s+of\s+(?:the\s+)?normal(?:\s+range)?|ULN\b|normal\s+limits?|normal\s+range))";
     let range = format!(
         r"(?P<rg>\b(?P<r1>{NUM})\s*(?P<ru1>%|years?|months?|weeks?|days?|mg/dL|g/dL)?\s*(?:to|-|–|—|~|through)\s*(?P<rx>\\?<|＜|<|less\s+than|under|younger\s+than)?\s*(?P<r2>{NUM}))"
     );
     let postfix = format!(
-        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|-?years?(?:\s+of\s+age|\s+old)?|yrs?|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?|[a-zA-Zµμ]{{1,6}}\s*[/⁄]\s*[a-zA-Zµμ0-9.²³]{{1,8}}|mm\s*Hg|mmHg|mm|cm|kg|mg|g|points?|times|x\s*ULN)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
+        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|-?years?(?:\s+of\s+age|\s+old)?|yrs?|y|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?|[a-zA-Zµμ]{{1,6}}\s*[/⁄]\s*[a-zA-Zµμ0-9.²³]{{1,8}}|mm\s*Hg|mmHg|mm|cm|kg|mg|g|points?|times|x\s*ULN)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
     );
     let plus = format!(r"(?P<pl>\b(?P<l1>{NUM})\s*\+\s*(?P<lu>years?|yrs?)?)");
     // A multiple of the upper limit of normal without a comparator ("LFT 3X upper limit of
@@ -528,7 +528,7 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
             unit,
             relative_to,
             age_suffix,
-            upper_exclusive: caps.name("rx").is_some(),
+            upper_exclusive: caps.name("rx").is_some() || caps.name("px").is_some(),
             age_word: caps.name("cmp").is_some_and(|m| {
                 m.as_str().to_ascii_lowercase().contains("older")
                     || m.as_str().to_ascii_lowercase().contains("younger")

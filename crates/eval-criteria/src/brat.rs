@@ -354,8 +354,35 @@ fn enumeration(text: &str) -> Option<(f64, f64)> {
     Some((lo, hi))
 }
 
+/// "under 18 or over 50": "or over" before a number is a comparator of its own, not the postfix
+/// "18 or over"; the "or" is dropped so the postfix phrases below do not match it.
+fn drop_or_before_prefix_comparators(l: &str) -> String {
+    let mut out = String::with_capacity(l.len());
+    let mut last = 0;
+    for m in POSTFIX_COMPARATOR.find_iter(l) {
+        let rest = l[m.end()..].trim_start();
+        let rest = rest.strip_prefix("than").unwrap_or(rest).trim_start();
+        let before = l[..m.start()].trim_end();
+        if rest.starts_with(|c: char| c.is_ascii_digit())
+            && !before.ends_with("equal")
+            && !before.ends_with("equal to")
+        {
+            let or_len = m.as_str().find(char::is_whitespace).unwrap_or(0);
+            out.push_str(&l[last..m.start()]);
+            last = m.start() + or_len;
+        }
+    }
+    out.push_str(&l[last..]);
+    out
+}
+
+/// Whether the text has a comparator written after its number ("18 years or older").
+fn has_postfix_comparator(l: &str) -> bool {
+    POSTFIX_COMPARATOR.is_match(&drop_or_before_prefix_comparators(&l.to_lowercase()))
+}
+
 fn comparator_from_text(s: &str) -> Option<Comparator> {
-    let l = s.to_lowercase();
+    let l = drop_or_before_prefix_comparators(&s.to_lowercase());
     let has = |xs: &[&str]| xs.iter().any(|x| l.contains(x));
     if l.contains("between") || RANGE.is_match(&l) && numbers(&l).len() >= 2 {
         return Some(Comparator::Between);
@@ -519,7 +546,7 @@ fn split_compound(kind: ThresholdKind, text: &str, spans: &[Span]) -> Option<Vec
     if nums.len() < 2
         || text.to_lowercase().contains("between")
         || RANGE.is_match(text)
-        || POSTFIX_COMPARATOR.is_match(text)
+        || has_postfix_comparator(text)
     {
         return None;
     }
