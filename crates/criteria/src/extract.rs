@@ -1365,6 +1365,7 @@ lazy_re!(
     GESTATION_AFTER,
     r"(?i)^\s*(?:\+\s*\d\s*(?:days?)?\s*)?(?:of\s+|completed\s+)?(?:gestation|gestational|GA\b|pregnancy|amenorrh)"
 );
+lazy_re!(SECOND_BOUND, r"(?i)^[\s,]*(?:and|or|but|and/or|&)?[\s,]*$");
 lazy_re!(JOINER, r"(?i)^[\s()]*(?:,|/|and|or|and/or|&)?[\s()]*$");
 lazy_re!(ALT_JOIN, r"(?i)(?:^|\W)or\W");
 
@@ -1434,6 +1435,61 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             let suffix = COND_SUFFIX.captures(&text[e.span.end..clause.span.end]);
             let suffix_cond = suffix.as_ref().map(|c| c["c"].trim().to_string());
             if group.is_empty() {
+                // A second bound right after a lab threshold is about the same thing: "potassium
+                // < 3.5 or > 5.1 mmol/L", "BMI > 35 and < 50 kg/m2" ("or": alternatives).
+                let prev_end = found
+                    .iter()
+                    .filter(|f| {
+                        matches!(f.body, RuleBody::Lab { .. })
+                            && clause.span.contains(&f.span)
+                            && f.span.end <= e.span.start
+                    })
+                    .map(|f| f.span.end)
+                    .max();
+                if let Some(pe) = prev_end
+                    && SECOND_BOUND.is_match(&text[pe..e.span.start])
+                    && e.comparator.is_some_and(|c| c != Comparator::Eq)
+                {
+                    let alternative = text[pe..e.span.start].to_ascii_lowercase().contains("or");
+                    let g = if alternative {
+                        let existing = found
+                            .iter()
+                            .find(|f| f.span.end == pe && matches!(f.body, RuleBody::Lab { .. }))
+                            .and_then(|f| f.group);
+                        Some(existing.unwrap_or_else(|| {
+                            group_id += 1;
+                            group_id
+                        }))
+                    } else {
+                        None
+                    };
+                    let mut names: Vec<String> = Vec::new();
+                    for f in found.iter_mut() {
+                        if let RuleBody::Lab { analyte, .. } = &f.body
+                            && f.span.end == pe
+                        {
+                            if g.is_some() {
+                                f.group = g;
+                            }
+                            if !names.contains(analyte) {
+                                names.push(analyte.clone());
+                            }
+                        }
+                    }
+                    for name in names {
+                        let mut f = Found::new(
+                            RuleBody::Lab {
+                                analyte: name,
+                                threshold: e.threshold(),
+                            },
+                            e.span,
+                        );
+                        f.condition = suffix_cond.clone();
+                        f.group = g;
+                        found.push(f);
+                    }
+                    continue;
+                }
                 // A threshold without its analyte inherits the previous one when the clause is a
                 // conditional relaxation ("If …, the thresholds can be relaxed to ≤ 5 × ULN").
                 let inherits = (clause.condition.is_some() || suffix_cond.is_some())

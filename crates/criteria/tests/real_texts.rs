@@ -539,3 +539,22 @@ fn scale_values_without_a_comparator() {
             .all(|r| r.kind() != "clinical_score")
     );
 }
+
+#[test]
+fn a_second_bound_keeps_the_analyte_and_or_makes_alternatives() {
+    let p = parse("Exclusion Criteria:\n* Serum potassium < 3.5 or > 5.1 mmol/L\n");
+    let k: Vec<&Rule> = p
+        .rules()
+        .filter(|r| matches!(&r.body, RuleBody::Lab { analyte, .. } if analyte == "potassium"))
+        .collect();
+    assert_eq!(k.len(), 2);
+    assert!(k[0].alternative_group.is_some());
+    assert_eq!(k[0].alternative_group, k[1].alternative_group);
+    let p = parse("Inclusion Criteria:\n* BMI > 35 and < 50 kg/m2\n");
+    let bmi: Vec<&Rule> = p
+        .rules()
+        .filter(|r| matches!(&r.body, RuleBody::Lab { analyte, .. } if analyte == "bmi"))
+        .collect();
+    assert_eq!(bmi.len(), 2);
+    assert!(bmi.iter().all(|r| r.alternative_group.is_none()));
+}
