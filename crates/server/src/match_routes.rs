@@ -44,14 +44,20 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/match", axum::routing::post(api_match))
         .route("/match", get(match_page).post(match_post))
-        .route("/trials/{nct_id}/eligibility", get(eligibility_page).post(eligibility_post))
+        .route(
+            "/trials/{nct_id}/eligibility",
+            get(eligibility_page).post(eligibility_post),
+        )
         .route("/static/match.css", get(match_css))
         .layer(Extension(Arc::new(CorpusCache::default())))
 }
 
 async fn match_css() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../static/match.css"),
     )
 }
@@ -59,7 +65,11 @@ async fn match_css() -> impl IntoResponse {
 /// The date ages are computed on.
 fn today() -> Option<Date> {
     let d = time::OffsetDateTime::now_utc().date();
-    Some(Date { year: d.year(), month: u8::from(d.month()), day: d.day() })
+    Some(Date {
+        year: d.year(),
+        month: u8::from(d.month()),
+        day: d.day(),
+    })
 }
 
 /// One ranked trial with the questions that would decide it.
@@ -69,20 +79,32 @@ struct Matched {
 }
 
 /// Ranks the whole corpus for `profile` and keeps the best `top`.
-async fn run_match(corpus: Arc<Corpus>, profile: Arc<PatientProfile>, top: usize) -> Result<Vec<Matched>, AppError> {
+async fn run_match(
+    corpus: Arc<Corpus>,
+    profile: Arc<PatientProfile>,
+    top: usize,
+) -> Result<Vec<Matched>, AppError> {
     tokio::task::spawn_blocking(move || {
         let today = today();
-        let options = matcher::MatchOptions { today, ..Default::default() };
+        let options = matcher::MatchOptions {
+            today,
+            ..Default::default()
+        };
         let mut ranked = matcher::rank_trials(&profile, &corpus.docs, &corpus.model, &options);
         ranked.truncate(top);
         ranked
             .into_iter()
             .map(|r| {
                 let questions = match (r.eligibility.verdict, corpus.by_id.get(&r.nct_id)) {
-                    (Verdict::PossiblyEligible, Some(&i)) => matcher::questionnaire(&corpus.docs[i], &profile, today).questions,
+                    (Verdict::PossiblyEligible, Some(&i)) => {
+                        matcher::questionnaire(&corpus.docs[i], &profile, today).questions
+                    }
                     _ => Vec::new(),
                 };
-                Matched { ranked: r, questions }
+                Matched {
+                    ranked: r,
+                    questions,
+                }
             })
             .collect()
     })
@@ -131,7 +153,11 @@ struct ApiUnknown<'a> {
     question: Option<&'a str>,
 }
 
-async fn api_match(State(state): State<AppState>, Extension(cache): Extension<Arc<CorpusCache>>, body: Body) -> Response {
+async fn api_match(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<CorpusCache>>,
+    body: Body,
+) -> Response {
     let bytes = match axum::body::to_bytes(body, request::MAX_API_BODY_BYTES).await {
         Ok(b) => b,
         Err(e) => return body_error(&e),
@@ -167,7 +193,11 @@ fn body_error(e: &axum::Error) -> Response {
     }
 }
 
-async fn api_match_inner(state: &AppState, cache: &CorpusCache, req: request::MatchRequest) -> Result<Response, AppError> {
+async fn api_match_inner(
+    state: &AppState,
+    cache: &CorpusCache,
+    req: request::MatchRequest,
+) -> Result<Response, AppError> {
     let (input, profile, extraction) = match req.input {
         MatchInput::Profile(p) => ("profile", p, None),
         MatchInput::Note(note) => {
@@ -190,7 +220,9 @@ async fn api_match_inner(state: &AppState, cache: &CorpusCache, req: request::Ma
                 title: idx.map(|i| corpus.docs[i].title.as_str()).unwrap_or(""),
                 url: format!("/trials/{}", r.nct_id),
                 eligibility_url: format!("/trials/{}/eligibility", r.nct_id),
-                overall_status: idx.map(|i| corpus.listings[i].overall_status.as_str()).unwrap_or(""),
+                overall_status: idx
+                    .map(|i| corpus.listings[i].overall_status.as_str())
+                    .unwrap_or(""),
                 verdict: r.eligibility.verdict,
                 score: r.score,
                 relevance_share: r.relevance_share,
@@ -201,14 +233,24 @@ async fn api_match_inner(state: &AppState, cache: &CorpusCache, req: request::Ma
                     .iter()
                     .map(|k| ApiUnknown {
                         fact: k,
-                        question: m.questions.iter().find(|q| &q.fact == k).map(|q| q.text.as_str()),
+                        question: m
+                            .questions
+                            .iter()
+                            .find(|q| &q.fact == k)
+                            .map(|q| q.text.as_str()),
                     })
                     .collect(),
                 criteria: &r.eligibility.marks,
             }
         })
         .collect();
-    let body = ApiResponse { input, profile: &profile, extraction: extraction.as_ref(), trials_considered: corpus.len(), results };
+    let body = ApiResponse {
+        input,
+        profile: &profile,
+        extraction: extraction.as_ref(),
+        trials_considered: corpus.len(),
+        results,
+    };
     Ok(Json(body).into_response())
 }
 
@@ -219,7 +261,10 @@ async fn api_match_inner(state: &AppState, cache: &CorpusCache, req: request::Ma
 type Choice = (String, String, bool);
 
 fn choices(values: &[(&str, &str)], current: &str) -> Vec<Choice> {
-    values.iter().map(|(v, l)| (v.to_string(), l.to_string(), *v == current.trim())).collect()
+    values
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.to_string(), *v == current.trim()))
+        .collect()
 }
 
 /// A key lab input as shown.
@@ -270,7 +315,10 @@ impl MatchPage {
             options: choices(&[("", "Not known"), ("yes", "Yes"), ("no", "No")], value),
         };
         MatchPage {
-            sex_options: choices(&[("", "Not stated"), ("female", "Female"), ("male", "Male")], &form.sex),
+            sex_options: choices(
+                &[("", "Not stated"), ("female", "Female"), ("male", "Male")],
+                &form.sex,
+            ),
             ecog_options: choices(
                 &[
                     ("", "Not known"),
@@ -296,13 +344,26 @@ impl MatchPage {
             states: vec![
                 tri("metastatic", "Metastatic (spread)", &form.metastatic),
                 tri("relapsed", "Relapsed (came back)", &form.relapsed),
-                tri("refractory", "Refractory (did not respond)", &form.refractory),
-                tri("newly_diagnosed", "Newly diagnosed, untreated", &form.newly_diagnosed),
+                tri(
+                    "refractory",
+                    "Refractory (did not respond)",
+                    &form.refractory,
+                ),
+                tri(
+                    "newly_diagnosed",
+                    "Newly diagnosed, untreated",
+                    &form.newly_diagnosed,
+                ),
             ],
             key_labs: KEY_LABS
                 .iter()
                 .enumerate()
-                .map(|(i, l)| KeyLabView { field: l.field, label: l.label, unit: l.unit, value: form.key_lab(i).to_string() })
+                .map(|(i, l)| KeyLabView {
+                    field: l.field,
+                    label: l.label,
+                    unit: l.unit,
+                    value: form.key_lab(i).to_string(),
+                })
                 .collect(),
             show_details: form.has_details(),
             form,
@@ -337,9 +398,18 @@ async fn match_post(
 ) -> Response {
     let pairs = match form {
         Ok(Form(pairs)) => pairs,
-        Err(e) => return AppError::BadRequest(format!("The form could not be read: {}", e.body_text())).into_response(),
+        Err(e) => {
+            return AppError::BadRequest(format!("The form could not be read: {}", e.body_text()))
+                .into_response();
+        }
     };
-    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
     let top_raw = get("top").trim().to_string();
     match get("action") {
         "extract" => extract_step(get("note")),
@@ -347,7 +417,11 @@ async fn match_post(
             Ok(r) => r,
             Err(e) => e.into_response(),
         },
-        other => AppError::BadRequest(format!("Unknown form action “{}”.", request::truncate(other, 40))).into_response(),
+        other => AppError::BadRequest(format!(
+            "Unknown form action “{}”.",
+            request::truncate(other, 40)
+        ))
+        .into_response(),
     }
 }
 
@@ -374,19 +448,29 @@ fn extract_step(note: &str) -> Response {
 }
 
 /// Form → ranked trials, shown under the form (which stays editable).
-async fn match_step(state: &AppState, cache: &CorpusCache, pairs: &[(String, String)], top_raw: &str) -> Result<Response, AppError> {
+async fn match_step(
+    state: &AppState,
+    cache: &CorpusCache,
+    pairs: &[(String, String)],
+    top_raw: &str,
+) -> Result<Response, AppError> {
     let form = ProfileForm::from_pairs(pairs);
     let top = match top_raw {
         "" => request::DEFAULT_TOP,
         t => match TOP_CHOICES.iter().find(|(v, _)| *v == t) {
             Some((v, _)) => v.parse().unwrap_or(request::DEFAULT_TOP),
-            None => return Err(AppError::BadRequest("Choose how many trials to show: 10, 25 or 50.".into())),
+            None => {
+                return Err(AppError::BadRequest(
+                    "Choose how many trials to show: 10, 25 or 50.".into(),
+                ));
+            }
         },
     };
     let profile = match form.to_profile() {
         Ok(p) if p == PatientProfile::default() => {
             let mut page = MatchPage::new(form, top_raw);
-            page.errors.push("Tell us about the patient first: at least a condition, or a note.".into());
+            page.errors
+                .push("Tell us about the patient first: at least a condition, or a note.".into());
             return Ok(render_page(&page, StatusCode::BAD_REQUEST));
         }
         Ok(p) => p,
@@ -405,7 +489,9 @@ async fn match_step(state: &AppState, cache: &CorpusCache, pairs: &[(String, Str
         .map(|m| {
             let idx = corpus.by_id.get(&m.ranked.nct_id).copied();
             let title = idx.map(|i| corpus.docs[i].title.as_str()).unwrap_or("");
-            let status = idx.map(|i| corpus.listings[i].overall_status.as_str()).unwrap_or("");
+            let status = idx
+                .map(|i| corpus.listings[i].overall_status.as_str())
+                .unwrap_or("");
             view::trial_result(&m.ranked, title, status, &m.questions)
         })
         .collect();
@@ -418,7 +504,15 @@ async fn match_step(state: &AppState, cache: &CorpusCache, pairs: &[(String, Str
 /// Over-long input is reported, and echoed back only up to the limit.
 fn bound_echo(form: &mut ProfileForm) {
     use request::truncate;
-    for f in [&mut form.age, &mut form.stage, &mut form.ecog, &mut form.karnofsky, &mut form.location, &mut form.sex, &mut form.pregnancy] {
+    for f in [
+        &mut form.age,
+        &mut form.stage,
+        &mut form.ecog,
+        &mut form.karnofsky,
+        &mut form.location,
+        &mut form.sex,
+        &mut form.pregnancy,
+    ] {
         *f = truncate(f, form::MAX_LINE_CHARS);
     }
     for f in [
@@ -472,11 +566,11 @@ async fn load_trial(state: &AppState, nct_id: &str) -> Result<(TrialDocument, St
             request::truncate(nct_id, 40)
         ))
     })?;
-    let trial = state
-        .store()
-        .get(id.as_str())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("We have no trial {id}. Check the number, or search for the trial.")))?;
+    let trial = state.store().get(id.as_str()).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "We have no trial {id}. Check the number, or search for the trial."
+        ))
+    })?;
     let study = trial.record.study;
     let title = study.display_title().to_string();
     let doc = tokio::task::spawn_blocking(move || TrialDocument::from_study(&study))
@@ -495,7 +589,11 @@ async fn eligibility_page(State(state): State<AppState>, Path(nct_id): Path<Stri
     let page = EligibilityPage {
         nct_id: doc.nct_id.clone(),
         title,
-        questions: q.questions.iter().map(|q| answers::question_view(q, &answers)).collect(),
+        questions: q
+            .questions
+            .iter()
+            .map(|q| answers::question_view(q, &answers))
+            .collect(),
         carried: Vec::new(),
         problems: Vec::new(),
         result: None,
@@ -514,7 +612,10 @@ async fn eligibility_post(
     };
     let pairs = match form {
         Ok(Form(pairs)) => pairs,
-        Err(e) => return AppError::BadRequest(format!("The form could not be read: {}", e.body_text())).into_response(),
+        Err(e) => {
+            return AppError::BadRequest(format!("The form could not be read: {}", e.body_text()))
+                .into_response();
+        }
     };
     let answers = match answers::read_answers(&pairs) {
         Ok(a) => a,
@@ -525,10 +626,20 @@ async fn eligibility_post(
     let facts = matcher::facts::PatientFacts::new(&profile, today);
     let eligibility = matcher::evaluate(&facts, &doc);
     let remaining = matcher::questionnaire(&doc, &profile, today);
-    let questions: Vec<QuestionView> = remaining.questions.iter().map(|q| answers::question_view(q, &answers)).collect();
-    let asked: Vec<&str> = questions.iter().flat_map(|q| [q.name.as_str(), q.unit_name.as_str()]).collect();
-    let mut carried: Vec<(String, String)> =
-        answers.iter().filter(|(k, _)| !asked.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let questions: Vec<QuestionView> = remaining
+        .questions
+        .iter()
+        .map(|q| answers::question_view(q, &answers))
+        .collect();
+    let asked: Vec<&str> = questions
+        .iter()
+        .flat_map(|q| [q.name.as_str(), q.unit_name.as_str()])
+        .collect();
+    let mut carried: Vec<(String, String)> = answers
+        .iter()
+        .filter(|(k, _)| !asked.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     carried.sort();
     let (verdict_label, verdict_class) = view::verdict_label(eligibility.verdict);
     let page = EligibilityPage {
@@ -545,6 +656,10 @@ async fn eligibility_post(
         carried,
         problems,
     };
-    let status = if page.problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if page.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     render_page(&page, status)
 }

@@ -11,14 +11,21 @@ use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/ctgov").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/ctgov")
+        .join(name)
 }
 
 async fn post(app: &axum::Router, body: String) -> (StatusCode, usize) {
-    let request = Request::post("/api/match").header(header::CONTENT_TYPE, "application/json").body(Body::from(body)).unwrap();
+    let request = Request::post("/api/match")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26).await.unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+        .await
+        .unwrap();
     (status, bytes.len())
 }
 
@@ -27,7 +34,13 @@ async fn post(app: &axum::Router, body: String) -> (StatusCode, usize) {
 async fn match_latency_over_the_sample() {
     let dir = tempfile::tempdir().unwrap();
     let store = store::Store::open(dir.path(), None).await.unwrap();
-    ingest::ingest_paths(&store, &[data("studies.jsonl.gz"), data("NCT07117305.json")], &mut |_| {}).await.unwrap();
+    ingest::ingest_paths(
+        &store,
+        &[data("studies.jsonl.gz"), data("NCT07117305.json")],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
     let trials = store.count().await.unwrap();
     let app = server::router(server::AppState::new(store));
     let requests = [
@@ -53,6 +66,13 @@ async fn match_latency_over_the_sample() {
     let median = times[times.len() / 2];
     let p95 = times[times.len() * 95 / 100];
     println!("trials: {trials}");
-    println!("first request (builds the corpus): {:.0} ms", first.as_secs_f64() * 1000.0);
-    println!("steady state over {} requests: median {median:.1} ms, p95 {p95:.1} ms, max {:.1} ms", times.len(), times[times.len() - 1]);
+    println!(
+        "first request (builds the corpus): {:.0} ms",
+        first.as_secs_f64() * 1000.0
+    );
+    println!(
+        "steady state over {} requests: median {median:.1} ms, p95 {p95:.1} ms, max {:.1} ms",
+        times.len(),
+        times[times.len() - 1]
+    );
 }

@@ -9,14 +9,22 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/ctgov").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/ctgov")
+        .join(name)
 }
 
 /// The server over the sample on a free port; returns its base URL.
 async fn serve_sample() -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = store::Store::open(dir.path(), None).await.unwrap();
-    ingest::ingest_paths(&store, &[data("studies.jsonl.gz"), data("NCT07117305.json")], &mut |_| {}).await.unwrap();
+    ingest::ingest_paths(
+        &store,
+        &[data("studies.jsonl.gz"), data("NCT07117305.json")],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
     let app = server::router(server::AppState::new(store));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -25,21 +33,38 @@ async fn serve_sample() -> (String, tempfile::TempDir) {
 }
 
 fn installed(paths: &[&'static str], what: &str) -> Option<&'static str> {
-    let found = paths.iter().copied().find(|p| std::path::Path::new(p).exists());
+    let found = paths
+        .iter()
+        .copied()
+        .find(|p| std::path::Path::new(p).exists());
     if found.is_none() {
-        assert!(std::env::var_os("TRIALBRIDGE_REQUIRE_BROWSER").is_none(), "{what} is required but not installed");
-        eprintln!("browser test skipped: {what} is not installed (apt-get install chromium chromium-driver)");
+        assert!(
+            std::env::var_os("TRIALBRIDGE_REQUIRE_BROWSER").is_none(),
+            "{what} is required but not installed"
+        );
+        eprintln!(
+            "browser test skipped: {what} is not installed (apt-get install chromium chromium-driver)"
+        );
     }
     found
 }
 
 fn chromium() -> Option<&'static str> {
-    installed(&["/usr/bin/chromium", "/usr/bin/chromium-browser"], "Chromium")
+    installed(
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        "Chromium",
+    )
 }
 
 const FLAGS: [&str; 8] = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ];
 
 /// The DOM after Chromium loaded and rendered the page.
@@ -52,7 +77,11 @@ async fn dump_dom(browser: &'static str, url: String) -> String {
             .args(["--dump-dom", &url])
             .output()
             .unwrap();
-        assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "chromium failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     })
     .await
@@ -64,13 +93,27 @@ async fn the_match_pages_render_in_chromium() {
     let Some(browser) = chromium() else { return };
     let (base, _dir) = serve_sample().await;
     let dom = dump_dom(browser, format!("{base}/match")).await;
-    for id in ["note-form", "note-input", "profile-form", "age", "conditions", "more-details", "find-trials"] {
-        assert!(dom.contains(&format!("id=\"{id}\"")), "#{id} missing in the rendered page");
+    for id in [
+        "note-form",
+        "note-input",
+        "profile-form",
+        "age",
+        "conditions",
+        "more-details",
+        "find-trials",
+    ] {
+        assert!(
+            dom.contains(&format!("id=\"{id}\"")),
+            "#{id} missing in the rendered page"
+        );
     }
     assert!(dom.contains("href=\"/static/match.css\""));
 
     let dom = dump_dom(browser, format!("{base}/trials/NCT07117305/eligibility")).await;
-    assert!(dom.contains("id=\"eligibility-form\"") && dom.contains("How old are you?"), "{dom}");
+    assert!(
+        dom.contains("id=\"eligibility-form\"") && dom.contains("How old are you?"),
+        "{dom}"
+    );
     let dom = dump_dom(browser, format!("{base}/trials/NCT99999999/eligibility")).await;
     assert!(dom.contains("We have no trial NCT99999999"));
 }
@@ -87,8 +130,17 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Driver {
     async fn start(browser: &str, driver: &str) -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(driver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let http = reqwest::Client::new();
         let root = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
@@ -102,9 +154,25 @@ impl Driver {
         args.push(format!("--user-data-dir={}", profile.path().display()));
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome", "goog:chromeOptions": { "binary": browser, "args": args } } } });
-        let created: Value = http.post(format!("{root}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
-        let session = created["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_string();
-        Driver { http, session: format!("{root}/session/{session}"), child, _profile: profile }
+        let created: Value = http
+            .post(format!("{root}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_string();
+        Driver {
+            http,
+            session: format!("{root}/session/{session}"),
+            child,
+            _profile: profile,
+        }
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -117,13 +185,20 @@ impl Driver {
     }
 
     async fn go(&self, url: &str) {
-        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
     }
 
     /// The element matching `css`, waiting for it to appear (page loads after a submit).
     async fn find(&self, css: &str) -> String {
         for _ in 0..100 {
-            let v = self.call(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": css }))).await;
+            let v = self
+                .call(
+                    reqwest::Method::POST,
+                    "/element",
+                    Some(json!({ "using": "css selector", "value": css })),
+                )
+                .await;
             if let Some(id) = v[ELEMENT].as_str() {
                 return id.to_string();
             }
@@ -133,29 +208,62 @@ impl Driver {
     }
 
     async fn count(&self, css: &str) -> usize {
-        let v = self.call(reqwest::Method::POST, "/elements", Some(json!({ "using": "css selector", "value": css }))).await;
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
         v.as_array().map(Vec::len).unwrap_or(0)
     }
 
     async fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{id}/clear"), Some(json!({}))).await;
-        self.call(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({ "text": text }))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/clear"),
+            Some(json!({})),
+        )
+        .await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
     }
 
     async fn click(&self, css: &str) {
         let id = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     async fn value(&self, css: &str) -> String {
         let id = self.find(css).await;
-        self.call(reqwest::Method::GET, &format!("/element/{id}/property/value"), None).await.as_str().unwrap_or("").to_string()
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{id}/property/value"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_string()
     }
 
     async fn text(&self, css: &str) -> String {
         let id = self.find(css).await;
-        self.call(reqwest::Method::GET, &format!("/element/{id}/text"), None).await.as_str().unwrap_or("").to_string()
+        self.call(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     async fn quit(mut self) {
@@ -174,12 +282,18 @@ impl Drop for Driver {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_reads_a_note_corrects_it_and_finds_trials_in_chromium() {
     let Some(browser) = chromium() else { return };
-    let Some(chromedriver) = installed(&["/usr/bin/chromedriver"], "chromedriver") else { return };
+    let Some(chromedriver) = installed(&["/usr/bin/chromedriver"], "chromedriver") else {
+        return;
+    };
     let (base, _dir) = serve_sample().await;
     let d = Driver::start(browser, chromedriver).await;
 
     d.go(&format!("{base}/match")).await;
-    d.type_into("#note-input", "A 64-year-old man with non-small cell lung cancer. ECOG 1. He denies smoking.").await;
+    d.type_into(
+        "#note-input",
+        "A 64-year-old man with non-small cell lung cancer. ECOG 1. He denies smoking.",
+    )
+    .await;
     d.click("#read-note").await;
     d.find("#extracted").await;
     assert_eq!(d.value("#age").await, "64");
@@ -195,10 +309,16 @@ async fn a_user_reads_a_note_corrects_it_and_finds_trials_in_chromium() {
     // Marks are in words (the list is in a closed <details>, so open it first).
     d.click("li.result details.criteria-marks summary").await;
     let marks = d.text("li.result ul.marks").await;
-    assert!(["Met", "Not met", "Unknown", "Not applicable"].iter().any(|w| marks.contains(w)), "{marks}");
+    assert!(
+        ["Met", "Not met", "Unknown", "Not applicable"]
+            .iter()
+            .any(|w| marks.contains(w)),
+        "{marks}"
+    );
 
     // Check my eligibility for the CAR-T trial: too old.
-    d.go(&format!("{base}/trials/NCT07117305/eligibility")).await;
+    d.go(&format!("{base}/trials/NCT07117305/eligibility"))
+        .await;
     d.type_into("input[name=age]", "80").await;
     d.click("#check").await;
     d.find("#verdict").await;

@@ -8,15 +8,21 @@ use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/ctgov").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/ctgov")
+        .join(name)
 }
 
 async fn app_with_sample() -> (axum::Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = store::Store::open(dir.path(), None).await.unwrap();
-    let summary = ingest::ingest_paths(&store, &[data("studies.jsonl.gz"), data("NCT07117305.json")], &mut |_| {})
-        .await
-        .unwrap();
+    let summary = ingest::ingest_paths(
+        &store,
+        &[data("studies.jsonl.gz"), data("NCT07117305.json")],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(summary.stored, 776);
     (server::router(server::AppState::new(store)), dir)
 }
@@ -24,7 +30,9 @@ async fn app_with_sample() -> (axum::Router, tempfile::TempDir) {
 async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, String) {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26).await.unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+        .await
+        .unwrap();
     (status, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
@@ -36,13 +44,19 @@ fn encode(pairs: &[(&str, &str)]) -> String {
     let enc = |s: &str| {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 b' ' => "+".into(),
                 _ => format!("%{b:02X}"),
             })
             .collect::<String>()
     };
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 async fn post_form(app: &axum::Router, uri: &str, pairs: &[(&str, &str)]) -> (StatusCode, String) {
@@ -55,7 +69,9 @@ async fn post_form(app: &axum::Router, uri: &str, pairs: &[(&str, &str)]) -> (St
 
 /// The opening tag of the element with this id.
 fn tag_with_id<'a>(html: &'a str, id: &str) -> &'a str {
-    let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("#{id} missing"));
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("#{id} missing"));
     let start = html[..at].rfind('<').unwrap();
     let end = at + html[at..].find('>').unwrap();
     &html[start..=end]
@@ -80,8 +96,21 @@ async fn the_page_offers_a_note_box_and_a_profile_form() {
     assert!(html.contains("<h1>Find trials for me</h1>"));
     assert!(tag_with_id(&html, "note-form").contains("action=\"/match\""));
     assert!(tag_with_id(&html, "profile-form").contains("method=\"post\""));
-    for id in ["note-input", "age", "sex", "conditions", "ecog", "lab_hemoglobin", "prior_therapies", "pregnancy", "location"] {
-        assert!(html.contains(&format!("<label for=\"{id}\"")), "#{id} has a label");
+    for id in [
+        "note-input",
+        "age",
+        "sex",
+        "conditions",
+        "ecog",
+        "lab_hemoglobin",
+        "prior_therapies",
+        "pregnancy",
+        "location",
+    ] {
+        assert!(
+            html.contains(&format!("<label for=\"{id}\"")),
+            "#{id} has a label"
+        );
     }
     assert!(tag_with_id(&html, "conditions").contains("maxlength=\"4000\""));
     let (status, css) = get(&app, "/static/match.css").await;
@@ -97,16 +126,32 @@ async fn a_note_is_read_into_the_form_for_correction() {
     assert!(html.contains("What we read in your note"));
     assert!(tag_with_id(&html, "evidence").contains("<table"));
     assert!(html.contains("<mark"), "the supporting text is highlighted");
-    assert!(html.contains("<strong>absent:</strong>"), "the denied smoking is listed as absent");
+    assert!(
+        html.contains("<strong>absent:</strong>"),
+        "the denied smoking is listed as absent"
+    );
     // The extracted facts fill the editable form; the note travels along for relevance.
     assert!(tag_with_id(&html, "age").contains("value=\"64\""));
     assert!(html.contains("<option value=\"male\" selected>"));
-    assert!(html.contains("<option value=\"1\" selected>"), "ECOG 1 selected");
-    assert!(textarea(&html, "conditions").to_lowercase().contains("lung"), "{}", textarea(&html, "conditions"));
+    assert!(
+        html.contains("<option value=\"1\" selected>"),
+        "ECOG 1 selected"
+    );
+    assert!(
+        textarea(&html, "conditions")
+            .to_lowercase()
+            .contains("lung"),
+        "{}",
+        textarea(&html, "conditions")
+    );
     assert!(tag_with_id(&html, "stage").contains("value=\"IV\""));
     assert!(tag_with_id(&html, "lab_hemoglobin").contains("value=\"11.2\""));
     assert!(textarea(&html, "profile-note").contains("denies smoking"));
-    assert!(textarea(&html, "findings").contains("no "), "negated finding kept: {}", textarea(&html, "findings"));
+    assert!(
+        textarea(&html, "findings").contains("no "),
+        "negated finding kept: {}",
+        textarea(&html, "findings")
+    );
 }
 
 #[tokio::test]
@@ -150,14 +195,26 @@ async fn bad_input_is_reported_escaped_and_bounded() {
     let (app, _dir) = app_with_sample().await;
     let hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
 
-    let (status, html) = post_form(&app, "/match", &[("action", "match"), ("age", "abc"), ("conditions", hostile)]).await;
+    let (status, html) = post_form(
+        &app,
+        "/match",
+        &[("action", "match"), ("age", "abc"), ("conditions", hostile)],
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(tag_with_id(&html, "form-errors").contains("role=\"alert\""));
     assert!(html.contains("is not an age in years"));
-    assert!(!html.contains("<script>alert") && !html.contains("<img src=x"), "user input is escaped");
-    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "the text is kept, escaped");
+    assert!(
+        !html.contains("<script>alert") && !html.contains("<img src=x"),
+        "user input is escaped"
+    );
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "the text is kept, escaped"
+    );
 
-    let (status, html) = post_form(&app, "/match", &[("action", "extract"), ("note", hostile)]).await;
+    let (status, html) =
+        post_form(&app, "/match", &[("action", "extract"), ("note", hostile)]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!html.contains("<script>alert") && !html.contains("<img src=x"));
 
@@ -170,14 +227,31 @@ async fn bad_input_is_reported_escaped_and_bounded() {
     assert!(html.contains("Tell us about the patient first"));
 
     let long = "x".repeat(10_000);
-    let (status, html) = post_form(&app, "/match", &[("action", "match"), ("conditions", &long)]).await;
+    let (status, html) = post_form(
+        &app,
+        "/match",
+        &[("action", "match"), ("conditions", &long)],
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("Conditions is too long (10000 characters; at most 4000)"));
-    assert!(textarea(&html, "conditions").chars().count() <= 4001, "the echo is bounded");
+    assert!(
+        textarea(&html, "conditions").chars().count() <= 4001,
+        "the echo is bounded"
+    );
 
     let (status, _) = post_form(&app, "/match", &[("action", "delete-everything")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = post_form(&app, "/match", &[("action", "match"), ("conditions", "asthma"), ("top", "9999")]).await;
+    let (status, _) = post_form(
+        &app,
+        "/match",
+        &[
+            ("action", "match"),
+            ("conditions", "asthma"),
+            ("top", "9999"),
+        ],
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -190,7 +264,10 @@ async fn the_eligibility_questionnaire_asks_and_decides() {
     assert!(html.contains("CD7 CAR-T"), "names the trial");
     let form = tag_with_id(&html, "eligibility-form");
     assert!(form.contains("action=\"/trials/NCT07117305/eligibility\""));
-    assert!(html.contains("How old are you?"), "the registry age limit makes age a question");
+    assert!(
+        html.contains("How old are you?"),
+        "the registry age limit makes age a question"
+    );
     assert!(html.contains("name=\"age\""));
     assert!(html.contains("Why we ask"));
 
@@ -208,12 +285,24 @@ async fn the_eligibility_questionnaire_asks_and_decides() {
     assert!(html.contains("<strong>Possibly eligible</strong>"));
     assert!(!html.contains("How old are you?"));
     assert!(html.contains("<input type=\"hidden\" name=\"age\" value=\"30\">"));
-    assert!(html.contains("would decide it: <a href=\"#questions\">answer the questions below</a>"));
+    assert!(
+        html.contains("would decide it: <a href=\"#questions\">answer the questions below</a>")
+    );
 
-    let (status, html) = post_form(&app, "/trials/NCT07117305/eligibility", &[("age", "two hundred")]).await;
+    let (status, html) = post_form(
+        &app,
+        "/trials/NCT07117305/eligibility",
+        &[("age", "two hundred")],
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("is not a number"));
-    let (status, _) = post_form(&app, "/trials/NCT07117305/eligibility", &[("age", &"9".repeat(500))]).await;
+    let (status, _) = post_form(
+        &app,
+        "/trials/NCT07117305/eligibility",
+        &[("age", &"9".repeat(500))],
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -222,7 +311,9 @@ async fn unknown_and_malformed_trial_numbers_get_the_trial_page_messages() {
     let (app, _dir) = app_with_sample().await;
     let (status, html) = get(&app, "/trials/NCT99999999/eligibility").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(html.contains("We have no trial NCT99999999. Check the number, or search for the trial."));
+    assert!(
+        html.contains("We have no trial NCT99999999. Check the number, or search for the trial.")
+    );
     let (status, html) = post_form(&app, "/trials/NCT99999999/eligibility", &[("age", "30")]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("We have no trial NCT99999999"));

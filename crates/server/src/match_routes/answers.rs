@@ -6,7 +6,10 @@
 
 use std::collections::HashMap;
 
-use matcher::profile::{Biomarker, Diagnosis, Finding, LabValue, MarkerStatus, PregnancyStatus, PriorTherapy, Serology, Sex, Transplant};
+use matcher::profile::{
+    Biomarker, Diagnosis, Finding, LabValue, MarkerStatus, PregnancyStatus, PriorTherapy, Serology,
+    Sex, Transplant,
+};
 use matcher::{AnswerKind, Date, FactKey, PatientProfile, Question, TrialDocument, questionnaire};
 
 use super::request::truncate;
@@ -59,7 +62,12 @@ pub fn question_view(q: &Question, answers: &HashMap<String, String>) -> Questio
     let (kind, unit, unit_editable, options) = match &q.answer {
         AnswerKind::Number { unit } => {
             let editable = unit.is_none();
-            ("number", unit.clone().unwrap_or_default(), editable, Vec::new())
+            (
+                "number",
+                unit.clone().unwrap_or_default(),
+                editable,
+                Vec::new(),
+            )
         }
         AnswerKind::YesNo => {
             let opts = [("yes", "Yes"), ("no", "No"), ("", "I don't know")]
@@ -69,7 +77,10 @@ pub fn question_view(q: &Question, answers: &HashMap<String, String>) -> Questio
             ("yes_no", String::new(), false, opts)
         }
         AnswerKind::Choice { options } => {
-            let mut opts: Vec<_> = options.iter().map(|o| (o.clone(), capitalize(o), given == *o)).collect();
+            let mut opts: Vec<_> = options
+                .iter()
+                .map(|o| (o.clone(), capitalize(o), given == *o))
+                .collect();
             opts.push((String::new(), "I don't know".into(), given.is_empty()));
             ("choice", String::new(), false, opts)
         }
@@ -100,7 +111,9 @@ fn capitalize(s: &str) -> String {
 /// Reads the posted pairs: bounded in count and length, empty answers dropped.
 pub fn read_answers(pairs: &[(String, String)]) -> Result<HashMap<String, String>, String> {
     if pairs.len() > MAX_ANSWERS {
-        return Err(format!("Too many answers in one form (at most {MAX_ANSWERS})."));
+        return Err(format!(
+            "Too many answers in one form (at most {MAX_ANSWERS})."
+        ));
     }
     let mut out = HashMap::new();
     for (k, v) in pairs {
@@ -109,7 +122,9 @@ pub fn read_answers(pairs: &[(String, String)]) -> Result<HashMap<String, String
         }
         let n = v.chars().count();
         if n > MAX_ANSWER_CHARS {
-            return Err(format!("An answer is too long ({n} characters; at most {MAX_ANSWER_CHARS})."));
+            return Err(format!(
+                "An answer is too long ({n} characters; at most {MAX_ANSWER_CHARS})."
+            ));
         }
         let v = v.trim();
         if !v.is_empty() {
@@ -139,7 +154,9 @@ pub fn profile_from_answers(
             if done.contains(&name) {
                 continue;
             }
-            let Some(answer) = answers.get(&name) else { continue };
+            let Some(answer) = answers.get(&name) else {
+                continue;
+            };
             done.push(name.clone());
             let unit = answers.get(&unit_field_name(&q.fact)).map(String::as_str);
             match apply(&mut profile, q, answer, unit) {
@@ -155,7 +172,12 @@ pub fn profile_from_answers(
 }
 
 /// Writes one answer into the profile where the matcher reads that fact.
-fn apply(p: &mut PatientProfile, q: &Question, answer: &str, unit: Option<&str>) -> Result<(), String> {
+fn apply(
+    p: &mut PatientProfile,
+    q: &Question,
+    answer: &str,
+    unit: Option<&str>,
+) -> Result<(), String> {
     let yes = || match answer {
         "yes" => Ok(true),
         "no" => Ok(false),
@@ -195,16 +217,30 @@ fn apply(p: &mut PatientProfile, q: &Question, answer: &str, unit: Option<&str>)
         }
         FactKey::Condition(c) => {
             if yes()? {
-                p.diagnoses.push(Diagnosis { text: c.clone(), stage: None, resolved: false });
+                p.diagnoses.push(Diagnosis {
+                    text: c.clone(),
+                    stage: None,
+                    resolved: false,
+                });
             } else {
-                p.findings.push(Finding { text: c.clone(), present: false });
+                p.findings.push(Finding {
+                    text: c.clone(),
+                    present: false,
+                });
             }
         }
         FactKey::BrainMetastases => {
             if yes()? {
-                p.diagnoses.push(Diagnosis { text: "brain metastases".into(), stage: None, resolved: false });
+                p.diagnoses.push(Diagnosis {
+                    text: "brain metastases".into(),
+                    stage: None,
+                    resolved: false,
+                });
             } else {
-                p.findings.push(Finding { text: "brain metastases".into(), present: false });
+                p.findings.push(Finding {
+                    text: "brain metastases".into(),
+                    present: false,
+                });
             }
         }
         FactKey::Biomarker(b) => {
@@ -214,20 +250,39 @@ fn apply(p: &mut PatientProfile, q: &Question, answer: &str, unit: Option<&str>)
                 "not tested" => return Ok(()),
                 _ => return Err("Choose positive, negative or not tested.".into()),
             };
-            p.biomarkers.push(Biomarker { name: b.clone(), status: Some(status), value: None, unit: None });
+            p.biomarkers.push(Biomarker {
+                name: b.clone(),
+                status: Some(status),
+                value: None,
+                unit: None,
+            });
         }
         FactKey::Lab(name) | FactKey::OrganFunction(name) => {
             let value = number()?;
             let name = name.replace('_', " ");
             let unit = unit.map(str::trim).filter(|u| !u.is_empty());
             let uln = unit.is_some_and(|u| {
-                let k: String = u.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+                let k: String = u
+                    .to_lowercase()
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
                 matches!(k.as_str(), "xuln" | "×uln" | "uln" | "timesuln")
             });
             p.labs.push(if uln {
-                LabValue { name, value: None, unit: None, times_uln: Some(value) }
+                LabValue {
+                    name,
+                    value: None,
+                    unit: None,
+                    times_uln: Some(value),
+                }
             } else {
-                LabValue { name, value: Some(value), unit: unit.map(|u| truncate(u, 30)), times_uln: None }
+                LabValue {
+                    name,
+                    value: Some(value),
+                    unit: unit.map(|u| truncate(u, 30)),
+                    times_uln: None,
+                }
             });
         }
         FactKey::PerformanceStatus => {
@@ -240,22 +295,50 @@ fn apply(p: &mut PatientProfile, q: &Question, answer: &str, unit: Option<&str>)
             p.ecog = Some(ecog as u8);
         }
         FactKey::PriorTherapy(t) => {
-            p.prior_therapies.push(PriorTherapy { name: t.clone(), line: None, response: None, ongoing: false, received: yes()? });
+            p.prior_therapies.push(PriorTherapy {
+                name: t.clone(),
+                line: None,
+                response: None,
+                ongoing: false,
+                received: yes()?,
+            });
         }
         FactKey::Transplant => {
             if yes()? {
-                p.transplants.push(Transplant { kind: "stem cell or organ".into(), date: None });
+                p.transplants.push(Transplant {
+                    kind: "stem cell or organ".into(),
+                    date: None,
+                });
             } else {
-                p.findings.push(Finding { text: "transplant".into(), present: false });
+                p.findings.push(Finding {
+                    text: "transplant".into(),
+                    present: false,
+                });
             }
         }
         FactKey::Infection(key) => {
-            let status = if yes()? { MarkerStatus::Positive } else { MarkerStatus::Negative };
-            p.infections.push(Serology { name: infection_name(key).into(), status });
+            let status = if yes()? {
+                MarkerStatus::Positive
+            } else {
+                MarkerStatus::Negative
+            };
+            p.infections.push(Serology {
+                name: infection_name(key).into(),
+                status,
+            });
         }
-        FactKey::MeasurableDisease => p.findings.push(Finding { text: "measurable disease".into(), present: yes()? }),
-        FactKey::LifeExpectancy => p.findings.push(Finding { text: "life expectancy of at least 3 months".into(), present: yes()? }),
-        FactKey::Allergy(a) => p.findings.push(Finding { text: format!("allergy to {a}"), present: yes()? }),
+        FactKey::MeasurableDisease => p.findings.push(Finding {
+            text: "measurable disease".into(),
+            present: yes()?,
+        }),
+        FactKey::LifeExpectancy => p.findings.push(Finding {
+            text: "life expectancy of at least 3 months".into(),
+            present: yes()?,
+        }),
+        FactKey::Allergy(a) => p.findings.push(Finding {
+            text: format!("allergy to {a}"),
+            present: yes()?,
+        }),
     }
     Ok(())
 }
@@ -304,7 +387,12 @@ mod tests {
             .map(|q| {
                 let a = match &q.answer {
                     AnswerKind::Number { .. } => "50".to_string(),
-                    AnswerKind::YesNo => if matches!(q.fact, FactKey::Infection(_)) { "no" } else { "yes" }.to_string(),
+                    AnswerKind::YesNo => if matches!(q.fact, FactKey::Infection(_)) {
+                        "no"
+                    } else {
+                        "yes"
+                    }
+                    .to_string(),
                     AnswerKind::Choice { options } => options[0].clone(),
                 };
                 (field_name(&q.fact), a)
@@ -317,7 +405,10 @@ mod tests {
 
         answers.insert(field_name(&FactKey::Age), "80".into());
         let (p, _) = profile_from_answers(&t, &answers, None);
-        assert_eq!(evaluate(&PatientFacts::new(&p, None), &t).verdict, Verdict::NotEligible);
+        assert_eq!(
+            evaluate(&PatientFacts::new(&p, None), &t).verdict,
+            Verdict::NotEligible
+        );
 
         answers.insert(field_name(&FactKey::Age), "eighty".into());
         let (_, problems) = profile_from_answers(&t, &answers, None);
@@ -327,7 +418,9 @@ mod tests {
     #[test]
     fn answers_are_bounded() {
         assert!(read_answers(&[("age".into(), "1".repeat(MAX_ANSWER_CHARS + 1))]).is_err());
-        let many: Vec<_> = (0..=MAX_ANSWERS).map(|i| (format!("f{i}"), "x".to_string())).collect();
+        let many: Vec<_> = (0..=MAX_ANSWERS)
+            .map(|i| (format!("f{i}"), "x".to_string()))
+            .collect();
         assert!(read_answers(&many).is_err());
         let ok = read_answers(&[("age".into(), " 40 ".into()), ("sex".into(), "".into())]).unwrap();
         assert_eq!(ok.get("age").map(String::as_str), Some("40"));

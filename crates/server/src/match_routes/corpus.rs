@@ -54,8 +54,17 @@ impl Corpus {
     /// Builds the corpus from documents (pure: the store walk is separate).
     pub fn from_docs(docs: Vec<TrialDocument>, listings: Vec<TrialListing>) -> Corpus {
         let model = RelevanceModel::fit(&docs);
-        let by_id = docs.iter().enumerate().map(|(i, d)| (d.nct_id.clone(), i)).collect();
-        Corpus { docs, listings, by_id, model }
+        let by_id = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.nct_id.clone(), i))
+            .collect();
+        Corpus {
+            docs,
+            listings,
+            by_id,
+            model,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -89,7 +98,11 @@ impl CorpusCache {
 async fn fingerprint(store: &store::Store) -> Result<Fingerprint, AppError> {
     // Read the generation first: an invalidation during the walk then leaves a stale mark.
     let generation = GENERATION.load(Ordering::SeqCst);
-    Ok(Fingerprint { generation, count: store.count().await?, data_timestamp: store.data_timestamp().await? })
+    Ok(Fingerprint {
+        generation,
+        count: store.count().await?,
+        data_timestamp: store.data_timestamp().await?,
+    })
 }
 
 async fn build(store: &store::Store) -> Result<Corpus, AppError> {
@@ -105,7 +118,12 @@ async fn build(store: &store::Store) -> Result<Corpus, AppError> {
             page.iter()
                 .map(|t| {
                     let study = &t.record.study;
-                    (TrialDocument::from_study(study), TrialListing { overall_status: study.overall_status().to_string() })
+                    (
+                        TrialDocument::from_study(study),
+                        TrialListing {
+                            overall_status: study.overall_status().to_string(),
+                        },
+                    )
                 })
                 .collect::<Vec<_>>()
         })
@@ -119,6 +137,10 @@ async fn build(store: &store::Store) -> Result<Corpus, AppError> {
     let corpus = tokio::task::spawn_blocking(move || Corpus::from_docs(docs, listings))
         .await
         .map_err(|e| AppError::Internal(format!("fitting the relevance model: {e}")))?;
-    tracing::info!(trials = corpus.len(), elapsed_ms = started.elapsed().as_millis() as u64, "matching corpus built");
+    tracing::info!(
+        trials = corpus.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "matching corpus built"
+    );
     Ok(corpus)
 }

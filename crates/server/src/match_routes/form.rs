@@ -6,11 +6,11 @@
 //! [`ProfileForm::from_profile`] so the user can correct it; [`ProfileForm::to_profile`] reads it
 //! back. Every field is bounded: longer input is an error, never silently cut.
 
-use matcher::profile::{
-    Biomarker, Diagnosis, DiseaseState, Finding, LabValue, Location, MarkerStatus, PregnancyStatus, PriorTherapy,
-    Serology, Sex, Transplant,
-};
 use matcher::PatientProfile;
+use matcher::profile::{
+    Biomarker, Diagnosis, DiseaseState, Finding, LabValue, Location, MarkerStatus, PregnancyStatus,
+    PriorTherapy, Serology, Sex, Transplant,
+};
 
 use super::request::{MAX_NOTE_CHARS, truncate};
 
@@ -30,13 +30,48 @@ pub struct KeyLab {
 
 /// The labs most trial criteria test, with conventional units.
 pub const KEY_LABS: [KeyLab; 7] = [
-    KeyLab { field: "lab_hemoglobin", name: "hemoglobin", label: "Hemoglobin", unit: "g/dL" },
-    KeyLab { field: "lab_platelets", name: "platelet count", label: "Platelets", unit: "x10^9/L" },
-    KeyLab { field: "lab_anc", name: "absolute neutrophil count", label: "Neutrophils (ANC)", unit: "x10^9/L" },
-    KeyLab { field: "lab_creatinine", name: "creatinine", label: "Creatinine", unit: "mg/dL" },
-    KeyLab { field: "lab_bilirubin", name: "total bilirubin", label: "Total bilirubin", unit: "mg/dL" },
-    KeyLab { field: "lab_alt", name: "ALT", label: "ALT", unit: "x ULN" },
-    KeyLab { field: "lab_ast", name: "AST", label: "AST", unit: "x ULN" },
+    KeyLab {
+        field: "lab_hemoglobin",
+        name: "hemoglobin",
+        label: "Hemoglobin",
+        unit: "g/dL",
+    },
+    KeyLab {
+        field: "lab_platelets",
+        name: "platelet count",
+        label: "Platelets",
+        unit: "x10^9/L",
+    },
+    KeyLab {
+        field: "lab_anc",
+        name: "absolute neutrophil count",
+        label: "Neutrophils (ANC)",
+        unit: "x10^9/L",
+    },
+    KeyLab {
+        field: "lab_creatinine",
+        name: "creatinine",
+        label: "Creatinine",
+        unit: "mg/dL",
+    },
+    KeyLab {
+        field: "lab_bilirubin",
+        name: "total bilirubin",
+        label: "Total bilirubin",
+        unit: "mg/dL",
+    },
+    KeyLab {
+        field: "lab_alt",
+        name: "ALT",
+        label: "ALT",
+        unit: "x ULN",
+    },
+    KeyLab {
+        field: "lab_ast",
+        name: "AST",
+        label: "AST",
+        unit: "x ULN",
+    },
 ];
 
 /// The form's fields, as typed.
@@ -76,7 +111,13 @@ pub struct FieldError {
 impl ProfileForm {
     /// Reads the fields from form pairs; the first value of a repeated name wins.
     pub fn from_pairs(pairs: &[(String, String)]) -> ProfileForm {
-        let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
         ProfileForm {
             age: get("age"),
             sex: get("sex"),
@@ -124,64 +165,89 @@ impl ProfileForm {
 
     /// The profile's facts as form text.
     pub fn from_profile(p: &PatientProfile) -> ProfileForm {
-        let mut form = ProfileForm {
-            age: p.age_years.map(fmt_num).unwrap_or_default(),
-            sex: match p.sex {
-                Some(Sex::Female) => "female".into(),
-                Some(Sex::Male) => "male".into(),
-                None => String::new(),
-            },
-            conditions: lines(p.diagnoses.iter().filter(|d| !d.resolved).map(|d| match &d.stage {
-                Some(s) => format!("{} (stage {s})", d.text),
-                None => d.text.clone(),
-            })),
-            stage: p.disease_state.stage.clone().unwrap_or_default(),
-            metastatic: tri(p.disease_state.metastatic),
-            relapsed: tri(p.disease_state.relapsed),
-            refractory: tri(p.disease_state.refractory),
-            newly_diagnosed: tri(p.disease_state.newly_diagnosed),
-            ecog: p.ecog.map(|e| e.to_string()).unwrap_or_default(),
-            karnofsky: p.karnofsky.map(|k| k.to_string()).unwrap_or_default(),
-            key_labs: vec![String::new(); KEY_LABS.len()],
-            prior_therapies: lines(p.prior_therapies.iter().map(|t| {
-                if t.received { t.name.clone() } else { format!("no {}", t.name) }
-            })),
-            transplants: lines(p.transplants.iter().map(|t| t.kind.clone())),
-            biomarkers: lines(p.biomarkers.iter().map(|b| {
-                let mut s = b.name.clone();
-                if let Some(st) = b.status {
-                    s.push(' ');
-                    s.push_str(status_word(st));
-                }
-                if let Some(v) = b.value {
-                    s.push(' ');
-                    s.push_str(&fmt_num(v));
-                    if let Some(u) = &b.unit {
-                        s.push(' ');
-                        s.push_str(u);
+        let mut form =
+            ProfileForm {
+                age: p.age_years.map(fmt_num).unwrap_or_default(),
+                sex: match p.sex {
+                    Some(Sex::Female) => "female".into(),
+                    Some(Sex::Male) => "male".into(),
+                    None => String::new(),
+                },
+                conditions: lines(p.diagnoses.iter().filter(|d| !d.resolved).map(
+                    |d| match &d.stage {
+                        Some(s) => format!("{} (stage {s})", d.text),
+                        None => d.text.clone(),
+                    },
+                )),
+                stage: p.disease_state.stage.clone().unwrap_or_default(),
+                metastatic: tri(p.disease_state.metastatic),
+                relapsed: tri(p.disease_state.relapsed),
+                refractory: tri(p.disease_state.refractory),
+                newly_diagnosed: tri(p.disease_state.newly_diagnosed),
+                ecog: p.ecog.map(|e| e.to_string()).unwrap_or_default(),
+                karnofsky: p.karnofsky.map(|k| k.to_string()).unwrap_or_default(),
+                key_labs: vec![String::new(); KEY_LABS.len()],
+                prior_therapies: lines(p.prior_therapies.iter().map(|t| {
+                    if t.received {
+                        t.name.clone()
+                    } else {
+                        format!("no {}", t.name)
                     }
+                })),
+                transplants: lines(p.transplants.iter().map(|t| t.kind.clone())),
+                biomarkers: lines(p.biomarkers.iter().map(|b| {
+                    let mut s = b.name.clone();
+                    if let Some(st) = b.status {
+                        s.push(' ');
+                        s.push_str(status_word(st));
+                    }
+                    if let Some(v) = b.value {
+                        s.push(' ');
+                        s.push_str(&fmt_num(v));
+                        if let Some(u) = &b.unit {
+                            s.push(' ');
+                            s.push_str(u);
+                        }
+                    }
+                    s
+                })),
+                infections: lines(
+                    p.infections
+                        .iter()
+                        .map(|s| format!("{} {}", s.name, status_word(s.status))),
+                ),
+                medications: lines(p.medications.iter().cloned()),
+                findings: lines(p.findings.iter().map(|f| {
+                    if f.present {
+                        f.text.clone()
+                    } else {
+                        format!("no {}", f.text)
+                    }
+                })),
+                pregnancy: match p.pregnancy {
+                    Some(PregnancyStatus::Pregnant) => "pregnant",
+                    Some(PregnancyStatus::NotPregnant) => "not_pregnant",
+                    Some(PregnancyStatus::Breastfeeding) => "breastfeeding",
+                    Some(PregnancyStatus::NotOfChildbearingPotential) => {
+                        "not_of_childbearing_potential"
+                    }
+                    None => "",
                 }
-                s
-            })),
-            infections: lines(p.infections.iter().map(|s| format!("{} {}", s.name, status_word(s.status)))),
-            medications: lines(p.medications.iter().cloned()),
-            findings: lines(p.findings.iter().map(|f| if f.present { f.text.clone() } else { format!("no {}", f.text) })),
-            pregnancy: match p.pregnancy {
-                Some(PregnancyStatus::Pregnant) => "pregnant",
-                Some(PregnancyStatus::NotPregnant) => "not_pregnant",
-                Some(PregnancyStatus::Breastfeeding) => "breastfeeding",
-                Some(PregnancyStatus::NotOfChildbearingPotential) => "not_of_childbearing_potential",
-                None => "",
-            }
-            .into(),
-            location: p
-                .location
-                .as_ref()
-                .map(|l| [l.city.as_deref(), l.country.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", "))
-                .unwrap_or_default(),
-            note: p.note.clone().unwrap_or_default(),
-            other_labs: String::new(),
-        };
+                .into(),
+                location: p
+                    .location
+                    .as_ref()
+                    .map(|l| {
+                        [l.city.as_deref(), l.country.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default(),
+                note: p.note.clone().unwrap_or_default(),
+                other_labs: String::new(),
+            };
         let mut other = Vec::new();
         for lab in &p.labs {
             let slot = KEY_LABS.iter().position(|k| {
@@ -189,7 +255,9 @@ impl ProfileForm {
                     && if k.unit == "x ULN" {
                         lab.times_uln.is_some() && lab.value.is_none()
                     } else {
-                        lab.times_uln.is_none() && lab.value.is_some() && lab.unit.as_deref().is_none_or(|u| same_unit(u, k.unit))
+                        lab.times_uln.is_none()
+                            && lab.value.is_some()
+                            && lab.unit.as_deref().is_none_or(|u| same_unit(u, k.unit))
                     }
             });
             match slot {
@@ -206,7 +274,8 @@ impl ProfileForm {
     /// The profile the form describes, or every field's problem.
     pub fn to_profile(&self) -> Result<PatientProfile, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut err = |field: &'static str, message: String| errors.push(FieldError { field, message });
+        let mut err =
+            |field: &'static str, message: String| errors.push(FieldError { field, message });
         let mut p = PatientProfile::default();
 
         for (field, label, value, max) in [
@@ -216,32 +285,70 @@ impl ProfileForm {
             ("karnofsky", "Karnofsky", &self.karnofsky, MAX_LINE_CHARS),
             ("location", "Location", &self.location, MAX_LINE_CHARS),
             ("conditions", "Conditions", &self.conditions, MAX_LIST_CHARS),
-            ("other_labs", "Other lab results", &self.other_labs, MAX_LIST_CHARS),
-            ("prior_therapies", "Prior treatments", &self.prior_therapies, MAX_LIST_CHARS),
-            ("transplants", "Transplants", &self.transplants, MAX_LIST_CHARS),
+            (
+                "other_labs",
+                "Other lab results",
+                &self.other_labs,
+                MAX_LIST_CHARS,
+            ),
+            (
+                "prior_therapies",
+                "Prior treatments",
+                &self.prior_therapies,
+                MAX_LIST_CHARS,
+            ),
+            (
+                "transplants",
+                "Transplants",
+                &self.transplants,
+                MAX_LIST_CHARS,
+            ),
             ("biomarkers", "Biomarkers", &self.biomarkers, MAX_LIST_CHARS),
-            ("infections", "Infections and serologies", &self.infections, MAX_LIST_CHARS),
-            ("medications", "Current medications", &self.medications, MAX_LIST_CHARS),
+            (
+                "infections",
+                "Infections and serologies",
+                &self.infections,
+                MAX_LIST_CHARS,
+            ),
+            (
+                "medications",
+                "Current medications",
+                &self.medications,
+                MAX_LIST_CHARS,
+            ),
             ("findings", "Other findings", &self.findings, MAX_LIST_CHARS),
             ("note", "Note", &self.note, MAX_NOTE_CHARS),
         ] {
             let n = value.chars().count();
             if n > max {
-                err(field, format!("{label} is too long ({n} characters; at most {max})."));
+                err(
+                    field,
+                    format!("{label} is too long ({n} characters; at most {max})."),
+                );
             } else if max == MAX_LIST_CHARS && value.lines().count() > MAX_LIST_LINES {
-                err(field, format!("{label} has too many lines (at most {MAX_LIST_LINES})."));
+                err(
+                    field,
+                    format!("{label} has too many lines (at most {MAX_LIST_LINES})."),
+                );
             }
         }
         if !errors.is_empty() {
             return Err(errors);
         }
 
-        let mut err = |field: &'static str, message: String| errors.push(FieldError { field, message });
+        let mut err =
+            |field: &'static str, message: String| errors.push(FieldError { field, message });
         p.age_years = match number(&self.age) {
             Ok(None) => None,
             Ok(Some(a)) if (0.0..=130.0).contains(&a) => Some(a),
             _ => {
-                err("age", format!("Age: “{}” is not an age in years (0–130).", truncate(self.age.trim(), 40)));
+                err(
+                    "age",
+                    format!(
+                        "Age: “{}” is not an age in years (0–130).",
+                        truncate(self.age.trim(), 40)
+                    ),
+                );
                 None
             }
         };
@@ -255,7 +362,11 @@ impl ProfileForm {
             }
         };
         for line in list(&self.conditions) {
-            p.diagnoses.push(Diagnosis { text: line.to_string(), stage: None, resolved: false });
+            p.diagnoses.push(Diagnosis {
+                text: line.to_string(),
+                stage: None,
+                resolved: false,
+            });
         }
         let stage = self.stage.trim();
         p.disease_state = DiseaseState {
@@ -269,7 +380,10 @@ impl ProfileForm {
             Ok(None) => None,
             Ok(Some(e)) if (0.0..=5.0).contains(&e) && e.fract() == 0.0 => Some(e as u8),
             _ => {
-                err("ecog", "ECOG: choose a performance status from 0 to 5.".into());
+                err(
+                    "ecog",
+                    "ECOG: choose a performance status from 0 to 5.".into(),
+                );
                 None
             }
         };
@@ -277,7 +391,13 @@ impl ProfileForm {
             Ok(None) => None,
             Ok(Some(k)) if (0.0..=100.0).contains(&k) && k.fract() == 0.0 => Some(k as u8),
             _ => {
-                err("karnofsky", format!("Karnofsky: “{}” is not a score from 0 to 100.", truncate(self.karnofsky.trim(), 40)));
+                err(
+                    "karnofsky",
+                    format!(
+                        "Karnofsky: “{}” is not a score from 0 to 100.",
+                        truncate(self.karnofsky.trim(), 40)
+                    ),
+                );
                 None
             }
         };
@@ -290,11 +410,28 @@ impl ProfileForm {
             match number(raw) {
                 Ok(None) => {}
                 Ok(Some(v)) if v >= 0.0 => p.labs.push(if lab.unit == "x ULN" {
-                    LabValue { name: lab.name.into(), value: None, unit: None, times_uln: Some(v) }
+                    LabValue {
+                        name: lab.name.into(),
+                        value: None,
+                        unit: None,
+                        times_uln: Some(v),
+                    }
                 } else {
-                    LabValue { name: lab.name.into(), value: Some(v), unit: Some(lab.unit.into()), times_uln: None }
+                    LabValue {
+                        name: lab.name.into(),
+                        value: Some(v),
+                        unit: Some(lab.unit.into()),
+                        times_uln: None,
+                    }
                 }),
-                _ => err(lab.field, format!("{}: “{}” is not a number.", lab.label, truncate(raw.trim(), 40))),
+                _ => err(
+                    lab.field,
+                    format!(
+                        "{}: “{}” is not a number.",
+                        lab.label,
+                        truncate(raw.trim(), 40)
+                    ),
+                ),
             }
         }
         for line in list(&self.other_labs) {
@@ -302,7 +439,10 @@ impl ProfileForm {
                 Some(lab) => p.labs.push(lab),
                 None => err(
                     "other_labs",
-                    format!("Other lab results: “{}” needs a name and a value, like “albumin 3.2 g/dL”.", truncate(line, 60)),
+                    format!(
+                        "Other lab results: “{}” needs a name and a value, like “albumin 3.2 g/dL”.",
+                        truncate(line, 60)
+                    ),
                 ),
             }
         }
@@ -311,23 +451,41 @@ impl ProfileForm {
                 Some(rest) => (rest, false),
                 None => (line, true),
             };
-            p.prior_therapies.push(PriorTherapy { name: name.to_string(), line: None, response: None, ongoing: false, received });
+            p.prior_therapies.push(PriorTherapy {
+                name: name.to_string(),
+                line: None,
+                response: None,
+                ongoing: false,
+                received,
+            });
         }
         for line in list(&self.transplants) {
-            p.transplants.push(Transplant { kind: line.to_string(), date: None });
+            p.transplants.push(Transplant {
+                kind: line.to_string(),
+                date: None,
+            });
         }
         for line in list(&self.biomarkers) {
             p.biomarkers.push(parse_biomarker(line));
         }
         for line in list(&self.infections) {
             let (name, status) = split_status(line);
-            p.infections.push(Serology { name: name.to_string(), status: status.unwrap_or(MarkerStatus::Positive) });
+            p.infections.push(Serology {
+                name: name.to_string(),
+                status: status.unwrap_or(MarkerStatus::Positive),
+            });
         }
         p.medications = list(&self.medications).map(str::to_string).collect();
         for line in list(&self.findings) {
             p.findings.push(match strip_negation(line) {
-                Some(rest) => Finding { text: rest.to_string(), present: false },
-                None => Finding { text: line.to_string(), present: true },
+                Some(rest) => Finding {
+                    text: rest.to_string(),
+                    present: false,
+                },
+                None => Finding {
+                    text: line.to_string(),
+                    present: true,
+                },
             });
         }
         p.pregnancy = match self.pregnancy.trim() {
@@ -337,26 +495,43 @@ impl ProfileForm {
             "breastfeeding" => Some(PregnancyStatus::Breastfeeding),
             "not_of_childbearing_potential" => Some(PregnancyStatus::NotOfChildbearingPotential),
             _ => {
-                err("pregnancy", "Pregnancy: choose one of the listed answers.".into());
+                err(
+                    "pregnancy",
+                    "Pregnancy: choose one of the listed answers.".into(),
+                );
                 None
             }
         };
         let location = self.location.trim();
         if !location.is_empty() {
             let (city, country) = match location.rsplit_once(',') {
-                Some((c, k)) if !c.trim().is_empty() && !k.trim().is_empty() => (c.trim(), Some(k.trim())),
+                Some((c, k)) if !c.trim().is_empty() && !k.trim().is_empty() => {
+                    (c.trim(), Some(k.trim()))
+                }
                 _ => (location, None),
             };
-            p.location = Some(Location { city: Some(city.into()), country: country.map(Into::into), ..Default::default() });
+            p.location = Some(Location {
+                city: Some(city.into()),
+                country: country.map(Into::into),
+                ..Default::default()
+            });
         }
         let note = self.note.trim();
         p.note = (!note.is_empty()).then(|| note.to_string());
-        if errors.is_empty() { Ok(p) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(p)
+        } else {
+            Err(errors)
+        }
     }
 }
 
 fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{v:.0}") } else { format!("{v}") }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
 }
 
 fn lines(items: impl Iterator<Item = String>) -> String {
@@ -376,7 +551,11 @@ fn tri(v: Option<bool>) -> String {
     }
 }
 
-fn read_tri(v: &str, field: &'static str, err: &mut impl FnMut(&'static str, String)) -> Option<bool> {
+fn read_tri(
+    v: &str,
+    field: &'static str,
+    err: &mut impl FnMut(&'static str, String),
+) -> Option<bool> {
     match v.trim() {
         "" => None,
         "yes" => Some(true),
@@ -394,7 +573,12 @@ fn number(text: &str) -> Result<Option<f64>, ()> {
     if t.is_empty() {
         return Ok(None);
     }
-    t.replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite()).map(Some).ok_or(())
+    t.replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(Some)
+        .ok_or(())
 }
 
 fn status_word(s: MarkerStatus) -> &'static str {
@@ -416,7 +600,9 @@ fn split_status(line: &str) -> (&str, Option<MarkerStatus>) {
         ("-", MarkerStatus::Negative),
     ] {
         if lower.ends_with(word) && line.is_char_boundary(line.len() - word.len()) {
-            let name = line[..line.len() - word.len()].trim_end_matches([' ', ':']).trim();
+            let name = line[..line.len() - word.len()]
+                .trim_end_matches([' ', ':'])
+                .trim();
             if !name.is_empty() {
                 return (name, Some(status));
             }
@@ -429,7 +615,11 @@ fn parse_biomarker(line: &str) -> Biomarker {
     let (rest, status) = split_status(line);
     // A trailing measurement: "PD-L1 50 %", "Ki-67 20%".
     let tokens: Vec<&str> = rest.split_whitespace().collect();
-    if let Some(i) = tokens.iter().position(|t| leading_number(t).is_some()).filter(|&i| i > 0) {
+    if let Some(i) = tokens
+        .iter()
+        .position(|t| leading_number(t).is_some())
+        .filter(|&i| i > 0)
+    {
         let (value, attached) = leading_number(tokens[i]).unwrap();
         let mut unit = attached.to_string();
         for t in &tokens[i + 1..] {
@@ -442,7 +632,12 @@ fn parse_biomarker(line: &str) -> Biomarker {
             unit: (!unit.is_empty()).then_some(unit),
         };
     }
-    Biomarker { name: rest.to_string(), status, value: None, unit: None }
+    Biomarker {
+        name: rest.to_string(),
+        status,
+        value: None,
+        unit: None,
+    }
 }
 
 /// A number at the start of a token and what follows it: "2.5×ULN" → (2.5, "×ULN").
@@ -457,24 +652,49 @@ fn leading_number(token: &str) -> Option<(f64, &str)> {
 }
 
 fn is_uln(unit: &str) -> bool {
-    let u: String = unit.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+    let u: String = unit
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     matches!(u.as_str(), "xuln" | "×uln" | "*uln" | "uln" | "timesuln")
 }
 
 /// "albumin 3.2 g/dL", "ALT: 2.5 x ULN", "platelets 90 x10^9/L".
 fn parse_lab(line: &str) -> Option<LabValue> {
     let tokens: Vec<&str> = line.split_whitespace().collect();
-    let i = tokens.iter().position(|t| leading_number(t).is_some()).filter(|&i| i > 0)?;
-    let name = tokens[..i].join(" ").trim_end_matches([':', '=']).trim().to_string();
+    let i = tokens
+        .iter()
+        .position(|t| leading_number(t).is_some())
+        .filter(|&i| i > 0)?;
+    let name = tokens[..i]
+        .join(" ")
+        .trim_end_matches([':', '='])
+        .trim()
+        .to_string();
     if name.is_empty() {
         return None;
     }
     let (value, attached) = leading_number(tokens[i])?;
-    let unit = std::iter::once(attached).chain(tokens[i + 1..].iter().copied()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+    let unit = std::iter::once(attached)
+        .chain(tokens[i + 1..].iter().copied())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     Some(if is_uln(&unit) {
-        LabValue { name, value: None, unit: None, times_uln: Some(value) }
+        LabValue {
+            name,
+            value: None,
+            unit: None,
+            times_uln: Some(value),
+        }
     } else {
-        LabValue { name, value: Some(value), unit: (!unit.is_empty()).then_some(unit), times_uln: None }
+        LabValue {
+            name,
+            value: Some(value),
+            unit: (!unit.is_empty()).then_some(unit),
+            times_uln: None,
+        }
     })
 }
 
@@ -494,14 +714,27 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 fn same_unit(a: &str, b: &str) -> bool {
-    let key = |u: &str| u.to_lowercase().replace(['×', '*'], "x").replace(' ', "").trim_start_matches('x').to_string();
+    let key = |u: &str| {
+        u.to_lowercase()
+            .replace(['×', '*'], "x")
+            .replace(' ', "")
+            .trim_start_matches('x')
+            .to_string()
+    };
     key(a) == key(b)
 }
 
 /// "no chemotherapy", "denies smoking", "never smoked" → the rest; otherwise `None`.
 fn strip_negation(line: &str) -> Option<&str> {
     let lower = line.to_lowercase();
-    for prefix in ["no history of ", "no prior ", "no ", "not ", "denies ", "without "] {
+    for prefix in [
+        "no history of ",
+        "no prior ",
+        "no ",
+        "not ",
+        "denies ",
+        "without ",
+    ] {
         if lower.starts_with(prefix) && line.is_char_boundary(prefix.len()) {
             let rest = line[prefix.len()..].trim();
             if !rest.is_empty() {
@@ -550,18 +783,43 @@ mod tests {
         assert_eq!(p.disease_state.relapsed, None);
         let hb = p.labs.iter().find(|l| l.name == "hemoglobin").unwrap();
         assert_eq!((hb.value, hb.unit.as_deref()), (Some(11.5), Some("g/dL")));
-        assert_eq!(p.labs.iter().find(|l| l.name == "ALT").unwrap().times_uln, Some(2.0));
-        assert_eq!(p.labs.iter().find(|l| l.name == "GGT").unwrap().times_uln, Some(3.0));
-        assert_eq!(p.labs.iter().find(|l| l.name == "albumin").unwrap().unit.as_deref(), Some("g/dL"));
-        assert!(p.prior_therapies.iter().any(|t| t.name == "chemotherapy" && !t.received));
-        assert!(p.prior_therapies.iter().any(|t| t.name == "trastuzumab" && t.received));
+        assert_eq!(
+            p.labs.iter().find(|l| l.name == "ALT").unwrap().times_uln,
+            Some(2.0)
+        );
+        assert_eq!(
+            p.labs.iter().find(|l| l.name == "GGT").unwrap().times_uln,
+            Some(3.0)
+        );
+        assert_eq!(
+            p.labs
+                .iter()
+                .find(|l| l.name == "albumin")
+                .unwrap()
+                .unit
+                .as_deref(),
+            Some("g/dL")
+        );
+        assert!(
+            p.prior_therapies
+                .iter()
+                .any(|t| t.name == "chemotherapy" && !t.received)
+        );
+        assert!(
+            p.prior_therapies
+                .iter()
+                .any(|t| t.name == "trastuzumab" && t.received)
+        );
         let pdl1 = p.biomarkers.iter().find(|b| b.name == "PD-L1").unwrap();
         assert_eq!((pdl1.value, pdl1.unit.as_deref()), (Some(50.0), Some("%")));
         assert_eq!(p.biomarkers[0].status, Some(MarkerStatus::Positive));
         assert_eq!(p.infections[0].status, MarkerStatus::Negative);
         assert!(p.findings.iter().any(|f| f.text == "smoking" && !f.present));
         let loc = p.location.unwrap();
-        assert_eq!((loc.city.as_deref(), loc.country.as_deref()), (Some("Boston, MA"), Some("USA")));
+        assert_eq!(
+            (loc.city.as_deref(), loc.country.as_deref()),
+            (Some("Boston, MA"), Some("USA"))
+        );
     }
 
     #[test]
@@ -573,15 +831,33 @@ mod tests {
 
     #[test]
     fn bad_values_and_long_fields_are_reported_by_field() {
-        let f = ProfileForm { age: "old".into(), ecog: "9".into(), sex: "<script>".into(), ..Default::default() };
+        let f = ProfileForm {
+            age: "old".into(),
+            ecog: "9".into(),
+            sex: "<script>".into(),
+            ..Default::default()
+        };
         let errors = f.to_profile().unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["age", "sex", "ecog"]);
-        let f = ProfileForm { conditions: "x".repeat(MAX_LIST_CHARS + 1), ..Default::default() };
+        let f = ProfileForm {
+            conditions: "x".repeat(MAX_LIST_CHARS + 1),
+            ..Default::default()
+        };
         assert!(f.to_profile().unwrap_err()[0].message.contains("too long"));
-        let f = ProfileForm { findings: "a\n".repeat(MAX_LIST_LINES + 1), ..Default::default() };
-        assert!(f.to_profile().unwrap_err()[0].message.contains("too many lines"));
-        let f = ProfileForm { other_labs: "just words".into(), ..Default::default() };
+        let f = ProfileForm {
+            findings: "a\n".repeat(MAX_LIST_LINES + 1),
+            ..Default::default()
+        };
+        assert!(
+            f.to_profile().unwrap_err()[0]
+                .message
+                .contains("too many lines")
+        );
+        let f = ProfileForm {
+            other_labs: "just words".into(),
+            ..Default::default()
+        };
         assert_eq!(f.to_profile().unwrap_err()[0].field, "other_labs");
     }
 }

@@ -27,36 +27,62 @@ pub struct MatchRequest {
 /// Parses the body of `POST /api/match`; the error names what is wrong.
 pub fn parse_api_request(body: &[u8]) -> Result<MatchRequest, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(r#"The request body is empty. Send {"profile": {...}} or {"note": "..."}."#.into());
+        return Err(
+            r#"The request body is empty. Send {"profile": {...}} or {"note": "..."}."#.into(),
+        );
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("The request body is not valid JSON: {e}."))?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("The request body is not valid JSON: {e}."))?;
     let Value::Object(map) = value else {
-        return Err(r#"The request body must be a JSON object: {"profile": {...}} or {"note": "..."}."#.into());
+        return Err(
+            r#"The request body must be a JSON object: {"profile": {...}} or {"note": "..."}."#
+                .into(),
+        );
     };
-    if let Some(key) = map.keys().find(|k| !matches!(k.as_str(), "profile" | "note" | "top")) {
-        return Err(format!(r#"Unknown field "{}": expected "profile", "note" and optionally "top"."#, truncate(key, 60)));
+    if let Some(key) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "profile" | "note" | "top"))
+    {
+        return Err(format!(
+            r#"Unknown field "{}": expected "profile", "note" and optionally "top"."#,
+            truncate(key, 60)
+        ));
     }
     let top = match map.get("top") {
         None | Some(Value::Null) => DEFAULT_TOP,
         Some(v) => match v.as_u64() {
             Some(n) if (1..=MAX_TOP as u64).contains(&n) => n as usize,
-            _ => return Err(format!(r#""top" must be a whole number from 1 to {MAX_TOP}."#)),
+            _ => {
+                return Err(format!(
+                    r#""top" must be a whole number from 1 to {MAX_TOP}."#
+                ));
+            }
         },
     };
     let input = match (map.get("profile"), map.get("note")) {
         (Some(_), Some(_)) => return Err(r#"Send either "profile" or "note", not both."#.into()),
-        (None, None) => return Err(r#"The request needs "profile" (a patient profile) or "note" (a clinical note)."#.into()),
+        (None, None) => {
+            return Err(
+                r#"The request needs "profile" (a patient profile) or "note" (a clinical note)."#
+                    .into(),
+            );
+        }
         (Some(p), None) => {
             if !p.is_object() {
                 return Err(r#""profile" must be a JSON object (see crates/matcher/patient-profile.schema.json)."#.into());
             }
-            let profile: PatientProfile = serde_json::from_value(p.clone())
-                .map_err(|e| format!("The profile does not fit the patient profile schema: {e}."))?;
-            check_profile(&profile).map_err(|e| format!("The profile does not fit the patient profile schema: {e}."))?;
+            let profile: PatientProfile = serde_json::from_value(p.clone()).map_err(|e| {
+                format!("The profile does not fit the patient profile schema: {e}.")
+            })?;
+            check_profile(&profile).map_err(|e| {
+                format!("The profile does not fit the patient profile schema: {e}.")
+            })?;
             MatchInput::Profile(profile)
         }
         (None, Some(n)) => {
-            let Some(note) = n.as_str() else { return Err(r#""note" must be a string."#.into()) };
+            let Some(note) = n.as_str() else {
+                return Err(r#""note" must be a string."#.into());
+            };
             MatchInput::Note(check_note(note)?.to_string())
         }
     };
@@ -67,11 +93,15 @@ pub fn parse_api_request(body: &[u8]) -> Result<MatchRequest, String> {
 pub fn check_note(note: &str) -> Result<&str, String> {
     let trimmed = note.trim();
     if trimmed.is_empty() {
-        return Err("The note is empty: describe the patient (age, sex, conditions, treatments).".into());
+        return Err(
+            "The note is empty: describe the patient (age, sex, conditions, treatments).".into(),
+        );
     }
     let chars = trimmed.chars().count();
     if chars > MAX_NOTE_CHARS {
-        return Err(format!("The note is too long ({chars} characters; at most {MAX_NOTE_CHARS})."));
+        return Err(format!(
+            "The note is too long ({chars} characters; at most {MAX_NOTE_CHARS})."
+        ));
     }
     Ok(trimmed)
 }
@@ -85,7 +115,10 @@ pub fn check_profile(p: &PatientProfile) -> Result<(), String> {
     }
     if let Some(born) = &p.birth_date {
         if matcher::Date::parse(born).is_none() {
-            return Err(format!("birth_date \"{}\" is not a date YYYY-MM-DD", truncate(born, 40)));
+            return Err(format!(
+                "birth_date \"{}\" is not a date YYYY-MM-DD",
+                truncate(born, 40)
+            ));
         }
     }
     if let Some(ecog) = p.ecog {
@@ -124,9 +157,12 @@ mod tests {
 
     #[test]
     fn reads_a_profile_or_a_note() {
-        let r = parse_api_request(br#"{"profile": {"age_years": 60, "sex": "female"}, "top": 3}"#).unwrap();
+        let r = parse_api_request(br#"{"profile": {"age_years": 60, "sex": "female"}, "top": 3}"#)
+            .unwrap();
         assert_eq!(r.top, 3);
-        let MatchInput::Profile(p) = r.input else { panic!("expected a profile") };
+        let MatchInput::Profile(p) = r.input else {
+            panic!("expected a profile")
+        };
         assert_eq!(p.age_years, Some(60.0));
         let r = parse_api_request(br#"{"note": "  A 40-year-old man.  "}"#).unwrap();
         assert_eq!(r.top, DEFAULT_TOP);

@@ -101,14 +101,24 @@ fn mark_view(m: &RuleMark, questions: &[Question]) -> MarkView {
         },
         (_, None, None) => String::new(),
     };
-    MarkView { symbol, label, class, kind: m.kind.replace('_', " "), fact }
+    MarkView {
+        symbol,
+        label,
+        class,
+        kind: m.kind.replace('_', " "),
+        fact,
+    }
 }
 
 /// A fact key in words, for when no question phrases it.
 pub fn fact_key_words(key: &matcher::FactKey) -> String {
     match serde_json::to_value(key) {
         Ok(v) => {
-            let fact = v.get("fact").and_then(|f| f.as_str()).unwrap_or("fact").replace('_', " ");
+            let fact = v
+                .get("fact")
+                .and_then(|f| f.as_str())
+                .unwrap_or("fact")
+                .replace('_', " ");
             match v.get("name").and_then(|n| n.as_str()) {
                 Some(name) => format!("{fact}: {}", name.replace('_', " ")),
                 None => fact,
@@ -118,19 +128,41 @@ pub fn fact_key_words(key: &matcher::FactKey) -> String {
     }
 }
 
-pub fn trial_result(ranked: &RankedTrial, title: &str, status: &str, questions: &[Question]) -> TrialResultView {
+pub fn trial_result(
+    ranked: &RankedTrial,
+    title: &str,
+    status: &str,
+    questions: &[Question],
+) -> TrialResultView {
     let (verdict_label, verdict_class) = verdict_label(ranked.eligibility.verdict);
     let unknowns = &ranked.eligibility.deciding_unknowns;
     let deciding = unknowns
         .iter()
         .take(DECIDING_SHOWN)
-        .map(|k| questions.iter().find(|q| &q.fact == k).map(|q| q.text.clone()).unwrap_or_else(|| fact_key_words(k)))
+        .map(|k| {
+            questions
+                .iter()
+                .find(|q| &q.fact == k)
+                .map(|q| q.text.clone())
+                .unwrap_or_else(|| fact_key_words(k))
+        })
         .collect();
-    let count = |m: Mark| ranked.eligibility.marks.iter().filter(|r| r.decisive && r.mark == m).count();
+    let count = |m: Mark| {
+        ranked
+            .eligibility
+            .marks
+            .iter()
+            .filter(|r| r.decisive && r.mark == m)
+            .count()
+    };
     TrialResultView {
         nct_id: ranked.nct_id.clone(),
         title: title.to_string(),
-        status: if status.is_empty() { String::new() } else { ctgov::status_label(status) },
+        status: if status.is_empty() {
+            String::new()
+        } else {
+            ctgov::status_label(status)
+        },
         verdict_label,
         verdict_class,
         score: format!("{:.3}", ranked.score),
@@ -179,7 +211,12 @@ pub struct NoteSegment {
 pub fn note_segments(note: &str, evidence: &[Evidence]) -> Vec<NoteSegment> {
     let mut spans: Vec<&Evidence> = evidence
         .iter()
-        .filter(|e| e.start < e.end && e.end <= note.len() && note.is_char_boundary(e.start) && note.is_char_boundary(e.end))
+        .filter(|e| {
+            e.start < e.end
+                && e.end <= note.len()
+                && note.is_char_boundary(e.start)
+                && note.is_char_boundary(e.end)
+        })
         .collect();
     spans.sort_by_key(|e| (e.start, std::cmp::Reverse(e.end)));
     let mut out = Vec::new();
@@ -189,14 +226,27 @@ pub fn note_segments(note: &str, evidence: &[Evidence]) -> Vec<NoteSegment> {
             continue;
         }
         if e.start > pos {
-            out.push(NoteSegment { text: note[pos..e.start].to_string(), fact: None });
+            out.push(NoteSegment {
+                text: note[pos..e.start].to_string(),
+                fact: None,
+            });
         }
-        let fact = if e.negated { format!("{}: no {}", e.field.replace('_', " "), e.value) } else { format!("{}: {}", e.field.replace('_', " "), e.value) };
-        out.push(NoteSegment { text: note[e.start..e.end].to_string(), fact: Some(fact) });
+        let fact = if e.negated {
+            format!("{}: no {}", e.field.replace('_', " "), e.value)
+        } else {
+            format!("{}: {}", e.field.replace('_', " "), e.value)
+        };
+        out.push(NoteSegment {
+            text: note[e.start..e.end].to_string(),
+            fact: Some(fact),
+        });
         pos = e.end;
     }
     if pos < note.len() {
-        out.push(NoteSegment { text: note[pos..].to_string(), fact: None });
+        out.push(NoteSegment {
+            text: note[pos..].to_string(),
+            fact: None,
+        });
     }
     out
 }
@@ -206,16 +256,36 @@ mod tests {
     use super::*;
 
     fn ev(start: usize, end: usize, text: &str) -> Evidence {
-        Evidence { field: "findings".into(), value: text.into(), negated: false, start, end, text: text.into() }
+        Evidence {
+            field: "findings".into(),
+            value: text.into(),
+            negated: false,
+            start,
+            end,
+            text: text.into(),
+        }
     }
 
     #[test]
     fn note_segments_cover_the_note_and_skip_bad_spans() {
         let note = "Fever and cough, née ü.";
-        let segs = note_segments(note, &[ev(10, 15, "cough"), ev(0, 5, "Fever"), ev(3, 8, "overlap"), ev(18, 19, "bad"), ev(50, 60, "out")]);
+        let segs = note_segments(
+            note,
+            &[
+                ev(10, 15, "cough"),
+                ev(0, 5, "Fever"),
+                ev(3, 8, "overlap"),
+                ev(18, 19, "bad"),
+                ev(50, 60, "out"),
+            ],
+        );
         let joined: String = segs.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(joined, note);
-        let marked: Vec<_> = segs.iter().filter(|s| s.fact.is_some()).map(|s| s.text.as_str()).collect();
+        let marked: Vec<_> = segs
+            .iter()
+            .filter(|s| s.fact.is_some())
+            .map(|s| s.text.as_str())
+            .collect();
         assert_eq!(marked, ["Fever", "cough"]);
     }
 }
