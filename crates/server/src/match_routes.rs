@@ -8,6 +8,13 @@
 //! Matching runs over a [`corpus::Corpus`]: every stored trial as a `matcher::TrialDocument` plus
 //! the fitted relevance model. It is built on first use and rebuilt when the store's fingerprint
 //! (trial count, data timestamp) changes or after [`invalidate_corpus`].
+//!
+//! Scale: ranking scans the whole corpus, which is right for thousands of trials. At 500k the
+//! corpus would not be held whole: candidates come from the search index (the patient's
+//! conditions and their synonyms as a query over conditions, MeSH terms and titles, a few
+//! thousand hits), their documents are built (or cached) and reranked with the relevance model's
+//! statistics fitted once per index generation; the freshness check would read an index or store
+//! generation number instead of `COUNT(*)` and `MAX(refreshed_at)`.
 
 mod answers;
 mod corpus;
