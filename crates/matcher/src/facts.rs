@@ -118,6 +118,16 @@ impl<'a> PatientFacts<'a> {
         }
 
         facts.derive_receptor_subtype();
+        // A concept both affirmed and denied ("low back pain ... not relieved with pain
+        // medications") is present: negation scope is the less reliable reading, and a
+        // wrongly denied condition would count against the very trials that fit.
+        let affirmed: Vec<ConceptId> = facts
+            .absent
+            .iter()
+            .map(|(c, _)| *c)
+            .filter(|c| facts.has(*c).is_some())
+            .collect();
+        facts.absent.retain(|(c, _)| !affirmed.contains(c));
 
         // Words: the note with negated and family-history mentions blanked, else the profile's texts.
         let mut text = String::new();

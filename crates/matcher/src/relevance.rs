@@ -87,6 +87,24 @@ fn field_name(f: Field) -> &'static str {
     }
 }
 
+/// The field weights for one trial, with the weight of the fields the trial leaves empty shared
+/// out over the fields it has. Many registry extracts carry only the criteria text (no title,
+/// conditions or summary); an empty field is missing evidence, not evidence that the trial is
+/// off topic, so such a trial is judged on what it has rather than scored as if it failed to
+/// mention the patient's condition in its title.
+fn present_field_weights(weights: [f64; 4], trial: &TrialDocument) -> [f64; 4] {
+    let total: f64 = weights.iter().sum();
+    let present: f64 = FIELDS
+        .iter()
+        .filter(|&&f| trial.field(f).length > 0)
+        .map(|&f| weights[f as usize])
+        .sum();
+    if present <= 0.0 || present >= total {
+        return weights;
+    }
+    weights.map(|w| w * total / present)
+}
+
 impl RelevanceModel {
     /// Document frequencies and field lengths over `trials`.
     pub fn fit<'t>(trials: impl IntoIterator<Item = &'t TrialDocument>) -> RelevanceModel {
@@ -144,6 +162,7 @@ impl RelevanceModel {
             concept_scale,
             absent_penalty,
         } = self.params;
+        let field_weights = present_field_weights(field_weights, trial);
         // BM25F over the patient's words.
         let mut lexical = 0.0;
         for (term, qtf) in &patient.query_terms {

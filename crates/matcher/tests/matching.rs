@@ -282,3 +282,42 @@ fn derived_and_measured_facts_decide_rules() {
         Verdict::NotEligible
     );
 }
+
+#[test]
+fn a_trial_registered_with_criteria_only_is_judged_on_its_criteria() {
+    // Many registry extracts carry the criteria text without title, conditions or summary. A
+    // missing title is missing evidence: such a trial must rank above one with the same
+    // criteria whose title and conditions name another disease.
+    let note = "A 61-year-old man with type 2 diabetes mellitus on metformin.";
+    let criteria = "Inclusion Criteria:\n- Type 2 diabetes mellitus\n- Treated with metformin\n";
+    let trials = vec![
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000011".into(),
+            title: "Blood Pressure Lowering in Hypertension".into(),
+            conditions: vec!["Hypertension".into()],
+            criteria_text: criteria.into(),
+            ..Default::default()
+        }),
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000012".into(),
+            criteria_text: criteria.into(),
+            ..Default::default()
+        }),
+    ];
+    let model = RelevanceModel::fit(&trials);
+    let e = extract_profile(note);
+    let ranked = rank_trials(&e.profile, &trials, &model, &MatchOptions::default());
+    assert_eq!(ranked[0].nct_id, "NCT90000012");
+    assert!(ranked[0].relevance.score > ranked[1].relevance.score);
+}
+
+#[test]
+fn a_condition_the_note_affirms_is_not_also_taken_as_denied() {
+    let note = "A 57-year-old man with low back pain radiating to the left leg. \
+                The pain is not relieved with over-the-counter pain medications.";
+    let e = extract_profile(note);
+    let facts = PatientFacts::new(&e.profile, None);
+    let pain = matcher::Vocabulary::builtin().lookup("pain").unwrap();
+    assert!(facts.has(pain).is_some());
+    assert!(facts.lacks(pain).is_none(), "{:?}", facts.absent);
+}
