@@ -16,12 +16,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .context("opening the store")?;
     let code = match command {
         Command::Ingest { paths, json, dry_run: true } => validate(&paths, json)?,
-        Command::Ingest { paths, json, dry_run: false } => ingest(&store, &paths, json).await?,
-        Command::Sync { since, base_url, page_size } => sync(&store, since, base_url, page_size).await?,
+        Command::Ingest { paths, json, dry_run: false } => {
+            let code = ingest(&store, &paths, json).await?;
+            refresh_index(&store, &data_dir).await;
+            code
+        }
+        Command::Sync { since, base_url, page_size } => {
+            let code = sync(&store, since, base_url, page_size).await;
+            // Whatever pages were written before an error are in the store: index them too.
+            refresh_index(&store, &data_dir).await;
+            code?
+        }
         Command::Show { nct_id, json } => show(&store, &nct_id, json).await?,
         Command::Serve { addr, no_seed } => serve(&store, &data_dir, &addr, !no_seed).await?,
         Command::Check => check(&store).await?,
+        Command::Reindex => {
+            let n = crate::index::rebuild(&store, &data_dir).await?;
+            println!("{n} trials indexed");
+            ExitCode::SUCCESS
+        }
         Command::Eval(EvalCommand::Summaries { json }) => eval_summaries(&store, json).await?,
+        Command::Eval(EvalCommand::Rank { trials, queries, qrels, candidates, out, json }) => {
+            eval_rank_command(trials, queries, qrels, candidates, out, json).await?
+        }
+        Command::Match { patient, note, top, json } => {
+            match_command(&store, patient.as_deref(), note.as_deref(), top, json).await?
+        }
         Command::Eval(EvalCommand::Criteria { which, shared_data, json }) => {
             eval_criteria_command(&which, &shared_data, json)?
         }
@@ -80,6 +100,20 @@ fn validate(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
         println!("{} valid, {} rejected (dry run: nothing written)", summary.stored, summary.rejected.len());
     }
     Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// Brings the local search index up to date after a write. The store is the source of truth,
+/// so a failure here is a warning: a running server (which owns the index) or the next
+/// `serve`/`reindex` catches up.
+async fn refresh_index(store: &store::Store, data_dir: &Path) {
+    let outcome = async {
+        let index = std::sync::Arc::new(crate::index::open(data_dir)?);
+        crate::index::catch_up(store, &index, data_dir).await
+    }
+    .await;
+    if let Err(e) = outcome {
+        eprintln!("note: the search index was not updated now ({e:#}); it catches up when the server runs");
+    }
 }
 
 async fn sync(
@@ -159,6 +193,23 @@ async fn serve(
         let summary = ingest::ingest_paths(store, &paths, &mut |_| {}).await?;
         eprintln!("Sample loaded: {summary}");
     }
+    let index = std::sync::Arc::new(crate::index::open(data_dir)?);
+    let indexed = crate::index::catch_up(store, &index, data_dir).await?;
+    if indexed > 0 {
+        eprintln!("Search index: {indexed} trials indexed");
+    }
+    // Changes written by other processes (ingest, sync, other nodes sharing a PostgreSQL
+    // store) reach this node's index within a few seconds.
+    let (refresh_store, refresh_index, refresh_dir) = (store.clone(), index.clone(), data_dir.to_path_buf());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::index::catch_up(&refresh_store, &refresh_index, &refresh_dir).await {
+                tracing::warn!("search index refresh failed: {e:#}");
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr} (is another server using it? try --addr 127.0.0.1:8081)"))?;
@@ -166,7 +217,7 @@ async fn serve(
     let count = store.count().await?;
     println!("TrialBridge is serving {count} trials at http://{local}/");
     println!("For example: http://{local}/trials/NCT07117305");
-    let app = server::router(server::AppState::new(store.clone()));
+    let app = server::router(server::AppState::with_index(store.clone(), index));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -236,6 +287,120 @@ fn eval_criteria_command(which: &str, data: &Path, json: bool) -> anyhow::Result
         texts.extend(eval_criteria::records::read_normalized(&normalized)?.into_iter().map(|r| r.text));
         let report = eval_criteria::throughput(&texts, 3);
         print(report.to_string(), serde_json::to_value(&report)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn eval_rank_command(
+    trials: PathBuf,
+    queries: PathBuf,
+    qrels: Option<PathBuf>,
+    candidates: Option<String>,
+    out: PathBuf,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let candidates = match candidates.as_deref() {
+        None | Some("judged") if qrels.is_some() => eval_rank::Candidates::Judged,
+        None | Some("all") => eval_rank::Candidates::All,
+        Some("judged") => bail!("--candidates judged needs --qrels"),
+        Some(other) => bail!("--candidates '{other}': use judged or all"),
+    };
+    // The trials go through the real ingest path into a temporary store first, so a record
+    // the product would reject is reported here too.
+    let temp = tempfile::tempdir()?;
+    let store = store::Store::open(temp.path(), None).await?;
+    let summary = ingest::ingest_paths(&store, std::slice::from_ref(&trials), &mut |_| {}).await?;
+    store.close().await;
+    for rejection in &summary.rejected {
+        eprintln!("rejected: {rejection}");
+    }
+    let config = eval_rank::RankConfig { trials, queries, qrels, candidates, out: Some(out) };
+    let report = tokio::task::spawn_blocking(move || eval_rank::run(&config)).await??;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn match_command(
+    store: &store::Store,
+    patient: Option<&Path>,
+    note: Option<&Path>,
+    top: usize,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let (profile, extraction) = match (patient, note) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the patient profile {}", path.display()))?;
+            let profile = matcher::profile_from_json(&text)
+                .with_context(|| format!("{} is not a valid patient profile", path.display()))?;
+            (profile, None)
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the note {}", path.display()))?;
+            if text.trim().is_empty() {
+                bail!("the note {} is empty", path.display());
+            }
+            let extraction = matcher::extract_profile(&text);
+            (extraction.profile.clone(), Some(extraction))
+        }
+        (None, None) => bail!("give --patient PROFILE.json or --note NOTE.txt"),
+    };
+    let studies = all_studies(store).await?;
+    if studies.is_empty() {
+        bail!("the store holds no trials: ingest some first (trialbridge ingest FILE)");
+    }
+    let ranked = tokio::task::spawn_blocking(move || {
+        let docs: Vec<matcher::TrialDocument> = studies.iter().map(matcher::TrialDocument::from_study).collect();
+        let model = matcher::RelevanceModel::fit(&docs);
+        let mut ranked = matcher::rank_trials(&profile, &docs, &model, &matcher::MatchOptions::default());
+        ranked.truncate(top);
+        let titles: std::collections::HashMap<String, String> = studies
+            .iter()
+            .map(|s| (s.nct_id().to_string(), s.display_title().to_string()))
+            .collect();
+        (ranked, titles)
+    })
+    .await?;
+    let (ranked, titles) = ranked;
+    if json {
+        let value = serde_json::json!({ "extracted": extraction, "trials": ranked });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(extraction) = &extraction {
+        println!("Extracted from the note (correct it in a profile file if anything is wrong):");
+        for e in &extraction.evidence {
+            let neg = if e.negated { " (negated)" } else { "" };
+            println!("  {}: {}{} — \"{}\"", e.field, e.value, neg, e.text);
+        }
+        println!();
+    }
+    for (i, trial) in ranked.iter().enumerate() {
+        let verdict = match trial.eligibility.verdict {
+            matcher::Verdict::LikelyEligible => "likely eligible",
+            matcher::Verdict::PossiblyEligible => "possibly eligible",
+            matcher::Verdict::NotEligible => "not eligible",
+        };
+        let title = titles.get(&trial.nct_id).map(String::as_str).unwrap_or("");
+        println!("{:>2}. {} {} [{verdict}, score {:.3}]", i + 1, trial.nct_id, title, trial.score);
+        for mark in &trial.eligibility.marks {
+            if !mark.decisive || mark.mark == matcher::Mark::NotApplicable {
+                continue;
+            }
+            let symbol = match mark.mark {
+                matcher::Mark::Met => "✓ met",
+                matcher::Mark::NotMet => "✗ not met",
+                _ => "? unknown",
+            };
+            let fact = mark.patient_fact.as_deref().unwrap_or("");
+            let criterion: String = mark.criterion.chars().take(100).collect();
+            println!("      {symbol}: {criterion}{}", if fact.is_empty() { String::new() } else { format!(" — {fact}") });
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@
 //! everything asked was done.
 
 mod commands;
+mod index;
 mod seed;
 
 use std::path::PathBuf;
@@ -69,6 +70,21 @@ enum Command {
     /// Evaluations over stored trials or benchmark files.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Rank the stored trials for a patient, criterion by criterion.
+    Match {
+        /// A patient profile (JSON; see crates/matcher/patient-profile.schema.json).
+        #[arg(long, conflicts_with = "note", required_unless_present = "note")]
+        patient: Option<PathBuf>,
+        /// A free-text clinical note; the extracted profile is printed first.
+        #[arg(long)]
+        note: Option<PathBuf>,
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the search index from the store (the store is the source of truth).
+    Reindex,
     /// Check the store: database integrity, and that every trial's columns agree with its raw record.
     Check,
     /// Parse a trial's eligibility criteria into typed rules.
@@ -86,6 +102,24 @@ enum Command {
 
 #[derive(Subcommand)]
 enum EvalCommand {
+    /// Rank benchmark trials for benchmark patients; with qrels, print NDCG@10, P@10 and AUROC
+    /// for TrialBridge and for a BM25 baseline computed in the same run.
+    Rank {
+        #[arg(long)]
+        trials: PathBuf,
+        #[arg(long)]
+        queries: PathBuf,
+        #[arg(long)]
+        qrels: Option<PathBuf>,
+        /// judged (the trials judged for each patient; default with qrels) or all.
+        #[arg(long)]
+        candidates: Option<String>,
+        /// The TREC run file to write (the baseline's goes to OUT.bm25).
+        #[arg(long, default_value = "run.txt")]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// The criteria parser against the registry's own age fields (self-consistency), against
     /// human annotations (Chia, LCT: precision, recall, F1 of numeric thresholds), and its speed.
     Criteria {

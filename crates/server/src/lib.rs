@@ -8,6 +8,7 @@
 //! template, or answer JSON. Errors become status codes and pages in one place, [`AppError`].
 //!
 //! Endpoints:
+//! - `GET /` and `GET /search`: the search page; `GET /api/v2/studies`: the registry's search API.
 //! - `GET /trials/{nctId}`: the trial page (404 page for an unknown id, 400 for a malformed one).
 //! - `GET /api/v2/studies/{nctId}`: the stored record in the registry's JSON shape.
 //! - `GET /api/v2/version`: `{apiVersion, dataTimestamp}`.
@@ -24,6 +25,7 @@
 mod api;
 mod error;
 mod match_routes;
+mod search_routes;
 mod trial_page;
 pub mod trial_view;
 
@@ -46,15 +48,28 @@ pub struct AppState {
 
 struct Inner {
     store: store::Store,
+    index: Arc<search::TrialIndex>,
 }
 
 impl AppState {
+    /// A state whose search index is empty and in memory: for uses that never search.
     pub fn new(store: store::Store) -> Self {
-        AppState { inner: Arc::new(Inner { store }) }
+        let index = search::TrialIndex::open_in_ram().expect("an in-memory index always opens");
+        AppState::with_index(store, Arc::new(index))
+    }
+
+    /// A state serving searches from `index`, which the caller keeps in step with the store
+    /// (see `trialbridge serve`).
+    pub fn with_index(store: store::Store, index: Arc<search::TrialIndex>) -> Self {
+        AppState { inner: Arc::new(Inner { store, index }) }
     }
 
     pub fn store(&self) -> &store::Store {
         &self.inner.store
+    }
+
+    pub fn index(&self) -> &Arc<search::TrialIndex> {
+        &self.inner.index
     }
 }
 
@@ -64,6 +79,7 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(match_routes::routes())
+        .merge(search_routes::routes(state.index().clone()))
         .route("/trials/{nct_id}", get(trial_page::trial_page))
         .route("/api/v2/studies/{nct_id}", get(api::study))
         .route("/api/v2/version", get(api::version))

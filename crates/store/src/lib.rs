@@ -405,6 +405,22 @@ impl Store {
         Ok(())
     }
 
+    /// The trials whose content changed at or after `since` (a timestamp this store wrote, or
+    /// `None` for all), as `(nct_id, updated_at)` in change order: what a derived index must
+    /// refresh. Inclusive, so a change in the same microsecond as the last sync is not missed.
+    pub async fn changed_since(
+        &self,
+        since: Option<&str>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT nct_id, updated_at FROM trials WHERE updated_at >= $1 ORDER BY updated_at, nct_id",
+        )
+        .bind(since.unwrap_or(""))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
     /// Closes the pool, flushing SQLite's WAL.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -431,8 +447,13 @@ fn stored_trial(row: &sqlx::any::AnyRow) -> Result<StoredTrial, StoreError> {
     })
 }
 
+/// RFC 3339 UTC with a fixed six-digit fraction, so that text order is time order in both
+/// databases (a variable-length fraction would sort "…50.3Z" after "…50.335Z").
 fn timestamp(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).expect("RFC 3339 formatting of a UTC time cannot fail")
+    const FORMAT: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC).format(FORMAT).expect("formatting a UTC time cannot fail")
 }
 
 fn hex_sha256(text: &str) -> String {
