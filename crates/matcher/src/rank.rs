@@ -39,6 +39,11 @@ pub struct RankWeights {
     /// Penalty per unknown deciding fact: a trial that needs many facts checked is a little less
     /// likely to work out than one that needs few.
     pub per_unknown: f64,
+    /// Relevance share kept by a trial whose title, conditions or keywords name a receptor
+    /// subtype the patient's known status contradicts ("HER2-negative breast cancer" for a
+    /// HER2-positive patient, "triple negative" for an ER-positive one): it is about another
+    /// disease subtype, so topically it is not the patient's trial, whatever its words share.
+    pub other_subtype_share: f64,
 }
 
 impl Default for RankWeights {
@@ -53,6 +58,7 @@ impl Default for RankWeights {
             feedback_terms: 10,
             feedback_weight: 0.25,
             per_unknown: 0.0,
+            other_subtype_share: 0.5,
         }
     }
 }
@@ -113,6 +119,7 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
             )
         })
         .collect();
+    let statuses = receptor_statuses(profile);
     let best = scored
         .iter()
         .map(|(r, _)| r.score)
@@ -122,7 +129,10 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
         .iter()
         .zip(scored)
         .map(|(trial, (relevance, eligibility))| {
-            let raw = (relevance.score / best).max(0.0);
+            let mut raw = (relevance.score / best).max(0.0);
+            if !statuses.is_empty() && names_other_subtype(trial.borrow(), &statuses) {
+                raw *= w.other_subtype_share;
+            }
             let share = if raw >= w.topical_threshold || w.topical_threshold <= 0.0 {
                 raw.powf(w.relevance_power)
             } else {
@@ -167,6 +177,85 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
     ranked
 }
 
+/// The patient's known receptor statuses (ER, PR, HER2, and HR derived from ER and PR), as
+/// `(marker, positive)`.
+fn receptor_statuses(profile: &PatientProfile) -> Vec<(&'static str, bool)> {
+    use crate::profile::MarkerStatus;
+    let status = |key: &str| {
+        profile
+            .biomarkers
+            .iter()
+            .filter(|b| crate::eligibility::marker_key(&b.name) == key)
+            .find_map(|b| match b.status {
+                Some(MarkerStatus::Positive) => Some(true),
+                Some(MarkerStatus::Negative) => Some(false),
+                _ => None,
+            })
+    };
+    let mut out = Vec::new();
+    for key in ["ER", "PR", "HER2"] {
+        if let Some(s) = status(key) {
+            out.push((key, s));
+        }
+    }
+    // Hormone receptor positive means ER or PR positive; negative means both negative.
+    let hr = match (status("ER"), status("PR"), status("HR")) {
+        (_, _, Some(s)) => Some(s),
+        (Some(true), _, _) | (_, Some(true), _) => Some(true),
+        (Some(false), Some(false), _) => Some(false),
+        _ => None,
+    };
+    if let Some(s) = hr {
+        out.push(("HR", s));
+    }
+    out
+}
+
+/// Receptor statuses a trial's topic (title, conditions, keywords) names, as `(marker, positive)`.
+fn topic_receptor_claims(trial: &TrialDocument) -> Vec<(&'static str, bool)> {
+    static CLAIM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = CLAIM.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)\b(her-?2(?:/neu)?|erbb2|estrogen receptor|oestrogen receptor|progesterone receptor|hormone receptors?|er|pr|hr)(?:\s*-?\s*(positive|negative|pos|neg)\b|\s*([+-])(?:[^a-z0-9]|$))|\b(triple[-\s]negative|tnbc)\b",
+        )
+        .expect("receptor claim pattern")
+    });
+    let mut topic = trial.title.clone();
+    for t in trial.conditions.iter().chain(&trial.keywords) {
+        topic.push_str(". ");
+        topic.push_str(t);
+    }
+    let mut out = Vec::new();
+    for c in re.captures_iter(&topic) {
+        if c.get(4).is_some() {
+            out.extend([("ER", false), ("PR", false), ("HER2", false)]);
+            continue;
+        }
+        let marker = match crate::eligibility::marker_key(&c[1]).as_str() {
+            "ER" => "ER",
+            "PR" => "PR",
+            "HER2" => "HER2",
+            _ => "HR",
+        };
+        let status = c.get(2).or(c.get(3)).map_or("", |m| m.as_str());
+        let positive = matches!(
+            status.to_ascii_lowercase().as_str(),
+            "positive" | "+" | "pos"
+        );
+        out.push((marker, positive));
+    }
+    out
+}
+
+/// Does the trial's topic name, for some receptor, only the status the patient does not have?
+fn names_other_subtype(trial: &TrialDocument, patient: &[(&str, bool)]) -> bool {
+    let claims = topic_receptor_claims(trial);
+    patient.iter().any(|&(marker, status)| {
+        claims.iter().any(|&(m, s)| m == marker && s != status)
+            && !claims.iter().any(|&(m, s)| m == marker && s == status)
+    })
+}
+
 /// Adds the most distinctive topic words of the best first-pass candidates to the patient's
 /// words (classic pseudo-relevance feedback): a note that never names its condition still
 /// shares symptoms with trials that do, and those trials name it.
@@ -199,5 +288,64 @@ fn expand_query<T: Borrow<TrialDocument>>(
         facts
             .query_terms
             .insert(term.to_string(), w.feedback_weight);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trial::TrialFields;
+
+    fn trial(title: &str, conditions: &[&str]) -> TrialDocument {
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000021".into(),
+            title: title.into(),
+            conditions: conditions.iter().map(|c| c.to_string()).collect(),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn receptor_subtypes_named_in_the_topic_are_read() {
+        let claims = |t: &str| topic_receptor_claims(&trial(t, &[]));
+        assert_eq!(
+            claims("Neratinib in HER2-negative Breast Cancer"),
+            [("HER2", false)]
+        );
+        assert_eq!(
+            claims("Pyrotinib in HR+/HER2+ disease"),
+            [("HR", true), ("HER2", true)]
+        );
+        assert_eq!(
+            claims("Sacituzumab in TNBC"),
+            [("ER", false), ("PR", false), ("HER2", false)]
+        );
+        // A drug or cell name is not a status.
+        assert!(claims("Her2-BATS and Pembrolizumab in Metastatic Breast Cancer").is_empty());
+        assert!(claims("Hypertension in older adults").is_empty());
+    }
+
+    #[test]
+    fn a_trial_on_the_other_subtype_is_recognized_and_one_naming_both_is_not() {
+        let patient = [("HER2", true), ("HR", false)];
+        assert!(names_other_subtype(
+            &trial("Adjuvant therapy", &["HER2-negative Breast Cancer"]),
+            &patient
+        ));
+        assert!(names_other_subtype(
+            &trial(
+                "Endocrine therapy",
+                &["Hormone Receptor Positive Breast Cancer"]
+            ),
+            &patient
+        ));
+        assert!(!names_other_subtype(
+            &trial("Trastuzumab", &["HER2-positive Breast Cancer"]),
+            &patient
+        ));
+        assert!(!names_other_subtype(
+            &trial("HER2-positive or HER2-negative breast cancer", &[]),
+            &patient
+        ));
     }
 }

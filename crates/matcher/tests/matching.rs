@@ -321,3 +321,30 @@ fn a_condition_the_note_affirms_is_not_also_taken_as_denied() {
     assert!(facts.has(pain).is_some());
     assert!(facts.lacks(pain).is_none(), "{:?}", facts.absent);
 }
+
+#[test]
+fn trials_on_another_receptor_subtype_rank_below_the_patients_subtype() {
+    let note = "A 45-year-old woman with invasive ductal breast carcinoma. The tumor is \
+                HER2-positive and ER/PR negative.";
+    let criteria = "Inclusion Criteria:\n- Invasive breast cancer\n- Adequate organ function\n";
+    let trials = vec![
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000031".into(),
+            title: "Neoadjuvant Chemotherapy in HER2-negative Breast Cancer".into(),
+            conditions: vec!["HER2-negative Breast Cancer".into()],
+            criteria_text: criteria.into(),
+            ..Default::default()
+        }),
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000032".into(),
+            title: "Neoadjuvant Chemotherapy in HER2-positive Breast Cancer".into(),
+            conditions: vec!["HER2-positive Breast Cancer".into()],
+            criteria_text: criteria.into(),
+            ..Default::default()
+        }),
+    ];
+    let model = RelevanceModel::fit(&trials);
+    let e = extract_profile(note);
+    let ranked = rank_trials(&e.profile, &trials, &model, &MatchOptions::default());
+    assert_eq!(ranked[0].nct_id, "NCT90000032");
+}
