@@ -12,6 +12,8 @@
 //! - `GET /trials/{nctId}`: the trial page (404 page for an unknown id, 400 for a malformed one).
 //! - `GET /api/v2/studies/{nctId}`: the stored record in the registry's JSON shape.
 //! - `GET /api/v2/version`: `{apiVersion, dataTimestamp}`.
+//! - `POST /api/match`, `GET|POST /match`, `GET|POST /trials/{nctId}/eligibility`: matching.
+//! - `GET /api/openapi.json`: the OpenAPI document of every JSON endpoint.
 //! - `GET /healthz`: liveness.
 //!
 //! ```no_run
@@ -25,6 +27,7 @@
 mod api;
 mod error;
 mod match_routes;
+mod openapi;
 mod search_routes;
 mod trial_page;
 pub mod trial_view;
@@ -83,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/trials/{nct_id}", get(trial_page::trial_page))
         .route("/api/v2/studies/{nct_id}", get(api::study))
         .route("/api/v2/version", get(api::version))
+        .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/style.css", get(static_css))
         .fallback(error::not_found)

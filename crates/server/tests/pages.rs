@@ -110,6 +110,7 @@ async fn the_example_trial_page_has_every_element_of_the_seed_page() {
     assert_eq!(element_text(&html, "about-h").unwrap(), "About Zhengzhou University");
     assert!(element_text(&html, "locations").unwrap().contains("China Zhengzhou, Henan"));
     assert_eq!(element_text(&html, "patients-applied").unwrap(), "0 patients applied");
+    assert!(html.contains("href=\"/trials/NCT07117305/eligibility\""), "no link to the eligibility check");
     let timeline = element_text(&html, "timeline").unwrap();
     for label in ["First submitted Aug 4, 2025 (Actual)", "Trial start", "Last updated", "Primary completion", "Completion Not reported"] {
         assert!(timeline.contains(label), "{label} missing from {timeline}");
@@ -239,4 +240,28 @@ async fn the_api_returns_the_stored_registry_record_unchanged() {
     assert_eq!(status, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert!(v["apiVersion"].is_string() && v["dataTimestamp"].is_string());
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_endpoint_and_each_answers() {
+    let (app, _store, _dir) = app_with_sample().await;
+    let (status, body) = get(&app, "/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for path in ["/api/v2/studies", "/api/v2/studies/{nctId}", "/api/v2/version", "/api/match", "/api/openapi.json"] {
+        assert!(paths.contains_key(path), "{path} is not documented");
+    }
+    // Every documented path is served (no 404 from the fallback).
+    for (path, item) in paths {
+        let uri = path.replace("{nctId}", "NCT07117305");
+        let method = if item.get("get").is_some() { "GET" } else { "POST" };
+        let request = Request::builder().method(method).uri(&uri)
+            .header("content-type", "application/json")
+            .body(Body::from(if method == "POST" { r#"{"note": "A 40-year-old woman with lymphoma."}"# } else { "" }))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{method} {uri}");
+    }
 }
