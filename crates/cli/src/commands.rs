@@ -11,11 +11,21 @@ use crate::{Cli, Command, EvalCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Cli { data_dir, database_url, command } = cli;
+    // Commands that read only files never touch (or create) the store.
+    match command {
+        Command::Ingest { paths, json, dry_run: true } => return validate(&paths, json),
+        Command::Eval(EvalCommand::Criteria { which, shared_data, json }) => {
+            return eval_criteria_command(&which, &shared_data, json);
+        }
+        Command::Eval(EvalCommand::Rank { trials, queries, qrels, candidates, out, json }) => {
+            return eval_rank_command(trials, queries, qrels, candidates, out, json).await;
+        }
+        _ => {}
+    }
     let store = store::Store::open(&data_dir, database_url.as_deref())
         .await
         .context("opening the store")?;
     let code = match command {
-        Command::Ingest { paths, json, dry_run: true } => validate(&paths, json)?,
         Command::Ingest { paths, json, dry_run: false } => {
             let code = ingest(&store, &paths, json).await?;
             refresh_index(&store, &data_dir).await;
@@ -29,6 +39,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Show { nct_id, json } => show(&store, &nct_id, json).await?,
         Command::Serve { addr, no_seed } => serve(&store, &data_dir, &addr, !no_seed).await?,
+        Command::Ingest { dry_run: true, .. } | Command::Eval(EvalCommand::Criteria { .. } | EvalCommand::Rank { .. }) => {
+            unreachable!("handled before the store is opened")
+        }
         Command::Check => check(&store).await?,
         Command::Reindex => {
             let n = crate::index::rebuild(&store, &data_dir).await?;
@@ -36,14 +49,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Eval(EvalCommand::Summaries { json }) => eval_summaries(&store, json).await?,
-        Command::Eval(EvalCommand::Rank { trials, queries, qrels, candidates, out, json }) => {
-            eval_rank_command(trials, queries, qrels, candidates, out, json).await?
-        }
         Command::Match { patient, note, top, json } => {
             match_command(&store, patient.as_deref(), note.as_deref(), top, json).await?
-        }
-        Command::Eval(EvalCommand::Criteria { which, shared_data, json }) => {
-            eval_criteria_command(&which, &shared_data, json)?
         }
         Command::Criteria { nct_id, text, json } => {
             criteria_command(&store, nct_id.as_deref(), text.as_deref(), json).await?
