@@ -77,3 +77,19 @@ fn the_trial_page_renders_in_chromium() {
     let not_found = dump_dom(browser, &format!("{}/trials/NCT99999999", server.base));
     assert!(not_found.contains("We have no trial NCT99999999"));
 }
+
+#[test]
+fn the_search_page_finds_trials_near_a_place_in_chromium() {
+    let Some(browser) = chromium() else { return };
+    let server = serve();
+    let dom = dump_dom(browser, &format!("{}/search?cond=lymphoma&place=Boston%2C+MA&radius=500", server.base));
+    // The place was understood and said back, results came with facets and distances.
+    assert!(dom.contains("Boston, MA"), "the place is not echoed");
+    assert!(dom.contains("trials found"), "no result count");
+    assert!(dom.contains("miles away"), "no distance to the nearest site");
+    assert!(dom.contains("type=\"checkbox\""), "no facet checkboxes");
+    assert!(dom.contains("href=\"/trials/NCT"), "no links to trial pages");
+    // An unknown place is explained, not silently ignored.
+    let unknown = dump_dom(browser, &format!("{}/search?cond=lymphoma&place=Xyzzyplugh", server.base));
+    assert!(unknown.contains("Xyzzyplugh"), "the unknown place is not named");
+}
