@@ -149,6 +149,16 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        // Like other Unix tools, stop quietly when the reader of our output goes away
+        // (`trialbridge criteria NCT… | head`). The server keeps Rust's default (ignore
+        // SIGPIPE), so a client closing its socket can never kill it.
+        #[cfg(unix)]
+        // SAFETY: called once at start-up, before any thread exists.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
