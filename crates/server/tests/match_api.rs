@@ -1,35 +1,15 @@
 //! `POST /api/match` in process, over a store loaded with the committed sample.
 
-use std::path::PathBuf;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data/ctgov")
-        .join(name)
-}
 
-async fn app_with_sample() -> (axum::Router, store::Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open(dir.path(), None).await.unwrap();
-    let summary = ingest::ingest_paths(
-        &store,
-        &[data("studies.jsonl.gz"), data("NCT07117305.json")],
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
-    assert_eq!(summary.stored, 776);
-    (
-        server::router(server::AppState::new(store.clone())),
-        store,
-        dir,
-    )
-}
+
+
 
 async fn post(app: &axum::Router, body: impl Into<Body>) -> (StatusCode, Value) {
     let request = Request::post("/api/match")
@@ -70,7 +50,7 @@ const NSCLC_NOTE: &str = "A 64-year-old man with stage IV non-small cell lung ca
 
 #[tokio::test]
 async fn a_note_gets_ranked_trials_on_its_topic_with_every_criterion_marked() {
-    let (app, _store, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let (status, body) = post(&app, json!({ "note": NSCLC_NOTE, "top": 5 }).to_string()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["input"], "note");
@@ -148,7 +128,7 @@ async fn a_note_gets_ranked_trials_on_its_topic_with_every_criterion_marked() {
 
 #[tokio::test]
 async fn a_profile_is_matched_and_decisive_facts_change_the_verdict() {
-    let (app, _store, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let profile = json!({
         "age_years": 45, "sex": "female",
         "diagnoses": [{"text": "acute lymphoblastic leukemia"}],
@@ -190,7 +170,7 @@ async fn a_profile_is_matched_and_decisive_facts_change_the_verdict() {
 
 #[tokio::test]
 async fn bad_requests_get_a_400_naming_the_problem() {
-    let (app, _store, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     for (body, expected) in [
         ("", "empty"),
         ("{\"note\": ", "not valid JSON"),
@@ -214,7 +194,7 @@ async fn bad_requests_get_a_400_naming_the_problem() {
 
 #[tokio::test]
 async fn a_huge_body_gets_a_json_413_and_a_long_note_a_400() {
-    let (app, _store, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let huge = json!({ "note": "word ".repeat(100_000) }).to_string(); // ~500 KB: under the router's cap, over ours
     let (status, value) = post(&app, huge).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -247,7 +227,7 @@ async fn a_huge_body_gets_a_json_413_and_a_long_note_a_400() {
 async fn the_corpus_follows_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let store = store::Store::open(dir.path(), None).await.unwrap();
-    ingest::ingest_paths(&store, &[data("NCT07117305.json")], &mut |_| {})
+    ingest::ingest_paths(&store, &[common::data("NCT07117305.json")], &mut |_| {})
         .await
         .unwrap();
     let app = server::router(server::AppState::new(store.clone()));
@@ -257,7 +237,7 @@ async fn the_corpus_follows_the_store() {
     assert_eq!(body["results"][0]["nct_id"], "NCT07117305");
 
     // After an ingest, the next match sees the new trials without any call.
-    ingest::ingest_paths(&store, &[data("studies.jsonl.gz")], &mut |_| {})
+    ingest::ingest_paths(&store, &[common::data("studies.jsonl.gz")], &mut |_| {})
         .await
         .unwrap();
     let (_, body) = post(&app, request).await;

@@ -3,18 +3,14 @@
 //! `cargo test -p server --release --test match_bench -- --ignored --nocapture`.
 //! It prints figures and asserts nothing about time.
 
-use std::path::PathBuf;
+mod common;
 use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data/ctgov")
-        .join(name)
-}
+
 
 async fn post(app: &axum::Router, body: String) -> (StatusCode, usize) {
     let request = Request::post("/api/match")
@@ -32,15 +28,7 @@ async fn post(app: &axum::Router, body: String) -> (StatusCode, usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 async fn match_latency_over_the_sample() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open(dir.path(), None).await.unwrap();
-    ingest::ingest_paths(
-        &store,
-        &[data("studies.jsonl.gz"), data("NCT07117305.json")],
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    let (store, _dir) = common::sample_store().await;
     let trials = store.count().await.unwrap();
     let app = server::router(server::AppState::new(store));
     let requests = [

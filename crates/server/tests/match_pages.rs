@@ -1,31 +1,15 @@
 //! The "Find trials for me" page (`/match`) and "Check my eligibility"
 //! (`/trials/{nctId}/eligibility`), read as rendered HTML, over the committed sample.
 
-use std::path::PathBuf;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data/ctgov")
-        .join(name)
-}
 
-async fn app_with_sample() -> (axum::Router, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open(dir.path(), None).await.unwrap();
-    let summary = ingest::ingest_paths(
-        &store,
-        &[data("studies.jsonl.gz"), data("NCT07117305.json")],
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
-    assert_eq!(summary.stored, 776);
-    (server::router(server::AppState::new(store)), dir)
-}
+
+
 
 async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, String) {
     let response = app.clone().oneshot(request).await.unwrap();
@@ -90,7 +74,7 @@ const NOTE: &str = "A 64-year-old man with non-small cell lung cancer, stage IV.
 
 #[tokio::test]
 async fn the_page_offers_a_note_box_and_a_profile_form() {
-    let (app, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let (status, html) = get(&app, "/match").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<h1>Find trials for me</h1>"));
@@ -120,7 +104,7 @@ async fn the_page_offers_a_note_box_and_a_profile_form() {
 
 #[tokio::test]
 async fn a_note_is_read_into_the_form_for_correction() {
-    let (app, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let (status, html) = post_form(&app, "/match", &[("action", "extract"), ("note", NOTE)]).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("What we read in your note"));
@@ -156,7 +140,7 @@ async fn a_note_is_read_into_the_form_for_correction() {
 
 #[tokio::test]
 async fn the_form_gets_ranked_trials_with_marks_in_words() {
-    let (app, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let (status, html) = post_form(
         &app,
         "/match",
@@ -192,7 +176,7 @@ async fn the_form_gets_ranked_trials_with_marks_in_words() {
 
 #[tokio::test]
 async fn bad_input_is_reported_escaped_and_bounded() {
-    let (app, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
 
     let (status, html) = post_form(
@@ -257,7 +241,7 @@ async fn bad_input_is_reported_escaped_and_bounded() {
 
 #[tokio::test]
 async fn the_eligibility_questionnaire_asks_and_decides() {
-    let (app, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let (status, html) = get(&app, "/trials/NCT07117305/eligibility").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<h1>Check my eligibility</h1>"));
@@ -308,7 +292,7 @@ async fn the_eligibility_questionnaire_asks_and_decides() {
 
 #[tokio::test]
 async fn unknown_and_malformed_trial_numbers_get_the_trial_page_messages() {
-    let (app, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let (status, html) = get(&app, "/trials/NCT99999999/eligibility").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(

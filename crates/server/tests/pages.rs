@@ -1,24 +1,14 @@
 //! The trial page, read as rendered HTML, for NCT07117305 and every sample trial.
 
-use std::path::PathBuf;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
 
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/ctgov").join(name)
-}
 
-async fn app_with_sample() -> (axum::Router, store::Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store::Store::open(dir.path(), None).await.unwrap();
-    let summary = ingest::ingest_paths(&store, &[data("studies.jsonl.gz"), data("NCT07117305.json")], &mut |_| {})
-        .await
-        .unwrap();
-    assert_eq!(summary.stored, 776);
-    (server::router(server::AppState::new(store.clone())), store, dir)
-}
+
+
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
     let response = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
@@ -96,7 +86,7 @@ fn folded(s: &str) -> String {
 
 #[tokio::test]
 async fn the_example_trial_page_has_every_element_of_the_seed_page() {
-    let (app, _store, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let (status, html) = get(&app, "/trials/NCT07117305").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(element_text(&html, "title").unwrap(), "CD7 CAR-T Combined With Autologous Hematopoietic Stem Cell Transplantation");
@@ -149,7 +139,7 @@ async fn the_example_trial_page_has_every_element_of_the_seed_page() {
 
 #[tokio::test]
 async fn every_sample_trial_page_shows_the_records_facts() {
-    let (app, store, _dir) = app_with_sample().await;
+    let (app, store, _dir) = common::sample_app().await;
     let mut after: Option<String> = None;
     let mut checked = 0;
     loop {
@@ -206,7 +196,7 @@ async fn every_sample_trial_page_shows_the_records_facts() {
 
 #[tokio::test]
 async fn bad_and_unknown_ids() {
-    let (app, _store, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let (status, html) = get(&app, "/trials/NCT123").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("is not a trial number"));
@@ -225,7 +215,7 @@ async fn bad_and_unknown_ids() {
 
 #[tokio::test]
 async fn the_api_returns_the_stored_registry_record_unchanged() {
-    let (app, store, _dir) = app_with_sample().await;
+    let (app, store, _dir) = common::sample_app().await;
     let stored = store.get("NCT00000410").await.unwrap().unwrap();
     let (status, body) = get(&app, "/api/v2/studies/NCT00000410").await;
     assert_eq!(status, StatusCode::OK);
@@ -244,7 +234,7 @@ async fn the_api_returns_the_stored_registry_record_unchanged() {
 
 #[tokio::test]
 async fn the_openapi_document_describes_every_api_endpoint_and_each_answers() {
-    let (app, _store, _dir) = app_with_sample().await;
+    let (app, _store, _dir) = common::sample_app().await;
     let (status, body) = get(&app, "/api/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
     let doc: serde_json::Value = serde_json::from_str(&body).unwrap();

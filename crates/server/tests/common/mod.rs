@@ -1,0 +1,28 @@
+//! Set-up shared by the server's integration tests: a store loaded with the committed sample.
+
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::path::PathBuf;
+
+/// A file of the committed sample (`data/ctgov`).
+pub fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/ctgov").join(name)
+}
+
+/// A fresh SQLite store holding the 775 sample trials and NCT07117305. Keep the directory
+/// alive as long as the store.
+pub async fn sample_store() -> (store::Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::Store::open(dir.path(), None).await.unwrap();
+    let summary = ingest::ingest_paths(&store, &[data("studies.jsonl.gz"), data("NCT07117305.json")], &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.stored, 776);
+    (store, dir)
+}
+
+/// The whole router over [`sample_store`].
+pub async fn sample_app() -> (axum::Router, store::Store, tempfile::TempDir) {
+    let (store, dir) = sample_store().await;
+    (server::router(server::AppState::new(store.clone())), store, dir)
+}
