@@ -43,6 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             unreachable!("handled before the store is opened")
         }
         Command::Check => check(&store).await?,
+        Command::Summary { nct_id, llm, json } => summary_command(&store, &nct_id, llm, json).await?,
         Command::Reindex => {
             let n = crate::index::rebuild(&store, &data_dir).await?;
             println!("{n} trials indexed");
@@ -407,6 +408,42 @@ async fn match_command(
             let fact = mark.patient_fact.as_deref().unwrap_or("");
             let criterion: String = mark.criterion.chars().take(100).collect();
             println!("      {symbol}: {criterion}{}", if fact.is_empty() { String::new() } else { format!(" — {fact}") });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn summary_command(
+    store: &store::Store,
+    nct_id: &str,
+    llm: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let trial = load(store, nct_id).await?;
+    let study = &trial.record.study;
+    let result = if llm {
+        let config = summary_llm::LlmConfig::from_env().ok_or_else(|| {
+            anyhow::anyhow!("--llm needs TRIALBRIDGE_LLM_URL and TRIALBRIDGE_LLM_MODEL (an OpenAI-compatible endpoint)")
+        })?;
+        summary_llm::LlmSummarizer::new(config)?.summarize(study).await
+    } else {
+        let parsed = study.eligibility_criteria().map(criteria::parse);
+        let hints = parsed.as_ref().map(summary::EligibilityHints::from_parsed).unwrap_or_default();
+        let plain = summary::summarize_with(study, &hints);
+        summary_llm::LlmSummary {
+            grade: plain.grade(),
+            text: plain.text(),
+            source: summary_llm::SummarySource::Deterministic,
+            rejected: None,
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        println!("{}\n", result.text);
+        println!("(reading grade {:.1}, {:?})", result.grade, result.source);
+        if let Some(rejected) = &result.rejected {
+            println!("(the model's answer was not used: {})", serde_json::to_string(rejected)?);
         }
     }
     Ok(ExitCode::SUCCESS)

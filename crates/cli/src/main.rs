@@ -70,6 +70,16 @@ enum Command {
     /// Evaluations over stored trials or benchmark files.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Print a trial's plain-language summary and its reading grade. With --llm, ask the
+    /// language model configured by TRIALBRIDGE_LLM_URL and TRIALBRIDGE_LLM_MODEL (off by
+    /// default); its answer is used only if it passes the readability and faithfulness checks.
+    Summary {
+        nct_id: String,
+        #[arg(long)]
+        llm: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Rank the stored trials for a patient, criterion by criterion.
     Match {
         /// A patient profile (JSON; see crates/matcher/patient-profile.schema.json).

@@ -154,3 +154,24 @@ fn sigkill_mid_ingest_leaves_every_trial_fully_old_or_fully_new() {
         assert!(shown == old || shown == new, "{id} is neither the old nor the new version");
     }
 }
+
+#[test]
+fn summary_prints_the_plain_language_summary_and_llm_stays_off_unless_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert!(run(&["ingest", sample_path().to_str().unwrap(), "--data-dir", d]).status.success());
+    let out = bin().args(["summary", "NCT00000410", "--json", "--data-dir", d]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["source"], "deterministic");
+    assert!(v["grade"].as_f64().unwrap() <= 8.0);
+    assert!(v["text"].as_str().unwrap().contains("The study has finished."));
+    let llm = bin()
+        .args(["summary", "NCT00000410", "--llm", "--data-dir", d])
+        .env_remove("TRIALBRIDGE_LLM_URL")
+        .env_remove("TRIALBRIDGE_LLM_MODEL")
+        .output()
+        .unwrap();
+    assert!(!llm.status.success());
+    assert!(String::from_utf8_lossy(&llm.stderr).contains("TRIALBRIDGE_LLM_URL"));
+}
