@@ -126,6 +126,7 @@ fn build() -> Regex {
 }
 
 static EXPR: LazyLock<Regex> = LazyLock::new(build);
+static THAN_AFTER: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)^\s*than\b"));
 static AGE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     compile(
         r"(?i)^\s*(?:\(\s*inclusive\s*\)\s*)?(?:old|of\s+age|years?\s+old|years?\s+of\s+age|\(?inclusive\)?\s+of\s+age|yo\b)",
@@ -373,8 +374,46 @@ fn unit_of(raw: &str) -> (Option<String>, Option<Reference>) {
 /// plus `offset`.
 pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
     let mut out = Vec::new();
-    for caps in EXPR.captures_iter(text) {
+    let mut pos = 0;
+    while pos <= text.len() {
+        let Some(caps) = EXPR.captures_at(text, pos) else {
+            break;
+        };
         let whole = caps.get(0).unwrap();
+        pos = if whole.end() > whole.start() {
+            whole.end()
+        } else {
+            // An empty match cannot happen (every alternative needs a number); step past it anyway.
+            text[whole.end()..]
+                .chars()
+                .next()
+                .map_or(text.len() + 1, |c| whole.end() + c.len_utf8())
+        };
+        // "18 years and less than 80 years": "and less" starts the next comparator, it is not the
+        // postfix "18 or less". The first number stands bare (its direction comes from the bound
+        // that follows), and scanning resumes at the comparator word.
+        if let Some(dir) = caps.name("odir")
+            && THAN_AFTER.is_match(&text[dir.end()..])
+        {
+            let o1 = caps.name("o1").unwrap();
+            if let Some(a) = parse_number(o1.as_str()) {
+                let ou = caps.name("ou");
+                let end = ou.map_or(o1.end(), |u| u.end());
+                out.push(NumExpr {
+                    span: Span::new(offset + o1.start(), offset + end),
+                    comparator: None,
+                    value: a,
+                    upper: None,
+                    unit: ou.and_then(|u| unit_of(u.as_str()).0),
+                    relative_to: None,
+                    age_suffix: false,
+                    age_word: false,
+                    upper_exclusive: false,
+                });
+            }
+            pos = dir.start();
+            continue;
+        }
         let mut start = whole.start();
         let mut end = whole.end();
         let mut unit_raw = caps.name("unit").map(|m| m.as_str()).unwrap_or("");

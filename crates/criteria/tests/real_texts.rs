@@ -558,3 +558,20 @@ fn a_second_bound_keeps_the_analyte_and_or_makes_alternatives() {
     assert_eq!(bmi.len(), 2);
     assert!(bmi.iter().all(|r| r.alternative_group.is_none()));
 }
+
+#[test]
+fn and_less_than_starts_the_upper_bound() {
+    // "and less" is not the postfix "18 or less": min 18, max < 80.
+    let p = parse("Inclusion Criteria:\n* Women aged 18 years and less than 80 years\n");
+    let r = p.age_range().expect("an age range");
+    assert_eq!(r.min_years, Some(18.0));
+    assert!(!r.min_exclusive);
+    assert_eq!(r.max_years, Some(80.0));
+    assert!(r.max_exclusive);
+    // The postfix form still reads as a bound on the number before it.
+    let r = parse("Inclusion Criteria:\n* Aged 65 years and older\n")
+        .age_range()
+        .expect("an age range");
+    assert_eq!((r.min_years, r.max_years), (Some(65.0), None));
+}
+
