@@ -226,6 +226,9 @@ struct Found {
     condition: Option<String>,
     window: Option<TimeWindow>,
     group: Option<u32>,
+    /// One of a list of alternatives whose group holds only for a requirement: for an exclusion
+    /// or a negated rule ("no prior A or B") each item stands on its own.
+    or_list: bool,
 }
 
 impl Found {
@@ -237,6 +240,7 @@ impl Found {
             condition: None,
             window: None,
             group: None,
+            or_list: false,
         }
     }
     fn negatable(mut self) -> Self {
@@ -347,7 +351,13 @@ impl Extractor<'_> {
                 condition: f.condition.or_else(|| clause.condition.clone()),
                 exceptions,
                 window,
-                alternative_group: f.group,
+                // "Excluded: prior A or B" excludes on either, as does "no prior A or B" under
+                // inclusion: the items are separate rules, not alternatives.
+                alternative_group: if f.or_list && (polarity == Polarity::Exclusion || negated) {
+                    None
+                } else {
+                    f.group
+                },
                 span: f.span,
             });
         }
@@ -2401,7 +2411,7 @@ fn allergy(text: &str, span: Span, found: &mut Vec<Found>) {
 
 // ---------------------------------------------------------------- prior therapy
 
-const THERAPY: &str = r"chemo-?immunotherap(?:y|ies)|chemo-?radiotherap(?:y|ies)|chemotherap(?:y|ies)|chemotherapeutic\s+(?:agents?|regimens?)|immunotherap(?:y|ies)|radiotherap(?:y|ies)|radiation(?:\s+therap(?:y|ies))?|targeted\s+therap(?:y|ies)|hormonal?\s+therap(?:y|ies)|endocrine\s+therap(?:y|ies)|CAR[- ]?T(?:[- ]cells?)?(?:\s+(?:cell\s+)?therap(?:y|ies))?|cellular\s+therap(?:y|ies)|gene\s+therap(?:y|ies)|anti-?PD-?L?1(?:\s+(?:or\s+anti-?PD-?L?1\s+)?(?:antibod(?:y|ies)|therap(?:y|ies)|agents?))?|anti-?CTLA-?4|(?:immune\s+)?checkpoint\s+inhibitors?|tyrosine\s+kinase\s+inhibitors?|EGFR[- ]TKIs?|TKIs?|monoclonal\s+antibod(?:y|ies)|anti-?CD\d+(?:\s+(?:monoclonal\s+)?antibod(?:y|ies))?|bispecific\s+(?:antibod(?:y|ies)|T-cell\s+engagers?)|investigational\s+(?:agents?|drugs?|products?|therap(?:y|ies)|medicinal\s+products?|devices?)|(?:systemic|anti-?cancer|anti-?tumou?r|antineoplastic|anti-?neoplastic|anti-?myeloma|anti-?lymphoma|cytotoxic)\s+(?:therap(?:y|ies)|treatments?|agents?|drugs?|medications?)|biologics?|(?:systemic\s+)?(?:cortico)?steroids?|glucocorticoids?|immunosuppressi(?:ve|on|ants?)(?:\s+(?:therap(?:y|ies)|agents?|drugs?|medications?))?|live\s+(?:attenuated\s+)?vaccines?|vaccinations?|platinum(?:-based)?(?:\s+(?:chemotherapy|doublet|therapy))?|anthracyclines?|taxanes?|fluoropyrimidines?|alkylating\s+agents?|hypomethylating\s+agents?|proteasome\s+inhibitors?|immunomodulatory\s+(?:drugs?|agents?)|IMiDs?|rituximab|lenalidomide|pomalidomide|thalidomide|bortezomib|carfilzomib|daratumumab|ibrutinib|acalabrutinib|zanubrutinib|venetoclax|blinatumomab|inotuzumab|trastuzumab|pertuzumab|pembrolizumab|nivolumab|atezolizumab|durvalumab|ipilimumab|cemiplimab|bevacizumab|cetuximab|panitumumab|osimertinib|gefitinib|erlotinib|afatinib|crizotinib|alectinib|lorlatinib|imatinib|dasatinib|nilotinib|ponatinib|azacitidine|decitabine|cytarabine|methotrexate|cyclophosphamide|fludarabine|bendamustine|doxorubicin|cisplatin|carboplatin|paclitaxel|docetaxel|gemcitabine|pemetrexed|5-?FU|fluorouracil|capecitabine|oxaliplatin|irinotecan|tamoxifen|letrozole|anastrozole|exemestane|fulvestrant|enzalutamide|abiraterone|olaparib|niraparib|palbociclib|ribociclib|abemaciclib|sorafenib|lenvatinib|regorafenib|sunitinib|cabozantinib|warfarin|heparin|aspirin|clopidogrel|metformin|insulin|CDK4/6\s+inhibitors?|PARP\s+inhibitors?|BTK\s+inhibitors?|BCL-?2\s+inhibitors?|ALK\s+inhibitors?|mTOR\s+inhibitors?|JAK\s+inhibitors?|VEGF(?:R)?\s+inhibitors?|proton\s+pump\s+inhibitors?|anticoagula(?:nts?|tion|nt\s+therapy)|antiplatelet\s+(?:agents?|therapy|drugs?)|(?:strong|moderate|potent)\s+CYP3A4?\s+(?:inhibitors?|inducers?)|CYP3A4?\s+(?:inhibitors?|inducers?)|opioids?|antibiotics?|surgery|surgical\s+resection|major\s+surgery|(?:first|second|third|1st|2nd|3rd)[- ]line\s+(?:chemotherapy\s+)?(?:regimens?|therap(?:y|ies)|treatments?)|(?:induction|consolidation|maintenance|salvage|neoadjuvant|adjuvant)\s+(?:chemo)?(?:therap(?:y|ies)|treatments?|regimens?)";
+const THERAPY: &str = r"chemo-?immunotherap(?:y|ies)|chemo-?radiotherap(?:y|ies)|chemotherap(?:y|ies)|chemotherapeutic\s+(?:agents?|regimens?)|immunotherap(?:y|ies)|radiotherap(?:y|ies)|radiation(?:\s+therap(?:y|ies))?|targeted\s+therap(?:y|ies)|hormonal?\s+therap(?:y|ies)|endocrine\s+therap(?:y|ies)|CAR[- ]?T(?:[- ]cells?)?(?:\s+(?:cell\s+)?therap(?:y|ies))?|cellular\s+therap(?:y|ies)|gene\s+therap(?:y|ies)|anti-?PD-?L?1(?:\s+(?:or\s+anti-?PD-?L?1\s+)?(?:antibod(?:y|ies)|therap(?:y|ies)|agents?))?|anti-?CTLA-?4|(?:immune\s+)?checkpoint\s+inhibitors?|tyrosine\s+kinase\s+inhibitors?|EGFR[- ]TKIs?|TKIs?|monoclonal\s+antibod(?:y|ies)|anti-?CD\d+(?:\s+(?:monoclonal\s+)?antibod(?:y|ies))?|bispecific\s+(?:antibod(?:y|ies)|T-cell\s+engagers?)|investigational\s+(?:agents?|drugs?|products?|therap(?:y|ies)|medicinal\s+products?|devices?)|(?:systemic|anti-?cancer|anti-?tumou?r|antineoplastic|anti-?neoplastic|anti-?myeloma|anti-?lymphoma|cytotoxic)\s+(?:therap(?:y|ies)|treatments?|agents?|drugs?|medications?)|biologics?|(?:systemic\s+)?(?:cortico)?steroids?|glucocorticoids?|immunosuppressi(?:ve|on|ants?)(?:\s+(?:therap(?:y|ies)|agents?|drugs?|medications?))?|live\s+(?:attenuated\s+)?vaccines?|vaccinations?|platinum(?:-based)?(?:\s+(?:chemotherapy|doublet|therapy))?|anthracyclines?|taxanes?|fluoropyrimidines?|alkylating\s+agents?|hypomethylating\s+agents?|proteasome\s+inhibitors?|immunomodulatory\s+(?:drugs?|agents?)|IMiDs?|rituximab|lenalidomide|pomalidomide|thalidomide|bortezomib|carfilzomib|daratumumab|ibrutinib|acalabrutinib|zanubrutinib|venetoclax|blinatumomab|inotuzumab|trastuzumab|pertuzumab|pembrolizumab|nivolumab|atezolizumab|durvalumab|ipilimumab|cemiplimab|bevacizumab|cetuximab|panitumumab|osimertinib|gefitinib|erlotinib|afatinib|crizotinib|alectinib|lorlatinib|imatinib|dasatinib|nilotinib|ponatinib|azacitidine|decitabine|cytarabine|methotrexate|cyclophosphamide|fludarabine|bendamustine|doxorubicin|cisplatin|carboplatin|paclitaxel|docetaxel|gemcitabine|pemetrexed|5-?FU|fluorouracil|capecitabine|oxaliplatin|irinotecan|tamoxifen|letrozole|anastrozole|exemestane|fulvestrant|enzalutamide|abiraterone|olaparib|niraparib|palbociclib|ribociclib|abemaciclib|sorafenib|lenvatinib|regorafenib|sunitinib|cabozantinib|warfarin|heparin|aspirin|clopidogrel|metformin|insulin|CDK4/6\s+inhibitors?|PARP\s+inhibitors?|BTK\s+inhibitors?|BCL-?2\s+inhibitors?|ALK\s+inhibitors?|mTOR\s+inhibitors?|JAK\s+inhibitors?|VEGF(?:R)?\s+inhibitors?|proton\s+pump\s+inhibitors?|anticoagula(?:nts?|tion|nt\s+therapy)|antiplatelet\s+(?:agents?|therapy|drugs?)|(?:strong|moderate|potent)\s+CYP3A4?\s+(?:inhibitors?|inducers?)|CYP3A4?\s+(?:inhibitors?|inducers?)|opioids?|antibiotics?|surgery|surgical\s+resection|major\s+surgery|(?:first|second|third|1st|2nd|3rd)[- ]line\s+(?:chemotherapy\s+)?(?:regimens?|therap(?:y|ies)|treatments?)|(?:induction|consolidation|maintenance|salvage|neoadjuvant|adjuvant)\s+(?:chemo)?(?:therap(?:y|ies)|treatments?|regimens?)|anti-?[a-z]{2,6}-?\d{0,3}\s+(?:targeted\s+)?(?:therap(?:y|ies)|treatments?|agents?|drugs?|antibod(?:y|ies))";
 
 static THERAPY_RE: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)\b(?P<t>{THERAPY})\b")));
 lazy_re!(
@@ -2423,6 +2433,17 @@ lazy_re!(
 lazy_re!(
     RESPONSE,
     r"(?i)\b(?P<r>refractory|relapsed|relapse|recurren(?:ce|t)|resistan(?:t|ce)|progress(?:ion|ed|ive\s+disease)|failed|failure|intoleran(?:t|ce)|(?:did\s+not|failed\s+to|not)\s+(?:achieve|achieved|reach)\s+(?:a\s+)?(?:PR|CR|partial\s+(?:response|remission)|complete\s+(?:response|remission)|remission|response)|not\s+achieved\s+(?:a\s+)?(?:PR|CR|remission|response)|no\s+response|naive|naïve)\b"
+);
+
+// "endocrine or anti-HER2 therapy": the first item shares the head noun of the last one.
+lazy_re!(
+    ELIDED_THERAPY,
+    r"(?i)\b(?P<adj>endocrine|hormonal?|targeted|biologic(?:al)?|cytotoxic|cellular|gene|systemic|immune|radiation)(?:\s*,\s*|\s+(?:and/or|or|and)\s+)(?:[\w-]+(?:\s*,\s*|\s+(?:and/or|or|and)\s+)){0,3}[\w-]+\s+(?P<head>therap(?:y|ies)|treatments?|agents?)\b"
+);
+// What joins two therapies of one list: "A, B or C", "A and/or B", "A / B".
+lazy_re!(
+    THERAPY_LIST_JOIN,
+    r"(?i)^\s*(?:,\s*(?:(?:and/or|or|and)\s+)?|(?:and/or|or|and|/)\s+|/\s*)$"
 );
 
 fn ordinal(s: &str) -> f64 {
@@ -2491,14 +2512,32 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
         let has_cue = THERAPY_CUE.is_match(s);
         let mut seen: Vec<String> = Vec::new();
         let mut any = false;
-        for c in THERAPY_RE.captures_iter(s) {
-            let m = c.name("t").unwrap();
-            let name = m
-                .as_str()
-                .to_ascii_lowercase()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
+        let mut mentions: Vec<(usize, usize, String)> = THERAPY_RE
+            .captures_iter(s)
+            .map(|c| {
+                let m = c.name("t").unwrap();
+                (m.start(), m.end(), m.as_str().to_ascii_lowercase())
+            })
+            .collect();
+        for c in ELIDED_THERAPY.captures_iter(s) {
+            let adj = c.name("adj").unwrap();
+            if mentions
+                .iter()
+                .any(|&(a, b, _)| a < adj.end() && adj.start() < b)
+            {
+                continue;
+            }
+            let name = format!(
+                "{} {}",
+                adj.as_str().to_ascii_lowercase(),
+                c["head"].to_ascii_lowercase()
+            );
+            mentions.push((adj.start(), adj.end(), name));
+        }
+        mentions.sort_by_key(|&(a, b, _)| (a, b));
+        let mut therapy_spans: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, found index)
+        for (m_start, m_end, raw) in mentions {
+            let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
             if !has_cue && lines.is_none() {
                 continue;
             }
@@ -2506,7 +2545,8 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
                 continue;
             }
             seen.push(name.clone());
-            let sp = Span::new(clause.span.start + m.start(), clause.span.start + m.end());
+            let sp = Span::new(clause.span.start + m_start, clause.span.start + m_end);
+            therapy_spans.push((m_start, m_end, found.len()));
             let ln = line_mentions
                 .iter()
                 .filter(|(_, lsp)| {
@@ -2526,6 +2566,36 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
                 .negatable(),
             );
             any = true;
+        }
+        // Therapies listed with "or" ("chemotherapy, endocrine or anti-HER2 therapy") are
+        // alternatives; a list joined only by "and" or commas stays conjunctive.
+        let mut run_start = 0;
+        for i in 1..=therapy_spans.len() {
+            let joined = i < therapy_spans.len() && {
+                let gap = &s[therapy_spans[i - 1].1..therapy_spans[i].0];
+                therapy_spans[i - 1].1 <= therapy_spans[i].0 && THERAPY_LIST_JOIN.is_match(gap)
+            };
+            if joined {
+                continue;
+            }
+            let run = &therapy_spans[run_start..i];
+            let has_or = run.windows(2).any(|w| {
+                let gap = s[w[0].1..w[1].0].to_ascii_lowercase();
+                gap.contains("or") || gap.contains('/')
+            });
+            let has_and = run.windows(2).any(|w| {
+                let gap = s[w[0].1..w[1].0].to_ascii_lowercase();
+                gap.split(|c: char| !c.is_ascii_alphabetic())
+                    .any(|t| t == "and")
+            });
+            if run.len() >= 2 && has_or && !has_and {
+                let g = found.iter().filter_map(|f| f.group).max().unwrap_or(0) + 1;
+                for &(_, _, fi) in run {
+                    found[fi].group = Some(g);
+                    found[fi].or_list = true;
+                }
+            }
+            run_start = i;
         }
         if !any && let Some((t, sp)) = lines {
             found.push(

@@ -575,3 +575,45 @@ fn and_less_than_starts_the_upper_bound() {
     assert_eq!((r.min_years, r.max_years), (Some(65.0), None));
 }
 
+fn therapies(p: &ParsedCriteria) -> Vec<(String, Option<u32>)> {
+    p.rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::PriorTherapy {
+                therapy: Some(t), ..
+            } => Some((t.clone(), r.alternative_group)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn therapies_listed_with_or_are_alternatives() {
+    let p = parse("Inclusion Criteria:\n* Prior chemotherapy, endocrine or anti-HER2 therapy\n");
+    let t = therapies(&p);
+    let names: Vec<&str> = t.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["chemotherapy", "endocrine therapy", "anti-her2 therapy"]
+    );
+    assert!(t[0].1.is_some());
+    assert!(t.iter().all(|(_, g)| *g == t[0].1), "{t:?}");
+    // "and" keeps them conjunctive.
+    let t = therapies(&parse(
+        "Inclusion Criteria:\n* Prior treatment with chemotherapy and radiotherapy\n",
+    ));
+    assert_eq!(t.len(), 2);
+    assert!(t.iter().all(|(_, g)| g.is_none()));
+    // Excluded on either one: separate exclusions, not alternatives (and likewise "no A or B").
+    let t = therapies(&parse(
+        "Exclusion Criteria:\n* Prior chemotherapy or radiotherapy\n",
+    ));
+    assert_eq!(t.len(), 2);
+    assert!(t.iter().all(|(_, g)| g.is_none()));
+    let p = parse("Inclusion Criteria:\n* No prior chemotherapy or radiotherapy\n");
+    assert!(
+        p.rules()
+            .filter(|r| r.kind() == "prior_therapy")
+            .all(|r| r.negated && r.alternative_group.is_none())
+    );
+}
+
