@@ -552,4 +552,238 @@ mod tests {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(bad.contains("We could not find that place"));
     }
+
+    /// A tag or a run of text in a page we render ourselves. The server's manifest has no HTML
+    /// parser, and our templates are well formed, so a small scanner is enough to read them.
+    #[derive(Debug)]
+    enum Token {
+        Start(String, Vec<(String, String)>),
+        End(String),
+        Text(String),
+    }
+
+    fn tokens(html: &str) -> Vec<Token> {
+        let mut out = Vec::new();
+        let mut rest = html;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix("<!--") {
+                rest = after.split_once("-->").map_or("", |(_, r)| r);
+            } else if rest.starts_with("<!") {
+                rest = rest.split_once('>').map_or("", |(_, r)| r);
+            } else if let Some(after) = rest.strip_prefix("</") {
+                let (name, r) = after.split_once('>').expect("closed end tag");
+                out.push(Token::End(name.trim().to_ascii_lowercase()));
+                rest = r;
+            } else if rest.starts_with('<') && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+                let (tag, r) = start_tag(&rest[1..]);
+                let raw_text = matches!(&tag, Token::Start(n, _) if n == "style" || n == "script");
+                out.push(tag);
+                rest = r;
+                if raw_text {
+                    let end = rest.find("</").expect("style/script closed");
+                    rest = &rest[end..];
+                }
+            } else {
+                let end = rest[1..].find('<').map_or(rest.len(), |i| i + 1);
+                out.push(Token::Text(rest[..end].to_string()));
+                rest = &rest[end..];
+            }
+        }
+        out
+    }
+
+    /// Reads `name attr="v" flag>` and returns the tag and the text after it.
+    fn start_tag(s: &str) -> (Token, &str) {
+        let name_end = s.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap();
+        let name = s[..name_end].to_ascii_lowercase();
+        let mut rest = &s[name_end..];
+        let mut attrs = Vec::new();
+        loop {
+            rest = rest.trim_start();
+            if let Some(r) = rest.strip_prefix("/>").or_else(|| rest.strip_prefix('>')) {
+                return (Token::Start(name, attrs), r);
+            }
+            let key_end = rest.find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/').unwrap();
+            let key = rest[..key_end].to_ascii_lowercase();
+            rest = rest[key_end..].trim_start();
+            let mut value = String::new();
+            if let Some(r) = rest.strip_prefix('=') {
+                let r = r.trim_start();
+                let quote = r.chars().next().unwrap();
+                let (v, r) = if quote == '"' || quote == '\'' {
+                    r[1..].split_once(quote).expect("closed attribute value")
+                } else {
+                    r.split_at(r.find(|c: char| c.is_whitespace() || c == '>').unwrap())
+                };
+                value = v.to_string();
+                rest = r;
+            }
+            attrs.push((key, value));
+        }
+    }
+
+    fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+        attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The text inside the element that starts at `tokens[i]`, tags stripped, spaces collapsed.
+    fn text_of(tokens: &[Token], i: usize) -> String {
+        let Token::Start(name, _) = &tokens[i] else { panic!("not a start tag") };
+        let mut depth = 0;
+        let mut text = String::new();
+        for t in &tokens[i..] {
+            match t {
+                Token::Start(n, _) if n == name => depth += 1,
+                Token::End(n) if n == name => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Token::Text(x) => text.push_str(x),
+                _ => {}
+            }
+        }
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// What a keyboard reaches with Tab, in order (no positive tabindex is allowed, so this is
+    /// document order): `(tag, attributes, accessible text)`.
+    fn tab_sequence(tokens: &[Token]) -> Vec<(String, Vec<(String, String)>, String)> {
+        let mut seq = Vec::new();
+        for (i, t) in tokens.iter().enumerate() {
+            let Token::Start(name, attrs) = t else { continue };
+            let focusable = match name.as_str() {
+                "a" => attr(attrs, "href").is_some(),
+                "input" => attr(attrs, "type") != Some("hidden"),
+                "select" | "textarea" | "button" => true,
+                _ => attr(attrs, "tabindex").is_some_and(|v| v != "-1"),
+            } && attr(attrs, "disabled").is_none();
+            if focusable {
+                let text = if matches!(name.as_str(), "a" | "button") { text_of(tokens, i) } else { String::new() };
+                seq.push((name.clone(), attrs.clone(), text));
+            }
+        }
+        seq
+    }
+
+    /// Every rule a keyboard or screen-reader user relies on that can be read off the markup;
+    /// returns the breaches.
+    fn keyboard_and_label_problems(html: &str) -> Vec<String> {
+        let tokens = tokens(html);
+        let mut problems = Vec::new();
+        let mut ids = std::collections::HashSet::new();
+        let mut label_for = std::collections::HashSet::new();
+        for t in &tokens {
+            if let Token::Start(name, attrs) = t {
+                if let Some(id) = attr(attrs, "id")
+                    && !ids.insert(id.to_string())
+                {
+                    problems.push(format!("id {id} is used twice"));
+                }
+                if name == "label"
+                    && let Some(f) = attr(attrs, "for")
+                {
+                    label_for.insert(f.to_string());
+                }
+                if let Some(v) = attr(attrs, "tabindex")
+                    && v.trim().parse::<i32>().map_or(true, |n| n > 0)
+                {
+                    problems.push(format!("<{name}> has tabindex={v}: the order must be the document's"));
+                }
+            }
+        }
+        let mut open_labels = 0usize;
+        let mut open_fieldset_awaiting_legend = false;
+        for (i, t) in tokens.iter().enumerate() {
+            match t {
+                Token::Start(name, attrs) => {
+                    if open_fieldset_awaiting_legend {
+                        if name != "legend" || text_of(&tokens, i).is_empty() {
+                            problems.push("a fieldset does not open with a legend that says something".into());
+                        }
+                        open_fieldset_awaiting_legend = false;
+                    }
+                    match name.as_str() {
+                        "label" => open_labels += 1,
+                        "fieldset" => open_fieldset_awaiting_legend = true,
+                        "input" | "select" | "textarea" if attr(attrs, "type") != Some("hidden") => {
+                            let labelled = open_labels > 0
+                                || attr(attrs, "id").is_some_and(|id| label_for.contains(id))
+                                || attr(attrs, "aria-label").is_some_and(|l| !l.trim().is_empty())
+                                || attr(attrs, "aria-labelledby").is_some_and(|l| ids.contains(l));
+                            if !labelled {
+                                problems.push(format!("<{name} {attrs:?}> has no label"));
+                            }
+                        }
+                        "a" | "button" => {
+                            let named = !text_of(&tokens, i).is_empty()
+                                || attr(attrs, "aria-label").is_some_and(|l| !l.trim().is_empty());
+                            if !named {
+                                problems.push(format!("<{name} {attrs:?}> has no accessible name"));
+                            }
+                            if name == "a"
+                                && let Some(target) = attr(attrs, "href").and_then(|h| h.strip_prefix('#'))
+                                && !ids.contains(target)
+                            {
+                                problems.push(format!("link to #{target}, which is not on the page"));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Token::End(name) if name == "label" => open_labels = open_labels.saturating_sub(1),
+                Token::Text(x) if open_fieldset_awaiting_legend && !x.trim().is_empty() => {
+                    problems.push("text before a fieldset's legend".into());
+                    open_fieldset_awaiting_legend = false;
+                }
+                _ => {}
+            }
+        }
+        problems
+    }
+
+    #[tokio::test]
+    async fn the_search_page_is_usable_from_the_keyboard() {
+        let (router, _dir, _) = app().await;
+        let results_uri = "/search?cond=cancer&place=Boston%2C+MA&radius=500&age=60&sort=distance";
+        let (_, _, results) = get(&router, results_uri).await;
+        let next = results.split(r#"rel="next""#).next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+        let (_, _, page2) = get(&router, &next).await;
+        let (_, _, narrowed) = get(&router, "/search?cond=cancer&overallStatus=RECRUITING&phase=PHASE3&phase=PHASE4").await;
+        let (_, _, home) = get(&router, "/").await;
+        let (_, _, empty) = get(&router, "/search?cond=qwxzyitis").await;
+        let (_, _, bad_place) = get(&router, "/search?cond=cancer&place=Qwxzyville").await;
+        for (what, html) in [("results", &results), ("page 2", &page2), ("narrowed", &narrowed), ("home", &home), ("no results", &empty), ("unknown place", &bad_place)] {
+            let problems = keyboard_and_label_problems(html);
+            assert!(problems.is_empty(), "{what}: {problems:#?}");
+        }
+
+        // The tab order on a results page: the search form, a way past the filters, the
+        // filters, then the results in the order listed, then the paging links.
+        for (what, html) in [("results", &results), ("page 2", &page2)] {
+            let seq = tab_sequence(&tokens(html));
+            let pos = |pred: &dyn Fn(&(String, Vec<(String, String)>, String)) -> bool| seq.iter().position(|x| pred(x));
+            let cond_box = pos(&|(_, a, _)| attr(a, "id") == Some("cond")).expect("condition box");
+            let search_button = pos(&|(n, _, t)| n == "button" && t == "Search").expect("search button");
+            let skip = pos(&|(_, a, _)| attr(a, "href") == Some("#results")).expect("skip link");
+            let first_facet = pos(&|(_, a, _)| attr(a, "type") == Some("checkbox")).expect("facet checkboxes");
+            let results_links: Vec<usize> = seq.iter().enumerate().filter(|(_, (_, a, _))| attr(a, "href").is_some_and(|h| h.starts_with("/trials/NCT"))).map(|(i, _)| i).collect();
+            let paging: Vec<usize> = seq.iter().enumerate().filter(|(_, (_, _, t))| t == "Next page" || t == "First page").map(|(i, _)| i).collect();
+            assert!(cond_box < search_button && search_button < skip && skip < first_facet, "{what}: {seq:?}");
+            assert_eq!(results_links.len(), 10, "{what}: a full page of result links");
+            assert!(first_facet < results_links[0], "{what}");
+            assert!(!paging.is_empty() && paging.iter().all(|&p| p > *results_links.last().unwrap()), "{what}: paging after the results");
+            // The result links follow one another: nothing else to tab through between cards.
+            assert_eq!(results_links.last().unwrap() - results_links[0], results_links.len() - 1, "{what}");
+            // Following the skip link lands just before the first result: the target holds the
+            // result list and nothing focusable sits between them.
+            let toks = tokens(html);
+            let target = toks.iter().position(|t| matches!(t, Token::Start(_, a) if attr(a, "id") == Some("results"))).unwrap();
+            let first_result_tok = toks.iter().position(|t| matches!(t, Token::Start(n, a) if n == "a" && attr(a, "href").is_some_and(|h| h.starts_with("/trials/NCT")))).unwrap();
+            assert!(target < first_result_tok);
+            assert!(tab_sequence(&toks[target..first_result_tok]).is_empty(), "{what}: focusable controls between the skip target and the first result");
+        }
+        assert!(page2.contains(">First page</a>") && results.contains(">Next page</a>"));
+    }
 }
