@@ -201,6 +201,9 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// The vocabulary concept for the extent of a cancer ("metastatic", "stage IV").
+pub(crate) const EXTENT_CONCEPT: &str = "metastatic disease";
+
 /// Is this mention about someone else ("family history of breast cancer", "mother has ...")?
 fn is_about_family(folded: &str, start: usize) -> bool {
     let prefix = &folded[..start];
@@ -447,8 +450,10 @@ pub fn extract_profile(note: &str) -> Extraction {
     for m in vocab.find(note) {
         // "LASIK surgery", "insulin therapy": a generic head noun right after a mention of the
         // same kind belongs to that mention, not a fact of its own.
+        // An extent word before a disease ("stage IV lung cancer") qualifies it instead.
         let compound = previous.is_some_and(|p| {
-            note[p.end..m.start].trim().is_empty()
+            vocab.concept(p.concept).name != EXTENT_CONCEPT
+                && note[p.end..m.start].trim().is_empty()
                 && vocab.concept(p.concept).kind == vocab.concept(m.concept).kind
         });
         previous = Some(m);
@@ -482,6 +487,11 @@ pub fn extract_profile(note: &str) -> Extraction {
             seen.push(key);
         }
         let after = &note[m.end..];
+        // "stage IV", "metastatic": the extent of a disease, kept as disease state (read above
+        // from the stage and "metasta-" words), never a diagnosis or a finding of its own.
+        if concept.name == EXTENT_CONCEPT {
+            continue;
+        }
         match concept.kind {
             ConceptKind::Biomarker => {
                 let status = marker_status(&surface, after);
@@ -527,7 +537,8 @@ pub fn extract_profile(note: &str) -> Extraction {
                     Some(s) => format!("{surface}: {s:?}").to_lowercase(),
                     None => surface.clone(),
                 };
-                push(&mut evidence, "biomarkers", shown, *negated, m.start, m.end);
+                // "EGFR negative" is a test result (status negative), not a denied finding.
+                push(&mut evidence, "biomarkers", shown, false, m.start, m.end);
             }
             ConceptKind::Lab => {
                 if let Some(lab) = lab_value(&surface, after) {
@@ -754,6 +765,17 @@ pub fn extract_profile(note: &str) -> Extraction {
     }
     if profile.sex == Some(Sex::Male) {
         profile.pregnancy = None;
+    }
+    // The stage belongs to the staged disease: the first cancer diagnosis.
+    if let (Some(stage), Some(cancer)) = (&profile.disease_state.stage, vocab.lookup("cancer")) {
+        if let Some(d) = profile.diagnoses.iter_mut().find(|d| {
+            vocab
+                .find(&d.text)
+                .iter()
+                .any(|m| vocab.is_a(m.concept, cancer) && vocab.concept(m.concept).name != EXTENT_CONCEPT)
+        }) {
+            d.stage.get_or_insert_with(|| stage.clone());
+        }
     }
     evidence.sort_by_key(|e| (e.start, e.end));
     Extraction { profile, evidence }
@@ -1075,5 +1097,31 @@ mod tests {
         let e = extract_profile(note);
         assert!(has_finding(&e, "fever", false));
         assert!(has_finding(&e, "chest pain", true));
+    }
+
+    #[test]
+    fn stage_and_extent_attach_to_the_diagnosis() {
+        let e = extract_profile(
+            "A 61-year-old man with stage IV non-small cell lung cancer, EGFR negative.",
+        );
+        let dx: Vec<&str> = e.profile.diagnoses.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(dx, ["non-small cell lung cancer"]);
+        assert_eq!(e.profile.diagnoses[0].stage.as_deref(), Some("IV"));
+        assert_eq!(e.profile.disease_state.stage.as_deref(), Some("IV"));
+        assert_eq!(e.profile.disease_state.metastatic, Some(true));
+        assert!(
+            !e.profile.findings.iter().any(|f| fold_case(&f.text).contains("stage")),
+            "{:?}",
+            e.profile.findings
+        );
+        let egfr = e.profile.biomarkers.iter().find(|b| b.name == "EGFR").unwrap();
+        assert_eq!(egfr.status, Some(MarkerStatus::Negative));
+        let ev = e.evidence.iter().find(|ev| ev.field == "biomarkers").unwrap();
+        assert!(!ev.negated, "a negative test result is not a denied finding: {ev:?}");
+
+        let e = extract_profile("She has metastatic NSCLC.");
+        let dx: Vec<&str> = e.profile.diagnoses.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(dx, ["NSCLC"]);
+        assert_eq!(e.profile.disease_state.metastatic, Some(true));
     }
 }
