@@ -204,6 +204,9 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 /// The vocabulary concept for the extent of a cancer ("metastatic", "stage IV").
 pub(crate) const EXTENT_CONCEPT: &str = "metastatic disease";
 
+/// Condition words too general to name a diagnosis (singular, case-folded).
+const GENERAL_CONDITION_WORDS: &[&str] = &["tumor", "tumour", "neoplasm", "mass", "lesion", "growth"];
+
 /// Is this mention about someone else ("family history of breast cancer", "mother has ...")?
 fn is_about_family(folded: &str, start: usize) -> bool {
     let prefix = &folded[..start];
@@ -490,6 +493,21 @@ pub fn extract_profile(note: &str) -> Extraction {
         // "stage IV", "metastatic": the extent of a disease, kept as disease state (read above
         // from the stage and "metasta-" words), never a diagnosis or a finding of its own.
         if concept.name == EXTENT_CONCEPT {
+            continue;
+        }
+        // "tumor", "mass", "lesion": a general word names no particular disease, so it is a
+        // finding until the note says what it is.
+        if concept.kind == ConceptKind::Condition
+            && !*negated
+            && GENERAL_CONDITION_WORDS.contains(&fold_case(&surface).trim_end_matches('s'))
+        {
+            if first_time {
+                profile.findings.push(Finding {
+                    text: surface.clone(),
+                    present: true,
+                });
+                push(&mut evidence, "findings", surface.clone(), false, m.start, m.end);
+            }
             continue;
         }
         match concept.kind {
@@ -1123,5 +1141,17 @@ mod tests {
         let dx: Vec<&str> = e.profile.diagnoses.iter().map(|d| d.text.as_str()).collect();
         assert_eq!(dx, ["NSCLC"]);
         assert_eq!(e.profile.disease_state.metastatic, Some(true));
+    }
+
+    #[test]
+    fn general_words_and_states_are_not_diagnoses() {
+        let e = extract_profile(
+            "A postmenopausal woman who smokes has a tumor in the left breast and asthma.",
+        );
+        let dx: Vec<String> = e.profile.diagnoses.iter().map(|d| fold_case(&d.text)).collect();
+        assert_eq!(dx, ["asthma"]);
+        assert!(has_finding(&e, "smokes", true), "{:?}", e.profile.findings);
+        assert!(has_finding(&e, "tumor", true), "{:?}", e.profile.findings);
+        assert!(has_finding(&e, "postmenopausal", true), "{:?}", e.profile.findings);
     }
 }
