@@ -470,32 +470,43 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
                 TransplantKind::Allogeneic => Some("allogeneic"),
                 _ => None,
             };
+            let never = profile.had_transplant == Some(false)
+                || profile
+                    .findings
+                    .iter()
+                    .any(|f| !f.present && fold_case(&f.text).contains("transplant"));
             match profile
                 .transplants
                 .iter()
                 .find(|t| wanted.is_none_or(|w| fold_case(&t.kind).contains(w)))
             {
                 Some(t) => Truth::True(Cow::from(format!("transplant: {}", t.kind))),
+                None if never && profile.transplants.is_empty() => {
+                    Truth::False(Cow::from("no transplant"))
+                }
                 None => Truth::Unknown(FactKey::Transplant),
             }
         }
         RuleBody::Infection { agent, .. } => infection_truth(*agent, patient),
-        RuleBody::Allergy { mention } => {
-            let m = fold_case(mention);
-            match profile
-                .findings
-                .iter()
-                .find(|f| f.present && fold_case(&f.text).contains("allerg") && !m.is_empty())
-            {
-                Some(f) => Truth::Unknown(FactKey::Allergy(format!("{mention} ({})", f.text))),
-                None => Truth::Unknown(FactKey::Allergy(mention.clone())),
+        RuleBody::Allergy { mention } => allergy_truth(mention, patient),
+        RuleBody::MeasurableDisease { .. } => {
+            let stated = profile.disease_state.measurable.or_else(|| {
+                profile
+                    .findings
+                    .iter()
+                    .find(|f| fold_case(&f.text).contains("measurable disease"))
+                    .map(|f| f.present)
+            });
+            match stated {
+                Some(true) => Truth::True(Cow::from("measurable disease")),
+                Some(false) => Truth::False(Cow::from("no measurable disease")),
+                None => Truth::Unknown(FactKey::MeasurableDisease),
             }
         }
-        RuleBody::MeasurableDisease { .. } => Truth::Unknown(FactKey::MeasurableDisease),
-        RuleBody::LifeExpectancy { .. } => Truth::Unknown(FactKey::LifeExpectancy),
-        RuleBody::OrganFunction { measure, .. } => Truth::Unknown(FactKey::OrganFunction(
-            format!("{measure:?}").to_lowercase(),
-        )),
+        RuleBody::LifeExpectancy { threshold } => life_expectancy_truth(threshold, patient),
+        RuleBody::OrganFunction { measure, threshold } => {
+            organ_function_truth(*measure, threshold.as_ref(), patient)
+        }
         RuleBody::Administrative { .. } | RuleBody::FreeText => {
             Truth::NotApplicable(Cow::from("not assessed automatically"))
         }
@@ -1038,6 +1049,136 @@ fn therapy_truth(therapy: &str, patient: &PatientFacts, trial: &TrialDocument) -
     Truth::Unknown(FactKey::PriorTherapy(therapy.to_string()))
 }
 
+/// An allergy rule against the patient's stated allergies (a list, possibly empty) or an
+/// answered "allergic to X?" finding.
+fn allergy_truth(mention: &str, patient: &PatientFacts) -> Truth {
+    let profile = patient.profile;
+    let wanted = fold_case(mention.trim());
+    let vocab = Vocabulary::builtin();
+    let wanted_concepts: Vec<ConceptId> = vocab.find(mention).iter().map(|m| m.concept).collect();
+    let names = |text: &str| {
+        let t = fold_case(text.trim());
+        !t.is_empty()
+            && !wanted.is_empty()
+            && (t.contains(&wanted)
+                || wanted.contains(&t)
+                || vocab.find(text).iter().any(|m| {
+                    wanted_concepts
+                        .iter()
+                        .any(|w| vocab.is_a(m.concept, *w) || vocab.is_a(*w, m.concept))
+                }))
+    };
+    if let Some(f) = profile
+        .findings
+        .iter()
+        .find(|f| fold_case(&f.text).contains("allerg") && names(&f.text))
+    {
+        let fact = Cow::from(if f.present { f.text.clone() } else { format!("not {}", f.text) });
+        return if f.present { Truth::True(fact) } else { Truth::False(fact) };
+    }
+    match &profile.allergies {
+        Some(list) => match list.iter().find(|a| names(a)) {
+            Some(a) => Truth::True(Cow::from(format!("allergy: {a}"))),
+            None if list.is_empty() => Truth::False(Cow::from("no known allergies")),
+            None => Truth::False(Cow::from(format!("known allergies: {}", list.join(", ")))),
+        },
+        None => Truth::Unknown(FactKey::Allergy(mention.to_string())),
+    }
+}
+
+/// Life expectancy against the doctor's estimate (months), or an answered yes/no finding.
+fn life_expectancy_truth(threshold: &Threshold, patient: &PatientFacts) -> Truth {
+    let profile = patient.profile;
+    if let Some(months) = profile.life_expectancy_months {
+        let per_month = match threshold.unit.as_deref() {
+            Some("year") => 1.0 / 12.0,
+            Some("week") => 52.0 / 12.0,
+            Some("day") => 365.25 / 12.0,
+            _ => 1.0,
+        };
+        let fact = Cow::from(format!("life expectancy {} months", fmt_num(months)));
+        let value = months * per_month;
+        let upper = threshold.upper;
+        return if compare(value, threshold.comparator, threshold.value, upper) {
+            Truth::True(fact)
+        } else {
+            Truth::False(fact)
+        };
+    }
+    match profile
+        .findings
+        .iter()
+        .find(|f| fold_case(&f.text).contains("life expectancy"))
+    {
+        Some(f) if f.present => Truth::True(Cow::from(f.text.clone())),
+        Some(f) => Truth::False(Cow::from(format!("not {}", f.text))),
+        None => Truth::Unknown(FactKey::LifeExpectancy),
+    }
+}
+
+/// The fact key of an organ-function measure, readable ("lvef", "adequate_function").
+pub(crate) fn organ_measure_key(measure: criteria::OrganMeasure) -> &'static str {
+    use criteria::OrganMeasure as M;
+    match measure {
+        M::Lvef => "lvef",
+        M::Spo2 => "spo2",
+        M::DyspneaGrade => "dyspnea_grade",
+        M::Qtc => "qtc",
+        M::Fev1 => "fev1",
+        M::Dlco => "dlco",
+        M::NyhaClass => "nyha_class",
+        M::AdequateFunction => "adequate_function",
+        M::Ecg => "ecg",
+    }
+}
+
+/// Organ function: stated adequacy, or a measured value (LVEF, SpO2, QTc, ...) in `labs`.
+fn organ_function_truth(
+    measure: criteria::OrganMeasure,
+    threshold: Option<&Threshold>,
+    patient: &PatientFacts,
+) -> Truth {
+    use criteria::OrganMeasure as M;
+    let profile = patient.profile;
+    let key = organ_measure_key(measure);
+    let unknown = || Truth::Unknown(FactKey::OrganFunction(key.to_string()));
+    if measure == M::AdequateFunction {
+        return match profile.adequate_organ_function {
+            Some(true) => Truth::True(Cow::from("adequate organ function")),
+            Some(false) => Truth::False(Cow::from("organ function not adequate")),
+            None => unknown(),
+        };
+    }
+    let names: &[&str] = match measure {
+        M::Lvef => &["lvef", "ejection fraction", "ef"],
+        M::Spo2 => &["spo2", "oxygen saturation", "o2 saturation", "sao2"],
+        M::DyspneaGrade => &["dyspnea grade", "dyspnoea grade"],
+        M::Qtc => &["qtc", "qtcf", "corrected qt"],
+        M::Fev1 => &["fev1"],
+        M::Dlco => &["dlco"],
+        M::NyhaClass => &["nyha class", "nyha"],
+        _ => &[],
+    };
+    let Some(threshold) = threshold else {
+        return unknown();
+    };
+    let lab = profile.labs.iter().find(|l| {
+        let n = fold_case(l.name.trim()).replace('_', " ");
+        names.iter().any(|w| n == *w || n.starts_with(&format!("{w} ")))
+    });
+    match lab.and_then(|l| l.value.map(|v| (l, v))) {
+        Some((l, v)) => {
+            let fact = Cow::from(format!("{} {}", l.name, fmt_num(v)));
+            if compare(v, threshold.comparator, threshold.value, threshold.upper) {
+                Truth::True(fact)
+            } else {
+                Truth::False(fact)
+            }
+        }
+        None => unknown(),
+    }
+}
+
 fn infection_truth(agent: InfectionAgent, patient: &PatientFacts) -> Truth {
     let names: &[&str] = match agent {
         InfectionAgent::Hbv => &["hepatitis b", "hbv", "hbsag"],
@@ -1067,6 +1208,19 @@ fn infection_truth(agent: InfectionAgent, patient: &PatientFacts) -> Truth {
         }
         Some(s) if s.status == MarkerStatus::Negative => {
             Truth::False(Cow::from(format!("{} negative", s.name)))
+        }
+        _ if names.is_empty() => {
+            // "Active infection" without an agent: the stated answer, or a "no" recorded as a
+            // negative "active infection" entry.
+            let denied = infections
+                .iter()
+                .any(|s| s.status == MarkerStatus::Negative && fold_case(&s.name).contains("infection"));
+            match patient.profile.active_infection {
+                Some(true) => Truth::True(Cow::from("active infection")),
+                Some(false) => Truth::False(Cow::from("no active infection")),
+                None if denied => Truth::False(Cow::from("no active infection")),
+                None => Truth::Unknown(FactKey::Infection(key)),
+            }
         }
         _ => Truth::Unknown(FactKey::Infection(key)),
     }

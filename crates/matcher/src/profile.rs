@@ -50,6 +50,25 @@ pub struct PatientProfile {
     pub pregnancy: Option<PregnancyStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// Life expectancy in months as the patient's doctor estimates it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub life_expectancy_months: Option<f64>,
+    /// True when the doctor says heart, liver, kidney and bone-marrow function (blood counts)
+    /// are adequate for treatment; false when one of them is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adequate_organ_function: Option<bool>,
+    /// Known allergies (drugs, drug classes, substances). An empty list means "no known
+    /// allergies"; leave the field out when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allergies: Option<Vec<String>>,
+    /// Whether the patient has ever had a stem-cell or organ transplant (false: never). The
+    /// `transplants` list gives the kinds when they have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub had_transplant: Option<bool>,
+    /// Whether the patient has an active infection now (false: none). Named infections and
+    /// serologies go in `infections`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_infection: Option<bool>,
     /// Free-text description of the patient (a clinical note). Used for topical relevance after
     /// negated phrases are removed; structured fields above take precedence for eligibility.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,6 +112,9 @@ pub struct DiseaseState {
     /// True when newly diagnosed and untreated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub newly_diagnosed: Option<bool>,
+    /// True when scans show disease that can be measured (e.g. by RECIST), false when not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measurable: Option<bool>,
 }
 
 impl DiseaseState {

@@ -348,3 +348,67 @@ fn trials_on_another_receptor_subtype_rank_below_the_patients_subtype() {
     let ranked = rank_trials(&e.profile, &trials, &model, &MatchOptions::default());
     assert_eq!(ranked[0].nct_id, "NCT90000032");
 }
+
+const SOLID_TUMOR_CRITERIA: &str = "Inclusion Criteria:
+- Measurable disease per RECIST 1.1
+- Life expectancy of at least 3 months
+- Adequate organ function
+- Left ventricular ejection fraction >= 50%
+Exclusion Criteria:
+- Prior allogeneic stem cell transplant
+- Active infection requiring systemic therapy
+- Known hypersensitivity to penicillin";
+
+fn solid_tumor_trial() -> TrialDocument {
+    TrialDocument::new(TrialFields {
+        nct_id: "NCT90000030".into(),
+        title: "A Study in Advanced Solid Tumors".into(),
+        conditions: vec!["Solid Tumor".into()],
+        criteria_text: SOLID_TUMOR_CRITERIA.into(),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn facts_a_patient_can_state_settle_the_rules_that_turn_on_them() {
+    let trial = solid_tumor_trial();
+    let kinds = [
+        ("measurable_disease", "Measurable"),
+        ("life_expectancy", "Life expectancy"),
+        ("organ_function", "Adequate organ"),
+        ("organ_function", "ejection fraction"),
+        ("transplant", "transplant"),
+        ("infection", "Active infection"),
+        ("allergy", "penicillin"),
+    ];
+    let blank = PatientProfile::default();
+    let e = evaluate(&PatientFacts::new(&blank, None), &trial);
+    for (kind, part) in kinds {
+        assert_eq!(mark_of(&e, kind, part).mark, Mark::Unknown, "{part}");
+    }
+
+    let stated = profile(
+        r#"{"disease_state": {"measurable": true}, "life_expectancy_months": 12,
+            "adequate_organ_function": true, "labs": [{"name": "LVEF", "value": 60, "unit": "%"}],
+            "had_transplant": false, "active_infection": false, "allergies": ["sulfa drugs"]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&stated, None), &trial);
+    for (kind, part) in kinds {
+        assert_eq!(mark_of(&e, kind, part).mark, Mark::Met, "{part}: {:#?}", e.marks);
+    }
+    assert_eq!(e.verdict, Verdict::LikelyEligible, "{:#?}", e.marks);
+
+    let unfit = profile(
+        r#"{"life_expectancy_months": 2, "labs": [{"name": "LVEF", "value": 35}],
+            "active_infection": true, "allergies": ["Penicillin"]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&unfit, None), &trial);
+    for (kind, part) in [
+        ("life_expectancy", "Life expectancy"),
+        ("organ_function", "ejection fraction"),
+        ("infection", "Active infection"),
+        ("allergy", "penicillin"),
+    ] {
+        assert_eq!(mark_of(&e, kind, part).mark, Mark::NotMet, "{part}: {:#?}", e.marks);
+    }
+}
