@@ -65,7 +65,7 @@ pub use eligibility::{Eligibility, FactKey, Mark, RuleMark, Verdict, evaluate};
 pub use extract::{Evidence, Extraction, extract_profile};
 pub use facts::PatientFacts;
 pub use profile::{Date, PatientProfile};
-pub use questionnaire::{AnswerKind, Question, Questionnaire, questionnaire};
+pub use questionnaire::{AnswerKind, Question, Questionnaire, question_for, questionnaire};
 pub use rank::{MatchOptions, RankWeights, RankedTrial, rank_trials};
 pub use relevance::{Relevance, RelevanceModel};
 pub use trial::{TrialDocument, TrialFields, TrialSex};

@@ -7,6 +7,7 @@ use crate::eligibility::{FactKey, Mark, Verdict, evaluate};
 use crate::facts::PatientFacts;
 use crate::profile::{Date, PatientProfile};
 use crate::trial::TrialDocument;
+use crate::vocabulary::Vocabulary;
 
 /// How a question is answered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,16 +88,32 @@ pub fn questionnaire(
     }
 }
 
+/// The question that asks a patient for `fact`, in plain words ("Have you been treated with a
+/// tyrosine kinase inhibitor (TKI)?"). Pages use it to phrase a fact wherever they show one.
+pub fn question_for(fact: &FactKey) -> String {
+    phrase(fact).0
+}
+
+/// A term as a patient reads it: underscores and runs of spaces made single spaces, and a known
+/// abbreviation spelled out with the abbreviation after it.
+pub fn readable_term(term: &str) -> String {
+    let plain = term.replace('_', " ");
+    let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    match Vocabulary::builtin().expand_abbreviation(&plain) {
+        Some(long) if !long.eq_ignore_ascii_case(&plain) => {
+            format!("{long} ({})", plain.to_uppercase())
+        }
+        _ => plain,
+    }
+}
+
 fn phrase(fact: &FactKey) -> (String, AnswerKind, &'static str) {
     let yes_no = AnswerKind::YesNo;
+    let number = |unit: &str| AnswerKind::Number {
+        unit: (!unit.is_empty()).then(|| unit.to_string()),
+    };
     match fact {
-        FactKey::Age => (
-            "How old are you?".into(),
-            AnswerKind::Number {
-                unit: Some("years".into()),
-            },
-            "age_years",
-        ),
+        FactKey::Age => ("How old are you?".into(), number("years"), "age_years"),
         FactKey::Sex => (
             "What is your sex?".into(),
             AnswerKind::Choice {
@@ -117,20 +134,23 @@ fn phrase(fact: &FactKey) -> (String, AnswerKind, &'static str) {
             "pregnancy",
         ),
         FactKey::Condition(c) => (
-            format!("Have you been diagnosed with {c}?"),
+            format!("Have you been diagnosed with {}?", readable_term(c)),
             yes_no,
             "diagnoses",
         ),
         FactKey::Biomarker(b) => (
-            format!("What was your {b} test result?"),
+            format!("What was the result of your {} test?", readable_term(b)),
             AnswerKind::Choice {
                 options: vec!["positive".into(), "negative".into(), "not tested".into()],
             },
             "biomarkers",
         ),
         FactKey::Lab(l) => (
-            format!("What is your most recent {} value?", l.replace('_', " ")),
-            AnswerKind::Number { unit: None },
+            format!(
+                "What was your latest {} result (as on your test report)?",
+                readable_term(l)
+            ),
+            number(""),
             "labs",
         ),
         FactKey::PerformanceStatus => (
@@ -146,11 +166,25 @@ fn phrase(fact: &FactKey) -> (String, AnswerKind, &'static str) {
             },
             "ecog",
         ),
-        FactKey::PriorTherapy(t) => (format!("Have you received {t}?"), yes_no, "prior_therapies"),
-        FactKey::Transplant => (
-            "Have you had a stem cell or organ transplant?".into(),
+        FactKey::PriorTherapy(t) if t == "lines of therapy" => (
+            "Have you already had treatment for this disease (an earlier line of therapy)?".into(),
             yes_no,
-            "transplants",
+            "prior_therapies",
+        ),
+        FactKey::PriorTherapy(t) => (
+            format!("Have you ever been treated with {}?", readable_term(t)),
+            yes_no,
+            "prior_therapies",
+        ),
+        FactKey::Transplant => (
+            "Have you ever had a stem cell (bone marrow) or organ transplant?".into(),
+            yes_no,
+            "had_transplant",
+        ),
+        FactKey::Infection(i) if i == "any" => (
+            "Do you have an infection right now that is being treated or needs treatment?".into(),
+            yes_no,
+            "active_infection",
         ),
         FactKey::Infection(i) => (
             format!("Have you tested positive for {}?", infection_name(i)),
@@ -163,21 +197,82 @@ fn phrase(fact: &FactKey) -> (String, AnswerKind, &'static str) {
             "diagnoses",
         ),
         FactKey::MeasurableDisease => (
-            "Does your doctor say your disease is measurable on scans?".into(),
+            "Has a scan (CT, MRI or PET) shown disease that your doctor can measure in size?"
+                .into(),
             yes_no,
-            "disease_state",
+            "disease_state.measurable",
         ),
         FactKey::LifeExpectancy => (
-            "Has your doctor estimated your life expectancy to be at least a few months?".into(),
+            "Has your doctor said you are expected to live for at least the next few months?"
+                .into(),
             yes_no,
-            "findings",
+            "life_expectancy_months",
         ),
-        FactKey::OrganFunction(m) => (
-            format!("Do you have a recent {m} measurement?"),
-            AnswerKind::Number { unit: None },
+        FactKey::OrganFunction(m) => organ_question(m),
+        FactKey::Allergy(a) => (
+            format!("Are you allergic to {}?", readable_term(a)),
+            yes_no,
+            "allergies",
+        ),
+    }
+}
+
+/// Organ-function questions, by the measure's fact key.
+fn organ_question(measure: &str) -> (String, AnswerKind, &'static str) {
+    let number = |unit: &str| AnswerKind::Number {
+        unit: Some(unit.to_string()),
+    };
+    match measure {
+        "adequate_function" => (
+            "Has your doctor said your heart, liver and kidneys work well enough, and your blood counts are high enough, for cancer treatment?".into(),
+            AnswerKind::YesNo,
+            "adequate_organ_function",
+        ),
+        "lvef" => (
+            "What is your heart's pumping strength (left ventricular ejection fraction, LVEF) from your latest heart scan?".into(),
+            number("%"),
             "labs",
         ),
-        FactKey::Allergy(a) => (format!("Are you allergic to {a}?"), yes_no, "findings"),
+        "spo2" => (
+            "What is your blood oxygen level (oxygen saturation, SpO2)?".into(),
+            number("%"),
+            "labs",
+        ),
+        "qtc" => (
+            "What is the QTc interval on your latest heart tracing (ECG)?".into(),
+            number("ms"),
+            "labs",
+        ),
+        "fev1" => (
+            "What was your FEV1 (how much air you can blow out in one second) on your latest breathing test?".into(),
+            number("% of predicted"),
+            "labs",
+        ),
+        "dlco" => (
+            "What was your DLCO (how well your lungs pass oxygen into the blood) on your latest breathing test?".into(),
+            number("% of predicted"),
+            "labs",
+        ),
+        "nyha_class" => (
+            "What is your heart failure class (NYHA class 1 to 4)?".into(),
+            number("class"),
+            "labs",
+        ),
+        "dyspnea_grade" => (
+            "How short of breath are you, as a grade from 1 (only with hard exercise) to 4 (even at rest)?".into(),
+            number("grade"),
+            "labs",
+        ),
+        "ecg" => (
+            "Has a heart tracing (ECG) shown a problem your doctor called significant?".into(),
+            AnswerKind::YesNo,
+            "findings",
+        ),
+        other => (
+            format!("What was your latest {} result?", readable_term(other)),
+            number(""),
+            "labs",
+        ),
     }
 }
 
@@ -191,5 +286,65 @@ fn infection_name(key: &str) -> &str {
         "covid19" => "COVID-19",
         "any" => "an active infection",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abbreviations_are_spelled_out_and_keys_read_as_words() {
+        let tki = question_for(&FactKey::PriorTherapy("tki".into()));
+        assert_eq!(
+            tki,
+            "Have you ever been treated with tyrosine kinase inhibitor (TKI)?"
+        );
+        let alt = question_for(&FactKey::Lab("alt".into()));
+        assert!(alt.contains("alanine aminotransferase (ALT)"), "{alt}");
+        let anc = question_for(&FactKey::Lab("absolute_neutrophil_count".into()));
+        assert!(
+            anc.contains("latest absolute neutrophil count result"),
+            "{anc}"
+        );
+        let dx = question_for(&FactKey::Condition("NSCLC".into()));
+        assert!(dx.contains("non-small cell lung cancer (NSCLC)"), "{dx}");
+        // A plain word is left alone.
+        let asthma = question_for(&FactKey::Condition("asthma".into()));
+        assert_eq!(asthma, "Have you been diagnosed with asthma?");
+    }
+
+    #[test]
+    fn every_fact_reads_as_a_plain_question() {
+        let facts = [
+            FactKey::OrganFunction("adequate_function".into()),
+            FactKey::OrganFunction("lvef".into()),
+            FactKey::OrganFunction("nyha_class".into()),
+            FactKey::Lab("eligible".into()),
+            FactKey::Lab("creatinine  clearance".into()),
+            FactKey::Infection("any".into()),
+            FactKey::MeasurableDisease,
+            FactKey::LifeExpectancy,
+            FactKey::Transplant,
+            FactKey::PriorTherapy("lines of therapy".into()),
+        ];
+        for fact in &facts {
+            let q = question_for(fact);
+            assert!(q.ends_with('?'), "{q}");
+            assert!(!q.contains('_') && !q.contains("  "), "{q}");
+            for bad in [
+                "adequatefunction",
+                "most recent",
+                "measurement?",
+                "tested positive for an active",
+            ] {
+                assert!(!q.contains(bad), "{q}");
+            }
+        }
+        let (_, answer, field) = phrase(&FactKey::OrganFunction("adequate_function".into()));
+        assert_eq!(
+            (answer, field),
+            (AnswerKind::YesNo, "adequate_organ_function")
+        );
     }
 }

@@ -148,6 +148,46 @@ impl Vocabulary {
         &self.concepts[id as usize]
     }
 
+    /// The spelled-out form of an abbreviation the vocabulary knows ("tki" → "tyrosine kinase
+    /// inhibitor", "LVEF" → "left ventricular ejection fraction"): the concept's synonym whose
+    /// word initials spell it, else the concept's preferred name. `None` when `abbreviation` is not
+    /// a known short form.
+    pub fn expand_abbreviation(&self, abbreviation: &str) -> Option<String> {
+        let short = fold_case(abbreviation.trim());
+        if short.is_empty() || short.contains(' ') || short.len() > 6 {
+            return None;
+        }
+        let letters: String = short.chars().filter(|c| c.is_alphanumeric()).collect();
+        let initials = |form: &str| -> String {
+            form.split([' ', '-', '/'])
+                .filter_map(|w| w.chars().next())
+                .filter(|c| c.is_alphanumeric())
+                .collect()
+        };
+        for line in VOCABULARY_TEXT.lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let mut parts = line.split('|').skip(1);
+            let Some(name) = parts.next() else { continue };
+            let name = name.split('>').next().unwrap_or(name).trim();
+            let forms: Vec<&str> = std::iter::once(name).chain(parts.map(str::trim)).collect();
+            if !forms.iter().any(|f| fold_case(f) == short) {
+                continue;
+            }
+            if let Some(long) = forms
+                .iter()
+                .find(|f| f.contains(' ') && initials(&fold_case(f)) == letters)
+            {
+                return Some(long.to_string());
+            }
+            if fold_case(name) != short {
+                return Some(name.to_string());
+            }
+        }
+        None
+    }
+
     /// The concept whose preferred name or synonym is exactly `name` (case-insensitive).
     pub fn lookup(&self, name: &str) -> Option<ConceptId> {
         let folded = fold_case(name.trim());
