@@ -1073,8 +1073,16 @@ fn allergy_truth(mention: &str, patient: &PatientFacts) -> Truth {
         .iter()
         .find(|f| fold_case(&f.text).contains("allerg") && names(&f.text))
     {
-        let fact = Cow::from(if f.present { f.text.clone() } else { format!("not {}", f.text) });
-        return if f.present { Truth::True(fact) } else { Truth::False(fact) };
+        let fact = Cow::from(if f.present {
+            f.text.clone()
+        } else {
+            format!("not {}", f.text)
+        });
+        return if f.present {
+            Truth::True(fact)
+        } else {
+            Truth::False(fact)
+        };
     }
     match &profile.allergies {
         Some(list) => match list.iter().find(|a| names(a)) {
@@ -1164,7 +1172,9 @@ fn organ_function_truth(
     };
     let lab = profile.labs.iter().find(|l| {
         let n = fold_case(l.name.trim()).replace('_', " ");
-        names.iter().any(|w| n == *w || n.starts_with(&format!("{w} ")))
+        names
+            .iter()
+            .any(|w| n == *w || n.starts_with(&format!("{w} ")))
     });
     match lab.and_then(|l| l.value.map(|v| (l, v))) {
         Some((l, v)) => {
@@ -1212,9 +1222,9 @@ fn infection_truth(agent: InfectionAgent, patient: &PatientFacts) -> Truth {
         _ if names.is_empty() => {
             // "Active infection" without an agent: the stated answer, or a "no" recorded as a
             // negative "active infection" entry.
-            let denied = infections
-                .iter()
-                .any(|s| s.status == MarkerStatus::Negative && fold_case(&s.name).contains("infection"));
+            let denied = infections.iter().any(|s| {
+                s.status == MarkerStatus::Negative && fold_case(&s.name).contains("infection")
+            });
             match patient.profile.active_infection {
                 Some(true) => Truth::True(Cow::from("active infection")),
                 Some(false) => Truth::False(Cow::from("no active infection")),

@@ -205,7 +205,8 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 pub(crate) const EXTENT_CONCEPT: &str = "metastatic disease";
 
 /// Condition words too general to name a diagnosis (singular, case-folded).
-const GENERAL_CONDITION_WORDS: &[&str] = &["tumor", "tumour", "neoplasm", "mass", "lesion", "growth"];
+const GENERAL_CONDITION_WORDS: &[&str] =
+    &["tumor", "tumour", "neoplasm", "mass", "lesion", "growth"];
 
 /// Is this mention about someone else ("family history of breast cancer", "mother has ...")?
 fn is_about_family(folded: &str, start: usize) -> bool {
@@ -506,7 +507,14 @@ pub fn extract_profile(note: &str) -> Extraction {
                     text: surface.clone(),
                     present: true,
                 });
-                push(&mut evidence, "findings", surface.clone(), false, m.start, m.end);
+                push(
+                    &mut evidence,
+                    "findings",
+                    surface.clone(),
+                    false,
+                    m.start,
+                    m.end,
+                );
             }
             continue;
         }
@@ -787,10 +795,9 @@ pub fn extract_profile(note: &str) -> Extraction {
     // The stage belongs to the staged disease: the first cancer diagnosis.
     if let (Some(stage), Some(cancer)) = (&profile.disease_state.stage, vocab.lookup("cancer")) {
         if let Some(d) = profile.diagnoses.iter_mut().find(|d| {
-            vocab
-                .find(&d.text)
-                .iter()
-                .any(|m| vocab.is_a(m.concept, cancer) && vocab.concept(m.concept).name != EXTENT_CONCEPT)
+            vocab.find(&d.text).iter().any(|m| {
+                vocab.is_a(m.concept, cancer) && vocab.concept(m.concept).name != EXTENT_CONCEPT
+            })
         }) {
             d.stage.get_or_insert_with(|| stage.clone());
         }
@@ -1122,23 +1129,48 @@ mod tests {
         let e = extract_profile(
             "A 61-year-old man with stage IV non-small cell lung cancer, EGFR negative.",
         );
-        let dx: Vec<&str> = e.profile.diagnoses.iter().map(|d| d.text.as_str()).collect();
+        let dx: Vec<&str> = e
+            .profile
+            .diagnoses
+            .iter()
+            .map(|d| d.text.as_str())
+            .collect();
         assert_eq!(dx, ["non-small cell lung cancer"]);
         assert_eq!(e.profile.diagnoses[0].stage.as_deref(), Some("IV"));
         assert_eq!(e.profile.disease_state.stage.as_deref(), Some("IV"));
         assert_eq!(e.profile.disease_state.metastatic, Some(true));
         assert!(
-            !e.profile.findings.iter().any(|f| fold_case(&f.text).contains("stage")),
+            !e.profile
+                .findings
+                .iter()
+                .any(|f| fold_case(&f.text).contains("stage")),
             "{:?}",
             e.profile.findings
         );
-        let egfr = e.profile.biomarkers.iter().find(|b| b.name == "EGFR").unwrap();
+        let egfr = e
+            .profile
+            .biomarkers
+            .iter()
+            .find(|b| b.name == "EGFR")
+            .unwrap();
         assert_eq!(egfr.status, Some(MarkerStatus::Negative));
-        let ev = e.evidence.iter().find(|ev| ev.field == "biomarkers").unwrap();
-        assert!(!ev.negated, "a negative test result is not a denied finding: {ev:?}");
+        let ev = e
+            .evidence
+            .iter()
+            .find(|ev| ev.field == "biomarkers")
+            .unwrap();
+        assert!(
+            !ev.negated,
+            "a negative test result is not a denied finding: {ev:?}"
+        );
 
         let e = extract_profile("She has metastatic NSCLC.");
-        let dx: Vec<&str> = e.profile.diagnoses.iter().map(|d| d.text.as_str()).collect();
+        let dx: Vec<&str> = e
+            .profile
+            .diagnoses
+            .iter()
+            .map(|d| d.text.as_str())
+            .collect();
         assert_eq!(dx, ["NSCLC"]);
         assert_eq!(e.profile.disease_state.metastatic, Some(true));
     }
@@ -1148,10 +1180,19 @@ mod tests {
         let e = extract_profile(
             "A postmenopausal woman who smokes has a tumor in the left breast and asthma.",
         );
-        let dx: Vec<String> = e.profile.diagnoses.iter().map(|d| fold_case(&d.text)).collect();
+        let dx: Vec<String> = e
+            .profile
+            .diagnoses
+            .iter()
+            .map(|d| fold_case(&d.text))
+            .collect();
         assert_eq!(dx, ["asthma"]);
         assert!(has_finding(&e, "smokes", true), "{:?}", e.profile.findings);
         assert!(has_finding(&e, "tumor", true), "{:?}", e.profile.findings);
-        assert!(has_finding(&e, "postmenopausal", true), "{:?}", e.profile.findings);
+        assert!(
+            has_finding(&e, "postmenopausal", true),
+            "{:?}",
+            e.profile.findings
+        );
     }
 }

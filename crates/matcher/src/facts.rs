@@ -73,11 +73,20 @@ impl<'a> PatientFacts<'a> {
         // it still says which trials fit: those for metastatic disease.
         if let Some(extent) = vocab.lookup(crate::extract::EXTENT_CONCEPT) {
             let ds = &profile.disease_state;
-            let stage_iv = ds.stage.as_deref().is_some_and(|s| s.starts_with("IV") || s == "4");
+            let stage_iv = ds
+                .stage
+                .as_deref()
+                .is_some_and(|s| s.starts_with("IV") || s == "4");
             match ds.metastatic {
-                Some(true) => facts.push_present(extent, DIAGNOSIS_WEIGHT, "disease state: metastatic".into()),
-                None if stage_iv => facts.push_present(extent, DIAGNOSIS_WEIGHT, "disease state: stage IV".into()),
-                Some(false) => facts.absent.push((extent, "disease state: not metastatic".into())),
+                Some(true) => {
+                    facts.push_present(extent, DIAGNOSIS_WEIGHT, "disease state: metastatic".into())
+                }
+                None if stage_iv => {
+                    facts.push_present(extent, DIAGNOSIS_WEIGHT, "disease state: stage IV".into())
+                }
+                Some(false) => facts
+                    .absent
+                    .push((extent, "disease state: not metastatic".into())),
                 None => {}
             }
         }

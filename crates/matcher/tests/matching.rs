@@ -394,7 +394,12 @@ fn facts_a_patient_can_state_settle_the_rules_that_turn_on_them() {
     );
     let e = evaluate(&PatientFacts::new(&stated, None), &trial);
     for (kind, part) in kinds {
-        assert_eq!(mark_of(&e, kind, part).mark, Mark::Met, "{part}: {:#?}", e.marks);
+        assert_eq!(
+            mark_of(&e, kind, part).mark,
+            Mark::Met,
+            "{part}: {:#?}",
+            e.marks
+        );
     }
     assert_eq!(e.verdict, Verdict::LikelyEligible, "{:#?}", e.marks);
 
@@ -409,6 +414,11 @@ fn facts_a_patient_can_state_settle_the_rules_that_turn_on_them() {
         ("infection", "Active infection"),
         ("allergy", "penicillin"),
     ] {
-        assert_eq!(mark_of(&e, kind, part).mark, Mark::NotMet, "{part}: {:#?}", e.marks);
+        assert_eq!(
+            mark_of(&e, kind, part).mark,
+            Mark::NotMet,
+            "{part}: {:#?}",
+            e.marks
+        );
     }
 }
