@@ -375,6 +375,8 @@ impl ProfileForm {
             relapsed: read_tri(&self.relapsed, "relapsed", &mut err),
             refractory: read_tri(&self.refractory, "refractory", &mut err),
             newly_diagnosed: read_tri(&self.newly_diagnosed, "newly_diagnosed", &mut err),
+            // Facts the form does not ask keep what the profile already had (a note's extraction).
+            ..std::mem::take(&mut p.disease_state)
         };
         p.ecog = match number(&self.ecog) {
             Ok(None) => None,
