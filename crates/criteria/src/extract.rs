@@ -812,6 +812,11 @@ lazy_re!(
     r"(?i)child[- ]?bearing|reproductive|contracep|pregnan|partner|sexually|fertile|potential|lactat|breast[- ]?feed"
 );
 
+lazy_re!(
+    SEX_RELATIVE,
+    r"(?i)^\s*(?:(?:patients?|subjects?|participants?|individuals?|volunteers?|persons?)\b\s*)?,?\s*(?:whose|who|with|that|having|in\s+whom|which|for\s+whom)\b"
+);
+
 fn sex(text: &str, span: Span, found: &mut Vec<Found>) {
     let s = span.slice(text);
     if let Some(m) = SEX_ALL.find(s).filter(|_| !SEX_NOT_RESTRICTION.is_match(s)) {
@@ -825,6 +830,11 @@ fn sex(text: &str, span: Span, found: &mut Vec<Found>) {
         return;
     }
     if let Some(c) = SEX_ONE.captures(s) {
+        // "Women whose DCIS …", "Men with prostate cancer": a subgroup defined by what follows,
+        // not a criterion on sex.
+        if SEX_RELATIVE.is_match(&c["rest"]) {
+            return;
+        }
         let w = c["s"].to_ascii_lowercase();
         let sex = if w.starts_with("wom") || w.starts_with("fem") || w.starts_with("girl") {
             Sex::Female

@@ -617,3 +617,25 @@ fn therapies_listed_with_or_are_alternatives() {
     );
 }
 
+#[test]
+fn a_sex_word_heading_a_relative_clause_is_not_a_sex_rule() {
+    for text in [
+        "Exclusion Criteria:\n* Women whose DCIS is hormone receptor negative\n",
+        "Exclusion Criteria:\n* Men who have had a vasectomy\n",
+        "Exclusion Criteria:\n* Female patients with a history of breast cancer\n",
+    ] {
+        let p = parse(text);
+        assert!(p.rules().all(|r| r.kind() != "sex"), "{text}");
+    }
+    let p = parse("Exclusion Criteria:\n* Men\n");
+    assert!(
+        p.rules()
+            .any(|r| matches!(r.body, RuleBody::Sex { sex: Sex::Male }))
+    );
+    let p = parse("Inclusion Criteria:\n* Postmenopausal women aged 50 or older\n");
+    assert!(
+        p.rules()
+            .any(|r| matches!(r.body, RuleBody::Sex { sex: Sex::Female }))
+    );
+}
+
