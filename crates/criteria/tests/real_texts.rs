@@ -639,3 +639,57 @@ fn a_sex_word_heading_a_relative_clause_is_not_a_sex_rule() {
     );
 }
 
+/// Real texts mixing `≥`, `×`, `≤`, `µ`/`μ` and `\<` (once a byte-boundary panic): parse them
+/// whole, cut right after and around every such character (so it ends the input), and with every
+/// line ending right after it; spans must stay valid slices.
+#[test]
+fn multibyte_comparators_at_line_and_input_ends() {
+    fn check(text: &str) {
+        let p = parse(text);
+        for c in &p.criteria {
+            assert_eq!(text.get(c.span.start..c.span.end), Some(c.text.as_str()));
+            for r in &c.rules {
+                assert!(
+                    text.get(r.span.start..r.span.end).is_some(),
+                    "{:?} in {text:?}",
+                    r.span
+                );
+                for t in r.thresholds() {
+                    assert!(text.get(t.span.start..t.span.end).is_some());
+                }
+                if let Some(w) = &r.window {
+                    assert!(text.get(w.span.start..w.span.end).is_some());
+                }
+            }
+        }
+    }
+    let special = ['≥', '×', '≤', 'µ', 'μ', '<', '＜'];
+    let mut cuts = 0;
+    for name in ["NCT03634059", "NCT03801200", "NCT04265963", "NCT07117305"] {
+        let text = fixture(name);
+        check(&text);
+        for (i, ch) in text.char_indices().filter(|(_, c)| special.contains(c)) {
+            let after = i + ch.len_utf8();
+            // Every char boundary from a few bytes before to a few bytes after the character.
+            for cut in (i.saturating_sub(4)..=(after + 4).min(text.len()))
+                .filter(|&k| text.is_char_boundary(k))
+            {
+                check(&text[..cut]);
+                check(&text[cut..]);
+                cuts += 1;
+            }
+        }
+        // Every line ends right after its first special character.
+        let lines: String = text
+            .lines()
+            .map(
+                |l| match l.char_indices().find(|(_, c)| special.contains(c)) {
+                    Some((i, c)) => format!("{}\n", &l[..i + c.len_utf8()]),
+                    None => format!("{l}\n"),
+                },
+            )
+            .collect();
+        check(&lines);
+    }
+    assert!(cuts > 100, "the fixtures hold the characters under test");
+}
