@@ -1385,7 +1385,10 @@ lazy_re!(
     GESTATION_AFTER,
     r"(?i)^\s*(?:\+\s*\d\s*(?:days?)?\s*)?(?:of\s+|completed\s+)?(?:gestation|gestational|GA\b|pregnancy|amenorrh)"
 );
-lazy_re!(SECOND_BOUND, r"(?i)^[\s,]*(?:and|or|but|and/or|&)?[\s,]*$");
+lazy_re!(
+    SECOND_BOUND,
+    r"(?i)^[\s,]*(?:and|or|but|and/or|&|/)?[\s,]*$"
+);
 lazy_re!(JOINER, r"(?i)^[\s()]*(?:,|/|and|or|and/or|&)?[\s()]*$");
 lazy_re!(ALT_JOIN, r"(?i)(?:^|\W)or\W");
 
@@ -1591,6 +1594,28 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                 prev_lab_in_clause = Some((found.len() - 1, clause.span.start));
             }
             last_group = group;
+        }
+    }
+    // "BP < 140/90": the two thresholds of a pair are systolic, then diastolic.
+    let bp: Vec<(usize, Span)> = found
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match &f.body {
+            RuleBody::Lab { analyte, threshold } if analyte == "blood_pressure" => {
+                Some((i, threshold.span))
+            }
+            _ => None,
+        })
+        .collect();
+    for &(i, sp) in &bp {
+        for &(j, sp2) in &bp {
+            if sp.end < sp2.start && text[sp.end..sp2.start].trim() == "/" {
+                for (k, name) in [(i, "systolic_bp"), (j, "diastolic_bp")] {
+                    if let RuleBody::Lab { analyte, .. } = &mut found[k].body {
+                        *analyte = name.to_string();
+                    }
+                }
+            }
         }
     }
     let _ = parse_number;

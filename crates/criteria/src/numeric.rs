@@ -126,6 +126,11 @@ fn build() -> Regex {
 }
 
 static EXPR: LazyLock<Regex> = LazyLock::new(build);
+static BP_PAIR_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?i)^\s*/\s*(?P<d>\d{2,3})\b(?P<u>\s*(?:mm\s*Hg|millimet(?:er|re)s?\s+of\s+mercury))?",
+    )
+});
 static THAN_AFTER: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)^\s*than\b"));
 static AGE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     compile(
@@ -555,6 +560,24 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
         while !text.is_char_boundary(end) {
             end += 1;
         }
+        // A blood-pressure pair after a comparator ("< 140/90 mmHg"): two thresholds, systolic
+        // then diastolic, with the same comparator. Titers ("> 1/40") and visual acuity ("20/200")
+        // do not fit the ranges.
+        let pair = if caps.name("pre").is_some() && upper.is_none() && unit_raw.trim().is_empty() {
+            BP_PAIR_TAIL.captures(&text[end..]).and_then(|c| {
+                let d = parse_number(&c["d"])?;
+                ((70.0..=300.0).contains(&value) && (30.0..=200.0).contains(&d) && d < value).then(
+                    || {
+                        let dm = c.name("d").unwrap();
+                        let unit = c.name("u").map(|_| "mmHg".to_string());
+                        let tail_end = c.get(0).unwrap().end();
+                        (d, end + dm.start(), end + tail_end, unit)
+                    },
+                )
+            })
+        } else {
+            None
+        };
         let age_suffix = AGE_SUFFIX.is_match(&text[end..])
             || unit_raw.to_lowercase().contains("old")
             || unit_raw.to_lowercase().contains("y.o")
@@ -578,6 +601,25 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
                 )
             }),
         });
+        if let Some((d, d_start, d_end, unit)) = pair {
+            let first = out.last_mut().unwrap();
+            if first.unit.is_none() {
+                first.unit = unit.clone();
+            }
+            let cmp = first.comparator;
+            out.push(NumExpr {
+                span: Span::new(offset + d_start, offset + d_end),
+                comparator: cmp,
+                value: d,
+                upper: None,
+                unit,
+                relative_to: None,
+                age_suffix: false,
+                age_word: false,
+                upper_exclusive: false,
+            });
+            pos = pos.max(d_end);
+        }
     }
     out
 }

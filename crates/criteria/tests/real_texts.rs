@@ -693,3 +693,35 @@ fn multibyte_comparators_at_line_and_input_ends() {
     }
     assert!(cuts > 100, "the fixtures hold the characters under test");
 }
+
+#[test]
+fn a_blood_pressure_pair_is_two_thresholds() {
+    let p =
+        parse("Exclusion Criteria:\n* Uncontrolled hypertension (blood pressure > 140/90 mmHg)\n");
+    let bp: Vec<(String, Comparator, f64, Option<String>)> = p
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::Lab { analyte, threshold } => Some((
+                analyte.clone(),
+                threshold.comparator,
+                threshold.value,
+                threshold.unit.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let mmhg = Some("mmHg".to_string());
+    assert_eq!(
+        bp,
+        [
+            ("systolic_bp".into(), Comparator::Gt, 140.0, mmhg.clone()),
+            ("diastolic_bp".into(), Comparator::Gt, 90.0, mmhg)
+        ]
+    );
+    // A titer is not a pair.
+    let p = parse("Inclusion Criteria:\n* Antibody titer > 1/40\n");
+    assert!(
+        p.rules()
+            .all(|r| r.thresholds().iter().all(|t| t.value != 40.0))
+    );
+}

@@ -575,8 +575,33 @@ fn split_compound(kind: ThresholdKind, text: &str, spans: &[Span]) -> Option<Vec
     Some(items)
 }
 
+static BP_PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[^0-9]*(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})\b(?:\s*(?:mm\s*Hg|millimet(?:er|re)s?\s+of\s+mercury))?(?:\s+or\s+(?:higher|more|greater|above|lower|less|below))?\s*$").unwrap()
+});
+
 /// Gold items from one annotated Chia value (two when it states two thresholds).
 fn items_from_text(kind: ThresholdKind, text: &str, spans: Vec<Span>) -> Vec<Item> {
+    // A blood-pressure pair ("< 140/90", "150/95 or higher") states two thresholds, systolic and
+    // diastolic, under one comparator; titers ("1/40") and visual acuity ("20/200") do not fit.
+    if let Some(c) = BP_PAIR.captures(text)
+        && let (Some(sys), Some(dia)) = (
+            parse_annotated_number(&c["s"]),
+            parse_annotated_number(&c["d"]),
+        )
+        && (70.0..=300.0).contains(&sys)
+        && (30.0..=200.0).contains(&dia)
+        && dia < sys
+        && let Some(mut first) = item_from_text(kind, text, spans.clone())
+    {
+        if first.comparator == Some(Comparator::Eq) && !text.to_lowercase().contains("equal") {
+            first.comparator = None;
+        }
+        first.upper = None;
+        first.value = sys;
+        let mut second = first.clone();
+        second.value = dia;
+        return vec![first, second];
+    }
     if let Some(items) = split_compound(kind, text, &spans) {
         return items;
     }
@@ -1301,6 +1326,24 @@ A2\tEq-Operator-Value T9 LTEQ\nA3\tEq-Temporal-Unit-Value T8 week\n";
             got,
             vec![(Some(Comparator::Lt), 20.0), (Some(Comparator::Gt), 35.0)]
         );
+    }
+
+    #[test]
+    fn chia_blood_pressure_pairs_give_two_gold_items() {
+        let text = "Blood pressure < 140/90 mmHg\n";
+        let ann = "T1\tMeasurement 0 14\tBlood pressure\nT2\tValue 15 28\t< 140/90 mmHg\nR1\tHas_value Arg1:T1 Arg2:T2\n";
+        let gold = chia_gold(&parse_ann(ann, text));
+        let got: Vec<(Option<Comparator>, f64)> =
+            gold.iter().map(|i| (i.comparator, i.value)).collect();
+        assert_eq!(
+            got,
+            vec![(Some(Comparator::Lt), 140.0), (Some(Comparator::Lt), 90.0)]
+        );
+        // A titer is one value.
+        let text = "Titer > 1/40\n";
+        let ann =
+            "T1\tMeasurement 0 5\tTiter\nT2\tValue 6 12\t> 1/40\nR1\tHas_value Arg1:T1 Arg2:T2\n";
+        assert_eq!(chia_gold(&parse_ann(ann, text)).len(), 1);
     }
 
     #[test]
