@@ -257,6 +257,15 @@ fn apply(
                 unit: None,
             });
         }
+        // "Do your heart, liver and kidneys work well enough?", "Is your ECG normal?": yes/no.
+        FactKey::OrganFunction(name) if matches!(q.answer, matcher::questionnaire::AnswerKind::YesNo) => {
+            let ok = yes()?;
+            if name == "adequate_function" {
+                p.adequate_organ_function = Some(ok);
+            } else {
+                p.findings.push(Finding { text: format!("normal {}", name.replace('_', " ")), present: ok });
+            }
+        }
         FactKey::Lab(name) | FactKey::OrganFunction(name) => {
             let value = number()?;
             let name = name.replace('_', " ");
@@ -425,5 +434,22 @@ mod tests {
         let ok = read_answers(&[("age".into(), " 40 ".into()), ("sex".into(), "".into())]).unwrap();
         assert_eq!(ok.get("age").map(String::as_str), Some("40"));
         assert!(!ok.contains_key("sex"));
+    }
+
+    #[test]
+    fn yes_no_organ_function_answers_fill_the_profile() {
+        let question = |name: &str| Question {
+            fact: FactKey::OrganFunction(name.into()),
+            text: String::new(),
+            answer: matcher::questionnaire::AnswerKind::YesNo,
+            profile_field: "",
+            criteria: Vec::new(),
+        };
+        let mut p = PatientProfile::default();
+        apply(&mut p, &question("adequate_function"), "yes", None).unwrap();
+        assert_eq!(p.adequate_organ_function, Some(true));
+        apply(&mut p, &question("ecg"), "no", None).unwrap();
+        assert!(p.findings.iter().any(|f| f.text == "normal ecg" && !f.present));
+        assert_eq!(apply(&mut p, &question("ecg"), "12", None).unwrap_err(), "Answer yes or no.");
     }
 }
