@@ -298,6 +298,29 @@ pub fn extract_profile(note: &str) -> Extraction {
             text: note[start..end].to_string(),
         });
     };
+    // A therapy named in the note: received, or explicitly not received when negated.
+    let add_prior_therapy = |profile: &mut PatientProfile,
+                             evidence: &mut Vec<Evidence>,
+                             surface: &str,
+                             negated: bool,
+                             start: usize,
+                             end: usize| {
+        profile.prior_therapies.push(PriorTherapy {
+            name: surface.to_string(),
+            line: None,
+            response: None,
+            ongoing: false,
+            received: !negated,
+        });
+        push(
+            evidence,
+            "prior_therapies",
+            surface.to_string(),
+            negated,
+            start,
+            end,
+        );
+    };
 
     // Age.
     if let Some(c) = p.age.captures(note) {
@@ -699,17 +722,10 @@ pub fn extract_profile(note: &str) -> Extraction {
                             m.end,
                         );
                     } else {
-                        profile.prior_therapies.push(PriorTherapy {
-                            name: surface.clone(),
-                            line: None,
-                            response: None,
-                            ongoing: false,
-                            received: !*negated,
-                        });
-                        push(
+                        add_prior_therapy(
+                            &mut profile,
                             &mut evidence,
-                            "prior_therapies",
-                            surface.clone(),
+                            &surface,
                             *negated,
                             m.start,
                             m.end,
@@ -729,17 +745,10 @@ pub fn extract_profile(note: &str) -> Extraction {
                             | "car-t therapy"
                     ) || surface_is_prior(&folded, m.start);
                     if is_therapy {
-                        profile.prior_therapies.push(PriorTherapy {
-                            name: surface.clone(),
-                            line: None,
-                            response: None,
-                            ongoing: false,
-                            received: !*negated,
-                        });
-                        push(
+                        add_prior_therapy(
+                            &mut profile,
                             &mut evidence,
-                            "prior_therapies",
-                            surface.clone(),
+                            &surface,
                             *negated,
                             m.start,
                             m.end,

@@ -51,7 +51,10 @@ pub const EXTENSIONS_KEY: &str = "x-trialbridge";
 
 fn extensions(study: &ctgov::Study) -> serde_json::Value {
     let parsed = study.eligibility_criteria().map(criteria::parse);
-    let hints = parsed.as_ref().map(summary::EligibilityHints::from_parsed).unwrap_or_default();
+    let hints = parsed
+        .as_ref()
+        .map(summary::EligibilityHints::from_parsed)
+        .unwrap_or_default();
     let plain = summary::summarize_with(study, &hints);
     serde_json::json!({
         "plainSummary": {

@@ -66,7 +66,12 @@ impl IntoResponse for AppError {
             _ => "Something went wrong",
         };
         let message = self.public_message();
-        match (ErrorPage { title, message: &message }).render() {
+        match (ErrorPage {
+            title,
+            message: &message,
+        })
+        .render()
+        {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, [(header::CONTENT_TYPE, "text/plain")], message).into_response(),
         }

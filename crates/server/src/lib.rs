@@ -64,7 +64,9 @@ impl AppState {
     /// A state serving searches from `index`, which the caller keeps in step with the store
     /// (see `trialbridge serve`).
     pub fn with_index(store: store::Store, index: Arc<search::TrialIndex>) -> Self {
-        AppState { inner: Arc::new(Inner { store, index }) }
+        AppState {
+            inner: Arc::new(Inner { store, index }),
+        }
     }
 
     pub fn store(&self) -> &store::Store {
@@ -92,14 +94,19 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .layer(TraceLayer::new_for_http())
 }
 
 async fn static_css() -> impl axum::response::IntoResponse {
     (
-        [(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
-         (axum::http::header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../static/style.css"),
     )
 }

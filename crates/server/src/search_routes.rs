@@ -28,7 +28,10 @@ pub fn routes(index: Arc<TrialIndex>) -> Router<AppState> {
         .layer(Extension(index))
 }
 
-async fn run_search(index: Arc<TrialIndex>, q: StudiesQuery) -> Result<(StudiesQuery, search::SearchPage), AppError> {
+async fn run_search(
+    index: Arc<TrialIndex>,
+    q: StudiesQuery,
+) -> Result<(StudiesQuery, search::SearchPage), AppError> {
     tokio::task::spawn_blocking(move || {
         let page = index.search(&q);
         (q, page)
@@ -43,10 +46,15 @@ async fn run_search(index: Arc<TrialIndex>, q: StudiesQuery) -> Result<(StudiesQ
 }
 
 /// The full records of a page's hits, in the registry's JSON shape.
-async fn load_studies(state: &AppState, page: &search::SearchPage) -> Result<HashMap<String, serde_json::Value>, AppError> {
+async fn load_studies(
+    state: &AppState,
+    page: &search::SearchPage,
+) -> Result<HashMap<String, serde_json::Value>, AppError> {
     let mut out = HashMap::with_capacity(page.hits.len());
     for hit in &page.hits {
-        let Some(trial) = state.store().get(&hit.nct_id).await? else { continue };
+        let Some(trial) = state.store().get(&hit.nct_id).await? else {
+            continue;
+        };
         let value = match trial.record.format {
             ctgov::SourceFormat::CtgovV2 => serde_json::from_str(&trial.record.raw),
             _ => serde_json::to_value(&trial.record.study),
@@ -69,14 +77,21 @@ async fn studies_api(
     }
 }
 
-async fn studies_api_inner(state: &AppState, index: Arc<TrialIndex>, pairs: &[(String, String)]) -> Result<Response, AppError> {
+async fn studies_api_inner(
+    state: &AppState,
+    index: Arc<TrialIndex>,
+    pairs: &[(String, String)],
+) -> Result<Response, AppError> {
     let q = StudiesQuery::from_pairs(pairs).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let (q, page) = run_search(index, q).await?;
     let studies = load_studies(state, &page).await?;
     Ok(match q.format {
         Format::Json => axum::Json(search::json_body(&q, &page, &studies)).into_response(),
         Format::Csv => {
-            let mut headers = vec![(header::CONTENT_TYPE.to_string(), "text/csv; charset=utf-8".to_string())];
+            let mut headers = vec![(
+                header::CONTENT_TYPE.to_string(),
+                "text/csv; charset=utf-8".to_string(),
+            )];
             if q.count_total {
                 headers.push(("x-total-count".into(), page.total_count.to_string()));
             }
@@ -85,7 +100,10 @@ async fn studies_api_inner(state: &AppState, index: Arc<TrialIndex>, pairs: &[(S
             }
             let mut resp = search::csv_body(&q, &page, &studies).into_response();
             for (k, v) in headers {
-                if let (Ok(k), Ok(v)) = (header::HeaderName::try_from(k), header::HeaderValue::try_from(v)) {
+                if let (Ok(k), Ok(v)) = (
+                    header::HeaderName::try_from(k),
+                    header::HeaderValue::try_from(v),
+                ) {
                     resp.headers_mut().insert(k, v);
                 }
             }
@@ -123,7 +141,10 @@ const RADII: &[&str] = &["10", "25", "50", "100", "250", "500"];
 
 impl PageForm {
     fn parse(pairs: &[(String, String)]) -> PageForm {
-        let mut f = PageForm { radius: "50".into(), ..Default::default() };
+        let mut f = PageForm {
+            radius: "50".into(),
+            ..Default::default()
+        };
         for (k, v) in pairs {
             let v = v.trim().to_string();
             match k.as_str() {
@@ -149,7 +170,13 @@ impl PageForm {
     /// The form as query-string pairs (for links), without paging.
     fn pairs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        for (k, v) in [("cond", &self.cond), ("place", &self.place), ("radius", &self.radius), ("age", &self.age), ("sort", &self.sort)] {
+        for (k, v) in [
+            ("cond", &self.cond),
+            ("place", &self.place),
+            ("radius", &self.radius),
+            ("age", &self.age),
+            ("sort", &self.sort),
+        ] {
             if !v.is_empty() {
                 out.push((k.to_string(), v.clone()));
             }
@@ -163,7 +190,9 @@ impl PageForm {
     }
 
     fn is_selected(&self, facet: &str, value: &str) -> bool {
-        self.selected.get(facet).is_some_and(|v| v.iter().any(|x| x == value))
+        self.selected
+            .get(facet)
+            .is_some_and(|v| v.iter().any(|x| x == value))
     }
 }
 
@@ -172,13 +201,18 @@ fn url_with(pairs: &[(String, String)]) -> String {
     let enc = |t: &str| -> String {
         t.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 b' ' => "+".to_string(),
                 _ => format!("%{b:02X}"),
             })
             .collect()
     };
-    let parts: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+    let parts: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect();
     s.push_str(&parts.join("&"));
     s
 }
@@ -256,22 +290,39 @@ fn page_query(form: &PageForm) -> Result<(Vec<(String, String)>, Option<String>)
         pairs.push(("query.cond".into(), form.cond.clone()));
     }
     if !form.place.is_empty() {
-        let radius: f64 = form.radius.parse().map_err(|_| format!("The distance “{}” is not a number of miles.", form.radius))?;
-        let m = search::gazetteer().lookup(&form.place).map_err(|e| format!("We could not find that place: {e}."))?;
+        let radius: f64 = form
+            .radius
+            .parse()
+            .map_err(|_| format!("The distance “{}” is not a number of miles.", form.radius))?;
+        let m = search::gazetteer()
+            .lookup(&form.place)
+            .map_err(|e| format!("We could not find that place: {e}."))?;
         note = Some(match &m.note {
             Some(n) => format!("Searching around {}. {n}.", m.label),
             None => format!("Searching around {}.", m.label),
         });
-        pairs.push(("filter.geo".into(), format!("distance({:.5},{:.5},{radius}mi)", m.lat, m.lon)));
+        pairs.push((
+            "filter.geo".into(),
+            format!("distance({:.5},{:.5},{radius}mi)", m.lat, m.lon),
+        ));
     }
     let mut advanced: Vec<String> = Vec::new();
     if !form.age.is_empty() {
-        let age: f64 = form.age.parse().ok().filter(|a: &f64| (0.0..=130.0).contains(a)).ok_or_else(|| format!("The age “{}” is not a number of years.", form.age))?;
-        advanced.push(format!("AREA[MinimumAge]RANGE[MIN, {age} years] AND AREA[MaximumAge]RANGE[{age} years, MAX]"));
+        let age: f64 = form
+            .age
+            .parse()
+            .ok()
+            .filter(|a: &f64| (0.0..=130.0).contains(a))
+            .ok_or_else(|| format!("The age “{}” is not a number of years.", form.age))?;
+        advanced.push(format!(
+            "AREA[MinimumAge]RANGE[MIN, {age} years] AND AREA[MaximumAge]RANGE[{age} years, MAX]"
+        ));
     }
     let mut agg: Vec<String> = Vec::new();
     for (facet, _) in PAGE_FACETS {
-        let Some(values) = form.selected.get(facet) else { continue };
+        let Some(values) = form.selected.get(facet) else {
+            continue;
+        };
         let agg_id = match *facet {
             "overallStatus" => Some(("status", search::facts::AggId::Status)),
             "phase" => Some(("phase", search::facts::AggId::Phase)),
@@ -284,7 +335,12 @@ fn page_query(form: &PageForm) -> Result<(Vec<(String, String)>, Option<String>)
             Some((id, kind)) => {
                 let keys: Vec<&str> = values
                     .iter()
-                    .filter_map(|v| kind.options().iter().find(|(_, code)| code == v).map(|(k, _)| *k))
+                    .filter_map(|v| {
+                        kind.options()
+                            .iter()
+                            .find(|(_, code)| code == v)
+                            .map(|(k, _)| *k)
+                    })
                     .collect();
                 if !keys.is_empty() {
                     // e.g. "status:rec not"
@@ -302,7 +358,10 @@ fn page_query(form: &PageForm) -> Result<(Vec<(String, String)>, Option<String>)
                         advanced.push(format!("({})", ors.join(" OR ")));
                     }
                 } else {
-                    let ors: Vec<String> = values.iter().map(|v| format!("AREA[LocationCountry]{}", quote(v))).collect();
+                    let ors: Vec<String> = values
+                        .iter()
+                        .map(|v| format!("AREA[LocationCountry]{}", quote(v)))
+                        .collect();
                     advanced.push(format!("COVERAGE[FullMatch]({})", ors.join(" OR ")));
                 }
             }
@@ -341,11 +400,19 @@ async fn search_page(
         cond: form.cond.clone(),
         place: form.place.clone(),
         age: form.age.clone(),
-        radius_options: RADII.iter().map(|r| (r.to_string(), *r == form.radius)).collect(),
-        sort_options: [("relevance", "Best match"), ("distance", "Nearest first"), ("updated", "Recently updated"), ("start", "Start date")]
+        radius_options: RADII
             .iter()
-            .map(|(v, l)| (v.to_string(), l.to_string(), form.sort == *v))
+            .map(|r| (r.to_string(), *r == form.radius))
             .collect(),
+        sort_options: [
+            ("relevance", "Best match"),
+            ("distance", "Nearest first"),
+            ("updated", "Recently updated"),
+            ("start", "Start date"),
+        ]
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.to_string(), form.sort == *v))
+        .collect(),
         place_note: None,
         error: None,
         searched,
@@ -371,7 +438,9 @@ async fn search_page(
             };
             match result {
                 Err(AppError::BadRequest(m)) => {
-                    view.error = Some(format!("We could not run that search ({m}). Please change it and try again."));
+                    view.error = Some(format!(
+                        "We could not run that search ({m}). Please change it and try again."
+                    ));
                     status = StatusCode::BAD_REQUEST;
                 }
                 Err(e) => return e.into_response(),
@@ -387,7 +456,11 @@ async fn search_page(
 
 fn fill_results(view: &mut SearchPageView, form: &PageForm, page: &search::SearchPage) {
     view.total = page.total_count;
-    view.first = if page.hits.is_empty() { 0 } else { form.from + 1 };
+    view.first = if page.hits.is_empty() {
+        0
+    } else {
+        form.from + 1
+    };
     view.last = form.from + page.hits.len();
     view.cards = page
         .hits
@@ -397,12 +470,29 @@ fn fill_results(view: &mut SearchPageView, form: &PageForm, page: &search::Searc
             title: h.brief_title.clone(),
             status_label: ctgov::status_label(&h.overall_status),
             status_class: h.overall_status.to_ascii_lowercase().replace('_', "-"),
-            phases: h.phases.iter().map(|p| ctgov::phase_label(p)).collect::<Vec<_>>().join(", "),
+            phases: h
+                .phases
+                .iter()
+                .map(|p| ctgov::phase_label(p))
+                .collect::<Vec<_>>()
+                .join(", "),
             conditions: h.conditions.join(" · "),
             nearest: h.nearest_site.as_ref().map(|n| {
                 let s = &n.site;
-                let place: Vec<&str> = [&s.facility, &s.city, &s.state, &s.country].iter().filter_map(|x| x.as_deref()).collect();
-                format!("{:.0} {} away: {}", n.distance, if n.unit == search::DistanceUnit::Mi { "miles" } else { "km" }, place.join(", "))
+                let place: Vec<&str> = [&s.facility, &s.city, &s.state, &s.country]
+                    .iter()
+                    .filter_map(|x| x.as_deref())
+                    .collect();
+                format!(
+                    "{:.0} {} away: {}",
+                    n.distance,
+                    if n.unit == search::DistanceUnit::Mi {
+                        "miles"
+                    } else {
+                        "km"
+                    },
+                    place.join(", ")
+                )
             }),
             snippet_html: h.snippet_html.clone(),
         })
@@ -417,7 +507,10 @@ fn fill_results(view: &mut SearchPageView, form: &PageForm, page: &search::Searc
                 .flatten()
                 .take(if *name == "locationCountry" { 15 } else { 20 })
                 .map(|c| FacetOption {
-                    id: format!("f-{name}-{}", c.value.replace(|ch: char| !ch.is_ascii_alphanumeric(), "-")),
+                    id: format!(
+                        "f-{name}-{}",
+                        c.value.replace(|ch: char| !ch.is_ascii_alphanumeric(), "-")
+                    ),
                     value: c.value.clone(),
                     label: facet_label(name, &c.value),
                     count: c.count,
@@ -428,7 +521,10 @@ fn fill_results(view: &mut SearchPageView, form: &PageForm, page: &search::Searc
             for v in form.selected.get(name).into_iter().flatten() {
                 if !options.iter().any(|o| &o.value == v) {
                     options.push(FacetOption {
-                        id: format!("f-{name}-{}", v.replace(|ch: char| !ch.is_ascii_alphanumeric(), "-")),
+                        id: format!(
+                            "f-{name}-{}",
+                            v.replace(|ch: char| !ch.is_ascii_alphanumeric(), "-")
+                        ),
                         value: v.clone(),
                         label: facet_label(name, v),
                         count: 0,
@@ -436,7 +532,11 @@ fn fill_results(view: &mut SearchPageView, form: &PageForm, page: &search::Searc
                     });
                 }
             }
-            FacetView { name, legend, options }
+            FacetView {
+                name,
+                legend,
+                options,
+            }
         })
         .filter(|f| !f.options.is_empty())
         .collect();
@@ -464,8 +564,13 @@ mod tests {
     async fn app() -> (Router, tempfile::TempDir, Arc<TrialIndex>) {
         let dir = tempfile::tempdir().unwrap();
         let store = store::Store::open(dir.path(), None).await.unwrap();
-        let sample = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ctgov/studies.jsonl.gz"));
-        ingest::ingest_paths(&store, &[sample], &mut |_| {}).await.unwrap();
+        let sample = std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/ctgov/studies.jsonl.gz"
+        ));
+        ingest::ingest_paths(&store, &[sample], &mut |_| {})
+            .await
+            .unwrap();
         let mut studies = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -481,10 +586,16 @@ mod tests {
     }
 
     async fn get(router: &Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-        let resp = router.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+        let resp = router
+            .clone()
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20).await.unwrap();
+        let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20)
+            .await
+            .unwrap();
         (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
     }
 
@@ -501,12 +612,18 @@ mod tests {
         let (status, _, body2) = get(&router, &format!("/api/v2/studies?query.cond=lymphoma&filter.overallStatus=RECRUITING&pageSize=5&pageToken={token}")).await;
         assert_eq!(status, StatusCode::OK);
         let v2: serde_json::Value = serde_json::from_str(&body2).unwrap();
-        assert_ne!(v2["studies"][0]["protocolSection"]["identificationModule"]["nctId"], v["studies"][0]["protocolSection"]["identificationModule"]["nctId"]);
+        assert_ne!(
+            v2["studies"][0]["protocolSection"]["identificationModule"]["nctId"],
+            v["studies"][0]["protocolSection"]["identificationModule"]["nctId"]
+        );
 
         for (uri, names) in [
             ("/api/v2/studies?pageSize=5000", "pageSize"),
             ("/api/v2/studies?query.recrs=yes", "query.recrs"),
-            ("/api/v2/studies?filter.advanced=AREA%5BPhase%5D(PHASE2", "filter.advanced"),
+            (
+                "/api/v2/studies?filter.advanced=AREA%5BPhase%5D(PHASE2",
+                "filter.advanced",
+            ),
             ("/api/v2/studies?filter.geo=distance(1,2)", "filter.geo"),
         ] {
             let (status, _, body) = get(&router, uri).await;
@@ -514,9 +631,18 @@ mod tests {
             assert!(body.contains(names), "{uri}: {body}");
         }
 
-        let (status, headers, csv) = get(&router, "/api/v2/studies?format=csv&countTotal=true&pageSize=3&query.cond=cancer").await;
+        let (status, headers, csv) = get(
+            &router,
+            "/api/v2/studies?format=csv&countTotal=true&pageSize=3&query.cond=cancer",
+        )
+        .await;
         assert_eq!(status, StatusCode::OK);
-        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
         assert!(headers.contains_key("x-next-page-token") && headers.contains_key("x-total-count"));
         assert_eq!(csv.split("\r\n").filter(|l| !l.is_empty()).count(), 4);
     }
@@ -529,22 +655,50 @@ mod tests {
         assert!(home.contains(r#"<form class="search-form" method="get" action="/search""#));
         assert!(home.contains(r#"<label for="cond">"#) && home.contains(r#"<label for="place">"#));
 
-        let (status, _, html) = get(&router, "/search?cond=cancer&place=Boston%2C+MA&radius=500&age=60&sort=distance").await;
+        let (status, _, html) = get(
+            &router,
+            "/search?cond=cancer&place=Boston%2C+MA&radius=500&age=60&sort=distance",
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{html}");
-        assert!(html.contains("Searching around Boston, MA, United States"), "{html}");
+        assert!(
+            html.contains("Searching around Boston, MA, United States"),
+            "{html}"
+        );
         assert!(html.contains(r#"<a href="/trials/NCT"#));
         assert!(html.contains("Nearest site:") && html.contains("miles away"));
-        assert!(html.contains(r#"type="checkbox""#) && html.contains(r#"name="overallStatus" value="RECRUITING""#));
+        assert!(
+            html.contains(r#"type="checkbox""#)
+                && html.contains(r#"name="overallStatus" value="RECRUITING""#)
+        );
         assert!(html.contains(r#"class="badge recruiting""#));
         assert!(html.contains("<b>"), "highlighted snippet");
-        let next = html.split(r#"rel="next""#).next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
-        assert!(next.starts_with("/search?") && next.contains("page="), "{next}");
+        let next = html
+            .split(r#"rel="next""#)
+            .next()
+            .unwrap()
+            .rsplit("href=\"")
+            .next()
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
+        assert!(
+            next.starts_with("/search?") && next.contains("page="),
+            "{next}"
+        );
         let (status, _, page2) = get(&router, &next).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page2.contains("showing 11–20"), "{next}\n{page2}");
 
         // A facet checkbox narrows the results and stays checked.
-        let (_, _, narrowed) = get(&router, "/search?cond=cancer&overallStatus=RECRUITING&phase=PHASE3").await;
+        let (_, _, narrowed) = get(
+            &router,
+            "/search?cond=cancer&overallStatus=RECRUITING&phase=PHASE3",
+        )
+        .await;
         assert!(narrowed.contains(r#"value="RECRUITING" checked"#));
         assert!(!narrowed.contains(r#"class="badge completed""#));
 
@@ -574,7 +728,9 @@ mod tests {
                 let (name, r) = after.split_once('>').expect("closed end tag");
                 out.push(Token::End(name.trim().to_ascii_lowercase()));
                 rest = r;
-            } else if rest.starts_with('<') && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+            } else if rest.starts_with('<')
+                && rest[1..].starts_with(|c: char| c.is_ascii_alphabetic())
+            {
                 let (tag, r) = start_tag(&rest[1..]);
                 let raw_text = matches!(&tag, Token::Start(n, _) if n == "style" || n == "script");
                 out.push(tag);
@@ -594,7 +750,9 @@ mod tests {
 
     /// Reads `name attr="v" flag>` and returns the tag and the text after it.
     fn start_tag(s: &str) -> (Token, &str) {
-        let name_end = s.find(|c: char| c.is_whitespace() || c == '>' || c == '/').unwrap();
+        let name_end = s
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap();
         let name = s[..name_end].to_ascii_lowercase();
         let mut rest = &s[name_end..];
         let mut attrs = Vec::new();
@@ -603,7 +761,9 @@ mod tests {
             if let Some(r) = rest.strip_prefix("/>").or_else(|| rest.strip_prefix('>')) {
                 return (Token::Start(name, attrs), r);
             }
-            let key_end = rest.find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/').unwrap();
+            let key_end = rest
+                .find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/')
+                .unwrap();
             let key = rest[..key_end].to_ascii_lowercase();
             rest = rest[key_end..].trim_start();
             let mut value = String::new();
@@ -623,12 +783,17 @@ mod tests {
     }
 
     fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-        attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The text inside the element that starts at `tokens[i]`, tags stripped, spaces collapsed.
     fn text_of(tokens: &[Token], i: usize) -> String {
-        let Token::Start(name, _) = &tokens[i] else { panic!("not a start tag") };
+        let Token::Start(name, _) = &tokens[i] else {
+            panic!("not a start tag")
+        };
         let mut depth = 0;
         let mut text = String::new();
         for t in &tokens[i..] {
@@ -652,7 +817,9 @@ mod tests {
     fn tab_sequence(tokens: &[Token]) -> Vec<(String, Vec<(String, String)>, String)> {
         let mut seq = Vec::new();
         for (i, t) in tokens.iter().enumerate() {
-            let Token::Start(name, attrs) = t else { continue };
+            let Token::Start(name, attrs) = t else {
+                continue;
+            };
             let focusable = match name.as_str() {
                 "a" => attr(attrs, "href").is_some(),
                 "input" => attr(attrs, "type") != Some("hidden"),
@@ -660,7 +827,11 @@ mod tests {
                 _ => attr(attrs, "tabindex").is_some_and(|v| v != "-1"),
             } && attr(attrs, "disabled").is_none();
             if focusable {
-                let text = if matches!(name.as_str(), "a" | "button") { text_of(tokens, i) } else { String::new() };
+                let text = if matches!(name.as_str(), "a" | "button") {
+                    text_of(tokens, i)
+                } else {
+                    String::new()
+                };
                 seq.push((name.clone(), attrs.clone(), text));
             }
         }
@@ -689,7 +860,9 @@ mod tests {
                 if let Some(v) = attr(attrs, "tabindex")
                     && v.trim().parse::<i32>().map_or(true, |n| n > 0)
                 {
-                    problems.push(format!("<{name}> has tabindex={v}: the order must be the document's"));
+                    problems.push(format!(
+                        "<{name}> has tabindex={v}: the order must be the document's"
+                    ));
                 }
             }
         }
@@ -700,14 +873,18 @@ mod tests {
                 Token::Start(name, attrs) => {
                     if open_fieldset_awaiting_legend {
                         if name != "legend" || text_of(&tokens, i).is_empty() {
-                            problems.push("a fieldset does not open with a legend that says something".into());
+                            problems.push(
+                                "a fieldset does not open with a legend that says something".into(),
+                            );
                         }
                         open_fieldset_awaiting_legend = false;
                     }
                     match name.as_str() {
                         "label" => open_labels += 1,
                         "fieldset" => open_fieldset_awaiting_legend = true,
-                        "input" | "select" | "textarea" if attr(attrs, "type") != Some("hidden") => {
+                        "input" | "select" | "textarea"
+                            if attr(attrs, "type") != Some("hidden") =>
+                        {
                             let labelled = open_labels > 0
                                 || attr(attrs, "id").is_some_and(|id| label_for.contains(id))
                                 || attr(attrs, "aria-label").is_some_and(|l| !l.trim().is_empty())
@@ -723,10 +900,12 @@ mod tests {
                                 problems.push(format!("<{name} {attrs:?}> has no accessible name"));
                             }
                             if name == "a"
-                                && let Some(target) = attr(attrs, "href").and_then(|h| h.strip_prefix('#'))
+                                && let Some(target) =
+                                    attr(attrs, "href").and_then(|h| h.strip_prefix('#'))
                                 && !ids.contains(target)
                             {
-                                problems.push(format!("link to #{target}, which is not on the page"));
+                                problems
+                                    .push(format!("link to #{target}, which is not on the page"));
                             }
                         }
                         _ => {}
@@ -748,13 +927,35 @@ mod tests {
         let (router, _dir, _) = app().await;
         let results_uri = "/search?cond=cancer&place=Boston%2C+MA&radius=500&age=60&sort=distance";
         let (_, _, results) = get(&router, results_uri).await;
-        let next = results.split(r#"rel="next""#).next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+        let next = results
+            .split(r#"rel="next""#)
+            .next()
+            .unwrap()
+            .rsplit("href=\"")
+            .next()
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
         let (_, _, page2) = get(&router, &next).await;
-        let (_, _, narrowed) = get(&router, "/search?cond=cancer&overallStatus=RECRUITING&phase=PHASE3&phase=PHASE4").await;
+        let (_, _, narrowed) = get(
+            &router,
+            "/search?cond=cancer&overallStatus=RECRUITING&phase=PHASE3&phase=PHASE4",
+        )
+        .await;
         let (_, _, home) = get(&router, "/").await;
         let (_, _, empty) = get(&router, "/search?cond=qwxzyitis").await;
         let (_, _, bad_place) = get(&router, "/search?cond=cancer&place=Qwxzyville").await;
-        for (what, html) in [("results", &results), ("page 2", &page2), ("narrowed", &narrowed), ("home", &home), ("no results", &empty), ("unknown place", &bad_place)] {
+        for (what, html) in [
+            ("results", &results),
+            ("page 2", &page2),
+            ("narrowed", &narrowed),
+            ("home", &home),
+            ("no results", &empty),
+            ("unknown place", &bad_place),
+        ] {
             let problems = keyboard_and_label_problems(html);
             assert!(problems.is_empty(), "{what}: {problems:#?}");
         }
@@ -763,26 +964,62 @@ mod tests {
         // filters, then the results in the order listed, then the paging links.
         for (what, html) in [("results", &results), ("page 2", &page2)] {
             let seq = tab_sequence(&tokens(html));
-            let pos = |pred: &dyn Fn(&(String, Vec<(String, String)>, String)) -> bool| seq.iter().position(|x| pred(x));
+            let pos = |pred: &dyn Fn(&(String, Vec<(String, String)>, String)) -> bool| {
+                seq.iter().position(|x| pred(x))
+            };
             let cond_box = pos(&|(_, a, _)| attr(a, "id") == Some("cond")).expect("condition box");
-            let search_button = pos(&|(n, _, t)| n == "button" && t == "Search").expect("search button");
+            let search_button =
+                pos(&|(n, _, t)| n == "button" && t == "Search").expect("search button");
             let skip = pos(&|(_, a, _)| attr(a, "href") == Some("#results")).expect("skip link");
-            let first_facet = pos(&|(_, a, _)| attr(a, "type") == Some("checkbox")).expect("facet checkboxes");
-            let results_links: Vec<usize> = seq.iter().enumerate().filter(|(_, (_, a, _))| attr(a, "href").is_some_and(|h| h.starts_with("/trials/NCT"))).map(|(i, _)| i).collect();
-            let paging: Vec<usize> = seq.iter().enumerate().filter(|(_, (_, _, t))| t == "Next page" || t == "First page").map(|(i, _)| i).collect();
-            assert!(cond_box < search_button && search_button < skip && skip < first_facet, "{what}: {seq:?}");
-            assert_eq!(results_links.len(), 10, "{what}: a full page of result links");
+            let first_facet =
+                pos(&|(_, a, _)| attr(a, "type") == Some("checkbox")).expect("facet checkboxes");
+            let results_links: Vec<usize> = seq
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, a, _))| {
+                    attr(a, "href").is_some_and(|h| h.starts_with("/trials/NCT"))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let paging: Vec<usize> = seq
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, _, t))| t == "Next page" || t == "First page")
+                .map(|(i, _)| i)
+                .collect();
+            assert!(
+                cond_box < search_button && search_button < skip && skip < first_facet,
+                "{what}: {seq:?}"
+            );
+            assert_eq!(
+                results_links.len(),
+                10,
+                "{what}: a full page of result links"
+            );
             assert!(first_facet < results_links[0], "{what}");
-            assert!(!paging.is_empty() && paging.iter().all(|&p| p > *results_links.last().unwrap()), "{what}: paging after the results");
+            assert!(
+                !paging.is_empty() && paging.iter().all(|&p| p > *results_links.last().unwrap()),
+                "{what}: paging after the results"
+            );
             // The result links follow one another: nothing else to tab through between cards.
-            assert_eq!(results_links.last().unwrap() - results_links[0], results_links.len() - 1, "{what}");
+            assert_eq!(
+                results_links.last().unwrap() - results_links[0],
+                results_links.len() - 1,
+                "{what}"
+            );
             // Following the skip link lands just before the first result: the target holds the
             // result list and nothing focusable sits between them.
             let toks = tokens(html);
-            let target = toks.iter().position(|t| matches!(t, Token::Start(_, a) if attr(a, "id") == Some("results"))).unwrap();
+            let target = toks
+                .iter()
+                .position(|t| matches!(t, Token::Start(_, a) if attr(a, "id") == Some("results")))
+                .unwrap();
             let first_result_tok = toks.iter().position(|t| matches!(t, Token::Start(n, a) if n == "a" && attr(a, "href").is_some_and(|h| h.starts_with("/trials/NCT")))).unwrap();
             assert!(target < first_result_tok);
-            assert!(tab_sequence(&toks[target..first_result_tok]).is_empty(), "{what}: focusable controls between the skip target and the first result");
+            assert!(
+                tab_sequence(&toks[target..first_result_tok]).is_empty(),
+                "{what}: focusable controls between the skip target and the first result"
+            );
         }
         assert!(page2.contains(">First page</a>") && results.contains(">Next page</a>"));
     }

@@ -26,11 +26,11 @@ async fn render(state: &AppState, nct_id: &str) -> Result<String, AppError> {
             "“{nct_id}” is not a trial number. Trial numbers look like NCT07117305: NCT and 8 digits."
         ))
     })?;
-    let trial = state
-        .store()
-        .get(id.as_str())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("We have no trial {id}. Check the number, or search for the trial.")))?;
+    let trial = state.store().get(id.as_str()).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "We have no trial {id}. Check the number, or search for the trial."
+        ))
+    })?;
     let profile = match trial.record.study.lead_sponsor() {
         Some(sponsor) => Some(state.store().sponsor_profile(&sponsor.name).await?),
         None => None,
@@ -38,5 +38,7 @@ async fn render(state: &AppState, nct_id: &str) -> Result<String, AppError> {
     // Applications arrive with the apply feature; until then no patient has applied.
     let patients_applied = 0;
     let view = trial_view::build(&trial, profile.as_ref(), patients_applied);
-    TrialPage { t: view }.render().map_err(|e| AppError::Internal(e.to_string()))
+    TrialPage { t: view }
+        .render()
+        .map_err(|e| AppError::Internal(e.to_string()))
 }

@@ -147,7 +147,10 @@ pub fn build(
     let design = ps.design_module.as_ref();
     let description = ps.description_module.as_ref();
     let eligibility = study.eligibility();
-    let parsed = study.eligibility_criteria().filter(|t| !t.trim().is_empty()).map(criteria::parse);
+    let parsed = study
+        .eligibility_criteria()
+        .filter(|t| !t.trim().is_empty())
+        .map(criteria::parse);
     let (summary, glossary_html) = plain_summary(study, parsed.as_ref());
     TrialView {
         nct_id: trial.record.nct_id.to_string(),
@@ -185,24 +188,35 @@ pub fn build(
             None => NOT_REPORTED.into(),
         },
         ages: ages_label(study),
-        healthy_volunteers: eligibility
-            .and_then(|e| e.healthy_volunteers)
-            .map(|h| if h { "Accepts healthy volunteers" } else { "Does not accept healthy volunteers" }),
+        healthy_volunteers: eligibility.and_then(|e| e.healthy_volunteers).map(|h| {
+            if h {
+                "Accepts healthy volunteers"
+            } else {
+                "Does not accept healthy volunteers"
+            }
+        }),
         phases: if study.phases().is_empty() {
             NOT_REPORTED.into()
         } else {
-            study.phases().iter().map(|p| phase_label(p)).collect::<Vec<_>>().join(" / ")
+            study
+                .phases()
+                .iter()
+                .map(|p| phase_label(p))
+                .collect::<Vec<_>>()
+                .join(" / ")
         },
         study_type: study.study_type().map(code_label),
-        enrollment: design.and_then(|d| d.enrollment_info.as_ref()).and_then(|e| {
-            let count = e.count?;
-            let kind = match e.kind.as_deref() {
-                Some("ACTUAL") => " (actual)",
-                Some("ESTIMATED") => " (estimated)",
-                _ => "",
-            };
-            Some(format!("{count} participants{kind}"))
-        }),
+        enrollment: design
+            .and_then(|d| d.enrollment_info.as_ref())
+            .and_then(|e| {
+                let count = e.count?;
+                let kind = match e.kind.as_deref() {
+                    Some("ACTUAL") => " (actual)",
+                    Some("ESTIMATED") => " (estimated)",
+                    _ => "",
+                };
+                Some(format!("{count} participants{kind}"))
+            }),
         allocation: design
             .and_then(|d| d.design_info.as_ref())
             .and_then(|i| i.allocation.as_deref())
@@ -217,12 +231,18 @@ pub fn build(
             })
             .collect(),
         criteria: parsed.as_ref().map(criteria_view).unwrap_or_default(),
-        sponsor_profile: sponsor_profile.filter(|p| p.trial_count > 0).map(|p| SponsorView {
-            name: p.name.clone(),
-            trial_count: p.trial_count,
-            by_status: p.by_status.iter().map(|(s, n)| (status_label(s), *n)).collect(),
-            top_conditions: p.top_conditions.clone(),
-        }),
+        sponsor_profile: sponsor_profile
+            .filter(|p| p.trial_count > 0)
+            .map(|p| SponsorView {
+                name: p.name.clone(),
+                trial_count: p.trial_count,
+                by_status: p
+                    .by_status
+                    .iter()
+                    .map(|(s, n)| (status_label(s), *n))
+                    .collect(),
+                top_conditions: p.top_conditions.clone(),
+            }),
         countries: group_locations(study),
         site_count: study.locations().len(),
         patients_applied,
@@ -261,12 +281,18 @@ fn long_date(t: OffsetDateTime) -> String {
 }
 
 fn paragraphs(text: &str) -> Vec<String> {
-    text.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+    text.split("\n\n")
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// "14 to 65 years", "18 years and older", "Up to 17 years", "Any age".
 pub fn ages_label(study: &Study) -> String {
-    match (study.minimum_age().ok().flatten(), study.maximum_age().ok().flatten()) {
+    match (
+        study.minimum_age().ok().flatten(),
+        study.maximum_age().ok().flatten(),
+    ) {
         (Some(min), Some(max)) if min.unit == max.unit => {
             let word = min.unit.registry_word().to_lowercase();
             format!("{} to {} {}", trim(min.value), trim(max.value), word)
@@ -274,7 +300,11 @@ pub fn ages_label(study: &Study) -> String {
         (Some(min), Some(max)) => format!("{} to {}", min.human(), max.human()),
         (Some(min), None) => format!("{} and older", min.human()),
         (None, Some(max)) => format!("Up to {}", max.human()),
-        (None, None) if study.eligibility().is_some_and(|e| e.minimum_age.is_none() && e.maximum_age.is_none()) => {
+        (None, None)
+            if study
+                .eligibility()
+                .is_some_and(|e| e.minimum_age.is_none() && e.maximum_age.is_none()) =>
+        {
             "Any age (no limits given)".into()
         }
         (None, None) => NOT_REPORTED.into(),
@@ -282,12 +312,21 @@ pub fn ages_label(study: &Study) -> String {
 }
 
 fn trim(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v}") }
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
 }
 
 /// The summary written from the record and its typed criteria, with glossary terms marked.
-fn plain_summary(study: &Study, parsed: Option<&criteria::ParsedCriteria>) -> (Vec<SummaryPart>, String) {
-    let hints = parsed.map(summary::EligibilityHints::from_parsed).unwrap_or_default();
+fn plain_summary(
+    study: &Study,
+    parsed: Option<&criteria::ParsedCriteria>,
+) -> (Vec<SummaryPart>, String) {
+    let hints = parsed
+        .map(summary::EligibilityHints::from_parsed)
+        .unwrap_or_default();
     let plain = summary::summarize_with(study, &hints);
     let mut all_terms = Vec::new();
     let parts = plain
@@ -298,7 +337,10 @@ fn plain_summary(study: &Study, parsed: Option<&criteria::ParsedCriteria>) -> (V
             let terms = summary::find_terms(&text);
             let html = summary::annotate_html(&text, &terms);
             all_terms.extend(terms.into_iter().map(|m| m.entry.id));
-            SummaryPart { heading: section.heading, html }
+            SummaryPart {
+                heading: section.heading,
+                html,
+            }
         })
         .collect();
     // One glossary for the whole summary, each term once, in order of first use.
@@ -319,14 +361,27 @@ fn plain_summary(study: &Study, parsed: Option<&criteria::ParsedCriteria>) -> (V
         }
     }
     glossary.push_str("</dl>");
-    (parts, if seen.is_empty() { String::new() } else { glossary })
+    (
+        parts,
+        if seen.is_empty() {
+            String::new()
+        } else {
+            glossary
+        },
+    )
 }
 
 pub fn criteria_view(parsed: &criteria::ParsedCriteria) -> CriteriaView {
-    let mut view = CriteriaView { present: true, ..CriteriaView::default() };
+    let mut view = CriteriaView {
+        present: true,
+        ..CriteriaView::default()
+    };
     for section in &parsed.sections {
-        let items: Vec<CriterionView> =
-            section.criteria.iter().map(|&i| criterion_view(parsed, i)).collect();
+        let items: Vec<CriterionView> = section
+            .criteria
+            .iter()
+            .map(|&i| criterion_view(parsed, i))
+            .collect();
         match section.kind {
             criteria::SectionKind::Inclusion => view.inclusion.extend(items),
             criteria::SectionKind::Exclusion => view.exclusion.extend(items),
@@ -346,9 +401,16 @@ fn criterion_view(parsed: &criteria::ParsedCriteria, index: usize) -> CriterionV
             .rules
             .iter()
             .filter(|r| r.kind() != "free_text")
-            .map(|r| RuleView { kind: code_label(r.kind()), explanation: r.explain() })
+            .map(|r| RuleView {
+                kind: code_label(r.kind()),
+                explanation: r.explain(),
+            })
             .collect(),
-        children: c.children.iter().map(|&i| criterion_view(parsed, i)).collect(),
+        children: c
+            .children
+            .iter()
+            .map(|&i| criterion_view(parsed, i))
+            .collect(),
     }
 }
 
@@ -361,41 +423,61 @@ fn starts_with_enumerator(text: &str) -> bool {
     }
     let rest = &t[label_len..];
     let label = &t[..label_len];
-    let roman = label.chars().all(|c| matches!(c.to_ascii_lowercase(), 'i' | 'v' | 'x'));
-    (label_len == 1 || roman)
-        && (rest.starts_with(". ") || rest.starts_with(") "))
+    let roman = label
+        .chars()
+        .all(|c| matches!(c.to_ascii_lowercase(), 'i' | 'v' | 'x'));
+    (label_len == 1 || roman) && (rest.starts_with(". ") || rest.starts_with(") "))
 }
 
 /// The registry's criteria are Markdown: `\<` and `\>` stand for `<` and `>`.
 fn unescape_markdown(text: &str) -> String {
-    text.replace("\\<", "<").replace("\\>", ">").replace("\\*", "*").replace("\\_", "_")
+    text.replace("\\<", "<")
+        .replace("\\>", ">")
+        .replace("\\*", "*")
+        .replace("\\_", "_")
 }
 
 fn group_locations(study: &Study) -> Vec<CountryView> {
     let mut countries: Vec<CountryView> = Vec::new();
     for site in study.locations() {
-        let country = site.country.clone().unwrap_or_else(|| "Country not reported".into());
+        let country = site
+            .country
+            .clone()
+            .unwrap_or_else(|| "Country not reported".into());
         let place = [site.city.as_deref(), site.state.as_deref()]
             .into_iter()
             .flatten()
             .filter(|s| !s.trim().is_empty())
             .collect::<Vec<_>>()
             .join(", ");
-        let place = if place.is_empty() { "City not reported".to_string() } else { place };
+        let place = if place.is_empty() {
+            "City not reported".to_string()
+        } else {
+            place
+        };
         let site_view = SiteView {
-            facility: site.facility.clone().unwrap_or_else(|| "Site name not reported".into()),
+            facility: site
+                .facility
+                .clone()
+                .unwrap_or_else(|| "Site name not reported".into()),
             status: site.status.as_deref().map(status_label),
         };
         let country_view = match countries.iter_mut().find(|c| c.country == country) {
             Some(c) => c,
             None => {
-                countries.push(CountryView { country, cities: Vec::new() });
+                countries.push(CountryView {
+                    country,
+                    cities: Vec::new(),
+                });
                 countries.last_mut().unwrap()
             }
         };
         match country_view.cities.iter_mut().find(|c| c.place == place) {
             Some(city) => city.sites.push(site_view),
-            None => country_view.cities.push(CityView { place, sites: vec![site_view] }),
+            None => country_view.cities.push(CityView {
+                place,
+                sites: vec![site_view],
+            }),
         }
     }
     countries
@@ -413,7 +495,11 @@ fn timeline(study: &Study) -> Vec<TimelineEntry> {
                 _ => "",
             },
         },
-        None => TimelineEntry { label, date: NOT_REPORTED.into(), certainty: "" },
+        None => TimelineEntry {
+            label,
+            date: NOT_REPORTED.into(),
+            certainty: "",
+        },
     };
     let first_submitted = TimelineEntry {
         label: "First submitted",
@@ -423,7 +509,11 @@ fn timeline(study: &Study) -> Vec<TimelineEntry> {
             .and_then(PartialDate::parse)
             .map_or_else(|| NOT_REPORTED.into(), |d| d.human()),
         // A submission date is always a fact, never a plan.
-        certainty: if status.study_first_submit_date.is_some() { "Actual" } else { "" },
+        certainty: if status.study_first_submit_date.is_some() {
+            "Actual"
+        } else {
+            ""
+        },
     };
     vec![
         first_submitted,

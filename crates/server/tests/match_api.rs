@@ -7,10 +7,6 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-
-
-
-
 async fn post(app: &axum::Router, body: impl Into<Body>) -> (StatusCode, Value) {
     let request = Request::post("/api/match")
         .header(header::CONTENT_TYPE, "application/json")

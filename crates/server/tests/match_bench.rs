@@ -10,8 +10,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
-
-
 async fn post(app: &axum::Router, body: String) -> (StatusCode, usize) {
     let request = Request::post("/api/match")
         .header(header::CONTENT_TYPE, "application/json")

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use matcher::profile::{
-    Biomarker, Diagnosis, Finding, LabValue, MarkerStatus, PregnancyStatus, PriorTherapy, Serology,
-    Sex, Transplant,
+    Biomarker, Diagnosis, Finding, MarkerStatus, PregnancyStatus, PriorTherapy, Serology, Sex,
+    Transplant,
 };
 use matcher::{AnswerKind, Date, FactKey, PatientProfile, Question, TrialDocument, questionnaire};
 
@@ -258,41 +258,28 @@ fn apply(
             });
         }
         // "Do your heart, liver and kidneys work well enough?", "Is your ECG normal?": yes/no.
-        FactKey::OrganFunction(name) if matches!(q.answer, matcher::questionnaire::AnswerKind::YesNo) => {
+        FactKey::OrganFunction(name)
+            if matches!(q.answer, matcher::questionnaire::AnswerKind::YesNo) =>
+        {
             let ok = yes()?;
             if name == "adequate_function" {
                 p.adequate_organ_function = Some(ok);
             } else {
-                p.findings.push(Finding { text: format!("normal {}", name.replace('_', " ")), present: ok });
+                p.findings.push(Finding {
+                    text: format!("normal {}", name.replace('_', " ")),
+                    present: ok,
+                });
             }
         }
         FactKey::Lab(name) | FactKey::OrganFunction(name) => {
             let value = number()?;
             let name = name.replace('_', " ");
             let unit = unit.map(str::trim).filter(|u| !u.is_empty());
-            let uln = unit.is_some_and(|u| {
-                let k: String = u
-                    .to_lowercase()
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .collect();
-                matches!(k.as_str(), "xuln" | "×uln" | "uln" | "timesuln")
-            });
-            p.labs.push(if uln {
-                LabValue {
-                    name,
-                    value: None,
-                    unit: None,
-                    times_uln: Some(value),
-                }
-            } else {
-                LabValue {
-                    name,
-                    value: Some(value),
-                    unit: unit.map(|u| truncate(u, 30)),
-                    times_uln: None,
-                }
-            });
+            p.labs.push(super::form::lab_value(
+                name,
+                value,
+                unit.map(|u| truncate(u, 30)),
+            ));
         }
         FactKey::PerformanceStatus => {
             let ecog = answer
@@ -449,7 +436,14 @@ mod tests {
         apply(&mut p, &question("adequate_function"), "yes", None).unwrap();
         assert_eq!(p.adequate_organ_function, Some(true));
         apply(&mut p, &question("ecg"), "no", None).unwrap();
-        assert!(p.findings.iter().any(|f| f.text == "normal ecg" && !f.present));
-        assert_eq!(apply(&mut p, &question("ecg"), "12", None).unwrap_err(), "Answer yes or no.");
+        assert!(
+            p.findings
+                .iter()
+                .any(|f| f.text == "normal ecg" && !f.present)
+        );
+        assert_eq!(
+            apply(&mut p, &question("ecg"), "12", None).unwrap_err(),
+            "Answer yes or no."
+        );
     }
 }

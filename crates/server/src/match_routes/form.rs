@@ -653,6 +653,26 @@ fn leading_number(token: &str) -> Option<(f64, &str)> {
     value.is_finite().then_some((value, &token[end..]))
 }
 
+/// A lab result from a number and the unit it was given in: "× ULN" spellings make it a multiple
+/// of the upper limit of normal, anything else an absolute value in that unit.
+pub(super) fn lab_value(name: String, value: f64, unit: Option<String>) -> LabValue {
+    if unit.as_deref().is_some_and(is_uln) {
+        LabValue {
+            name,
+            value: None,
+            unit: None,
+            times_uln: Some(value),
+        }
+    } else {
+        LabValue {
+            name,
+            value: Some(value),
+            unit,
+            times_uln: None,
+        }
+    }
+}
+
 fn is_uln(unit: &str) -> bool {
     let u: String = unit
         .to_lowercase()
@@ -683,21 +703,7 @@ fn parse_lab(line: &str) -> Option<LabValue> {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    Some(if is_uln(&unit) {
-        LabValue {
-            name,
-            value: None,
-            unit: None,
-            times_uln: Some(value),
-        }
-    } else {
-        LabValue {
-            name,
-            value: Some(value),
-            unit: (!unit.is_empty()).then_some(unit),
-            times_uln: None,
-        }
-    })
+    Some(lab_value(name, value, (!unit.is_empty()).then_some(unit)))
 }
 
 fn lab_line(lab: &LabValue) -> String {

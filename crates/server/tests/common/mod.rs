@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 /// A file of the committed sample (`data/ctgov`).
 pub fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/ctgov").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/ctgov")
+        .join(name)
 }
 
 /// A fresh SQLite store holding the 775 sample trials and NCT07117305. Keep the directory
@@ -14,9 +16,13 @@ pub fn data(name: &str) -> PathBuf {
 pub async fn sample_store() -> (store::Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = store::Store::open(dir.path(), None).await.unwrap();
-    let summary = ingest::ingest_paths(&store, &[data("studies.jsonl.gz"), data("NCT07117305.json")], &mut |_| {})
-        .await
-        .unwrap();
+    let summary = ingest::ingest_paths(
+        &store,
+        &[data("studies.jsonl.gz"), data("NCT07117305.json")],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(summary.stored, 776);
     (store, dir)
 }
@@ -24,5 +30,9 @@ pub async fn sample_store() -> (store::Store, tempfile::TempDir) {
 /// The whole router over [`sample_store`].
 pub async fn sample_app() -> (axum::Router, store::Store, tempfile::TempDir) {
     let (store, dir) = sample_store().await;
-    (server::router(server::AppState::new(store.clone())), store, dir)
+    (
+        server::router(server::AppState::new(store.clone())),
+        store,
+        dir,
+    )
 }
