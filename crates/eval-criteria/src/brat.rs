@@ -2,7 +2,8 @@
 //!
 //! **Gold items.** A gold item is one annotated numeric threshold with a kind:
 //! - *Chia*: a `Value` entity containing a number (digits or a number word), reached by
-//!   `Has_value` from a `Person` entity about age (→ `age`), or from a `Measurement` /
+//!   `Has_value` from a `Person` entity about age (→ `age`; a `Person` naming a body measure, or a
+//!   sex holding a number as in "> 1.5 mg/dL in men", → `measurement`), or from a `Measurement` /
 //!   `Observation` (→ `score` when the name is a score, scale, grade, class, performance status or
 //!   a well-known clinical scale such as MMSE, HAM-D, Gleason, ASA, NIHSS; else `measurement`);
 //!   and every `Temporal` entity containing a number (→ `temporal`). Values joined by an `OR` equivalence with the same
@@ -262,6 +263,18 @@ static SCORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)new\s+york\s+heart|killip|ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|mini-?mental|moca|\bcdr\b|dementia\s+rating|glasgow|\bgcs\b|hamilton|\bham-?[da]|madrs|\bbdi\b|beck|phq|gad-?7|y-?bocs|\bcgi\b|edss|nihss|rankin|\bmrs\b|gleason|apgar|\basa\b|meld|sofa|charlson|updrs|\bvas\b|\bnrs\b").unwrap()
 });
 
+/// A `Person` entity (or its value) about age: "age", "years old", "18-45 years", "y.o.".
+static PERSON_AGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"age|old|years?\b|\byrs?\b|\by\.?o\b|\d\s*y\b|\d\s*yo\b|\bunder\s+\d").unwrap()
+});
+/// A `Person` entity naming a body measure: weight, height, BMI, life expectancy.
+static PERSON_MEASURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"weigh|height|\bbmi\b|body\s+mass|\bkg\b|life\s+expectan").unwrap()
+});
+/// A `Person` entity naming a sex.
+static PERSON_SEX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:fe)?males?$|^(?:wo)?m[ae]n$").unwrap());
+
 static SCORE_VALUE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(?:class|grade)\b").unwrap());
 
@@ -334,6 +347,9 @@ fn numbers_at(s: &str) -> Vec<(usize, usize, f64)> {
 }
 
 static ROMAN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:IV|V|I{1,3})\b").unwrap());
+static ROMAN_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:IV|V|I{1,3})\s*(?:-|–|to|through)\s*(?:IV|V|I{1,3})\b").unwrap()
+});
 /// What may separate the members of an enumeration ("0, 1 or 2", "III or IV", "1 & 2").
 static ENUM_SEPARATOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^\s*(?:,|,?\s*or|and|and/or|&|/)\s*$").unwrap());
@@ -620,6 +636,17 @@ fn item_from_text(kind: ThresholdKind, text: &str, spans: Vec<Span>) -> Option<I
     let nums = numbers(text);
     let value = *nums.first()?;
     let comparator = comparator_from_text(text);
+    // "I-III", "II - IV": a range of roman numerals (the digit range rule needs digits).
+    if comparator.is_none() && nums.len() == 2 && ROMAN_RANGE.is_match(text) {
+        return Some(Item {
+            kind,
+            comparator: Some(Comparator::Between),
+            value: nums[0].min(nums[1]),
+            upper: Some(nums[0].max(nums[1])),
+            unit: unit_from_text(text),
+            spans,
+        });
+    }
     if comparator.is_none()
         && let Some((lo, hi)) = enumeration(text)
     {
@@ -669,9 +696,15 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
             "Person" => {
                 let s = src.text.to_lowercase();
                 let v = val.text.to_lowercase();
-                if s.contains("age") || s.contains("old") || v.contains("year") || v.contains("old")
-                {
+                if PERSON_AGE.is_match(&s) || PERSON_AGE.is_match(&v) {
                     ThresholdKind::Age
+                } else if PERSON_MEASURE.is_match(&s)
+                    || PERSON_SEX.is_match(&s) && !numbers(&v).is_empty()
+                {
+                    // Body measures annotated on the person ("weighs more than 136 kg") and
+                    // sex-specific limits ("creatinine > 1.5 mg/dL in men, > 1.4 mg/dL in
+                    // women": the values hang off "men" and "women").
+                    ThresholdKind::Measurement
                 } else {
                     continue;
                 }
@@ -1374,6 +1407,48 @@ A2\tEq-Operator-Value T9 LTEQ\nA3\tEq-Temporal-Unit-Value T8 week\n";
             vec![Span::new(0, 9)],
         );
         assert_eq!((items[0].value, items[0].upper), (3.0, Some(4.0)));
+    }
+
+    #[test]
+    fn chia_roman_numeral_ranges() {
+        let items = items_from_text(ThresholdKind::Score, "I-III", vec![Span::new(0, 5)]);
+        assert_eq!(
+            (items[0].comparator, items[0].value, items[0].upper),
+            (Some(Comparator::Between), 1.0, Some(3.0))
+        );
+        let items = items_from_text(ThresholdKind::Score, "Class II-IV", vec![Span::new(0, 5)]);
+        assert_eq!((items[0].value, items[0].upper), (2.0, Some(4.0)));
+    }
+
+    #[test]
+    fn chia_values_on_a_person_are_ages_or_sex_specific_measurements() {
+        // "Serum creatinine >1.5 mg/dL in male, >1.4 mg/dL in female": Chia hangs the values
+        // off the sex entities.
+        let text = "Serum creatinine >1.5 mg/dL in male, >1.4 mg/dL in female\n";
+        let ann = "T1\tMeasurement 0 16\tSerum creatinine\nT2\tValue 17 27\t>1.5 mg/dL\nT3\tPerson 31 35\tmale\n\
+T4\tValue 37 47\t>1.4 mg/dL\nT5\tPerson 51 57\tfemale\nR1\tHas_value Arg1:T3 Arg2:T2\nR2\tHas_value Arg1:T5 Arg2:T4\n";
+        let mut gold = chia_gold(&parse_ann(ann, text));
+        gold.sort_by(|a, b| a.value.total_cmp(&b.value));
+        let got: Vec<(ThresholdKind, f64)> = gold.iter().map(|i| (i.kind, i.value)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (ThresholdKind::Measurement, 1.4),
+                (ThresholdKind::Measurement, 1.5)
+            ]
+        );
+        // "18-45 years": the value hangs off "years".
+        let text = "18-45 years\n";
+        let ann = "T1\tValue 0 5\t18-45\nT2\tPerson 6 11\tyears\nR1\tHas_value Arg1:T2 Arg2:T1\n";
+        let gold = chia_gold(&parse_ann(ann, text));
+        assert_eq!(
+            (gold[0].kind, gold[0].value, gold[0].upper),
+            (ThresholdKind::Age, 18.0, Some(45.0))
+        );
+        // A sex without a number is no threshold.
+        let text = "both sexes\n";
+        let ann = "T1\tValue 0 4\tboth\nT2\tPerson 5 10\tsexes\nR1\tHas_value Arg1:T2 Arg2:T1\n";
+        assert!(chia_gold(&parse_ann(ann, text)).is_empty());
     }
 
     #[test]
