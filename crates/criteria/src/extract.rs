@@ -1077,10 +1077,15 @@ lazy_re!(
     ORGAN,
     r"(?i)\b(?P<lvef>LVEF|LV\s+ejection\s+fraction|left\s+ventricular\s+ejection\s+fraction|(?:cardiac\s+)?ejection\s+fraction|EF)\b|\b(?P<spo2>SpO\s?2|SaO\s?2|(?:blood\s+|peripheral\s+|arterial\s+)?(?:oxygen|O2)\s+saturation|pulse\s+oximetry)|\b(?P<dysp>dyspn(?:o)?ea)\b|\b(?P<qtc>QTc[FB]?|QTc\s+interval|corrected\s+QT(?:\s+interval)?|QT\s+interval)\b|\b(?P<fev>FEV\s?1)\b|\b(?P<dlco>DLCO|DLco|diffusing\s+capacity)\b|\b(?P<nyha>NYHA|New\s+York\s+Heart\s+Association)\b|\b(?P<adeq>(?:adequate|appropriate|normal|sufficient|acceptable|good|satisfactory)\s+(?:\w+\s+){0,2}?(?:organ|bone\s+marrow|hepatic|liver|renal|kidney|cardiac|pulmonary|lung|hematologic(?:al)?|haematologic(?:al)?|marrow|end[- ]organ)\s+(?:and\s+\w+\s+)?(?:functions?|reserve))\b|\b(?P<ecg>ECG|EKG|electrocardiogram)\b"
 );
+// The class after "NYHA": behind "class" / "stage" / "grade" / "FC" ("NYHA functional class
+// II-IV"), or right after the name ("NYHA III-IV", "NYHA (New York Heart Association) 4"); a list
+// ("II, III and IV", "III/IV") is the range it spans; "or higher" / "and above" / "+" make it a
+// minimum.
 lazy_re!(
     NYHA_CLASS,
-    r"(?i)^[^;.]{0,30}?class\s+(?P<a>IV|I{1,3}|[1-4])(?:\s*(?:-|to|or|/)\s*(?P<b>IV|I{1,3}|[1-4]))?(?P<post>\s+or\s+(?:higher|greater|above|worse|more))?"
+    r"(?i)^(?:[^;.]{0,30}?\b(?:class(?:ification)?|stages?|grade|FC)\s*(?:of\s+|is\s+|:\s*)?|\s*(?:\(\s*NYHA\s*\)|\[\s*NYHA\s*\]|\))?\s*[:=-]?\s*)(?P<a>IV|I{1,3}|[1-4])\b(?P<rest>(?:\s*(?:-|–|to|or|/|,\s*or|,|and|&)\s*(?:class\s+)?(?:IV|I{1,3}|[1-4])\b)*)(?P<post>\s+(?:or|and)\s+(?:higher|greater|above|worse|more|over)\b|\s*\+)?"
 );
+lazy_re!(NYHA_NUM, r"(?i)\b(?:IV|I{1,3}|[1-4])\b");
 
 fn roman(s: &str) -> f64 {
     match s.to_uppercase().as_str() {
@@ -1134,12 +1139,19 @@ fn organ_function(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec
                 }
                 if let Some(k) = NYHA_CLASS.captures(&text[me..clause.span.end]) {
                     let a = roman(&k["a"]);
-                    let b = k.name("b").map(|b| roman(b.as_str()));
+                    let rest: Vec<f64> = NYHA_NUM
+                        .find_iter(k.name("rest").map_or("", |r| r.as_str()))
+                        .map(|n| roman(n.as_str()))
+                        .collect();
+                    let lo = rest.iter().copied().fold(a, f64::min);
+                    let hi = rest.iter().copied().fold(a, f64::max);
                     let end = me + k.get(0).unwrap().end();
-                    let (cmp, value, upper) = match (b, k.name("post")) {
-                        (_, Some(_)) => (Comparator::Ge, a, None),
-                        (Some(b), None) => (Comparator::Between, a, Some(b)),
-                        (None, None) => (Comparator::Eq, a, None),
+                    let (cmp, value, upper) = if k.name("post").is_some() {
+                        (Comparator::Ge, lo, None)
+                    } else if rest.is_empty() {
+                        (Comparator::Eq, a, None)
+                    } else {
+                        (Comparator::Between, lo, Some(hi))
                     };
                     let t = Threshold {
                         comparator: cmp,
@@ -1835,7 +1847,7 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
 
 lazy_re!(
     SCORE_BARE,
-    r"^\s*(?:\(\s*[A-Za-z-]{2,8}\s*\)\s*)?(?:(?:of|is|=|:|status|class|grade|stage|score|level|levels|type)\s*)*(?P<a>\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b(?P<rest>(?:\s*(?:,\s*or|,|or|and|&|/|-|–|to)\s*(?:\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b)*)(?P<after>\s*(?:%|[a-zA-Z]+)?)"
+    r"^\s*(?:\(\s*[A-Za-z-]{2,8}\s*\)\s*)?(?:(?:of|is|=|:|physical|state|status|class|grade|stage|score|level|levels|type)\s*)*(?P<pre>≥|>=|=>|>|≤|<=|=<|<)?\s*(?:(?:class|grade|stage|level)\s+)?(?P<a>\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b(?P<rest>(?:\s*(?:,\s*or|,|or|and|&|/|-|–|to)\s*(?:\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b)*)(?P<post>\s+(?:or|and)\s+(?P<dir>higher|greater|above|more|worse|over|less|lower|below|fewer|better|under)\b)?(?P<after>\s*(?:%|[a-zA-Z]+)?)"
 );
 lazy_re!(SCORE_BARE_NUM, r"\d{1,2}(?:\.\d)?|IV|III|II|I|V");
 
@@ -1873,7 +1885,48 @@ fn bare_score_value(text: &str, from: usize, to: usize) -> Option<Threshold> {
     }
     let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let end = from + c.name("rest").map_or(a.end(), |r| r.end().max(a.end()));
+    let mut end = from + c.name("rest").map_or(a.end(), |r| r.end().max(a.end()));
+    let mut start = from + a.start();
+    // "> II", "≤ grade 1" before the value, "II or higher" after it: a bound, not a value.
+    let pre = c.name("pre").map(|p| p.as_str());
+    let dir = c.name("dir").map(|d| d.as_str().to_ascii_lowercase());
+    let bound = match (pre, dir.as_deref()) {
+        (Some(p), _) if vals.len() == 1 => {
+            start = from + c.name("pre")?.start();
+            Some(match p {
+                "≥" | ">=" | "=>" => Comparator::Ge,
+                ">" => Comparator::Gt,
+                "≤" | "<=" | "=<" => Comparator::Le,
+                _ => Comparator::Lt,
+            })
+        }
+        (None, Some(d)) => {
+            end = from + c.name("post")?.end();
+            Some(
+                if ["less", "lower", "below", "fewer", "better", "under"].contains(&d) {
+                    Comparator::Le
+                } else {
+                    Comparator::Ge
+                },
+            )
+        }
+        _ => None,
+    };
+    if let Some(cmp) = bound {
+        let value = if cmp == Comparator::Le || cmp == Comparator::Lt {
+            hi
+        } else {
+            lo
+        };
+        return Some(Threshold {
+            comparator: cmp,
+            value,
+            upper: None,
+            unit: None,
+            relative_to: None,
+            span: Span::new(start, end),
+        });
+    }
     Some(Threshold {
         comparator: if vals.len() > 1 {
             Comparator::Between
@@ -1884,7 +1937,7 @@ fn bare_score_value(text: &str, from: usize, to: usize) -> Option<Threshold> {
         upper: (vals.len() > 1).then_some(hi),
         unit: None,
         relative_to: None,
-        span: Span::new(from + a.start(), end),
+        span: Span::new(start, end),
     })
 }
 

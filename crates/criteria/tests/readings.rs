@@ -1,0 +1,100 @@
+//! One test per reading added in the fourth round: real-looking criteria text → expected rule.
+
+use criteria::*;
+
+fn all_thresholds(text: &str) -> Vec<(String, Comparator, f64, Option<f64>)> {
+    let p = parse(text);
+    p.rules()
+        .flat_map(|r| {
+            r.thresholds()
+                .into_iter()
+                .map(|t| (r.kind().to_string(), t.comparator, t.value, t.upper))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn nyha(text: &str) -> Vec<(Comparator, f64, Option<f64>)> {
+    parse(text)
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::OrganFunction {
+                measure: OrganMeasure::NyhaClass,
+                threshold: Some(t),
+            } => Some((t.comparator, t.value, t.upper)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn scores(text: &str) -> Vec<(Comparator, f64, Option<f64>)> {
+    parse(text)
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::ClinicalScore { threshold: t, .. } => Some((t.comparator, t.value, t.upper)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn nyha_class_without_the_word_class_and_as_lists() {
+    use Comparator::*;
+    assert_eq!(
+        nyha("Exclusion Criteria:\n* Congestive heart failure NYHA III-IV\n"),
+        vec![(Between, 3.0, Some(4.0))]
+    );
+    assert_eq!(
+        nyha("Exclusion Criteria:\n* Known severe heart failure, classified as NYHA 4.\n"),
+        vec![(Eq, 4.0, None)]
+    );
+    assert_eq!(
+        nyha(
+            "Inclusion Criteria:\n* NYHA (New York Heart Association) functional class II, III and IV\n"
+        ),
+        vec![(Between, 2.0, Some(4.0))]
+    );
+    assert_eq!(
+        nyha("Exclusion Criteria:\n* cardiac dysfunction (NYHA class III and above)\n"),
+        vec![(Ge, 3.0, None)]
+    );
+    assert_eq!(
+        nyha(
+            "Exclusion Criteria:\n* Heart failure (New York Heart Association [NYHA] Stages 3 to 4)\n"
+        ),
+        vec![(Between, 3.0, Some(4.0))]
+    );
+    assert_eq!(
+        nyha(
+            "Exclusion Criteria:\n* Heart failure, New York Heart Association (NYHA) III/IV or EF < 40%\n"
+        ),
+        vec![(Between, 3.0, Some(4.0))]
+    );
+}
+
+#[test]
+fn scale_values_with_a_comparator_before_or_after() {
+    use Comparator::*;
+    assert_eq!(
+        scores("Exclusion Criteria:\n* Spondylolisthesis Grade II or higher.\n"),
+        vec![(Ge, 2.0, None)]
+    );
+    assert_eq!(
+        scores("Exclusion Criteria:\n* BMI > 30 kg.m-2, ASA physical state >II\n"),
+        vec![(Gt, 2.0, None)]
+    );
+    assert_eq!(
+        scores("Exclusion Criteria:\n* ASA classification >= IV.\n"),
+        vec![(Ge, 4.0, None)]
+    );
+    // A plain list stays a range.
+    assert_eq!(
+        scores("Inclusion Criteria:\n* ASA I, II or III\n"),
+        vec![(Between, 1.0, Some(3.0))]
+    );
+    assert!(
+        !all_thresholds("Exclusion Criteria:\n* ASA 81 mg daily\n")
+            .iter()
+            .any(|t| t.0 == "clinical_score")
+    );
+}
