@@ -233,9 +233,27 @@ fn empty_range(lo: AgeBound, hi: AgeBound) -> bool {
 
 static QUALIFIED_AFTER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)^\s*(?:years?|yrs?)?\s*(?:old|of\s+age)?\s*,?\s*(?:who|whose|with|that|and\s+(?:has|have|had|who|with|is|are))\b",
+        r"(?i)^\s*(?:years?|yrs?)?\s*(?:old|of\s+age)?[\s,)]*(?:who|whose|with|that|and\s+(?:has|have|had|who|with|is|are))\b|^[^.;]{0,80}?\b(?:will|must|should|shall)\s+(?:undergo|have|receive|provide|use|sign|be\s+(?:tested|screened|evaluated|assessed|negative|positive|required))\b",
     )
     .expect("valid regex")
+});
+
+/// An age inside a list of risk factors ("two high risk factors such as … age < 35 years") is one
+/// way to qualify, not an age limit.
+static RISK_FACTORS_BEFORE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\brisks?[\s-]+factors?\b").expect("valid regex")
+});
+
+/// "between 12 and 35 years (changed to between 10 and 35 years under Amendment 2)": the later
+/// bound replaces the earlier one.
+static AMENDED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:changed|amended|revised|modified)\s+to\b").expect("valid regex")
+});
+
+/// "maximum age 65 years" names the limit itself, even among exclusion criteria.
+static LIMIT_NAMED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:maximum|minimum|upper|lower)\s+age\b|\bage\s+limit\b")
+        .expect("valid regex")
 });
 
 static FOR_GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -299,9 +317,23 @@ impl ParsedCriteria {
                 if r.negated || r.condition.is_some() {
                     continue;
                 }
+                let before = c.text.get(..r.span.start.saturating_sub(c.span.start));
+                if before.is_some_and(|t| RISK_FACTORS_BEFORE.is_match(t)) {
+                    continue;
+                }
+                let names_limit = c
+                    .text
+                    .get(
+                        r.span.start.saturating_sub(c.span.start)
+                            ..r.span.end.saturating_sub(c.span.start),
+                    )
+                    .is_some_and(|t| LIMIT_NAMED.is_match(t));
                 let y = |b: &Bound| (b.value * unit.days() / TimeUnit::Year.days(), !b.inclusive);
                 match r.polarity {
                     Polarity::Inclusion => {
+                        bounds.push((lo.as_ref().map(y), hi.as_ref().map(y), r.span))
+                    }
+                    Polarity::Exclusion if names_limit => {
                         bounds.push((lo.as_ref().map(y), hi.as_ref().map(y), r.span))
                     }
                     // "Male over the age of 60 who has sustained a fracture": excluded only
@@ -316,6 +348,20 @@ impl ParsedCriteria {
                         (Some(b), None) => bounds.push((None, Some((y(b).0, !y(b).1)), r.span)),
                         _ => {}
                     },
+                }
+            }
+            // An amendment written into the text replaces the bound before it.
+            let mut i = 0;
+            while i + 1 < bounds.len() {
+                let (a, b) = (bounds[i].2, bounds[i + 1].2);
+                // The spans may overlap ("the age of 12 … (changed to between the age of 10 …").
+                let gap = c
+                    .text
+                    .get(a.start.saturating_sub(c.span.start)..b.end.saturating_sub(c.span.start));
+                if a.start <= b.start && a.end < b.end && gap.is_some_and(|g| AMENDED.is_match(g)) {
+                    bounds.remove(i);
+                } else {
+                    i += 1;
                 }
             }
             if bounds.is_empty() {

@@ -98,3 +98,49 @@ fn scale_values_with_a_comparator_before_or_after() {
             .any(|t| t.0 == "clinical_score")
     );
 }
+
+fn age_range(text: &str) -> Option<(Option<f64>, Option<f64>)> {
+    parse(text).age_range().map(|r| (r.min_years, r.max_years))
+}
+
+#[test]
+fn ages_that_are_not_age_limits() {
+    // One of several risk factors that qualify a patient.
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* T1 tumors with any of the following high risk factors: high grade, lymphovascular invasion, HER2 positivity, age < 35 years.\n"
+        ),
+        None
+    );
+    // An exclusion that only says who will undergo a test.
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Age 22 - 69 years.\nExclusion Criteria:\n* Osteoporosis. All patients 50 years and older, post-menstrual, and females with hysterectomies will undergo a DEXA scan.\n"
+        ),
+        Some((Some(22.0), Some(69.0)))
+    );
+    // An exclusion qualified by what follows the parenthesis.
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Subjects age must be between 13 to 50 years\nExclusion Criteria:\n* Subjects (18 years of age and over) with a current blood pressure above 130/85 mmHg.\n"
+        ),
+        Some((Some(13.0), Some(50.0)))
+    );
+}
+
+#[test]
+fn amended_and_named_age_limits() {
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Male or female between the age of 12 and 35 years, inclusive (changed to between the age of 10 and 35 years, inclusive, under Amendment 2)\n"
+        ),
+        Some((Some(10.0), Some(35.0)))
+    );
+    // "maximum age" names the limit even in the exclusion list.
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Healthy volunteers aged 18 years or older\nExclusion Criteria:\n* Part C of the study (maximum age 65 years): abnormal ECG\n"
+        ),
+        Some((Some(18.0), Some(65.0)))
+    );
+}
