@@ -569,7 +569,9 @@ fn split_compound(kind: ThresholdKind, text: &str, spans: &[Span]) -> Option<Vec
     let mut items = Vec::new();
     let mut prev_end = 0;
     for (i, &(start, end, value)) in nums.iter().enumerate() {
-        let comparator = chia_comparator(&text[prev_end..start]);
+        // Read with the number, so "or over 50" / "or older than 75" is seen as the prefix
+        // comparator of 50 / 75, not as the postfix "18 or over" of the number before.
+        let comparator = chia_comparator(&text[prev_end..end]);
         if comparator.is_none() && !text[prev_end..start].contains('=') {
             return None;
         }
@@ -1359,6 +1361,20 @@ A2\tEq-Operator-Value T9 LTEQ\nA3\tEq-Temporal-Unit-Value T8 week\n";
             got,
             vec![(Some(Comparator::Lt), 20.0), (Some(Comparator::Gt), 35.0)]
         );
+        // "or over" / "or older than" before the second number is that number's comparator.
+        for value in [
+            "under 18 or over 50 years",
+            "younger than 18 yrs. or older than 50 yrs.",
+        ] {
+            let items = items_from_text(ThresholdKind::Age, value, vec![Span::new(0, 5)]);
+            let got: Vec<(Option<Comparator>, f64)> =
+                items.iter().map(|i| (i.comparator, i.value)).collect();
+            assert_eq!(
+                got,
+                vec![(Some(Comparator::Lt), 18.0), (Some(Comparator::Gt), 50.0)],
+                "{value}"
+            );
+        }
     }
 
     #[test]
