@@ -723,6 +723,25 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
         };
         value_kind.insert(a2.as_str(), kind);
     }
+    // Has_value often links only one member of an OR group of values; the group shares its
+    // kind. Values with different numbers ("< 3.5" OR "> 5.1 mEq/L") are alternatives, each a
+    // threshold of its own.
+    for (ty, ids) in &a.equivalences {
+        if ty != "OR" {
+            continue;
+        }
+        let Some(kind) = ids
+            .iter()
+            .find_map(|id| value_kind.get(id.as_str()).copied())
+        else {
+            continue;
+        };
+        for id in ids {
+            if a.entities.get(id.as_str()).is_some_and(|e| e.ty == "Value") {
+                value_kind.entry(id.as_str()).or_insert(kind);
+            }
+        }
+    }
     // OR-groups of values with the same number are one threshold.
     let mut used: Vec<&str> = Vec::new();
     for (ty, ids) in &a.equivalences {
@@ -750,7 +769,34 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
                 item_from_text(kind, &e.text, e.frags.clone())
             })
             .collect();
-        if items.is_empty() || items.iter().any(|i| i.value != items[0].value) {
+        if items.is_empty() {
+            continue;
+        }
+        if items.iter().any(|i| i.value != items[0].value) {
+            // Bare numbers annotated one by one ("ECOG 0", "1", "2"): an enumeration, read as the
+            // range it spans like "0, 1 or 2" in one value. With comparators they stay apart.
+            if items.len() == vals.len()
+                && items
+                    .iter()
+                    .all(|i| i.comparator.is_none() && i.upper.is_none())
+            {
+                let lo = items.iter().map(|i| i.value).fold(f64::INFINITY, f64::min);
+                let hi = items
+                    .iter()
+                    .map(|i| i.value)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let mut merged = items[0].clone();
+                merged.comparator = Some(Comparator::Between);
+                merged.value = lo;
+                merged.upper = Some(hi);
+                merged.unit = items.iter().find_map(|i| i.unit.clone());
+                merged.spans = vals
+                    .iter()
+                    .flat_map(|id| a.entities[id.as_str()].frags.clone())
+                    .collect();
+                out.push(merged);
+                used.extend(vals.iter().map(|s| s.as_str()));
+            }
             continue;
         }
         // Members without a number ("less than") still contribute their comparator.
@@ -1423,6 +1469,48 @@ A2\tEq-Operator-Value T9 LTEQ\nA3\tEq-Temporal-Unit-Value T8 week\n";
             vec![Span::new(0, 9)],
         );
         assert_eq!((items[0].value, items[0].upper), (3.0, Some(4.0)));
+    }
+
+    #[test]
+    fn chia_or_groups_of_different_values() {
+        // "Serum potassium < 3.5 or > 5.1 mEq/L": only the first value is linked by Has_value;
+        // the second is an alternative threshold of the same measurement.
+        let text = "Serum potassium < 3.5 or > 5.1 mEq/L\n";
+        let ann = "T1\tMeasurement 0 15\tSerum potassium\nT2\tValue 16 21\t< 3.5\nT3\tValue 25 36\t> 5.1 mEq/L\n\
+R1\tHas_value Arg1:T1 Arg2:T2\n*\tOR T2 T3\n";
+        let mut gold = chia_gold(&parse_ann(ann, text));
+        gold.sort_by(|a, b| a.value.total_cmp(&b.value));
+        let got: Vec<(ThresholdKind, Option<Comparator>, f64)> = gold
+            .iter()
+            .map(|i| (i.kind, i.comparator, i.value))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (ThresholdKind::Measurement, Some(Comparator::Lt), 3.5),
+                (ThresholdKind::Measurement, Some(Comparator::Gt), 5.1)
+            ]
+        );
+        // "ECOG 0, 1, or 2" annotated as three values: the enumeration's range.
+        let text = "ECOG 0,1, or 2\n";
+        let ann = "T1\tMeasurement 0 4\tECOG\nT2\tValue 5 6\t0\nT3\tValue 7 8\t1\nT4\tValue 13 14\t2\n\
+R1\tHas_value Arg1:T1 Arg2:T2\n*\tOR T2 T3 T4\n";
+        let gold = chia_gold(&parse_ann(ann, text));
+        assert_eq!(gold.len(), 1);
+        assert_eq!(
+            (
+                gold[0].kind,
+                gold[0].comparator,
+                gold[0].value,
+                gold[0].upper
+            ),
+            (
+                ThresholdKind::Score,
+                Some(Comparator::Between),
+                0.0,
+                Some(2.0)
+            )
+        );
     }
 
     #[test]
