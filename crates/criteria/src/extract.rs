@@ -1671,7 +1671,7 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
             .take(40)
             .collect::<String>()
             .to_ascii_lowercase();
-        if COUNTED.is_match(&after) {
+        if COUNTED.is_match(&after) || counts_things(&after) {
             return None;
         }
     }
@@ -1722,6 +1722,112 @@ lazy_re!(
     COUNTED,
     r"^\s*(?:previous\s+|prior\s+|separate\s+|consecutive\s+|different\s+)?(?:minutes?|mins?|half-?lives|consecutive|units?\b|of\s+(?:the\s+)?(?:following|these|those|\d+)|episodes?|attacks?|events?|times|occasions|visits?|participants|patients|subjects|concussions?|seizures?|exacerbations?|hospitali[sz]ations?|admissions?|relapses?|drinks?|cigarettes?|cups?|days|doses?|sessions?|children|pregnanc(?:y|ies)|deliveries|births|fractures?|falls?|lesions?|nodules?|tumou?rs?|sites?|organs?|drugs?|medications?|agents?|cycles?|courses?)\b"
 );
+
+/// Stems of things that are counted, not measured: "at least 2 moderate or severe COPD
+/// exacerbations", "more than 2 systemic chemotherapy regimens", "at least 1 blood culture".
+const COUNTED_STEMS: &[&str] = &[
+    "episode",
+    "attack",
+    "event",
+    "exacerbation",
+    "hospitali",
+    "admission",
+    "relapse",
+    "drink",
+    "cigar",
+    "pipe",
+    "dose",
+    "session",
+    "pregnanc",
+    "deliver",
+    "birth",
+    "fracture",
+    "organ",
+    "drug",
+    "medication",
+    "agent",
+    "cycle",
+    "course",
+    "line",
+    "regimen",
+    "chemotherap",
+    "therap",
+    "treatment",
+    "transfusion",
+    "culture",
+    "partner",
+    "product",
+    "characteristic",
+    "criteri",
+    "embryo",
+    "flush",
+    "attempt",
+    "antidepressant",
+    "dmard",
+    "injection",
+    "infusion",
+    "surger",
+    "procedure",
+    "operation",
+    "symptom",
+    "feature",
+    "sign",
+];
+
+/// Words that end the look-ahead for a counted noun: what follows them is not the counted thing
+/// ("hemoglobin > 9 in patients with …").
+const COUNT_BREAK: &[&str] = &[
+    "in",
+    "with",
+    "for",
+    "of",
+    "at",
+    "on",
+    "if",
+    "when",
+    "per",
+    "from",
+    "by",
+    "x",
+    "times",
+    "within",
+    "after",
+    "before",
+    "during",
+    "since",
+    "than",
+    "as",
+    "is",
+    "are",
+    "was",
+    "be",
+    "who",
+    "which",
+    "that",
+    "unless",
+    "except",
+    "including",
+];
+
+/// Whether the words after a unitless number name what it counts (up to four words later).
+fn counts_things(after: &str) -> bool {
+    for w in after.split_whitespace().take(5) {
+        let clean = w.trim_matches(|c: char| !c.is_alphanumeric());
+        if clean.is_empty() || clean.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            return false;
+        }
+        if COUNT_BREAK.contains(&clean) {
+            return false;
+        }
+        if COUNTED_STEMS.iter().any(|s| clean.starts_with(s)) {
+            return true;
+        }
+        if w.ends_with([',', ';', ':', '.', ')']) {
+            return false;
+        }
+    }
+    false
+}
 
 const MEASURE_STOP: &[&str] = &[
     "is",

@@ -144,3 +144,28 @@ fn amended_and_named_age_limits() {
         Some((Some(18.0), Some(65.0)))
     );
 }
+
+fn lab_values(text: &str) -> Vec<f64> {
+    parse(text)
+        .rules()
+        .filter(|r| matches!(r.body, RuleBody::Lab { .. }))
+        .flat_map(|r| r.thresholds().into_iter().map(|t| t.value))
+        .collect()
+}
+
+#[test]
+fn counts_of_things_are_not_measurements() {
+    for text in [
+        "Inclusion Criteria:\n* Have experienced at least 2 moderate or severe COPD exacerbations\n",
+        "Exclusion Criteria:\n* Prior treatment with more than 2 systemic chemotherapy regimens\n",
+        "Inclusion Criteria:\n* MRSA on a baseline blood culture and on at least 1 additional blood culture\n",
+        "Inclusion Criteria:\n* Presence of at least 2 cryopreserved good quality embryos\n",
+    ] {
+        assert!(lab_values(text).is_empty(), "{text}");
+    }
+    // A measurement followed by a condition on the patients stays a measurement.
+    assert_eq!(
+        lab_values("Inclusion Criteria:\n* Hemoglobin > 9 in patients with anemia\n"),
+        vec![9.0]
+    );
+}
