@@ -1807,15 +1807,27 @@ const COUNT_BREAK: &[&str] = &[
     "unless",
     "except",
     "including",
+    "to",
+    "the",
+    "according",
 ];
 
 /// Whether the words after a unitless number name what it counts (up to four words later).
 fn counts_things(after: &str) -> bool {
     for w in after.split_whitespace().take(5) {
         let clean = w.trim_matches(|c: char| !c.is_alphanumeric());
-        if clean.is_empty() || clean.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        // A unit ("mUI/ml"), a number, or a capitalized word (a new sentence in flattened text:
+        // "AFC > 10 Regular cycles") ends the look-ahead.
+        if clean.is_empty()
+            || clean.contains(['/', '%'])
+            || clean.chars().any(|c| c.is_ascii_digit())
+            || clean.starts_with(|c: char| c.is_uppercase())
+                && clean.chars().skip(1).any(|c| c.is_lowercase())
+        {
             return false;
         }
+        let clean = clean.to_ascii_lowercase();
+        let clean = clean.as_str();
         if COUNT_BREAK.contains(&clean) {
             return false;
         }

@@ -52,8 +52,8 @@ impl NumExpr {
 }
 
 const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=(?:\s?to\b)?|\\?<\s?or\s?=(?:\s?to\b)?|\\?>\s?/\s?=|\\?<\s?/\s?=|≥\s?/\s?=|≤\s?/\s?=|>=|<=|=>|=<|\\?>\s?=|\\?<\s?=|\\?>|\\?<|=|\b(?:
-    (?:equal\s+(?:to\s+)?or\s+|or\s+equal\s+to\s+)?(?:greater|more|higher|larger|bigger|longer)\s+than(?:\s*(?:or|/)\s*equals?(?:\s+to)?)?|
-    (?:equal\s+(?:to\s+)?or\s+)?(?:less|lower|fewer|smaller|shorter)\s+than(?:\s*(?:or|/)\s*equals?(?:\s+to)?)?|
+    (?:equal\s+(?:to\s+)?or\s+|or\s+equal\s+to\s+)?(?:greater|more|higher|larger|bigger|longer)\s+than(?:\s*(?:or|/)?\s*equals?(?:\s+to)?)?|
+    (?:equal\s+(?:to\s+)?or\s+)?(?:less|lower|fewer|smaller|shorter)\s+than(?:\s*(?:or|/)?\s*equals?(?:\s+to)?)?|
     (?:greater|more|higher|larger|bigger|less|lower|smaller|fewer)\s+or\s+equals?(?:\s+to)?|
     at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
     at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
@@ -68,7 +68,7 @@ const UNIT: &str = r"(?P<unit>
   | \s*[x×*]\s*10\s*(?:\^|\*\*|e)?\s*(?:\d{1,2}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})\s*/\s*(?:L|l|µL|μL|uL|ul|mm3|mm³|mm\^3|cu\.?\s*mm)\b
   | \s*(?:cells|cell)?\s*/\s*(?:mm3|mm³|mm\^3|µL|μL|uL|ul|microliter|mcL|cu\.?\s*mm)
   | \s*(?:mL|ml)\s*/\s*min(?:ute)?(?:\s*/\s*1[.,]73\s*m(?:2|²|\^2)(?:\s+BSA)?)?
-  | \s*(?:mg|g|µg|ug|μg|ng|pg|mmol|µmol|umol|μmol|mEq|IU|U|mIU|mU|nmol|pmol|cells|copies|IU)\s*[/⁄]\s*(?:dL|dl|L|l|mL|ml|µL|uL|24\s*h(?:ours?)?|day|kg|m2|m²)\b
+  | \s*(?:mg|g|µg|ug|μg|ng|pg|mmol|µmol|umol|μmol|mEq|IU|U|mIU|mUI|UI|mU|nmol|pmol|cells|copies|IU)\s*[/⁄]\s*(?:dL|dl|L|l|mL|ml|µL|uL|24\s*h(?:ours?)?|day|kg|m2|m²|g)\b
   | \s*(?:°\s?C|℃|degrees?\s+C(?:elsius)?\b)
   | \s*(?:mm\s*Hg|mmHg)
   | \s*(?:kg\s*/\s*m(?:2|²|\^2)|kg/m)
@@ -104,7 +104,7 @@ fn build() -> Regex {
         r"(?P<bw>\b(?:between|from)\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?(?P<b1>{NUM})\s*(?P<bu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?P<b2>{NUM}))"
     );
     let prefixed = format!(
-        r"(?P<pre>(?:{CMP})\s*(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?P<p1>{NUM})(?:\s*(?:to|-|–|—)\s*(?P<px>\\?<|＜|less\s+than)?\s*(?P<p2>{NUM}))?)"
+        r"(?P<pre>(?:{CMP})\s*(?:[(\[]\s*(?:≥|≤|>=|<=|=>|=<|>|<|=)\s*[)\]]\s*)?(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?P<p1>{NUM})(?:\s*\(\s*\d{{1,3}}\s*\))?(?:\s*(?:to|-|–|—)\s*(?P<px>\\?<|＜|less\s+than)?\s*(?P<p2>{NUM}))?)"
     );
     let uln_only = r"(?P<ulo>\b(?:above|over|below|under|greater\s+than|more\s+than|less\s+than|higher\s+than|lower\s+than|exceed(?:s|ing)?|>|<|\\>|\\<|≤|≥|within)\s+(?:the\s+)?(?:institutional\s+)?(?:upper\s+limit\s+of\s+(?:the\s+)?normal(?:\s+range)?|ULN\b|normal\s+limits?|normal\s+range))";
     let range = format!(
@@ -185,8 +185,10 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
     let w = raw.to_lowercase();
     let w = w.replace('\\', "");
     // Symbol forms: "\>/=", "> =", "≥/=" all mean the same.
+    // "> or = to" is "> or =".
     let w = if w.starts_with(['>', '<', '≥', '≤']) {
-        w.replace(['/', ' '], "")
+        let c = w.replace(['/', ' '], "");
+        c.strip_suffix("to").map(str::to_string).unwrap_or(c)
     } else {
         w
     };

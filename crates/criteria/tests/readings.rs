@@ -169,3 +169,48 @@ fn counts_of_things_are_not_measurements() {
         vec![9.0]
     );
 }
+
+#[test]
+fn comparator_and_unit_spellings() {
+    use Comparator::*;
+    let one = |text: &str| -> Vec<(Comparator, f64, Option<String>)> {
+        parse(text)
+            .rules()
+            .flat_map(|r| {
+                r.thresholds()
+                    .into_iter()
+                    .map(|t| (t.comparator, t.value, t.unit.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    assert_eq!(
+        one("Inclusion Criteria:\n* Hemoglobin > or = to 11.5g/dL\n"),
+        vec![(Ge, 11.5, Some("g/dL".into()))]
+    );
+    assert_eq!(
+        one("Exclusion Criteria:\n* QTc greater than (>) 450msec\n"),
+        vec![(Gt, 450.0, Some("ms".into()))]
+    );
+    assert_eq!(
+        one("Inclusion Criteria:\n* Expanded Disability Status Scale (EDSS) score less than equals to (<=) 5.0.\n")
+            .iter()
+            .map(|t| (t.0, t.1))
+            .collect::<Vec<_>>(),
+        vec![(Le, 5.0)]
+    );
+    assert_eq!(
+        one(
+            "Inclusion Criteria:\n* Must have a life expectancy of greater than three (3) months\n"
+        ),
+        vec![(Gt, 3.0, Some("month".into()))]
+    );
+    assert_eq!(
+        one("Exclusion Criteria:\n* Baseline LIC >30 mg/g dw (measured by MRI)\n")[0].2,
+        Some("mg/g".into())
+    );
+    assert_eq!(
+        one("Inclusion Criteria:\n* FSH> 30mUI/ml according to the criteria of menopause\n").len(),
+        1
+    );
+}
