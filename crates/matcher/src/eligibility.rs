@@ -20,7 +20,7 @@ use criteria::{
 
 use crate::facts::PatientFacts;
 use crate::profile::{MarkerStatus, PregnancyStatus, Sex};
-use crate::trial::{Field, TrialDocument, TrialSex};
+use crate::trial::{TrialDocument, TrialSex};
 use crate::vocabulary::{ConceptId, ConceptKind, Vocabulary, fold_case};
 
 /// How one rule stands for one patient.
@@ -217,7 +217,8 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             .parent
             .and_then(|p| parsed.criteria.get(p))
             .is_some_and(|p| offers_alternatives(&p.text));
-        for rule in &criterion.rules {
+        let implicit_groups = implicit_condition_alternatives(criterion, &trial.criteria_text);
+        for (rule_index, rule) in criterion.rules.iter().enumerate() {
             let registry_age =
                 trial.minimum_age_years.is_some() || trial.maximum_age_years.is_some();
             let truth = match &rule.body {
@@ -247,6 +248,19 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             if m.mark == Mark::NotMet && conditional {
                 m.mark = Mark::Unknown;
             }
+            // "treated with diet, oral agents or insulin": the one alternative typed is not met,
+            // but an alternative no rule reads may be, so the requirement is open.
+            if m.mark == Mark::NotMet
+                && rule.polarity == Polarity::Inclusion
+                && !rule.negated
+                && rule
+                    .alternative_group
+                    .or(implicit_groups[rule_index])
+                    .is_none()
+                && joined_by_or(&trial.criteria_text, rule.span.start, rule.span.end)
+            {
+                m.mark = Mark::Unknown;
+            }
             if m.mark == Mark::NotMet
                 && !rule.exceptions.is_empty()
                 && excepted(&rule.exceptions, patient)
@@ -259,7 +273,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             {
                 met_conditions += 1;
             }
-            if let Some(g) = rule.alternative_group {
+            if let Some(g) = rule.alternative_group.or(implicit_groups[rule_index]) {
                 let idx = marks.len();
                 match group_state
                     .iter_mut()
@@ -319,6 +333,103 @@ fn fmt_num(v: f64) -> String {
     } else {
         format!("{v:.1}")
     }
+}
+
+/// Group ids for condition rules of one inclusion criterion that its text joins with "or"
+/// ("primary open-angle glaucoma or ocular hypertension", "POAG, pseudoexfoliation or pigmentary
+/// glaucoma"): any one of them is what the criterion asks for. The parser groups such lists for
+/// some rule kinds only; conditions joined by "and" ("type 2 diabetes and hypertension") stay
+/// separate requirements. Ids start high so they never meet the parser's own group ids.
+fn implicit_condition_alternatives(
+    criterion: &criteria::Criterion,
+    criteria_text: &str,
+) -> Vec<Option<u32>> {
+    const IMPLICIT_BASE: u32 = 1 << 20;
+    let mut groups = vec![None; criterion.rules.len()];
+    let mut members: Vec<usize> = criterion
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.polarity == Polarity::Inclusion
+                && !r.negated
+                && r.alternative_group.is_none()
+                && matches!(r.body, RuleBody::Condition { .. })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if members.len() < 2 {
+        return groups;
+    }
+    members.sort_by_key(|&i| criterion.rules[i].span.start);
+    // The words between consecutive mentions: "or" joins, "and"/"with" does not, and a bare
+    // comma takes the word that closes the list ("A, B, or C").
+    let joins: Vec<Option<bool>> = members
+        .windows(2)
+        .map(|w| {
+            let (a, b) = (&criterion.rules[w[0]].span, &criterion.rules[w[1]].span);
+            let between = criteria_text
+                .get(a.end.min(b.start)..b.start)
+                .map(fold_case)
+                .unwrap_or_default();
+            let words: Vec<&str> = between
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            if words.contains(&"or") || between.contains('/') {
+                Some(true)
+            } else if words.is_empty() {
+                None
+            } else {
+                Some(false)
+            }
+        })
+        .collect();
+    let mut next_group = IMPLICIT_BASE;
+    let mut i = 0;
+    while i < joins.len() {
+        let closing = joins[i..].iter().find_map(|j| *j).unwrap_or(true);
+        let joined = joins[i].unwrap_or(closing);
+        if joined {
+            let g = groups[members[i]].unwrap_or_else(|| {
+                next_group += 1;
+                next_group
+            });
+            groups[members[i]] = Some(g);
+            groups[members[i + 1]] = Some(g);
+        }
+        i += 1;
+    }
+    groups
+}
+
+/// Is the text at `start..end` one item of an "or" list: "or" (or "and/or", "/") right before
+/// it, or "or" right after it?
+fn joined_by_or(text: &str, start: usize, end: usize) -> bool {
+    let before = text
+        .get(start.saturating_sub(24)..start)
+        .or_else(|| text.get(..start))
+        .map(fold_case)
+        .unwrap_or_default();
+    let after = text
+        .get(end..(end + 24).min(text.len()))
+        .or_else(|| text.get(end..))
+        .map(fold_case)
+        .unwrap_or_default();
+    let before = before.trim_end();
+    let ends_with_word = |s: &str, w: &str| {
+        s.ends_with(w)
+            && s[..s.len() - w.len()]
+                .chars()
+                .last()
+                .is_none_or(|c| !c.is_alphanumeric())
+    };
+    let after = after.trim_start_matches([' ', ',', ')']);
+    ends_with_word(before, "or")
+        || before.ends_with('/')
+        || after.starts_with("or ")
+        || after.starts_with("and/or ")
+        || after.starts_with('/')
 }
 
 fn offers_alternatives(text: &str) -> bool {
@@ -580,7 +691,7 @@ fn condition_truth(
 ) -> Truth {
     let polarity = rule.polarity;
     let vocab = Vocabulary::builtin();
-    let concepts = trial.concepts_in(mention);
+    let concepts = trial.rule_concepts(rule, mention);
     let Some(&primary) = concepts.first() else {
         return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
     };
@@ -654,11 +765,12 @@ fn condition_truth(
     Truth::Unknown(FactKey::Condition(vocab.concept(primary).name.clone()))
 }
 
+/// Is the trial about `concept` (or a broader or narrower one): named in its topic fields or
+/// required by its inclusion criteria?
 fn trial_is_about(trial: &TrialDocument, concept: ConceptId) -> bool {
     let vocab = Vocabulary::builtin();
     trial
-        .field(Field::Topic)
-        .concepts
+        .own_conditions
         .iter()
         .any(|&t| vocab.is_a(concept, t) || vocab.is_a(t, concept))
 }

@@ -69,8 +69,14 @@ pub struct TrialDocument {
     mention_concepts: HashMap<String, Vec<ConceptId>>,
     /// Where the inclusion criteria ask for healthy volunteers (byte span in `criteria_text`).
     pub(crate) healthy_volunteers: Option<(usize, usize)>,
+    /// Concepts of condition-like rules read from the criterion text at the rule's span.
+    span_concepts: HashMap<(usize, usize), Vec<ConceptId>>,
     /// Criterion texts, shared by every mark that cites them.
     criterion_texts: Vec<std::sync::Arc<str>>,
+    /// The conditions the trial is about: those of its topic fields and those its inclusion
+    /// criteria require. Many registry extracts carry only the criteria text, so the topic alone
+    /// would often say nothing.
+    pub(crate) own_conditions: Vec<ConceptId>,
     fields: [FieldIndex; 4],
 }
 
@@ -142,6 +148,47 @@ impl TrialDocument {
             .iter()
             .map(|c| std::sync::Arc::from(c.text.as_str()))
             .collect();
+        // The concepts a condition rule names, read from the criterion's own text around the
+        // rule's span: the vocabulary's longest match covering the span wins, so a mention the
+        // parser cut short ("diabetes mellitus" of "Type 1 diabetes mellitus") still names the
+        // subtype the criterion means.
+        let mut span_concepts: HashMap<(usize, usize), Vec<ConceptId>> = HashMap::new();
+        for criterion in &parsed.criteria {
+            let Some(text) = f
+                .criteria_text
+                .get(criterion.span.start..criterion.span.end)
+            else {
+                continue;
+            };
+            let mut found: Option<Vec<crate::vocabulary::Mention>> = None;
+            for rule in &criterion.rules {
+                if !matches!(
+                    rule.body,
+                    criteria::RuleBody::Condition { .. }
+                        | criteria::RuleBody::Autoimmune { .. }
+                        | criteria::RuleBody::Cns { .. }
+                ) {
+                    continue;
+                }
+                let found = found.get_or_insert_with(|| vocab.find(text));
+                let (start, end) = (rule.span.start, rule.span.end);
+                let mut concepts: Vec<ConceptId> = found
+                    .iter()
+                    .filter(|m| {
+                        m.start + criterion.span.start < end && m.end + criterion.span.start > start
+                    })
+                    .map(|m| m.concept)
+                    .collect();
+                if concepts.is_empty() {
+                    continue;
+                }
+                concepts.sort_by_key(|c| {
+                    vocab.concept(*c).kind != crate::vocabulary::ConceptKind::Condition
+                });
+                concepts.dedup();
+                span_concepts.insert((start, end), concepts);
+            }
+        }
         let mut mention_concepts = HashMap::new();
         for rule in parsed.criteria.iter().flat_map(|c| c.rules.iter()) {
             let text = match &rule.body {
@@ -159,6 +206,25 @@ impl TrialDocument {
                     .or_insert_with(|| crate::eligibility::mention_concepts(t));
             }
         }
+        let mut own_conditions = fields[Field::Topic as usize].concepts.clone();
+        for criterion in &parsed.criteria {
+            for rule in &criterion.rules {
+                if let criteria::RuleBody::Condition { mention, .. } = &rule.body
+                    && rule.polarity == criteria::Polarity::Inclusion
+                    && !rule.negated
+                    && rule.condition.is_none()
+                    && let Some(concepts) = span_concepts
+                        .get(&(rule.span.start, rule.span.end))
+                        .or_else(|| mention_concepts.get(mention))
+                {
+                    own_conditions.extend(concepts.iter().copied().filter(|&c| {
+                        vocab.concept(c).kind == crate::vocabulary::ConceptKind::Condition
+                    }));
+                }
+            }
+        }
+        own_conditions.sort_unstable();
+        own_conditions.dedup();
         TrialDocument {
             nct_id: f.nct_id,
             title: f.title,
@@ -174,8 +240,10 @@ impl TrialDocument {
             criteria: parsed,
             criteria_unparsed,
             mention_concepts,
+            span_concepts,
             criterion_texts,
             healthy_volunteers,
+            own_conditions,
             fields,
         }
     }
@@ -223,6 +291,19 @@ impl TrialDocument {
     }
 
     /// Concepts named in a rule mention of this trial (cached at construction).
+    /// Concepts a condition-like rule names: from the criterion text at its span when the
+    /// vocabulary finds any there, else from its mention.
+    pub(crate) fn rule_concepts<'a>(
+        &'a self,
+        rule: &criteria::Rule,
+        mention: &str,
+    ) -> std::borrow::Cow<'a, [ConceptId]> {
+        match self.span_concepts.get(&(rule.span.start, rule.span.end)) {
+            Some(c) => std::borrow::Cow::Borrowed(c.as_slice()),
+            None => self.concepts_in(mention),
+        }
+    }
+
     pub(crate) fn concepts_in(&self, mention: &str) -> std::borrow::Cow<'_, [ConceptId]> {
         match self.mention_concepts.get(mention) {
             Some(c) => std::borrow::Cow::Borrowed(c.as_slice()),

@@ -422,3 +422,134 @@ fn facts_a_patient_can_state_settle_the_rules_that_turn_on_them() {
         );
     }
 }
+
+fn criteria_only_trial(criteria_text: &str) -> TrialDocument {
+    TrialDocument::new(TrialFields {
+        nct_id: "NCT90000031".into(),
+        criteria_text: criteria_text.into(),
+        ..Default::default()
+    })
+}
+
+fn condition_marks(e: &matcher::Eligibility, criterion_part: &str) -> Vec<Mark> {
+    e.marks
+        .iter()
+        .filter(|m| m.kind == "condition" && m.criterion.contains(criterion_part))
+        .map(|m| m.mark)
+        .collect()
+}
+
+#[test]
+fn conditions_joined_by_or_are_alternatives_and_joined_by_and_are_both_required() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Primary open angle glaucoma or pseudoexfoliation glaucoma with progression of visual field loss
+- Diagnosis of open-angle glaucoma, normal-tension glaucoma, or ocular hypertension in both eyes
+- Type 2 diabetes and hypertension",
+    );
+    let p = profile(r#"{"diagnoses": [{"text": "POAG"}, {"text": "type 2 diabetes"}]}"#);
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    // The patient has one of the alternatives: no alternative counts against them.
+    for part in ["pseudoexfoliation", "ocular hypertension"] {
+        let marks = condition_marks(&e, part);
+        assert!(marks.contains(&Mark::Met), "{part}: {:#?}", e.marks);
+        assert!(!marks.contains(&Mark::NotMet), "{part}: {:#?}", e.marks);
+    }
+    // "and": diabetes is met, hypertension is still asked for.
+    let both = condition_marks(&e, "Type 2 diabetes and hypertension");
+    assert!(
+        both.contains(&Mark::Met) && both.contains(&Mark::Unknown),
+        "{both:?}"
+    );
+
+    // A patient with another glaucoma subtype meets none of the alternatives.
+    let other = profile(r#"{"diagnoses": [{"text": "angle-closure glaucoma"}]}"#);
+    let e = evaluate(&PatientFacts::new(&other, None), &trial);
+    assert!(
+        condition_marks(&e, "pseudoexfoliation").contains(&Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
+
+#[test]
+fn a_subtype_named_around_a_shortened_mention_still_decides() {
+    // The subtype ("Type 1") is part of what the criterion asks for.
+    let trial =
+        criteria_only_trial("Inclusion Criteria:\nType 1 diabetes mellitus\nAge 6 to 18 years");
+    let p = profile(r#"{"diagnoses": [{"text": "type 2 diabetes"}]}"#);
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    assert_eq!(
+        condition_marks(&e, "Type 1 diabetes"),
+        [Mark::NotMet],
+        "{:#?}",
+        e.marks
+    );
+    assert_eq!(e.verdict, Verdict::NotEligible);
+}
+
+#[test]
+fn an_exclusion_naming_the_disease_the_criteria_require_is_not_decisive() {
+    // No title or conditions: the trial is about glaucoma because its inclusion criteria say so,
+    // so "glaucoma surgery" in the exclusions is about a procedure, not the disease itself.
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Diagnosis of open-angle glaucoma in the study eye
+Exclusion Criteria:
+- Previous glaucoma surgery of any type
+- Diabetic retinopathy",
+    );
+    let p = profile(r#"{"diagnoses": [{"text": "open-angle glaucoma"}]}"#);
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    assert!(
+        !condition_marks(&e, "glaucoma surgery").contains(&Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+    assert_ne!(e.verdict, Verdict::NotEligible, "{:#?}", e.marks);
+    // A disease the trial is not about still excludes.
+    let p = profile(
+        r#"{"diagnoses": [{"text": "open-angle glaucoma"}, {"text": "diabetic retinopathy"}]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    assert_eq!(condition_marks(&e, "Diabetic retinopathy"), [Mark::NotMet]);
+}
+
+#[test]
+fn an_organ_system_exclusion_covers_the_diseases_within_it() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Type 2 diabetes
+Exclusion Criteria:
+- Significant cardiovascular disease
+- Active liver disease",
+    );
+    let p = profile(
+        r#"{"diagnoses": [{"text": "type 2 diabetes"}, {"text": "myocardial infarction"}]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    let cv = mark_of(&e, "condition", "cardiovascular");
+    assert_eq!(cv.mark, Mark::NotMet, "{:#?}", e.marks);
+    assert_eq!(
+        cv.patient_fact.as_deref(),
+        Some("diagnosis: myocardial infarction")
+    );
+    assert_eq!(mark_of(&e, "condition", "liver").mark, Mark::Unknown);
+}
+
+#[test]
+fn an_unmet_alternative_beside_an_unread_one_leaves_the_requirement_open() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:\n- Type 2 diabetes treated with diet, oral hypoglycaemic agents or insulin for at least 2 years",
+    );
+    let p = profile(
+        r#"{"diagnoses": [{"text": "type 2 diabetes"}],
+            "prior_therapies": [{"name": "insulin", "received": false}]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    assert!(
+        e.marks.iter().all(|m| m.mark != Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
