@@ -548,7 +548,7 @@ lazy_re!(
 );
 lazy_re!(
     AGE_ALONE_AFTER,
-    r"(?i)^[\s.,;:)]*(?:(?:years?\s+)?(?:old|of\s+age)\b)?[\s.,;:)]*(?:\(?\s*inclusive\s*\)?)?[\s.,;:)]*$"
+    r"(?i)^[\s.,;:)]*(?:(?:years?\s+)?(?:old|of\s+age)\b|ages?\b|years?\b)?[\s.,;:)]*(?:\(?\s*inclusive\s*\)?)?[\s.,;:)]*(?:(?:both\s+)?(?:males?|females?|men|women)(?:\s*(?:and|or|&|/|and/or)\s*(?:males?|females?|men|women))?[\s.,;:)]*)?$"
 );
 lazy_re!(AGE_CONTINUES, r"(?i)^[\s,;]*(?:and|but|or|to|-)?[\s,]*$");
 lazy_re!(
@@ -589,8 +589,12 @@ lazy_re!(
     r"(?i)\b(?:samples?|specimens?|biops(?:y|ies)|tissues?|blocks?|ulcers?|wounds?|lesions?|scans?|images?|imaging|tests?|results?|data|documents?|MRI|CT|x-?rays?|fractures?|injur(?:y|ies)|symptoms?|scars?|tattoos?|implants?|stents?|grafts?|devices?|access|fistulas?|infarcts?|diagnosis|assessments?|evaluations?|echocardiograms?|ECGs?|EKGs?|labs?|values?|measurements?)\b[\s,]*(?:(?:that|which)\s+)?(?:is|are|was|were|must\s+be|should\s+be)?\s*(?:not\s+)?$"
 );
 lazy_re!(
+    WORDED_AGE_BOUND,
+    r"(?i)^(?:under|over|above|below|older\s+than|younger\s+than)\s"
+);
+lazy_re!(
     PERSON_BEFORE,
-    r"(?i)\b(?:patients?|subjects?|participants?|adults?|men|women|males?|females?|individuals?|children|adolescents?|volunteers?|persons?|people|boys|girls|infants?|pediatric|paediatric)\s*(?:aged?|,|\(|who\s+are|that\s+are|are|is|must\s+be|between|from)?\s*$"
+    r"(?i)\b(?:patients?|subjects?|participants?|adults?|men|women|males?|females?|individuals?|children|adolescents?|volunteers?|persons?|people|boys|girls|infants?|pediatric|paediatric)\s*(?:aged?|,|\(|who\s+are|that\s+are|are|is|must\s+be|between|from|of)?\s*$"
 );
 
 fn tail(text: &str, start: usize, end: usize, max: usize) -> &str {
@@ -693,8 +697,16 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
         // A bare number whose unit follows on the next bound: "patients ≥ 18 and < 70 years".
         let unit_ahead = unit.is_none()
             && next.is_some_and(|n| n.unit.as_deref() == Some("year") && n.relative_to.is_none());
-        let by_person =
-            (unit == Some(TimeUnit::Year) || unit_ahead) && PERSON_BEFORE.is_match(before);
+        // "Patients under 18": a person word right before a worded bound with no unit.
+        let worded_bound = unit.is_none()
+            && e.upper.is_none()
+            && (1.0..=120.0).contains(&e.value)
+            && WORDED_AGE_BOUND.is_match(e.span.slice(text))
+            && !text[e.span.end..clause.span.end]
+                .trim_start()
+                .starts_with(|c: char| c.is_alphanumeric() && !c.is_uppercase());
+        let by_person = (unit == Some(TimeUnit::Year) || unit_ahead || worded_bound)
+            && PERSON_BEFORE.is_match(before);
         // The expression itself names the age: "up to the age of 35".
         let expr_text = e.span.slice(text).to_ascii_lowercase();
         let by_keyword = by_keyword

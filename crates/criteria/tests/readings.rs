@@ -214,3 +214,36 @@ fn comparator_and_unit_spellings() {
         1
     );
 }
+
+fn ages(text: &str) -> Vec<(Option<f64>, Option<f64>)> {
+    parse(text)
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::Age { min, max, .. } => {
+                Some((min.as_ref().map(|b| b.value), max.as_ref().map(|b| b.value)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn ages_after_a_person_word_and_alone() {
+    assert_eq!(
+        ages("Exclusion Criteria:\n* Patients under 18\n"),
+        vec![(None, Some(18.0))]
+    );
+    assert_eq!(
+        ages(
+            "Inclusion Criteria:\n* Major subjects of over 40 years (mean age of Meniere's disease)\n"
+        ),
+        vec![(Some(40.0), None)]
+    );
+    assert_eq!(
+        ages("Inclusion Criteria:\n* 18-80 year, male or female.\n"),
+        vec![(Some(18.0), Some(80.0))]
+    );
+    // A worded bound on something else is not an age.
+    assert!(ages("Inclusion Criteria:\n* Hospitals with over 100 beds\n").is_empty());
+    assert!(ages("Inclusion Criteria:\n* Patients over 100 kg\n").is_empty());
+}
