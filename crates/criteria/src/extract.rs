@@ -1700,6 +1700,30 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
         end = pos;
         let clean = w.trim_matches(|c: char| !c.is_alphanumeric());
         let l = clean.to_ascii_lowercase();
+        // "vitamin B12 levels (< 300 pg/mL)": an opening bracket after "levels" / "value" (after
+        // a condition, "leukocytosis (> 10,000)", the number explains the condition).
+        if clean.is_empty() && words.is_empty() && (w == "(" || w == "[") {
+            let prev = before[..end]
+                .trim_end()
+                .rsplit(|c: char| c.is_whitespace())
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if [
+                "level",
+                "levels",
+                "value",
+                "values",
+                "concentration",
+                "concentrations",
+                "count",
+            ]
+            .contains(&prev.as_str())
+            {
+                continue;
+            }
+            break;
+        }
         if w.ends_with([',', ';', ':', '.']) && !words.is_empty() {
             break;
         }

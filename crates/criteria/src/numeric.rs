@@ -55,6 +55,7 @@ const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=(
     (?:equal\s+(?:to\s+)?or\s+|or\s+equal\s+to\s+)?(?:greater|more|higher|larger|bigger|longer)\s+than(?:\s*(?:or|/)?\s*equals?(?:\s+to)?)?|
     (?:equal\s+(?:to\s+)?or\s+)?(?:less|lower|fewer|smaller|shorter)\s+than(?:\s*(?:or|/)?\s*equals?(?:\s+to)?)?|
     (?:greater|more|higher|larger|bigger|less|lower|smaller|fewer)\s+or\s+equals?(?:\s+to)?|
+    equal\s+(?:to\s+)?or\s+(?:above|over|below|under)|
     at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
     at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
     up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|no\s+older\s+than|no\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to))";
@@ -63,14 +64,15 @@ const NUM: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+|\b(?:one|
 
 const UNIT: &str = r"(?P<unit>
     \s*(?:[x×*]|times|-?fold)?\s*(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+|lab\s+|site\s+|normal\s+)?
-        (?:upper\s+limits?\s+of\s+(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\(\s*I?ULN\s*\))?|I?ULN\b)
+        (?:upper\s+limits?\s+of\s+(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\(\s*I?ULN\s*\))?|upper\s+normal\s+limits?|I?ULN\b)
   | \s*(?:[x×*]|times)?\s*(?:the\s+)?(?:institutional\s+)?(?:lower\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?(?:\s*\(\s*LLN\s*\))?|LLN\b)
   | \s*[x×*]\s*10\s*(?:\^|\*\*|e)?\s*(?:\d{1,2}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})\s*/\s*(?:L|l|µL|μL|uL|ul|mm3|mm³|mm\^3|cu\.?\s*mm)\b
   | \s*(?:cells|cell)?\s*/\s*(?:mm3|mm³|mm\^3|µL|μL|uL|ul|microliter|mcL|cu\.?\s*mm)
   | \s*(?:mL|ml)\s*/\s*min(?:ute)?(?:\s*/\s*1[.,]73\s*m(?:2|²|\^2)(?:\s+BSA)?)?
   | \s*(?:mg|g|µg|ug|μg|ng|pg|mmol|µmol|umol|μmol|mEq|IU|U|mIU|mUI|UI|mU|nmol|pmol|cells|copies|IU)\s*[/⁄]\s*(?:dL|dl|L|l|mL|ml|µL|uL|24\s*h(?:ours?)?|day|kg|m2|m²|g)\b
   | \s*(?:°\s?C|℃|degrees?\s+C(?:elsius)?\b)
-  | \s*(?:mm\s*Hg|mmHg)
+  | \s*(?:mm\s*\.?\s*Hg|millimet(?:er|re)s?\s+of\s+mercury)
+  | \s*(?-i:mM|µM|μM|nM)\b
   | \s*(?:kg\s*/\s*m(?:2|²|\^2)|kg/m)
   | \s*%
   | \s*(?:percent|per\s+cent)\b
@@ -104,7 +106,7 @@ fn build() -> Regex {
         r"(?P<bw>\b(?:between|from)\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?(?P<b1>{NUM})\s*(?P<bu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?P<b2>{NUM}))"
     );
     let prefixed = format!(
-        r"(?P<pre>(?:{CMP})\s*(?:[(\[]\s*(?:≥|≤|>=|<=|=>|=<|>|<|=)\s*[)\]]\s*)?(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?P<p1>{NUM})(?:\s*\(\s*\d{{1,3}}\s*\))?(?:\s*(?:to|-|–|—)\s*(?P<px>\\?<|＜|less\s+than)?\s*(?P<p2>{NUM}))?)"
+        r"(?P<pre>(?:{CMP})\s*(?:[(\[]\s*(?:≥|≤|>=|<=|=>|=<|>|<|=)\s*[)\]]\s*)?(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?:[x×]\s*)?(?P<p1>{NUM})(?:\s*\(\s*\d{{1,3}}\s*\))?(?:\s*(?:to|-|–|—)\s*(?P<px>\\?<|＜|less\s+than)?\s*(?P<p2>{NUM}))?)"
     );
     let uln_only = r"(?P<ulo>\b(?:above|over|below|under|greater\s+than|more\s+than|less\s+than|higher\s+than|lower\s+than|exceed(?:s|ing)?|>|<|\\>|\\<|≤|≥|within)\s+(?:the\s+)?(?:institutional\s+)?(?:upper\s+limit\s+of\s+(?:the\s+)?normal(?:\s+range)?|ULN\b|normal\s+limits?|normal\s+range))";
     let range = format!(
@@ -242,6 +244,8 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
             || w.starts_with("exceed")
             || w == "above"
             || w == "over"
+            || w.ends_with(" above")
+            || w.ends_with(" over")
             || w.starts_with("older") =>
         {
             if or_equal {
@@ -257,6 +261,8 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
             || w.contains("shorter")
             || w == "below"
             || w == "under"
+            || w.ends_with(" below")
+            || w.ends_with(" under")
             || w.starts_with("younger") =>
         {
             if or_equal {
@@ -276,13 +282,23 @@ fn unit_of(raw: &str) -> (Option<String>, Option<Reference>) {
         return (None, None);
     }
     let l = t.to_lowercase();
-    if l.contains("upper limit") || l.contains("uln") {
+    if l.contains("upper limit") || l.contains("upper normal") || l.contains("uln") {
         return (None, Some(Reference::Uln));
     }
     if l.contains("lower limit") || l.contains("lln") {
         return (None, Some(Reference::Lln));
     }
     let compact: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+    // Molar concentrations are case-sensitive: "mM" is mmol/L, "mm" is a length.
+    match t {
+        "mM" => return (Some("mmol/L".into()), None),
+        "µM" | "μM" => return (Some("µmol/L".into()), None),
+        "nM" => return (Some("nmol/L".into()), None),
+        _ => {}
+    }
+    if compact.contains("mercury") || compact.starts_with("mm") && compact.ends_with("hg") {
+        return (Some("mmHg".into()), None);
+    }
     let u = if compact.contains("10")
         && (compact.starts_with('x') || compact.starts_with('×') || compact.starts_with('*'))
     {

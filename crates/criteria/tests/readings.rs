@@ -247,3 +247,56 @@ fn ages_after_a_person_word_and_alone() {
     assert!(ages("Inclusion Criteria:\n* Hospitals with over 100 beds\n").is_empty());
     assert!(ages("Inclusion Criteria:\n* Patients over 100 kg\n").is_empty());
 }
+
+#[test]
+fn lab_units_and_names_in_more_spellings() {
+    use Comparator::*;
+    let labs = |text: &str| -> Vec<(String, Comparator, f64, Option<String>, Option<Reference>)> {
+        parse(text)
+            .rules()
+            .filter_map(|r| match &r.body {
+                RuleBody::Lab {
+                    analyte,
+                    threshold: t,
+                } => Some((
+                    analyte.clone(),
+                    t.comparator,
+                    t.value,
+                    t.unit.clone(),
+                    t.relative_to,
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    // "mM" is millimolar, not millimetres.
+    assert_eq!(
+        labs("Exclusion Criteria:\n* Fasting plasma glucose > 7,0 mM\n"),
+        vec![("glucose".into(), Gt, 7.0, Some("mmol/L".into()), None)]
+    );
+    assert_eq!(
+        labs("Exclusion Criteria:\n* diastolic blood pressure> 100 mm.hg in patients receiving antihypertensives\n")[0].3,
+        Some("mmHg".into())
+    );
+    assert_eq!(
+        labs("Exclusion Criteria:\n* resting Systolic Blood Pressure (SBP) >180 millimeters of mercury (mmHg)\n")[0].3,
+        Some("mmHg".into())
+    );
+    // "> x3 upper normal limit".
+    let r =
+        labs("Exclusion Criteria:\n* Abnormal liver function (AST/ALT > x3 upper normal limit)\n");
+    assert_eq!(r.len(), 2);
+    assert!(r.iter().all(|x| x.2 == 3.0 && x.4 == Some(Reference::Uln)));
+    // "equal to or over" includes the bound.
+    assert_eq!(
+        labs("Inclusion Criteria:\n* Weight: equal to or over 35 kg.\n")[0].1,
+        Ge
+    );
+    // An unknown analyte named before "levels (…)".
+    assert_eq!(
+        labs("Exclusion Criteria:\n* Low vitamin B12 Levels (< 300 pg/mL)\n")[0].2,
+        300.0
+    );
+    // A number explaining a condition in brackets is not read as a measurement of it.
+    assert!(labs("Inclusion Criteria:\n* Leukocytosis (>10.000 cells/mm3)\n").is_empty());
+}
