@@ -251,7 +251,8 @@ fn ages_after_a_person_word_and_alone() {
 #[test]
 fn lab_units_and_names_in_more_spellings() {
     use Comparator::*;
-    let labs = |text: &str| -> Vec<(String, Comparator, f64, Option<String>, Option<Reference>)> {
+    type LabRow = (String, Comparator, f64, Option<String>, Option<Reference>);
+    let labs = |text: &str| -> Vec<LabRow> {
         parse(text)
             .rules()
             .filter_map(|r| match &r.body {
