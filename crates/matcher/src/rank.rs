@@ -44,6 +44,11 @@ pub struct RankWeights {
     /// HER2-positive patient, "triple negative" for an ER-positive one): it is about another
     /// disease subtype, so topically it is not the patient's trial, whatever its words share.
     pub other_subtype_share: f64,
+    /// Penalty per inclusion criterion (other than a condition) that the patient's facts leave
+    /// open: a requirement nobody has confirmed ("HbA1c 7–10 %", "on metformin for 3 months",
+    /// "ECOG 0–1") may well not hold, and a trial that asks for several such things is less
+    /// likely to work out than one whose requirements are all known to be met.
+    pub per_open_inclusion: f64,
 }
 
 impl Default for RankWeights {
@@ -59,6 +64,7 @@ impl Default for RankWeights {
             feedback_weight: 0.25,
             per_unknown: 0.0,
             other_subtype_share: 0.5,
+            per_open_inclusion: 0.1,
         }
     }
 }
@@ -153,6 +159,21 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
                 penalty += failure_penalty(m.kind, m.span.is_none());
             }
             let unknowns = eligibility.deciding_unknowns.len() as f64;
+            // Inclusion criteria (other than the diagnosis itself, which relevance weighs) whose
+            // typed rules the patient's facts leave open, one count per criterion.
+            let mut open_inclusions: Vec<Option<(usize, usize)>> = Vec::new();
+            for m in eligibility.marks.iter().filter(|m| {
+                m.decisive
+                    && m.mark == Mark::Unknown
+                    && m.polarity == criteria::Polarity::Inclusion
+                    && m.span.is_some()
+                    && m.kind != "condition"
+            }) {
+                if !open_inclusions.contains(&m.span) {
+                    open_inclusions.push(m.span);
+                }
+            }
+            let penalty = penalty + w.per_open_inclusion * open_inclusions.len() as f64;
             let factor = w.floor
                 + (1.0 - w.floor) * (-w.penalty_scale * penalty - w.per_unknown * unknowns).exp();
             let bonus = if eligibility.verdict == Verdict::NotEligible {
