@@ -260,7 +260,7 @@ static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\d\s*(?:%|years?|yrs?|months?|weeks?|days?)?\s*(?:-|–|—|to|~|and)\s*\d|\d\s*(?:%|years?|yrs?|months?|weeks?|days?)?\s*to\s*(?:<|less\s+than)\s*\d").unwrap()
 });
 static SCORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)new\s+york\s+heart|killip|ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|mini-?mental|moca|\bcdr\b|dementia\s+rating|glasgow|\bgcs\b|hamilton|\bham-?[da]|madrs|\bbdi\b|beck|phq|gad-?7|y-?bocs|\bcgi\b|edss|nihss|rankin|\bmrs\b|gleason|apgar|\basa\b|meld|sofa|charlson|updrs|\bvas\b|\bnrs\b").unwrap()
+    Regex::new(r"(?i)new\s+york\s+heart|killip|ecog|karnofsky|\bkps\b|lansky|zubrod|performance|\bscore|\bscale|\bgrade|\bclass\b|nyha|child-?pugh|apache|mmse|mini-?mental|moca|\bcdr\b|dementia\s+rating|glasgow|\bgcs\b|hamilton|\bham-?[da]|madrs|\bbdi\b|beck|phq|gad-?7|y-?bocs|\bcgi\b|edss|nihss|rankin|\bmrs\b|gleason|apgar|\basa\b|meld|sofa|charlson|updrs|\bvas\b|\bnrs\b|anesthesiolog|anaesthesiolog|physical\s+status|eastern\s+cooperative|hoehn|das-?28|\bhdrs\b|adas-?cog|oswestry|barthel|womac|\bipss\b|\bpasi\b|\beasi\b|scorad|\bcdai\b|\bhbi\b|\bmayo\b").unwrap()
 });
 
 /// A `Person` entity (or its value) about age: "age", "years old", "18-45 years", "y.o.".
@@ -1511,6 +1511,18 @@ R1\tHas_value Arg1:T1 Arg2:T2\n*\tOR T2 T3 T4\n";
                 Some(2.0)
             )
         );
+    }
+
+    #[test]
+    fn chia_scales_named_in_full_are_scores() {
+        // "American Society of Anesthesiologists physical status I-III" is the ASA scale.
+        let text = "American Society of Anesthesiologists physical status I-III\n";
+        let ann = "T1\tMeasurement 0 53\tAmerican Society of Anesthesiologists physical status\n\
+T2\tValue 54 59\tI-III\nR1\tHas_value Arg1:T1 Arg2:T2\n";
+        let gold = chia_gold(&parse_ann(ann, text));
+        assert_eq!(gold[0].kind, ThresholdKind::Score);
+        let s = score_doc(gold, text);
+        assert_eq!(s[&ThresholdKind::Score].matched, 1);
     }
 
     #[test]
