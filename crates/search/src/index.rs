@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::{Mutex, RwLock};
 
 use serde::Serialize;
-use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::collector::{Collector, SegmentCollector, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::index::SegmentReader;
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
@@ -259,6 +259,20 @@ impl Fields {
         }
     }
 
+    /// The fields [`TrialIndex::retrieve`] searches, with boosts favouring the trial's topic.
+    fn retrieval(&self) -> Vec<(Field, f32)> {
+        vec![
+            (self.cond, 1.0),
+            (self.brief_title, 0.8),
+            (self.official_title, 0.6),
+            (self.cond_mesh, 0.6),
+            (self.keyword, 0.5),
+            (self.summary, 0.4),
+            (self.cond_anc, 0.2),
+            (self.elig, 0.2),
+        ]
+    }
+
     fn is_folded(&self, f: Field) -> bool {
         f == self.ids || f == self.locn || f == self.acronym
     }
@@ -287,6 +301,10 @@ const SYNONYMS: &[&[&str]] = &[
     &["hematologic", "haematologic"],
     &["pediatric", "paediatric"],
 ];
+
+/// The most entries of a [`TrialIndex::retrieve`] query that are searched (the heaviest): a
+/// long note's tail of once-mentioned words adds cost and little recall.
+pub const MAX_RETRIEVAL_TERMS: usize = 64;
 
 fn nct_number(id: &str) -> Option<u64> {
     let t = id.trim();
@@ -853,6 +871,110 @@ impl TrialIndex {
             next_page_token,
             facets,
         })
+    }
+
+    /// Retrieval for a patient: the `limit` trials that best match weighted words and phrases,
+    /// best first, as `(NCT id, BM25 score)`.
+    ///
+    /// Each entry of `terms` is text (a word such as "carcinoma", or a phrase such as "breast
+    /// cancer") with a weight. It is analyzed as the index stores text (lower-cased, folded,
+    /// stemmed), so "Cancers" finds "cancer". A phrase must appear as a phrase in one field;
+    /// a term of the synonym groups also finds the other members ("tumour" finds "neoplasm").
+    /// Every entry is optional (a weighted OR): trials are scored by BM25 over the conditions,
+    /// titles, condition MeSH terms, keywords, summary and eligibility criteria, with field
+    /// boosts that favour what the trial is about (conditions and titles) over what it merely
+    /// mentions (its criteria). Entries without a searchable word, or with a weight that is not
+    /// positive, are ignored: a patient with no known words gets an empty list, not an error.
+    /// Entries analyzing to the same words are merged (weights added). At most
+    /// [`MAX_RETRIEVAL_TERMS`] entries are used, the heaviest first.
+    pub fn retrieve(
+        &self,
+        terms: &[(String, f32)],
+        limit: usize,
+    ) -> Result<Vec<(String, f32)>, IndexError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // Merge entries by their analyzed words, keeping the first spelling.
+        let mut merged: Vec<(Vec<String>, String, f32)> = Vec::new();
+        for (text, weight) in terms {
+            if !(weight.is_finite() && *weight > 0.0) {
+                continue;
+            }
+            let toks = stem_words(text);
+            if toks.is_empty() {
+                continue;
+            }
+            match merged.iter_mut().find(|(t, _, _)| *t == toks) {
+                Some(m) => m.2 += weight,
+                None => merged.push((toks, text.clone(), *weight)),
+            }
+        }
+        // Heaviest first; a stable sort keeps the caller's order among equals.
+        merged.sort_by(|a, b| b.2.total_cmp(&a.2));
+        merged.truncate(MAX_RETRIEVAL_TERMS);
+        let fields = self.fields.retrieval();
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (_, text, weight) in &merged {
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            let mut seen: Vec<Vec<String>> = Vec::new();
+            for alt in synonym_alternatives(text) {
+                let toks = stem_words(&alt);
+                // "Leukemias" and its group's "leukemia" are one alternative, not two.
+                if seen.contains(&toks) {
+                    continue;
+                }
+                seen.push(toks.clone());
+                for (field, boost) in &fields {
+                    let q: Box<dyn Query> = match toks.len() {
+                        0 => continue,
+                        1 => Box::new(TermQuery::new(
+                            Term::from_field_text(*field, &toks[0]),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        _ => Box::new(PhraseQuery::new(
+                            toks.iter()
+                                .map(|t| Term::from_field_text(*field, t))
+                                .collect(),
+                        )),
+                    };
+                    alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, *boost))));
+                }
+            }
+            if alternatives.is_empty() {
+                continue;
+            }
+            should.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(BooleanQuery::new(alternatives)),
+                    *weight,
+                )),
+            ));
+        }
+        if should.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = BooleanQuery::new(should);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut columns: HashMap<u32, Column<u64>> = HashMap::new();
+        let mut out = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let column = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(addr.segment_ord)
+                        .fast_fields()
+                        .u64("nct")?,
+                ),
+            };
+            if let Some(n) = column.first(addr.doc_id) {
+                out.push((nct_string(n), score));
+            }
+        }
+        Ok(out)
     }
 
     /// The tantivy query for one `query.*` expression. Positive words are added to

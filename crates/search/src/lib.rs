@@ -60,7 +60,8 @@ pub use facts::{SiteSummary, StudyFacts};
 pub use gazetteer::{Gazetteer, GeoError, GeoMatch, Precision, gazetteer};
 pub use geo::{DistanceUnit, GeoFilter, distance_km};
 pub use index::{
-    FacetCount, Facets, IndexError, NearestSite, SearchHit, SearchPage, TrialIndex, html_escape,
+    FacetCount, Facets, IndexError, MAX_RETRIEVAL_TERMS, NearestSite, SearchHit, SearchPage,
+    TrialIndex, html_escape,
 };
 pub use params::{Format, ParamError, QueryArea, SortField, SortKey, StudiesQuery};
 pub use project::{EXTENSION_KEY, FieldSelector, csv_body, json_body, project};
