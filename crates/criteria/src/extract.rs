@@ -960,9 +960,14 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
             let mut stated: Option<Threshold> = expr.map(|e| e.threshold());
             let (min, max, end) = if let Some(e) = expr {
                 let gap = &text[abs..e.span.start];
-                if gap.chars().filter(|c| c.is_ascii_digit()).count() > 0
-                    && !gap.trim().is_empty()
-                    && PS_LIST.find(gap).is_some()
+                // "ECOG = 0, 1 or 2": a bare "=" before a list is the list.
+                let list_after = e.comparator.is_none_or(|c| c == Comparator::Eq)
+                    && e.upper.is_none()
+                    && PS_LIST_CONTINUES.is_match(&text[e.span.end..clause.span.end]);
+                if list_after
+                    || gap.chars().filter(|c| c.is_ascii_digit()).count() > 0
+                        && !gap.trim().is_empty()
+                        && PS_LIST.find(gap).is_some()
                 {
                     (None, None, 0)
                 } else {
@@ -1047,9 +1052,10 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
         }
     }
 }
+lazy_re!(PS_LIST_CONTINUES, r"^\s*(?:,|or|and|/)\s*(?:or\s+)?\d");
 lazy_re!(
     PS_SINGLE,
-    r"(?i)^[^;.\d]{0,40}?\b(?:of|is|=|:|score)\s*(?P<v>\d{1,3})\b\s*%?"
+    r"(?i)^(?:[^;.\d]{0,40}?\b(?:of|is|=|:|score|status|PS)|)\s*(?P<v>\d{1,3})\b\s*%?"
 );
 
 // ---------------------------------------------------------------- life expectancy

@@ -301,3 +301,26 @@ fn lab_units_and_names_in_more_spellings() {
     // A number explaining a condition in brackets is not read as a measurement of it.
     assert!(labs("Inclusion Criteria:\n* Leukocytosis (>10.000 cells/mm3)\n").is_empty());
 }
+
+#[test]
+fn performance_status_lists_and_bare_values() {
+    let ps = |text: &str| -> Vec<(Option<f64>, Option<f64>)> {
+        parse(text)
+            .rules()
+            .filter_map(|r| match &r.body {
+                RuleBody::PerformanceStatus { min, max, .. } => Some((*min, *max)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        ps(
+            "Inclusion Criteria:\n* General state with Karnofsky greater than 80, ECOG = 0, 1 or 2.\n"
+        ),
+        vec![(Some(90.0), None), (Some(0.0), Some(2.0))]
+    );
+    assert_eq!(
+        ps("Inclusion Criteria:\n* ECOG performance status 2.\n"),
+        vec![(Some(2.0), Some(2.0))]
+    );
+}
