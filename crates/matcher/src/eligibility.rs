@@ -236,6 +236,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 _ => rule_truth(rule, patient, trial),
             };
             let conditional = rule.condition.is_some() || alternatives_parent;
+            let folded_text = fold_case(&criterion.text);
             let mut m = to_mark(
                 truth,
                 rule.polarity,
@@ -247,6 +248,17 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             );
             if m.mark == Mark::NotMet && conditional {
                 m.mark = Mark::Unknown;
+            }
+            // A criterion that permits ("bilateral cancers are allowed as long as both are
+            // HER2-positive") restricts nobody by itself, nor does the definition of
+            // childbearing potential. (Other definitions, "measurable disease defined as ...",
+            // are requirements.)
+            if m.mark == Mark::NotMet
+                && (permits(&folded_text)
+                    || (matches!(rule.body, RuleBody::Reproductive { .. })
+                        && defines(&folded_text)))
+            {
+                m.mark = Mark::NotApplicable;
             }
             // "treated with diet, oral agents or insulin": the one alternative typed is not met,
             // but an alternative no rule reads may be, so the requirement is open.
@@ -430,6 +442,45 @@ fn joined_by_or(text: &str, start: usize, end: usize) -> bool {
         || after.starts_with("or ")
         || after.starts_with("and/or ")
         || after.starts_with('/')
+}
+
+/// Does the (case-folded) criterion grant something rather than require it: "... are allowed",
+/// "... is permitted", "... may be included"? "No prior chemotherapy allowed" restricts.
+fn permits(folded: &str) -> bool {
+    const GRANTS: [&str; 8] = [
+        " allowed",
+        " permitted",
+        " acceptable",
+        " may be included",
+        " may be enrolled",
+        " may participate",
+        " are also eligible",
+        " is also eligible",
+    ];
+    const DENIES: [&str; 7] = [
+        "not allowed",
+        "not permitted",
+        "not acceptable",
+        "no ",
+        "not be ",
+        "never",
+        "without",
+    ];
+    GRANTS.iter().any(|g| folded.contains(g)) && !DENIES.iter().any(|d| folded.contains(d))
+}
+
+/// Is the (case-folded) criterion a definition ("women of childbearing potential are defined
+/// as ...", "... to be considered of non-childbearing potential")?
+fn defines(folded: &str) -> bool {
+    [
+        "defined as",
+        "is defined",
+        "are defined",
+        "to be considered",
+        "definition of",
+    ]
+    .iter()
+    .any(|d| folded.contains(d))
 }
 
 fn offers_alternatives(text: &str) -> bool {
@@ -1149,7 +1200,13 @@ fn therapy_truth(therapy: &str, patient: &PatientFacts, trial: &TrialDocument) -
         })
         .collect();
     for &c in concepts.iter() {
-        if let Some(p) = patient.has(c) {
+        // A planned treatment ("a candidate for resection", "prior to chemotherapy") is not a
+        // prior therapy.
+        if let Some(p) = patient
+            .present
+            .iter()
+            .find(|p| vocab.is_a(p.concept, c) && !fold_case(&p.source).contains("planned "))
+        {
             return Truth::True(Cow::from(p.source.clone()));
         }
     }

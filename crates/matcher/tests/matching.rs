@@ -553,3 +553,38 @@ fn an_unmet_alternative_beside_an_unread_one_leaves_the_requirement_open() {
         e.marks
     );
 }
+
+#[test]
+fn planned_treatment_permissions_and_definitions_exclude_nobody() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Histologically confirmed breast cancer
+- Bilateral breast cancers are allowed as long as both cancers are HER2-negative
+- Childbearing potential is defined as: not surgically sterilized and a menstrual period in the past 12 months
+- No prior radiotherapy allowed
+Exclusion Criteria:
+- Prior chemotherapy for any malignancy",
+    );
+    let extraction = extract_profile(
+        "A 45-year-old postmenopausal woman with HER2-positive invasive ductal breast carcinoma. \
+         She had radiotherapy to the chest wall. She is a candidate for resection prior to chemotherapy.",
+    );
+    let e = evaluate(&PatientFacts::new(&extraction.profile, None), &trial);
+    for part in ["Prior chemotherapy", "Bilateral", "Childbearing potential"] {
+        assert!(
+            e.marks
+                .iter()
+                .filter(|m| m.criterion.contains(part))
+                .all(|m| m.mark != Mark::NotMet),
+            "{part}: {:#?}",
+            e.marks
+        );
+    }
+    // "No ... allowed" restricts: the radiotherapy she had excludes her.
+    assert_eq!(
+        mark_of(&e, "prior_therapy", "radiotherapy").mark,
+        Mark::NotMet,
+        "{:#?}",
+        e.marks
+    );
+}
