@@ -3135,7 +3135,7 @@ fn disease_states(lower: &str) -> Vec<DiseaseState> {
 
 lazy_re!(
     WINDOW,
-    r"(?i)(?P<w>\bwithin(?:\s+the)?(?:\s+(?:last|past|previous|preceding|prior|recent))?|\bin\s+(?:the\s+)?(?:last|past|previous|preceding|prior)|\\?<\s?/?=|\\?>\s?/?=|\bduring\s+the(?:\s+(?:last|past|previous|preceding|prior))?|\bover\s+the\s+(?:last|past|previous)|\bfor\s+at\s+least|\bat\s+least|\bless\s+than|\bmore\s+than|\bno\s+(?:less|more)\s+than|\bup\s+to|≤|≥|\\?<|\\?>|＜|＞|\bfor|\bin\s+the)?\s*\(?\s*(?P<n>\d+(?:\.\d+)?|\bone|\btwo|\bthree|\bfour|\bfive|\bsix|\bseven|\beight|\bnine|\bten|\btwelve)\s*(?:-\s*)?(?P<u>hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b\s*\)?\s*(?P<d>(?:prior\s+to|before|preceding|prior|ago|after|following|since|post|from|of|until)\b)?(?P<a>[^;,.()]{0,60})?"
+    r"(?i)(?P<w>\bwithin(?:\s+the)?(?:\s+(?:last|past|previous|preceding|prior|recent))?|\bin\s+(?:the\s+)?(?:last|past|previous|preceding|prior|next|coming|upcoming|following)|\b(?:for\s+)?(?:longer|more)\s+than|\\?<\s?/?=|\\?>\s?/?=|\bduring\s+the(?:\s+(?:last|past|previous|preceding|prior))?|\bover\s+the\s+(?:last|past|previous)|\bfor\s+at\s+least|\bat\s+least|\bless\s+than|\bmore\s+than|\bno\s+(?:less|more)\s+than|\bup\s+to|≤|≥|\\?<|\\?>|＜|＞|\bfor|\bin\s+the)?\s*\(?\s*(?:(?:approximately|approx\.?|about|around|roughly)\s+)?(?P<n>\d+(?:\.\d+)?|\bone|\btwo|\bthree|\bfour|\bfive|\bsix|\bseven|\beight|\bnine|\bten|\btwelve)\s*(?:-\s*)?(?P<u>hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b(?P<post>\s+or\s+(?:longer|more|greater|less|fewer|shorter)\b)?\s*\)?\s*(?P<d>(?:prior\s+to|before|preceding|prior|ago|after|following|since|post|from|of|until)\b)?(?P<a>[^;,.()]{0,60})?"
 );
 
 fn number_word(s: &str) -> Option<f64> {
@@ -3166,11 +3166,14 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                 (Some(w), _)
                     if w.starts_with("within")
                         || w.starts_with("in the") && w.len() > 6
+                        || w.starts_with("in ") && w.len() > 3
                         || w.starts_with("during")
                         || w.starts_with("over the") =>
                 {
                     true
                 }
+                // "8 weeks or longer", "four weeks or less since …".
+                _ if c.name("post").is_some() => true,
                 // Durations: "for at least 6 months", "more than 14 days".
                 (Some(w), _)
                     if w.starts_with("for")
@@ -3209,8 +3212,10 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
             let start = clause.span.start
                 + c.name("w")
                     .map_or(c.name("n").unwrap().start(), |x| x.start());
-            let core_end =
-                clause.span.start + c.name("d").map_or(c.name("u").unwrap().end(), |x| x.end());
+            let core_end = clause.span.start
+                + c.name("d")
+                    .or(c.name("post"))
+                    .map_or(c.name("u").unwrap().end(), |x| x.end());
             let span = Span::new(start, core_end);
             // Ages, gestational ages and life expectancy are not windows.
             if found.iter().any(|f| {
@@ -3225,7 +3230,23 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
             if LIFE.is_match(tail(text, clause.span.start, span.start, 60)) {
                 continue;
             }
+            let post = c.name("post").map(|p| p.as_str().to_ascii_lowercase());
             let comparator = match w.as_deref() {
+                _ if post.is_some() => {
+                    let p = post.as_deref().unwrap_or("");
+                    if p.contains("less") || p.contains("fewer") || p.contains("shorter") {
+                        Comparator::Le
+                    } else {
+                        Comparator::Ge
+                    }
+                }
+                Some(x)
+                    if x.contains("longer than")
+                        || x.starts_with("more than")
+                        || x.starts_with("for more than") =>
+                {
+                    Comparator::Gt
+                }
                 Some(x)
                     if x.starts_with("at least")
                         || x.starts_with("for at least")
@@ -3254,6 +3275,13 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                 Some("after" | "following" | "post" | "since" | "from") => WindowDirection::After,
                 Some(_) => WindowDirection::Before,
                 None => match w.as_deref() {
+                    Some(x)
+                        if x.contains("next")
+                            || x.contains("coming")
+                            || x.contains("following") =>
+                    {
+                        WindowDirection::After
+                    }
                     Some(x)
                         if x.contains("last")
                             || x.contains("past")

@@ -324,3 +324,45 @@ fn performance_status_lists_and_bare_values() {
         vec![(Some(2.0), Some(2.0))]
     );
 }
+
+#[test]
+fn time_windows_in_more_spellings() {
+    use Comparator::*;
+    let win = |text: &str| -> Vec<(Comparator, f64, TimeUnit, WindowDirection)> {
+        parse(text)
+            .rules()
+            .filter_map(|r| r.window.as_ref())
+            .map(|w| (w.comparator, w.value, w.unit, w.direction))
+            .collect()
+    };
+    assert_eq!(
+        win(
+            "Exclusion Criteria:\n* Cognitive behavioural therapy or additional psychotherapy in past four months\n"
+        ),
+        vec![(Le, 4.0, TimeUnit::Month, WindowDirection::Before)]
+    );
+    assert_eq!(
+        win("Exclusion Criteria:\n* Planned kidney transplant in the next 4 months\n"),
+        vec![(Le, 4.0, TimeUnit::Month, WindowDirection::After)]
+    );
+    assert_eq!(
+        win("Exclusion Criteria:\n* Have been taking corticosteroids for longer than 48 hours.\n")
+            [0]
+        .0,
+        Gt
+    );
+    assert_eq!(
+        win(
+            "Exclusion Criteria:\n* Major surgical procedure within approximately 28 days prior to randomization\n"
+        ),
+        vec![(Le, 28.0, TimeUnit::Day, WindowDirection::Before)]
+    );
+    assert_eq!(
+        win("Inclusion Criteria:\n* Stable (8 wks or longer) concurrent medications\n")[0].0,
+        Ge
+    );
+    assert_eq!(
+        win("Exclusion Criteria:\n* Four weeks or less since completion of treatment\n"),
+        vec![(Le, 4.0, TimeUnit::Week, WindowDirection::After)]
+    );
+}
