@@ -1757,9 +1757,18 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
     if name.len() < 2 {
         return None;
     }
+    // "Age = 50", "those under the age of 18": ages belong to the age reading (which leaves out
+    // bare "=" and conditions on purpose), not to a measurement named "age".
+    if AGE_NAMED.is_match(&name) && !OTHER_AGE.is_match(&name)
+        || AGE_OF.is_match(e.span.slice(text))
+    {
+        return None;
+    }
     Some((name, base + first))
 }
 
+lazy_re!(AGE_NAMED, r"(?i)(?:^|\s)(?:age[ds]?|age\s+group)$");
+lazy_re!(AGE_OF, r"(?i)\bage\s+of\b");
 lazy_re!(
     COUNTED,
     r"^\s*(?:previous\s+|prior\s+|separate\s+|consecutive\s+|different\s+)?(?:minutes?|mins?|half-?lives|consecutive|units?\b|of\s+(?:the\s+)?(?:following|these|those|\d+)|episodes?|attacks?|events?|times|occasions|visits?|participants|patients|subjects|concussions?|seizures?|exacerbations?|hospitali[sz]ations?|admissions?|relapses?|drinks?|cigarettes?|cups?|days|doses?|sessions?|children|pregnanc(?:y|ies)|deliveries|births|fractures?|falls?|lesions?|nodules?|tumou?rs?|sites?|organs?|drugs?|medications?|agents?|cycles?|courses?)\b"

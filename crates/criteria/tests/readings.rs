@@ -366,3 +366,21 @@ fn time_windows_in_more_spellings() {
         vec![(Le, 4.0, TimeUnit::Week, WindowDirection::After)]
     );
 }
+
+#[test]
+fn ages_are_not_measurements_named_age() {
+    // A bare "=" age (a lost "≥" / "≤") and an age that conditions something else are left out
+    // of the age reading on purpose; they must not come back as a lab value named "age".
+    assert!(lab_values("Inclusion Criteria:\n* Type 2 diabetic patients Age = 50\n").is_empty());
+    assert!(
+        lab_values(
+            "Inclusion Criteria:\n* Written parental consent for those under the age of 18\n"
+        )
+        .is_empty()
+    );
+    // Gestational age is a measurement of its own.
+    assert_eq!(
+        lab_values("Exclusion Criteria:\n* Gestational age less than 37 completed weeks\n"),
+        vec![37.0]
+    );
+}
