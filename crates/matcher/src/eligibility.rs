@@ -212,6 +212,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
     let parsed = &trial.criteria;
     let mut met_conditions = 0;
     let mut group_state: Vec<(usize, u32, Vec<usize>)> = Vec::new();
+    let diagnosis_runs = diagnosis_bullet_runs(parsed);
     for criterion in &parsed.criteria {
         let alternatives_parent = criterion
             .parent
@@ -285,7 +286,17 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             {
                 met_conditions += 1;
             }
-            if let Some(g) = rule.alternative_group.or(implicit_groups[rule_index]) {
+            if let Some(run) = diagnosis_runs[criterion.id] {
+                // One group for the whole run of bullets, keyed by the run's first criterion.
+                let idx = marks.len();
+                match group_state
+                    .iter_mut()
+                    .find(|(c, gg, _)| *c == run && *gg == DIAGNOSIS_RUN_GROUP)
+                {
+                    Some((_, _, members)) => members.push(idx),
+                    None => group_state.push((run, DIAGNOSIS_RUN_GROUP, vec![idx])),
+                }
+            } else if let Some(g) = rule.alternative_group.or(implicit_groups[rule_index]) {
                 let idx = marks.len();
                 match group_state
                     .iter_mut()
@@ -345,6 +356,57 @@ fn fmt_num(v: f64) -> String {
     } else {
         format!("{v:.1}")
     }
+}
+
+/// The group id of a run of diagnosis bullets (see [`diagnosis_bullet_runs`]).
+const DIAGNOSIS_RUN_GROUP: u32 = u32::MAX;
+
+/// For each criterion, the first criterion of the run of inclusion bullets it belongs to, when
+/// it is one of two or more consecutive sibling bullets that each only name a diagnosis:
+///
+/// ```text
+/// * primary open angle glaucoma
+/// * pseudoexfoliation glaucoma
+/// * pigmentary glaucoma
+/// ```
+///
+/// Such a list names the diagnoses a trial takes; nobody has them all, so any one suffices.
+fn diagnosis_bullet_runs(parsed: &criteria::ParsedCriteria) -> Vec<Option<usize>> {
+    const MAX_WORDS: usize = 8;
+    let is_diagnosis_bullet = |c: &criteria::Criterion| {
+        c.section != criteria::SectionKind::Exclusion
+            && !c.rules.is_empty()
+            && c.text.split_whitespace().count() <= MAX_WORDS
+            && c.rules.iter().all(|r| {
+                matches!(r.body, RuleBody::Condition { .. })
+                    && r.polarity == Polarity::Inclusion
+                    && !r.negated
+            })
+    };
+    let mut runs = vec![None; parsed.criteria.len()];
+    let mut i = 0;
+    while i < parsed.criteria.len() {
+        let first = &parsed.criteria[i];
+        if !is_diagnosis_bullet(first) {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < parsed.criteria.len()
+            && parsed.criteria[j].parent == first.parent
+            && parsed.criteria[j].section == first.section
+            && is_diagnosis_bullet(&parsed.criteria[j])
+        {
+            j += 1;
+        }
+        if j - i >= 2 {
+            for run in runs.iter_mut().take(j).skip(i) {
+                *run = Some(first.id);
+            }
+        }
+        i = j;
+    }
+    runs
 }
 
 /// Group ids for condition rules of one inclusion criterion that its text joins with "or"

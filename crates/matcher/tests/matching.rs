@@ -588,3 +588,27 @@ Exclusion Criteria:
         e.marks
     );
 }
+
+#[test]
+fn a_bullet_list_of_diagnoses_takes_any_one_of_them() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+* glaucoma patients requiring surgery
+* primary open angle glaucoma
+* primary angle-closure glaucoma
+* pigmentary glaucoma
+* neovascular glaucoma
+Exclusion Criteria:
+* pregnancy",
+    );
+    let p = profile(r#"{"diagnoses": [{"text": "neovascular glaucoma"}]}"#);
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    assert!(
+        e.marks.iter().all(|m| m.mark != Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+    let other = profile(r#"{"diagnoses": [{"text": "congenital glaucoma"}]}"#);
+    let e = evaluate(&PatientFacts::new(&other, None), &trial);
+    assert_eq!(e.verdict, Verdict::NotEligible, "{:#?}", e.marks);
+}
