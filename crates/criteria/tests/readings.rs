@@ -384,3 +384,13 @@ fn ages_are_not_measurements_named_age() {
         vec![37.0]
     );
 }
+
+#[test]
+fn ages_of_a_and_b() {
+    assert_eq!(
+        ages("Inclusion Criteria:\n* ages of 7 and 75 years\n"),
+        vec![(Some(7.0), Some(75.0))]
+    );
+    // "and" alone between two numbers is not a range.
+    assert!(ages("Inclusion Criteria:\n* 2 and 3 prior lines of therapy\n").is_empty());
+}
