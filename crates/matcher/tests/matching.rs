@@ -608,7 +608,14 @@ Exclusion Criteria:
         "{:#?}",
         e.marks
     );
+    // A patient with none of the listed diagnoses meets none of them.
+    let listed_only = criteria_only_trial(
+        "Inclusion Criteria:
+* primary open angle glaucoma
+* primary angle-closure glaucoma
+* pigmentary glaucoma",
+    );
     let other = profile(r#"{"diagnoses": [{"text": "congenital glaucoma"}]}"#);
-    let e = evaluate(&PatientFacts::new(&other, None), &trial);
+    let e = evaluate(&PatientFacts::new(&other, None), &listed_only);
     assert_eq!(e.verdict, Verdict::NotEligible, "{:#?}", e.marks);
 }
