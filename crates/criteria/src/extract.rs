@@ -1680,7 +1680,14 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
         }
     }
     if e.unit.is_none() && e.relative_to.is_none() {
-        if e.comparator == Some(Comparator::Between) {
+        // A bare range ("12-16 participants") is not a threshold; "between 0.30 and 0.60" is.
+        if e.comparator == Some(Comparator::Between)
+            && !e
+                .span
+                .slice(text)
+                .to_ascii_lowercase()
+                .starts_with("between")
+        {
             return None;
         }
         // "more than 3 previous concussions": a count of events, not a measurement.

@@ -394,3 +394,15 @@ fn ages_of_a_and_b() {
     // "and" alone between two numbers is not a range.
     assert!(ages("Inclusion Criteria:\n* 2 and 3 prior lines of therapy\n").is_empty());
 }
+
+#[test]
+fn explicit_between_ranges_are_measurements() {
+    assert_eq!(
+        lab_values(
+            "Inclusion Criteria:\n* Treated with nasal CPAP and FiO2 between 0.30 and 0.60 for at least 2 hours\n"
+        ),
+        vec![0.3]
+    );
+    // A bare range of people is not.
+    assert!(lab_values("Inclusion Criteria:\n* Groups of 12-16 participants\n").is_empty());
+}
