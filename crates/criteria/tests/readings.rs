@@ -406,3 +406,11 @@ fn explicit_between_ranges_are_measurements() {
     // A bare range of people is not.
     assert!(lab_values("Inclusion Criteria:\n* Groups of 12-16 participants\n").is_empty());
 }
+
+#[test]
+fn killip_class_is_a_scale() {
+    assert_eq!(
+        scores("Exclusion Criteria:\n* Cardiogenic shock of patient with KILLIP III or IV\n"),
+        vec![(Comparator::Between, 3.0, Some(4.0))]
+    );
+}
