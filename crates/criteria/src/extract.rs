@@ -3154,6 +3154,8 @@ lazy_re!(
     r"(?i)(?P<w>\bwithin(?:\s+the)?(?:\s+(?:last|past|previous|preceding|prior|recent))?|\bin\s+(?:the\s+)?(?:last|past|previous|preceding|prior|next|coming|upcoming|following)|\b(?:for\s+)?(?:longer|more)\s+than|\\?<\s?/?=|\\?>\s?/?=|\bduring\s+the(?:\s+(?:last|past|previous|preceding|prior))?|\bover\s+the\s+(?:last|past|previous)|\bfor\s+at\s+least|\bat\s+least|\bless\s+than|\bmore\s+than|\bno\s+(?:less|more)\s+than|\bup\s+to|≤|≥|\\?<|\\?>|＜|＞|\bfor|\bin\s+the)?\s*\(?\s*(?:(?:approximately|approx\.?|about|around|roughly)\s+)?(?P<n>\d+(?:\.\d+)?|\bone|\btwo|\bthree|\bfour|\bfive|\bsix|\bseven|\beight|\bnine|\bten|\btwelve)\s*(?:-\s*)?(?P<u>hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b(?P<post>\s+or\s+(?:longer|more|greater|less|fewer|shorter)\b)?\s*\)?\s*(?P<d>(?:prior\s+to|before|preceding|prior|ago|after|following|since|post|from|of|until)\b)?(?P<a>[^;,.()]{0,60})?"
 );
 
+lazy_re!(YEARS_OF_AGE, r"(?i)^\s*(?:of\s+age|old)\b");
+
 fn number_word(s: &str) -> Option<f64> {
     Some(match s.trim().to_ascii_lowercase().as_str() {
         "one" => 1.0,
@@ -3246,6 +3248,11 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
             if LIFE.is_match(tail(text, clause.span.start, span.start, 60)) {
                 continue;
             }
+            // "For patients >= 40 years of age": an age (here a condition), not a window.
+            let after_unit = clause.span.start + c.name("u").unwrap().end();
+            if YEARS_OF_AGE.is_match(&text[after_unit..clause.span.end]) {
+                continue;
+            }
             let post = c.name("post").map(|p| p.as_str().to_ascii_lowercase());
             let comparator = match w.as_deref() {
                 _ if post.is_some() => {
@@ -3271,7 +3278,7 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                         || x.contains('>')
                         || x.contains('＞') =>
                 {
-                    if x.contains('>') || x.contains('＞') {
+                    if (x.contains('>') || x.contains('＞')) && !x.contains('=') {
                         Comparator::Gt
                     } else {
                         Comparator::Ge

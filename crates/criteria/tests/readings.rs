@@ -414,3 +414,22 @@ fn killip_class_is_a_scale() {
         vec![(Comparator::Between, 3.0, Some(4.0))]
     );
 }
+
+#[test]
+fn window_comparators_and_ages_that_are_not_windows() {
+    let win = |text: &str| -> Vec<(Comparator, f64)> {
+        parse(text)
+            .rules()
+            .filter_map(|r| r.window.as_ref())
+            .map(|w| (w.comparator, w.value))
+            .collect()
+    };
+    assert_eq!(
+        win("Inclusion Criteria:\n* Stable dose of methotrexate >= 12 weeks\n"),
+        vec![(Comparator::Ge, 12.0)]
+    );
+    assert!(
+        win("Inclusion Criteria:\n* Cardiovascular disease: For patients >= 40 years of age: any one of the following\n")
+            .is_empty()
+    );
+}
