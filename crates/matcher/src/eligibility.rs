@@ -679,6 +679,10 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
             threshold,
             ..
         } => biomarker_truth(marker, *status, threshold.as_ref(), patient),
+        // "Non-HDL-C ≥ 100" is not an HDL threshold, whatever analyte it was read as.
+        RuleBody::Lab { analyte, .. } if denied_analyte(&trial.criteria_text, rule, analyte) => {
+            Truth::Unknown(FactKey::Lab(format!("non-{analyte}")))
+        }
         RuleBody::Lab { analyte, threshold } => lab_truth(analyte, threshold, patient),
         RuleBody::ClinicalScore { scale, threshold } => score_truth(scale, threshold, patient),
         RuleBody::PerformanceStatus {
@@ -788,7 +792,11 @@ fn reproductive_truth(
 /// Concepts named in a rule's text, conditions first.
 pub(crate) fn mention_concepts(mention: &str) -> Vec<ConceptId> {
     let vocab = Vocabulary::builtin();
-    let mut found: Vec<ConceptId> = vocab.find(mention).into_iter().map(|m| m.concept).collect();
+    let mut found: Vec<ConceptId> = vocab
+        .find_affirmed(mention)
+        .into_iter()
+        .map(|m| m.concept)
+        .collect();
     found.sort_by_key(|c| vocab.concept(*c).kind != ConceptKind::Condition);
     found.dedup();
     found
@@ -1135,6 +1143,21 @@ fn convert(analyte: &str, value: f64, from: &str, to: &str) -> Option<f64> {
         _ => return None,
     };
     Some(value * factor)
+}
+
+/// Does the criterion around `rule` name its analyte with a "non-" prefix ("Non-HDL-C")?
+fn denied_analyte(criteria_text: &str, rule: &Rule, analyte: &str) -> bool {
+    let start = rule.span.start.saturating_sub(80);
+    let Some(around) = criteria_text
+        .get(start..rule.span.end)
+        .or_else(|| criteria_text.get(rule.span.start..rule.span.end))
+    else {
+        return false;
+    };
+    // Only this line: a "non-HDL" in the criterion before says nothing about this one.
+    let around = fold_case(around.rsplit('\n').next().unwrap_or(around));
+    let analyte = analyte.replace('_', " ");
+    around.contains(&format!("non-{analyte}")) || around.contains(&format!("non {analyte}"))
 }
 
 fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Truth {

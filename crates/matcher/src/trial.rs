@@ -170,7 +170,7 @@ impl TrialDocument {
                 ) {
                     continue;
                 }
-                let found = found.get_or_insert_with(|| vocab.find(text));
+                let found = found.get_or_insert_with(|| vocab.find_affirmed(text));
                 let (start, end) = (rule.span.start, rule.span.end);
                 let mut concepts: Vec<ConceptId> = found
                     .iter()

@@ -225,6 +225,26 @@ impl Vocabulary {
         false
     }
 
+    /// Like [`Vocabulary::find`], without the mentions a "non-" prefix denies ("non-diabetic
+    /// nephropathy" names no diabetes). Trial text is read this way; a patient note keeps them,
+    /// because there "non-smoker" is evidence of absence.
+    pub fn find_affirmed(&self, text: &str) -> Vec<Mention> {
+        let mut found = self.find(text);
+        found.retain(|m| {
+            let before = text[..m.start].trim_end_matches(['-', ' ']);
+            let joined = m.start - before.len() <= 1;
+            let denied = before.len() >= 3
+                && before.is_char_boundary(before.len() - 3)
+                && before[before.len() - 3..].eq_ignore_ascii_case("non")
+                && before[..before.len() - 3]
+                    .chars()
+                    .last()
+                    .is_none_or(|c| !c.is_alphanumeric());
+            !(joined && denied)
+        });
+        found
+    }
+
     /// Every concept mention in `text`, leftmost-longest, on whole words.
     pub fn find(&self, text: &str) -> Vec<Mention> {
         let folded = fold_case(text);

@@ -619,3 +619,24 @@ Exclusion Criteria:
     let e = evaluate(&PatientFacts::new(&other, None), &listed_only);
     assert_eq!(e.verdict, Verdict::NotEligible, "{:#?}", e.marks);
 }
+
+#[test]
+fn a_non_prefix_denies_the_concept_in_trial_text() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Non-HDL-C >= 100 mg/dL
+Exclusion Criteria:
+- Non-diabetic nephropathy",
+    );
+    let p = profile(
+        r#"{"diagnoses": [{"text": "type 1 diabetes"}],
+            "labs": [{"name": "HDL", "value": 40, "unit": "mg/dL"}]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    // Neither the HDL value nor the diabetes says anything about these two criteria.
+    assert!(
+        e.marks.iter().all(|m| m.mark != Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
