@@ -1680,13 +1680,15 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
         }
     }
     if e.unit.is_none() && e.relative_to.is_none() {
-        // A bare range ("12-16 participants") is not a threshold; "between 0.30 and 0.60" is.
+        // A bare range ("12-16 participants") is not a threshold; "between 0.30 and 0.60" is,
+        // and so is a range right after the name of a measure ("respiration rate 12-18").
         if e.comparator == Some(Comparator::Between)
             && !e
                 .span
                 .slice(text)
                 .to_ascii_lowercase()
                 .starts_with("between")
+            && !MEASURE_NOUN_BEFORE.is_match(tail(text, floor, e.span.start, 40))
         {
             return None;
         }
@@ -1774,6 +1776,10 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
     Some((name, base + first))
 }
 
+lazy_re!(
+    MEASURE_NOUN_BEFORE,
+    r"(?i)\b(?:rate|pressure|count|level|index|size|diameter|length|volume|weight|height|circumference|distance|concentration|saturation|fraction|thickness|area)\s*:?\s*$"
+);
 lazy_re!(AGE_NAMED, r"(?i)(?:^|\s)(?:age[ds]?|age\s+group)$");
 lazy_re!(AGE_OF, r"(?i)\bage\s+of\b");
 lazy_re!(

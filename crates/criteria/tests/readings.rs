@@ -433,3 +433,11 @@ fn window_comparators_and_ages_that_are_not_windows() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_range_after_the_name_of_a_measure() {
+    assert_eq!(
+        lab_values("Inclusion Criteria:\n* Respiration rate 12-18 breaths per minute\n"),
+        vec![12.0]
+    );
+}
