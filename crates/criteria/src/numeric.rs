@@ -58,7 +58,7 @@ const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=(
     equal\s+(?:to\s+)?or\s+(?:above|over|below|under)|
     at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
     at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
-    up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|no\s+older\s+than|no\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to))";
+    up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|no\s+older\s+than|no\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to|major\s+than|minor\s+than|greater))";
 
 const NUM: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty)\b";
 
@@ -205,8 +205,8 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
         "not younger than" | "no younger than" => Comparator::Ge,
         "inferior or equal to" => Comparator::Le,
         "superior or equal to" => Comparator::Ge,
-        "inferior to" => Comparator::Lt,
-        "superior to" => Comparator::Gt,
+        "inferior to" | "minor than" => Comparator::Lt,
+        "superior to" | "major than" => Comparator::Gt,
         ">" | "＞" => Comparator::Gt,
         "<" | "＜" => Comparator::Lt,
         "=" => Comparator::Eq,

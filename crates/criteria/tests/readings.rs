@@ -441,3 +441,18 @@ fn a_range_after_the_name_of_a_measure() {
         vec![12.0]
     );
 }
+
+#[test]
+fn non_native_comparator_spellings() {
+    assert_eq!(
+        lab_values("Exclusion Criteria:\n* Fasting glucose greater 150 mg/dL.\n"),
+        vec![150.0]
+    );
+    let p =
+        parse("Inclusion Criteria:\n* twice random glucose measurements major than 200 mg/dl\n");
+    let t: Vec<Comparator> = p
+        .rules()
+        .flat_map(|r| r.thresholds().into_iter().map(|t| t.comparator))
+        .collect();
+    assert_eq!(t, vec![Comparator::Gt]);
+}
