@@ -824,7 +824,16 @@ fn condition_truth(
             // cancer" in a breast cancer trial) is about an earlier episode, not this one.
             if (polarity == Polarity::Exclusion || rule.negated) && trial_is_about(trial, p.concept)
             {
-                return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
+                // Unless it names the extent the trial excludes ("Stage IV (metastatic) breast
+                // cancer" in an early breast cancer trial) and the patient's stage settles it.
+                let ds = staged_disease_state(patient.profile);
+                return match extent_truth(states, stage, &ds) {
+                    Some(true) => {
+                        Truth::True(Cow::from(format!("{} ({})", p.source, extent_fact(&ds))))
+                    }
+                    Some(false) => Truth::False(Cow::from(extent_fact(&ds))),
+                    None => Truth::Unknown(FactKey::Condition(mention.trim().to_string())),
+                };
             }
             // Disease state and stage, when the rule names them and the profile says.
             let ds = &patient.profile.disease_state;
@@ -888,6 +897,51 @@ fn condition_truth(
 
 /// Is the trial about `concept` (or a broader or narrower one): named in its topic fields or
 /// required by its inclusion criteria?
+/// Whether the patient's disease has the extent a rule names (a stage, or metastatic), when the
+/// profile says: stage IV is metastatic and stages 0–III are not (the TNM rule for solid
+/// tumours). `None` when the rule names no extent or the profile does not settle it.
+fn extent_truth(
+    states: &[criteria::DiseaseState],
+    stage: Option<&str>,
+    ds: &crate::profile::DiseaseState,
+) -> Option<bool> {
+    let patient_stage = ds.stage.as_deref().and_then(stage_number);
+    let metastatic = ds.metastatic.or(patient_stage.map(|s| s == 4));
+    if let (Some(range), Some(ps)) = (stage.and_then(stage_range), patient_stage) {
+        return Some(ps >= range.0 && ps <= range.1);
+    }
+    if states.contains(&criteria::DiseaseState::Metastatic) {
+        return metastatic;
+    }
+    if let (Some(range), Some(m)) = (stage.and_then(stage_range), metastatic) {
+        // Only the metastatic status is known: it settles stage IV, and stages below IV for a
+        // metastatic patient.
+        if range == (4, 4) || range.1 < 4 {
+            return Some(m == (range.0 == 4));
+        }
+    }
+    None
+}
+
+/// The profile's disease state, with the stage of a diagnosis when the disease state gives none.
+fn staged_disease_state(profile: &crate::profile::PatientProfile) -> crate::profile::DiseaseState {
+    let mut ds = profile.disease_state.clone();
+    if ds.stage.is_none() {
+        ds.stage = profile.diagnoses.iter().find_map(|d| d.stage.clone());
+    }
+    ds
+}
+
+/// The patient's extent as cited: "stage II", "metastatic", "not metastatic".
+fn extent_fact(ds: &crate::profile::DiseaseState) -> String {
+    match (&ds.stage, ds.metastatic) {
+        (Some(s), _) => format!("stage {s}"),
+        (None, Some(true)) => "metastatic".into(),
+        (None, Some(false)) => "not metastatic".into(),
+        (None, None) => "extent not stated".into(),
+    }
+}
+
 fn trial_is_about(trial: &TrialDocument, concept: ConceptId) -> bool {
     let vocab = Vocabulary::builtin();
     trial

@@ -640,3 +640,38 @@ Exclusion Criteria:
         e.marks
     );
 }
+
+#[test]
+fn an_exclusion_of_the_trials_own_disease_at_another_extent_is_decided_by_the_stage() {
+    let trial = TrialDocument::new(TrialFields {
+        nct_id: "NCT90000032".into(),
+        title: "Neoadjuvant therapy in early HER2-positive breast cancer".into(),
+        conditions: vec!["Breast Cancer".into()],
+        criteria_text: "Inclusion Criteria:
+- Histologically confirmed invasive breast cancer
+Exclusion Criteria:
+- Stage IV (metastatic) breast cancer"
+            .into(),
+        ..Default::default()
+    });
+    let early = profile(r#"{"diagnoses": [{"text": "breast cancer", "stage": "II"}]}"#);
+    let e = evaluate(&PatientFacts::new(&early, None), &trial);
+    let m = mark_of(&e, "condition", "Stage IV");
+    assert_eq!(m.mark, Mark::Met, "{:#?}", e.marks);
+    assert_eq!(m.patient_fact.as_deref(), Some("stage II"));
+
+    let late =
+        profile(r#"{"diagnoses": [{"text": "breast cancer"}], "disease_state": {"stage": "IV"}}"#);
+    let e = evaluate(&PatientFacts::new(&late, None), &trial);
+    assert_eq!(
+        mark_of(&e, "condition", "Stage IV").mark,
+        Mark::NotMet,
+        "{:#?}",
+        e.marks
+    );
+
+    // Without a stage the exclusion stays a question.
+    let unknown = profile(r#"{"diagnoses": [{"text": "breast cancer"}]}"#);
+    let e = evaluate(&PatientFacts::new(&unknown, None), &trial);
+    assert_eq!(mark_of(&e, "condition", "Stage IV").mark, Mark::Unknown);
+}
