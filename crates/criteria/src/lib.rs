@@ -238,6 +238,15 @@ static QUALIFIED_AFTER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock:
     .expect("valid regex")
 });
 
+/// "First 2 enrolled subjects: age ≥ 18 and ≤ 30 years": bounds under a label naming a group of
+/// participants are that group's.
+static GROUP_LABEL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)(?:\b(?:first|last|initial|remaining|next)\b[^.:;]{0,30}\b(?:subjects?|patients?|participants?)|\b(?:cohorts?|groups?|arms?|parts?)\b)[^.:;]{0,15}:",
+    )
+    .expect("valid regex")
+});
+
 /// An age inside a list of risk factors ("two high risk factors such as … age < 35 years") is one
 /// way to qualify, not an age limit.
 static RISK_FACTORS_BEFORE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -378,10 +387,33 @@ impl ParsedCriteria {
                 let after = sp.end.saturating_sub(c.span.start);
                 c.text.get(after..).is_some_and(|t| FOR_GROUP.is_match(t))
             });
-            let (mut lo, mut hi) = combine(
-                bounds.iter().map(|(l, h, _)| (*l, *h)),
-                alternatives || for_group,
-            );
+            // Bounds under a group label ("First 2 enrolled subjects: age ≥ 18 and ≤ 30") hold
+            // together for that group: intersect within each labelled part, then take the union.
+            let labels: Vec<usize> = GROUP_LABEL
+                .find_iter(&c.text)
+                .map(|m| c.span.start + m.end())
+                .collect();
+            let (mut lo, mut hi) = if !labels.is_empty() && !alternatives && !for_group {
+                let part = |sp: &Span| labels.iter().filter(|&&e| e <= sp.start).count();
+                let parts: Vec<(AgeBound, AgeBound)> = (0..=labels.len())
+                    .map(|k| {
+                        combine(
+                            bounds
+                                .iter()
+                                .filter(|(_, _, sp)| part(sp) == k)
+                                .map(|(l, h, _)| (*l, *h)),
+                            false,
+                        )
+                    })
+                    .filter(|(l, h)| l.is_some() || h.is_some())
+                    .collect();
+                combine(parts.into_iter(), true)
+            } else {
+                combine(
+                    bounds.iter().map(|(l, h, _)| (*l, *h)),
+                    alternatives || for_group,
+                )
+            };
             if empty_range(lo, hi) {
                 (lo, hi) = combine(bounds.iter().map(|(l, h, _)| (*l, *h)), true);
             }

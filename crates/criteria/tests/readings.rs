@@ -456,3 +456,18 @@ fn non_native_comparator_spellings() {
         .collect();
     assert_eq!(t, vec![Comparator::Gt]);
 }
+
+#[test]
+fn bounds_under_a_group_label_hold_for_that_group() {
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Male and female subjects aged ≤ 30 years. First 2 enrolled subjects: age ≥ 18 and ≤ 30 years\n"
+        ),
+        Some((None, Some(30.0)))
+    );
+    // Without a label the bounds of one criterion still all hold.
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Subjects aged ≥ 18 and ≤ 30 years\n"),
+        Some((Some(18.0), Some(30.0)))
+    );
+}
