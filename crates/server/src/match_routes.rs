@@ -5,21 +5,26 @@
 //! `matcher` crate (extraction, ranking, verdicts, questionnaires), turn its results into view
 //! models with pure functions ([`view`]) and render askama templates, or answer JSON.
 //!
-//! Matching runs over a [`corpus::Corpus`]: every stored trial as a `matcher::TrialDocument` plus
-//! the fitted relevance model. It is built on first use and rebuilt when the store's fingerprint
-//! (trial count, data timestamp) changes or after [`invalidate_corpus`].
+//! Matching retrieves, then reranks. Retrieval runs over the whole search index: the patient's
+//! words and conditions ([`retrieval::retrieval_terms`]) as a weighted BM25 query
+//! ([`search::TrialIndex::retrieve`]) give the best K trials (K = [`retrieval::candidate_limit`],
+//! 1000 unless `TRIALBRIDGE_MATCH_CANDIDATES` says otherwise). Their `matcher::TrialDocument`s come
+//! from a bounded cache ([`candidates`]), and `matcher::rank_trials` reranks them with a
+//! relevance model fitted on those candidates.
 //!
-//! Scale: ranking scans the whole corpus, which is right for thousands of trials. At 500k the
-//! corpus would not be held whole: candidates come from the search index (the patient's
-//! conditions and their synonyms as a query over conditions, MeSH terms and titles, a few
-//! thousand hits), their documents are built (or cached) and reranked with the relevance model's
-//! statistics fitted once per index generation; the freshness check would read an index or store
-//! generation number instead of `COUNT(*)` and `MAX(refreshed_at)`.
+//! Scale: a match reads K trials, not the store, so its cost does not grow with the store
+//! beyond the index query (a few milliseconds at 40k trials, see
+//! `docs/benchmarks/server-match.md`). The document cache holds at most
+//! `TRIALBRIDGE_MATCH_CACHE` trials (20 000 by default, least recently used out), so memory is
+//! bounded whatever the store's size; documents are tagged with their stored `updated_at` and
+//! dropped when the store reports a newer one. A store of no more than K trials, or a server
+//! without a search index, reranks every stored trial: the full scan, with identical results.
 
 mod answers;
-mod corpus;
+mod candidates;
 mod form;
 mod request;
+mod retrieval;
 mod view;
 
 use std::collections::HashMap;
@@ -38,15 +43,15 @@ use serde::Serialize;
 
 use crate::{AppError, AppState};
 use answers::QuestionView;
-use corpus::{Corpus, CorpusCache};
+use candidates::{Candidates, Matching};
 use form::{KEY_LABS, ProfileForm};
 use request::{MatchInput, check_note};
 use view::{CriterionView, EvidenceView, NoteSegment, TrialResultView};
 
 #[allow(unused_imports)]
-pub use corpus::invalidate_corpus;
+pub use candidates::invalidate_corpus;
 
-/// The matching routes, with their own corpus cache.
+/// The matching routes, with their own matching state (candidate limit, document cache).
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/match", axum::routing::post(api_match))
@@ -56,7 +61,7 @@ pub fn routes() -> Router<AppState> {
             get(eligibility_page).post(eligibility_post),
         )
         .route("/static/match.css", get(match_css))
-        .layer(Extension(Arc::new(CorpusCache::default())))
+        .layer(Extension(Arc::new(Matching::default())))
 }
 
 async fn match_css() -> impl IntoResponse {
@@ -85,26 +90,32 @@ struct Matched {
     questions: Vec<Question>,
 }
 
-/// Ranks the whole corpus for `profile` and keeps the best `top`.
+/// Retrieves the candidates for `profile`, reranks them and keeps the best `top`.
 async fn run_match(
-    corpus: Arc<Corpus>,
+    state: &AppState,
+    matching: &Matching,
     profile: Arc<PatientProfile>,
     top: usize,
-) -> Result<Vec<Matched>, AppError> {
-    tokio::task::spawn_blocking(move || {
+) -> Result<(Arc<Candidates>, Vec<Matched>), AppError> {
+    let terms = retrieval::retrieval_terms(&profile, today());
+    let candidates = Arc::new(matching.candidates(state, terms).await?);
+    let c = candidates.clone();
+    let matched = tokio::task::spawn_blocking(move || {
         let today = today();
         let options = matcher::MatchOptions {
             today,
             ..Default::default()
         };
-        let mut ranked = matcher::rank_trials(&profile, &corpus.docs, &corpus.model, &options);
+        let docs = c.docs();
+        let model = matcher::RelevanceModel::fit(docs.iter().copied());
+        let mut ranked = matcher::rank_trials(&profile, &docs, &model, &options);
         ranked.truncate(top);
         ranked
             .into_iter()
             .map(|r| {
-                let questions = match (r.eligibility.verdict, corpus.by_id.get(&r.nct_id)) {
-                    (Verdict::PossiblyEligible, Some(&i)) => {
-                        matcher::questionnaire(&corpus.docs[i], &profile, today).questions
+                let questions = match (r.eligibility.verdict, c.find(&r.nct_id)) {
+                    (Verdict::PossiblyEligible, Some(t)) => {
+                        matcher::questionnaire(&t.doc, &profile, today).questions
                     }
                     _ => Vec::new(),
                 };
@@ -116,7 +127,8 @@ async fn run_match(
             .collect()
     })
     .await
-    .map_err(|e| AppError::Internal(format!("matching: {e}")))
+    .map_err(|e| AppError::Internal(format!("matching: {e}")))?;
+    Ok((candidates, matched))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +174,7 @@ struct ApiUnknown<'a> {
 
 async fn api_match(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<CorpusCache>>,
+    Extension(matching): Extension<Arc<Matching>>,
     body: Body,
 ) -> Response {
     let bytes = match axum::body::to_bytes(body, request::MAX_API_BODY_BYTES).await {
@@ -173,7 +185,7 @@ async fn api_match(
         Ok(r) => r,
         Err(message) => return AppError::BadRequest(message).into_json(),
     };
-    match api_match_inner(&state, &cache, req).await {
+    match api_match_inner(&state, &matching, req).await {
         Ok(r) => r,
         Err(e) => e.into_json(),
     }
@@ -202,7 +214,7 @@ fn body_error(e: &axum::Error) -> Response {
 
 async fn api_match_inner(
     state: &AppState,
-    cache: &CorpusCache,
+    matching: &Matching,
     req: request::MatchRequest,
 ) -> Result<Response, AppError> {
     let (input, profile, extraction) = match req.input {
@@ -212,24 +224,21 @@ async fn api_match_inner(
             ("note", extraction.profile.clone(), Some(extraction))
         }
     };
-    let corpus = cache.get(state.store()).await?;
     let profile = Arc::new(profile);
-    let matched = run_match(corpus.clone(), profile.clone(), req.top).await?;
+    let (candidates, matched) = run_match(state, matching, profile.clone(), req.top).await?;
     let results = matched
         .iter()
         .enumerate()
         .map(|(i, m)| {
             let r = &m.ranked;
-            let idx = corpus.by_id.get(&r.nct_id).copied();
+            let trial = candidates.find(&r.nct_id);
             ApiResult {
                 rank: i + 1,
                 nct_id: &r.nct_id,
-                title: idx.map(|i| corpus.docs[i].title.as_str()).unwrap_or(""),
+                title: trial.map(|t| t.doc.title.as_str()).unwrap_or(""),
                 url: format!("/trials/{}", r.nct_id),
                 eligibility_url: format!("/trials/{}/eligibility", r.nct_id),
-                overall_status: idx
-                    .map(|i| corpus.listings[i].overall_status.as_str())
-                    .unwrap_or(""),
+                overall_status: trial.map(|t| t.overall_status.as_str()).unwrap_or(""),
                 verdict: r.eligibility.verdict,
                 score: r.score,
                 relevance_share: r.relevance_share,
@@ -255,7 +264,7 @@ async fn api_match_inner(
         input,
         profile: &profile,
         extraction: extraction.as_ref(),
-        trials_considered: corpus.len(),
+        trials_considered: candidates.considered,
         results,
     };
     Ok(Json(body).into_response())
@@ -400,7 +409,7 @@ async fn match_page() -> Response {
 
 async fn match_post(
     State(state): State<AppState>,
-    Extension(cache): Extension<Arc<CorpusCache>>,
+    Extension(matching): Extension<Arc<Matching>>,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
     let pairs = match form {
@@ -420,7 +429,7 @@ async fn match_post(
     let top_raw = get("top").trim().to_string();
     match get("action") {
         "extract" => extract_step(get("note")),
-        "match" | "" => match match_step(&state, &cache, &pairs, &top_raw).await {
+        "match" | "" => match match_step(&state, &matching, &pairs, &top_raw).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
         },
@@ -457,7 +466,7 @@ fn extract_step(note: &str) -> Response {
 /// Form → ranked trials, shown under the form (which stays editable).
 async fn match_step(
     state: &AppState,
-    cache: &CorpusCache,
+    matching: &Matching,
     pairs: &[(String, String)],
     top_raw: &str,
 ) -> Result<Response, AppError> {
@@ -489,22 +498,19 @@ async fn match_step(
             return Ok(render_page(&page, StatusCode::BAD_REQUEST));
         }
     };
-    let corpus = cache.get(state.store()).await?;
-    let matched = run_match(corpus.clone(), Arc::new(profile), top).await?;
+    let (candidates, matched) = run_match(state, matching, Arc::new(profile), top).await?;
     let results = matched
         .iter()
         .map(|m| {
-            let idx = corpus.by_id.get(&m.ranked.nct_id).copied();
-            let title = idx.map(|i| corpus.docs[i].title.as_str()).unwrap_or("");
-            let status = idx
-                .map(|i| corpus.listings[i].overall_status.as_str())
-                .unwrap_or("");
+            let trial = candidates.find(&m.ranked.nct_id);
+            let title = trial.map(|t| t.doc.title.as_str()).unwrap_or("");
+            let status = trial.map(|t| t.overall_status.as_str()).unwrap_or("");
             view::trial_result(&m.ranked, title, status, &m.questions)
         })
         .collect();
     let mut page = MatchPage::new(form, top_raw);
     page.results = Some(results);
-    page.considered = corpus.len();
+    page.considered = candidates.considered;
     Ok(render_page(&page, StatusCode::OK))
 }
 

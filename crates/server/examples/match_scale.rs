@@ -1,0 +1,399 @@
+//! Matching at scale: retrieval + rerank against the old full scan, and the recall of retrieval.
+//!
+//! ```text
+//! cargo run --release -p server --example match_scale -- latency [copies]
+//! cargo run --release -p server --example match_scale -- recall [copies] [BENCH_DIR]
+//! ```
+//!
+//! `latency`: the committed sample (`data/ctgov/studies.jsonl.gz`, 775 trials) stored `copies`
+//! times under synthetic NCT ids (copy 0 keeps the real ids) in a fresh SQLite store, with an
+//! on-disk search index built from it. For a few patients (notes and profiles) it times
+//! `POST /api/match` through the router (`AppState::with_index`): the first request for each
+//! patient (candidates' documents built from the store: cold cache) and repeats (warm cache).
+//! The baseline in the same run is the old full scan: every trial's `matcher::TrialDocument`
+//! built once (timed, with the memory it takes), the relevance model fitted on all of them,
+//! and `matcher::rank_trials` over all of them per patient.
+//!
+//! `recall`: every cohort's trials of `BENCH_DIR` (default `../shared/data/bench`) together in
+//! one index, with the sample `copies` times as distractors (0 for none). For each patient
+//! (the note, as `trialbridge eval rank` reads it), the share of the trials judged relevant
+//! (label ≥ 1) for them that `TrialIndex::retrieve` puts in its top K, for K = 100, 300, 1000.
+//!
+//! Prints figures; asserts nothing about time.
+
+#[path = "../src/match_routes/retrieval.rs"]
+#[allow(dead_code)]
+mod retrieval;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Resident memory of this process, in MiB.
+fn rss_mib() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / (1024.0 * 1024.0)
+}
+
+/// The sample's records, as stored by an ingest into a scratch store.
+async fn sample_records() -> Vec<ctgov::Record> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::Store::open(dir.path(), None).await.unwrap();
+    ingest::ingest_paths(
+        &store,
+        &[repo().join("data/ctgov/studies.jsonl.gz")],
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.page_after(after.as_deref(), 500).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.record.nct_id.to_string());
+        out.extend(page.into_iter().map(|t| t.record));
+    }
+    store.close().await;
+    out
+}
+
+/// `copies` copies of the records; copy 0 keeps the real ids, copy c > 0 uses NCT9{c:03}{i:04}.
+fn synthetic(records: &[ctgov::Record], copies: usize) -> Vec<ctgov::Record> {
+    let mut out = Vec::with_capacity(records.len() * copies);
+    for c in 0..copies {
+        for (i, r) in records.iter().enumerate() {
+            if c == 0 {
+                out.push(r.clone());
+                continue;
+            }
+            let id = format!("NCT9{c:03}{i:04}");
+            let raw = r.raw.replace(r.nct_id.as_str(), &id);
+            out.push(ctgov::Record::from_api_json(&raw).unwrap());
+        }
+    }
+    out
+}
+
+fn patients() -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        (
+            "note: NSCLC",
+            serde_json::json!({ "note": "A 64-year-old man with non-small cell lung cancer, stage IV, EGFR negative. ECOG 1. He received carboplatin. He denies smoking.", "top": 10 }),
+        ),
+        (
+            "note: back pain",
+            serde_json::json!({ "note": "A 45-year-old woman with chronic low back pain and a lumbar disc herniation at L4-L5. No prior surgery.", "top": 10 }),
+        ),
+        (
+            "note: breast cancer",
+            serde_json::json!({ "note": "A 52-year-old woman with metastatic HER2-positive breast cancer, previously treated with trastuzumab and paclitaxel. ECOG 0. Creatinine 0.9 mg/dL. She has type 2 diabetes controlled with metformin.", "top": 10 }),
+        ),
+        (
+            "profile: T-ALL",
+            serde_json::json!({ "profile": { "age_years": 30, "sex": "male", "diagnoses": [{"text": "relapsed T-cell acute lymphoblastic leukemia"}] }, "top": 10 }),
+        ),
+        (
+            "profile: T2DM",
+            serde_json::json!({ "profile": { "age_years": 61, "sex": "female", "diagnoses": [{"text": "type 2 diabetes mellitus"}, {"text": "obesity"}], "medications": ["metformin"] }, "top": 10 }),
+        ),
+    ]
+}
+
+async fn post(app: &axum::Router, body: &serde_json::Value) -> serde_json::Value {
+    let request = Request::post("/api/match")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+        .await
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn percentile(times: &mut [f64], p: usize) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[(times.len() * p / 100).min(times.len() - 1)]
+}
+
+fn build_docs(studies: &[ctgov::Study]) -> Vec<matcher::TrialDocument> {
+    let threads = 2;
+    let chunk = studies.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = studies
+            .chunks(chunk)
+            .map(|c| {
+                s.spawn(move || {
+                    c.iter()
+                        .map(matcher::TrialDocument::from_study)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+async fn latency(copies: usize) {
+    let base = sample_records().await;
+    let records = synthetic(&base, copies);
+    let n = records.len();
+    println!("trials: {n} (the sample x{copies})");
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::Store::open(dir.path(), None).await.unwrap();
+    let t = Instant::now();
+    for chunk in records.chunks(1000) {
+        store.upsert_batch(chunk).await.unwrap();
+    }
+    println!("store: {:.1} s", t.elapsed().as_secs_f64());
+    let studies: Vec<ctgov::Study> = records.into_iter().map(|r| r.study).collect();
+    let t = Instant::now();
+    let index = search::TrialIndex::open(&dir.path().join("index")).unwrap();
+    index.rebuild(studies.iter().cloned()).unwrap();
+    println!("index: {:.1} s", t.elapsed().as_secs_f64());
+
+    let app = server::router(server::AppState::with_index(store.clone(), Arc::new(index)));
+    let k = retrieval::candidate_limit();
+    println!("candidates K = {k}");
+    let rounds = 5;
+    let mut cold = Vec::new();
+    let mut warm = Vec::new();
+    let mut new_top: HashMap<&str, Vec<String>> = HashMap::new();
+    for (name, body) in patients() {
+        let t = Instant::now();
+        let v = post(&app, &body).await;
+        let first = t.elapsed().as_secs_f64() * 1000.0;
+        cold.push(first);
+        let mut times = Vec::new();
+        for _ in 0..rounds {
+            let t = Instant::now();
+            post(&app, &body).await;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let median = percentile(&mut times, 50);
+        warm.extend(times);
+        println!("  {name}: first {first:.0} ms, then median {median:.1} ms");
+        new_top.insert(
+            name,
+            v["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["nct_id"].as_str().unwrap().to_string())
+                .collect(),
+        );
+    }
+    println!(
+        "retrieval + rerank: first request per patient median {:.0} ms (max {:.0}); repeated median {:.1} ms, p95 {:.1} ms",
+        percentile(&mut cold.clone(), 50),
+        percentile(&mut cold, 100),
+        percentile(&mut warm.clone(), 50),
+        percentile(&mut warm, 95)
+    );
+
+    // The old full scan, in the same run.
+    let before = rss_mib();
+    let t = Instant::now();
+    let docs = tokio::task::block_in_place(|| build_docs(&studies));
+    let build = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let model = matcher::RelevanceModel::fit(&docs);
+    let fit = t.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "full scan setup: {n} documents built in {build:.1} s (2 threads), +{:.0} MiB resident; model fitted in {fit:.0} ms",
+        rss_mib() - before
+    );
+    let mut scan = Vec::new();
+    let mut same_top = 0;
+    let mut compared = 0;
+    for (name, body) in patients() {
+        let profile = match body.get("note") {
+            Some(note) => matcher::extract_profile(note.as_str().unwrap()).profile,
+            None => serde_json::from_value(body["profile"].clone()).unwrap(),
+        };
+        let mut times = Vec::new();
+        let mut top = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            let d = time::OffsetDateTime::now_utc().date();
+            let today = Some(matcher::Date {
+                year: d.year(),
+                month: u8::from(d.month()),
+                day: d.day(),
+            });
+            let options = matcher::MatchOptions {
+                today,
+                ..Default::default()
+            };
+            let mut ranked = tokio::task::block_in_place(|| {
+                matcher::rank_trials(&profile, &docs, &model, &options)
+            });
+            ranked.truncate(10);
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            top = ranked.into_iter().map(|r| r.nct_id).collect::<Vec<_>>();
+        }
+        let median = percentile(&mut times, 50);
+        scan.extend(times);
+        let new = &new_top[name];
+        let overlap = top.iter().filter(|id| new.contains(id)).count();
+        same_top += overlap;
+        compared += top.len();
+        println!(
+            "  full scan {name}: median {median:.0} ms; top-10 overlap with retrieval + rerank {overlap}/10"
+        );
+    }
+    println!(
+        "full scan: median {:.0} ms per patient; top-10 overlap {same_top}/{compared}",
+        percentile(&mut scan, 50)
+    );
+}
+
+#[derive(serde::Deserialize)]
+struct BenchQuery {
+    #[serde(rename = "_id")]
+    id: String,
+    text: String,
+    #[serde(default)]
+    template: Option<String>,
+}
+
+fn recall(copies: usize, bench: &Path) {
+    let mut studies = Vec::new();
+    let mut cohorts = Vec::new();
+    for entry in std::fs::read_dir(bench).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("trials.jsonl").exists() {
+            continue;
+        }
+        let text = std::fs::read_to_string(dir.join("trials.jsonl")).unwrap();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let info: ctgov::TrialInfo = serde_json::from_str(line).unwrap();
+            studies.push(info.into_study().unwrap());
+        }
+        cohorts.push(dir);
+    }
+    cohorts.sort();
+    let bench_trials: HashSet<String> = studies.iter().map(|s| s.nct_id().to_string()).collect();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let base = rt.block_on(sample_records());
+    for r in synthetic(&base, copies) {
+        if !bench_trials.contains(r.nct_id.as_str()) {
+            studies.push(r.study);
+        }
+    }
+    let index = search::TrialIndex::open_in_ram().unwrap();
+    let n = index.rebuild(studies.into_iter()).unwrap();
+    println!(
+        "index: {n} trials ({} from the cohorts, the sample x{copies} as distractors)",
+        bench_trials.len()
+    );
+    let ks = [100usize, 300, 1000];
+    let mut all: Vec<Vec<f64>> = vec![Vec::new(); ks.len()];
+    let mut times = Vec::new();
+    for cohort in cohorts {
+        let name = cohort.file_name().unwrap().to_string_lossy().to_string();
+        let mut qrels: HashMap<String, HashSet<String>> = HashMap::new();
+        let q = std::fs::read_to_string(cohort.join("qrels.tsv")).unwrap();
+        for line in q.lines().skip(1) {
+            let f: Vec<&str> = line.split('\t').collect();
+            if f.len() >= 3 && f[2].trim().parse::<u8>().unwrap_or(0) >= 1 {
+                qrels
+                    .entry(f[0].to_string())
+                    .or_default()
+                    .insert(f[1].to_string());
+            }
+        }
+        let text = std::fs::read_to_string(cohort.join("queries.jsonl")).unwrap();
+        let mut per_k: Vec<Vec<f64>> = vec![Vec::new(); ks.len()];
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let q: BenchQuery = serde_json::from_str(line).unwrap();
+            let Some(relevant) = qrels.get(&q.id) else {
+                continue;
+            };
+            let note = match q.template.as_deref().map(str::trim) {
+                Some(t) if !t.is_empty() => format!("condition: {t}; {}", q.text),
+                _ => q.text.clone(),
+            };
+            let t = Instant::now();
+            let profile = matcher::extract_profile(&note).profile;
+            let terms = retrieval::retrieval_terms(&profile, None);
+            let hits = index.retrieve(&terms, *ks.last().unwrap()).unwrap();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            for (i, k) in ks.iter().enumerate() {
+                let found = hits
+                    .iter()
+                    .take(*k)
+                    .filter(|(id, _)| relevant.contains(id))
+                    .count();
+                per_k[i].push(found as f64 / relevant.len() as f64);
+            }
+        }
+        let line: Vec<String> = ks
+            .iter()
+            .zip(&per_k)
+            .map(|(k, r)| format!("R@{k} {:.3}", r.iter().sum::<f64>() / r.len() as f64))
+            .collect();
+        println!(
+            "  {name} ({} patients): {}",
+            per_k[0].len(),
+            line.join(", ")
+        );
+        for (i, r) in per_k.into_iter().enumerate() {
+            all[i].extend(r);
+        }
+    }
+    let line: Vec<String> = ks
+        .iter()
+        .zip(&all)
+        .map(|(k, r)| format!("R@{k} {:.3}", r.iter().sum::<f64>() / r.len() as f64))
+        .collect();
+    println!("  all ({} patients): {}", all[0].len(), line.join(", "));
+    println!(
+        "extraction + retrieval per patient: median {:.1} ms, max {:.1} ms",
+        percentile(&mut times.clone(), 50),
+        percentile(&mut times, 100)
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let copies =
+        |i: usize, default: usize| args.get(i).and_then(|c| c.parse().ok()).unwrap_or(default);
+    match args.first().map(String::as_str) {
+        Some("latency") => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(latency(copies(1, 1).max(1)));
+        }
+        Some("recall") => {
+            let bench = args
+                .get(2)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| repo().join("../shared/data/bench"));
+            recall(copies(1, 0), &bench);
+        }
+        _ => eprintln!("usage: match_scale latency [copies] | recall [copies] [BENCH_DIR]"),
+    }
+}
