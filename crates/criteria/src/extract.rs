@@ -553,7 +553,7 @@ lazy_re!(
 lazy_re!(AGE_CONTINUES, r"(?i)^[\s,;]*(?:and|but|or|to|-)?[\s,]*$");
 lazy_re!(
     FOR_SUBJECTS,
-    r"(?i)\b(?:for|in|if|when)\s+(?:(?:the\s+|all\s+|any\s+)?(?:subjects?|patients?|participants?|children|child|those|individuals?|people|persons?|women|men|males?|females?|volunteers?|adults?|adolescents?|infants?|girls|boys)\s*\(?\s*(?:aged?s?|who\s+(?:are|is)|that\s+are|is|are)?|age[ds]?\s*:?)\s*$"
+    r"(?i)\b(?:for|in|if|when)\s+(?:(?:the\s+|all\s+|any\s+)?(?:subjects?|patients?|participants?|children|child|those|individuals?|people|persons?|women|men|males?|females?|volunteers?|adults?|adolescents?|infants?|girls|boys)\s*\(?\s*(?:aged?s?|who\s+(?:are|is)|that\s+are|is|are)?|age[ds]?\s*:?)\s*$|\b(?:granted|given|allowed)\s+to\s+those(?:\s+(?:subjects?|patients?|participants?|individuals?|people))?\s*$"
 );
 // "diabetes onset at < 35 years of age", "diagnosis made at age of 36 or above": the age at an
 // earlier event, not the patient's age now.

@@ -471,3 +471,13 @@ fn bounds_under_a_group_label_hold_for_that_group() {
         Some((Some(18.0), Some(30.0)))
     );
 }
+
+#[test]
+fn exceptions_granted_to_older_subjects_are_no_age_limit() {
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Exceptions were granted to those subjects over the age of 75 on a case-by-case basis.\n"
+        ),
+        None
+    );
+}
