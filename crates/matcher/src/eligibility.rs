@@ -991,7 +991,7 @@ pub(crate) fn marker_key(name: &str) -> String {
     match upper.as_str() {
         "ESTROGENRECEPTOR" | "OESTROGENRECEPTOR" | "ER" => "ER".into(),
         "PROGESTERONERECEPTOR" | "PGR" | "PR" => "PR".into(),
-        "HER2NEU" | "ERBB2" | "HER2" => "HER2".into(),
+        "HER2NEU" | "ERBB2" | "HER2" | "HUMANEPIDERMALGROWTHFACTORRECEPTOR2" => "HER2".into(),
         "HORMONERECEPTOR" | "HORMONERECEPTORS" | "HR" => "HR".into(),
         "PDL1" | "PROGRAMMEDDEATHLIGAND1" => "PDL1".into(),
         other => other

@@ -237,7 +237,7 @@ fn topic_receptor_claims(trial: &TrialDocument) -> Vec<(&'static str, bool)> {
     static CLAIM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = CLAIM.get_or_init(|| {
         regex::Regex::new(
-            r"(?i)\b(her-?2(?:/neu)?|erbb2|estrogen receptor|oestrogen receptor|progesterone receptor|hormone receptors?|er|pr|hr)(?:\s*-?\s*(positive|negative|pos|neg)\b|\s*([+-])(?:[^a-z0-9]|$))|\b(triple[-\s]negative|tnbc)\b",
+            r"(?i)\b(her-?2(?:/neu)?|erbb2|human epidermal growth factor receptor[- ]?2|estrogen receptor|oestrogen receptor|progesterone receptor|hormone receptors?|er|pr|hr)(?:\s*-?\s*(positive|negative|pos|neg)\b|\s*([+-])(?:[^a-z0-9]|$))|\b(triple[-\s]negative|tnbc)\b",
         )
         .expect("receptor claim pattern")
     });
@@ -245,6 +245,12 @@ fn topic_receptor_claims(trial: &TrialDocument) -> Vec<(&'static str, bool)> {
     for t in trial.conditions.iter().chain(&trial.keywords) {
         topic.push_str(". ");
         topic.push_str(t);
+    }
+    // A record with no topic fields says what it is about in its inclusion criteria.
+    if topic.trim().is_empty() {
+        topic = crate::trial::split_criteria(&trial.criteria_text)
+            .0
+            .to_string();
     }
     let mut out = Vec::new();
     for c in re.captures_iter(&topic) {
