@@ -564,7 +564,7 @@ lazy_re!(
 // What may lie between "onset"/"diagnosis" and the age: "at", "before the age of", "between".
 lazy_re!(
     ONSET_GAP,
-    r"(?i)^(?:\s+[\w-]+){0,5}?\s+(?:at|before|after|between|prior\s+to|by|under|over)(?:\s+the)?(?:\s+ages?(?:\s+of)?)?\s*$|^\s*(?:ages?(?:\s+of)?)?\s*$"
+    r"(?i)^(?:\s+[\w-]+){0,8}?\s+(?:at|before|after|between|prior\s+to|by|under|over)(?:\s+the)?(?:\s+ages?(?:\s+of)?)?\s*$|^\s*(?:ages?(?:\s+of)?)?\s*$"
 );
 lazy_re!(
     ONSET_GAP_PERSON,

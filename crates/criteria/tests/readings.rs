@@ -481,3 +481,13 @@ fn exceptions_granted_to_older_subjects_are_no_age_limit() {
         None
     );
 }
+
+#[test]
+fn age_at_a_diagnosis_named_at_length_is_no_age_limit() {
+    assert_eq!(
+        ages(
+            "Inclusion Criteria:\n* A diagnosis of type 2 diabetes mellitus first made at age 30 years or older\n"
+        ),
+        vec![]
+    );
+}
