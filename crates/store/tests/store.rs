@@ -37,6 +37,22 @@ async fn postgres_schema(url: &str) -> Store {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
     );
     let admin = Store::open_url(url).await.unwrap();
+    // The first test of this run drops the schemas earlier runs left behind (their process ids
+    // differ from ours); this run's own schemas go the same way next time.
+    static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !SWEPT.swap(true, Ordering::SeqCst) {
+        let ours = format!("tb\\_test\\_{}\\_%", std::process::id());
+        admin
+            .execute_raw(&format!(
+                "DO $$ DECLARE s text; BEGIN \
+                 FOR s IN SELECT nspname FROM pg_namespace \
+                   WHERE nspname LIKE 'tb\\_test\\_%' AND nspname NOT LIKE '{ours}' LOOP \
+                   EXECUTE 'DROP SCHEMA IF EXISTS ' || quote_ident(s) || ' CASCADE'; \
+                 END LOOP; END $$"
+            ))
+            .await
+            .unwrap();
+    }
     admin.execute_raw(&format!("CREATE SCHEMA {schema}")).await.unwrap();
     admin.close().await;
     let sep = if url.contains('?') { '&' } else { '?' };
