@@ -212,7 +212,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
     let parsed = &trial.criteria;
     let mut met_conditions = 0;
     let mut group_state: Vec<(usize, u32, Vec<usize>)> = Vec::new();
-    let diagnosis_runs = diagnosis_bullet_runs(parsed);
+    let diagnosis_runs = &trial.diagnosis_runs;
     for criterion in &parsed.criteria {
         let alternatives_parent = criterion
             .parent
@@ -237,7 +237,6 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 _ => rule_truth(rule, patient, trial),
             };
             let conditional = rule.condition.is_some() || alternatives_parent;
-            let folded_text = fold_case(&criterion.text);
             let mut m = to_mark(
                 truth,
                 rule.polarity,
@@ -254,12 +253,13 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             // HER2-positive") restricts nobody by itself, nor does the definition of
             // childbearing potential. (Other definitions, "measurable disease defined as ...",
             // are requirements.)
-            if m.mark == Mark::NotMet
-                && (permits(&folded_text)
-                    || (matches!(rule.body, RuleBody::Reproductive { .. })
-                        && defines(&folded_text)))
-            {
-                m.mark = Mark::NotApplicable;
+            if m.mark == Mark::NotMet {
+                let folded_text = fold_case(&criterion.text);
+                if permits(&folded_text)
+                    || (matches!(rule.body, RuleBody::Reproductive { .. }) && defines(&folded_text))
+                {
+                    m.mark = Mark::NotApplicable;
+                }
             }
             // "treated with diet, oral agents or insulin": the one alternative typed is not met,
             // but an alternative no rule reads may be, so the requirement is open.
@@ -371,7 +371,7 @@ const DIAGNOSIS_RUN_GROUP: u32 = u32::MAX;
 /// ```
 ///
 /// Such a list names the diagnoses a trial takes; nobody has them all, so any one suffices.
-fn diagnosis_bullet_runs(parsed: &criteria::ParsedCriteria) -> Vec<Option<usize>> {
+pub(crate) fn diagnosis_bullet_runs(parsed: &criteria::ParsedCriteria) -> Vec<Option<usize>> {
     const MAX_WORDS: usize = 8;
     let is_diagnosis_bullet = |c: &criteria::Criterion| {
         c.section != criteria::SectionKind::Exclusion

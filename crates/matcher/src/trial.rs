@@ -71,6 +71,9 @@ pub struct TrialDocument {
     pub(crate) healthy_volunteers: Option<(usize, usize)>,
     /// Concepts of condition-like rules read from the criterion text at the rule's span.
     span_concepts: HashMap<(usize, usize), Vec<ConceptId>>,
+    /// For each criterion, the first criterion of the run of diagnosis bullets it is in
+    /// (alternatives; see `eligibility::diagnosis_bullet_runs`).
+    pub(crate) diagnosis_runs: Vec<Option<usize>>,
     /// Criterion texts, shared by every mark that cites them.
     criterion_texts: Vec<std::sync::Arc<str>>,
     /// The conditions the trial is about: those of its topic fields and those its inclusion
@@ -206,6 +209,7 @@ impl TrialDocument {
                     .or_insert_with(|| crate::eligibility::mention_concepts(t));
             }
         }
+        let diagnosis_runs = crate::eligibility::diagnosis_bullet_runs(&parsed);
         let mut own_conditions = fields[Field::Topic as usize].concepts.clone();
         for criterion in &parsed.criteria {
             for rule in &criterion.rules {
@@ -241,6 +245,7 @@ impl TrialDocument {
             criteria_unparsed,
             mention_concepts,
             span_concepts,
+            diagnosis_runs,
             criterion_texts,
             healthy_volunteers,
             own_conditions,
