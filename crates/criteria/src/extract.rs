@@ -1417,7 +1417,7 @@ lazy_re!(
 );
 lazy_re!(
     SECOND_BOUND,
-    r"(?i)^[\s,]*(?:and|or|but|and/or|&|/)?[\s,]*$"
+    r"(?i)^[\s,]*(?:\([^()]{0,30}\)[\s,]*)?(?:and|or|but|and/or|&|/)?[\s,]*$"
 );
 lazy_re!(JOINER, r"(?i)^[\s()]*(?:,|/|and|or|and/or|&)?[\s()]*$");
 lazy_re!(ALT_JOIN, r"(?i)(?:^|\W)or\W");

@@ -491,3 +491,20 @@ fn age_at_a_diagnosis_named_at_length_is_no_age_limit() {
         vec![]
     );
 }
+
+#[test]
+fn a_second_bound_after_a_converted_value_keeps_the_analyte() {
+    let p = parse(
+        "Exclusion Criteria:\n* serum calcium concentration < 8.0 mg/dl (2.00 mmol/L) or >= 12.0 mg/dl (3.00 mmol/L).\n",
+    );
+    let ca: Vec<(Comparator, f64)> = p
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::Lab { analyte, threshold } if analyte == "calcium" => {
+                Some((threshold.comparator, threshold.value))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ca, vec![(Comparator::Lt, 8.0), (Comparator::Ge, 12.0)]);
+}
