@@ -1340,6 +1340,11 @@ static ANALYTES: &[(&str, &str)] = &[
         "ldl",
         r"LDL(?:-C)?(?:\s+cholesterol)?|low[- ]density\s+lipoprotein(?:\s+cholesterol)?",
     ),
+    // Before "hdl": "Non-HDL-C" is total minus HDL cholesterol, not HDL.
+    (
+        "non_hdl",
+        r"non[- ]?HDL(?:-C)?(?:\s+cholesterol)?|non[- ]high[- ]density\s+lipoprotein(?:\s+cholesterol)?",
+    ),
     (
         "hdl",
         r"HDL(?:-C)?(?:\s+cholesterol)?|high[- ]density\s+lipoprotein(?:\s+cholesterol)?",
@@ -3106,6 +3111,23 @@ fn expand_left(text: &str, floor: usize, head_start: usize) -> usize {
             break;
         }
         let wl = word.to_ascii_lowercase();
+        // "Type 1 diabetes", "type II diabetes": the number is part of the name.
+        let numeral = word.chars().all(|c| c.is_ascii_digit())
+            || matches!(wl.as_str(), "i" | "ii" | "iii" | "iv" | "1a" | "1b");
+        if numeral {
+            let rest = trimmed[..wstart].trim_end();
+            if rest.len() >= 4 && rest[rest.len() - 4..].eq_ignore_ascii_case("type") {
+                let type_start = rest.len() - 4;
+                let boundary = rest[..type_start]
+                    .chars()
+                    .last()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                if boundary {
+                    start = floor + type_start;
+                    continue;
+                }
+            }
+        }
         if STOP_LEFT.contains(&wl.as_str())
             || word.ends_with(['.', ','])
             || word.chars().all(|c| c.is_ascii_digit())

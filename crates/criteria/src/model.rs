@@ -469,7 +469,7 @@ pub enum RuleBody {
     /// `wbc`, `lymphocytes`, `inr`, `aptt`, `pt`, `albumin`, `alkaline_phosphatase`, `ggt`, `ldh`,
     /// `potassium`, `sodium`, `calcium`, `magnesium`, `glucose`, `hba1c`, `amylase`, `lipase`,
     /// `tsh`, `cd4`, `psa`, `troponin`, `bnp`, `urine_protein`, `cholesterol`, `triglycerides`,
-    /// `ldl`, `hdl`, `testosterone`, `bmi`, `weight`, `systolic_bp`, `diastolic_bp`, `blood_pressure`,
+    /// `ldl`, `hdl`, `non_hdl`, `testosterone`, `bmi`, `weight`, `systolic_bp`, `diastolic_bp`, `blood_pressure`,
     /// `heart_rate`, `transaminases`; or, for anything else measured against a number, the
     /// measured thing as written, lower-cased ("fsh levels", "intraocular pressure").
     Lab {

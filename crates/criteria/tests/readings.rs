@@ -508,3 +508,27 @@ fn a_second_bound_after_a_converted_value_keeps_the_analyte() {
         .collect();
     assert_eq!(ca, vec![(Comparator::Lt, 8.0), (Comparator::Ge, 12.0)]);
 }
+
+#[test]
+fn a_disease_subtype_number_and_non_hdl_cholesterol_keep_their_names() {
+    let parsed = criteria::parse(
+        "Inclusion Criteria:\n- Type 1 diabetes mellitus\n- Non-HDL-C >= 100 mg/dL\n- HDL-C < 40 mg/dL",
+    );
+    let rules: Vec<&criteria::RuleBody> = parsed
+        .criteria
+        .iter()
+        .flat_map(|c| c.rules.iter().map(|r| &r.body))
+        .collect();
+    assert!(
+        rules.iter().any(|b| matches!(b, criteria::RuleBody::Condition { mention, .. } if mention == "Type 1 diabetes mellitus")),
+        "{rules:#?}"
+    );
+    let analytes: Vec<&str> = rules
+        .iter()
+        .filter_map(|b| match b {
+            criteria::RuleBody::Lab { analyte, .. } => Some(analyte.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(analytes, ["non_hdl", "hdl"]);
+}
