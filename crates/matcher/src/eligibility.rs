@@ -218,7 +218,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             .parent
             .and_then(|p| parsed.criteria.get(p))
             .is_some_and(|p| offers_alternatives(&p.text));
-        let implicit_groups = implicit_condition_alternatives(criterion, &trial.criteria_text);
+        let implicit_groups = &trial.implicit_groups[criterion.id];
         for (rule_index, rule) in criterion.rules.iter().enumerate() {
             let registry_age =
                 trial.minimum_age_years.is_some() || trial.maximum_age_years.is_some();
@@ -414,7 +414,7 @@ pub(crate) fn diagnosis_bullet_runs(parsed: &criteria::ParsedCriteria) -> Vec<Op
 /// glaucoma"): any one of them is what the criterion asks for. The parser groups such lists for
 /// some rule kinds only; conditions joined by "and" ("type 2 diabetes and hypertension") stay
 /// separate requirements. Ids start high so they never meet the parser's own group ids.
-fn implicit_condition_alternatives(
+pub(crate) fn implicit_condition_alternatives(
     criterion: &criteria::Criterion,
     criteria_text: &str,
 ) -> Vec<Option<u32>> {
@@ -679,11 +679,15 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
             threshold,
             ..
         } => biomarker_truth(marker, *status, threshold.as_ref(), patient),
-        // "Non-HDL-C ≥ 100" is not an HDL threshold, whatever analyte it was read as.
-        RuleBody::Lab { analyte, .. } if denied_analyte(&trial.criteria_text, rule, analyte) => {
-            Truth::Unknown(FactKey::Lab(format!("non-{analyte}")))
-        }
-        RuleBody::Lab { analyte, threshold } => lab_truth(analyte, threshold, patient),
+        RuleBody::Lab { analyte, threshold } => match lab_truth(analyte, threshold, patient) {
+            // "Non-HDL-C ≥ 100" is not an HDL threshold, whatever analyte it was read as.
+            Truth::True(_) | Truth::False(_)
+                if denied_analyte(&trial.criteria_text, rule, analyte) =>
+            {
+                Truth::Unknown(FactKey::Lab(format!("non-{analyte}")))
+            }
+            truth => truth,
+        },
         RuleBody::ClinicalScore { scale, threshold } => score_truth(scale, threshold, patient),
         RuleBody::PerformanceStatus {
             scale, min, max, ..
@@ -1341,11 +1345,9 @@ fn therapy_truth(therapy: &str, patient: &PatientFacts, trial: &TrialDocument) -
     for &c in concepts.iter() {
         // A planned treatment ("a candidate for resection", "prior to chemotherapy") is not a
         // prior therapy.
-        if let Some(p) = patient
-            .present
-            .iter()
-            .find(|p| vocab.is_a(p.concept, c) && !fold_case(&p.source).contains("planned "))
-        {
+        if let Some(p) = patient.present.iter().find(|p| {
+            vocab.is_a(p.concept, c) && !p.source.to_ascii_lowercase().contains("planned ")
+        }) {
             return Truth::True(Cow::from(p.source.clone()));
         }
     }

@@ -74,6 +74,9 @@ pub struct TrialDocument {
     /// For each criterion, the first criterion of the run of diagnosis bullets it is in
     /// (alternatives; see `eligibility::diagnosis_bullet_runs`).
     pub(crate) diagnosis_runs: Vec<Option<usize>>,
+    /// For each criterion, the implicit "or" groups of its condition rules (see
+    /// `eligibility::implicit_condition_alternatives`).
+    pub(crate) implicit_groups: Vec<Vec<Option<u32>>>,
     /// Criterion texts, shared by every mark that cites them.
     criterion_texts: Vec<std::sync::Arc<str>>,
     /// The conditions the trial is about: those of its topic fields and those its inclusion
@@ -210,6 +213,11 @@ impl TrialDocument {
             }
         }
         let diagnosis_runs = crate::eligibility::diagnosis_bullet_runs(&parsed);
+        let implicit_groups = parsed
+            .criteria
+            .iter()
+            .map(|c| crate::eligibility::implicit_condition_alternatives(c, &f.criteria_text))
+            .collect();
         let mut own_conditions = fields[Field::Topic as usize].concepts.clone();
         for criterion in &parsed.criteria {
             for rule in &criterion.rules {
@@ -246,6 +254,7 @@ impl TrialDocument {
             mention_concepts,
             span_concepts,
             diagnosis_runs,
+            implicit_groups,
             criterion_texts,
             healthy_volunteers,
             own_conditions,
