@@ -51,7 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Eval(EvalCommand::Summaries { json }) => eval_summaries(&store, json).await?,
         Command::Match { patient, note, top, json } => {
-            match_command(&store, patient.as_deref(), note.as_deref(), top, json).await?
+            match_command(&store, &data_dir, patient.as_deref(), note.as_deref(), top, json).await?
         }
         Command::Criteria { nct_id, text, json } => {
             criteria_command(&store, nct_id.as_deref(), text.as_deref(), json).await?
@@ -332,8 +332,19 @@ async fn eval_rank_command(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The patient as a retrieval query and the candidate limit: the server's own code, so the
+/// command and `POST /api/match` retrieve the same candidates.
+#[path = "../../server/src/match_routes/retrieval.rs"]
+#[allow(dead_code)]
+mod match_retrieval;
+
+/// Ranks trials for a patient. Like the server: when the store holds more trials than the
+/// candidate limit (`TRIALBRIDGE_MATCH_CANDIDATES`, default 1000), the search index (brought up
+/// to date first) retrieves that many candidates and only those are reranked; otherwise every
+/// stored trial is ranked.
 async fn match_command(
     store: &store::Store,
+    data_dir: &Path,
     patient: Option<&Path>,
     note: Option<&Path>,
     top: usize,
@@ -358,8 +369,23 @@ async fn match_command(
         }
         (None, None) => bail!("give --patient PROFILE.json or --note NOTE.txt"),
     };
-    let studies = all_studies(store).await?;
-    if studies.is_empty() {
+    let limit = match_retrieval::candidate_limit();
+    let studies = if store.count().await? as usize <= limit {
+        all_studies(store).await?
+    } else {
+        let index = std::sync::Arc::new(crate::index::open(data_dir)?);
+        crate::index::catch_up(store, &index, data_dir).await.context("bringing the search index up to date")?;
+        let terms = match_retrieval::retrieval_terms(&profile, None);
+        let ids = tokio::task::spawn_blocking(move || index.retrieve(&terms, limit)).await??;
+        let mut studies = Vec::with_capacity(ids.len());
+        for (id, _) in ids {
+            if let Some(t) = store.get(&id).await? {
+                studies.push(t.record.study);
+            }
+        }
+        studies
+    };
+    if studies.is_empty() && store.count().await? == 0 {
         bail!("the store holds no trials: ingest some first (trialbridge ingest FILE)");
     }
     let ranked = tokio::task::spawn_blocking(move || {
