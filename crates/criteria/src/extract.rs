@@ -3169,6 +3169,12 @@ fn disease_states(lower: &str) -> Vec<DiseaseState> {
             if *st == DiseaseState::Active && lower.contains("inactive") {
                 continue;
             }
+            // "unstable angina" is not stable disease.
+            if *st == DiseaseState::Stable
+                && lower.matches("stable").count() == lower.matches("unstable").count()
+            {
+                continue;
+            }
             v.push(*st);
         }
     }

@@ -532,3 +532,26 @@ fn a_disease_subtype_number_and_non_hdl_cholesterol_keep_their_names() {
         .collect();
     assert_eq!(analytes, ["non_hdl", "hdl"]);
 }
+
+#[test]
+fn unstable_is_not_a_stable_disease_state() {
+    let states = |text: &str| -> Vec<criteria::DiseaseState> {
+        criteria::parse(text)
+            .criteria
+            .iter()
+            .flat_map(|c| c.rules.iter())
+            .filter_map(|r| match &r.body {
+                criteria::RuleBody::Condition { states, .. } => Some(states.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    };
+    assert!(
+        !states("Exclusion Criteria:\n- Unstable angina").contains(&criteria::DiseaseState::Stable)
+    );
+    assert!(
+        states("Inclusion Criteria:\n- Stable angina for 3 months")
+            .contains(&criteria::DiseaseState::Stable)
+    );
+}

@@ -308,6 +308,20 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             }
             marks.push(m);
         }
+        if let Some(concepts) = trial.free_text_exclusions.get(&criterion.id) {
+            for &c in concepts {
+                let truth = free_text_condition_truth(c, criterion, patient, trial);
+                marks.push(to_mark(
+                    truth,
+                    Polarity::Exclusion,
+                    false,
+                    "condition",
+                    trial.criterion_text(criterion.id),
+                    Some((criterion.span.start, criterion.span.end)),
+                    true,
+                ));
+            }
+        }
     }
     // Alternatives: one met alternative satisfies the group.
     for (_, _, members) in &group_state {
@@ -874,6 +888,15 @@ fn condition_truth(
             {
                 return Truth::False(Cow::from(format!("stage {patient_stage}")));
             }
+            // "Uncontrolled hypertension", "severe heart disease", "clinically significant
+            // cardiovascular disease": having the disease is not enough, its control or severity
+            // decides, and a profile does not state those.
+            if polarity == Polarity::Exclusion
+                && !rule.negated
+                && qualifies_severity(&trial.criteria_text, rule)
+            {
+                return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
+            }
             return Truth::True(Cow::from(p.source.clone()));
         }
     }
@@ -901,6 +924,59 @@ fn condition_truth(
 
 /// Is the trial about `concept` (or a broader or narrower one): named in its topic fields or
 /// required by its inclusion criteria?
+/// A disease named in a free-text exclusion criterion, against the patient: as a condition rule
+/// would be, with the same caution for the trial's own disease and for qualified mentions.
+fn free_text_condition_truth(
+    concept: ConceptId,
+    criterion: &criteria::Criterion,
+    patient: &PatientFacts,
+    trial: &TrialDocument,
+) -> Truth {
+    let vocab = Vocabulary::builtin();
+    let name = || FactKey::Condition(vocab.concept(concept).name.clone());
+    match patient.has(concept) {
+        Some(p) if trial_is_about(trial, p.concept) => Truth::Unknown(name()),
+        Some(_) if has_severity_qualifier(&fold_case(&criterion.text)) => Truth::Unknown(name()),
+        Some(p) => Truth::True(Cow::from(p.source.clone())),
+        None => match patient.lacks(concept) {
+            Some(source) => Truth::False(Cow::from(source.to_string())),
+            None => Truth::Unknown(name()),
+        },
+    }
+}
+
+/// Does the rule's condition come with a control or severity qualifier, in the words just
+/// before it on its line ("uncontrolled", "poorly controlled", "unstable", "severe",
+/// "significant", "decompensated")?
+fn qualifies_severity(criteria_text: &str, rule: &Rule) -> bool {
+    let start = rule.span.start.saturating_sub(60);
+    let Some(before) = (start..rule.span.start)
+        .find(|&i| criteria_text.is_char_boundary(i))
+        .and_then(|i| criteria_text.get(i..rule.span.start))
+    else {
+        return false;
+    };
+    has_severity_qualifier(&fold_case(before.rsplit('\n').next().unwrap_or(before)))
+}
+
+/// Does the (case-folded) text hold a control or severity qualifier?
+fn has_severity_qualifier(folded: &str) -> bool {
+    SEVERITY_QUALIFIERS.iter().any(|q| folded.contains(q))
+}
+
+const SEVERITY_QUALIFIERS: [&str; 10] = [
+    "uncontrolled",
+    "poorly controlled",
+    "not controlled",
+    "unstable",
+    "severe",
+    "significant",
+    "decompensated",
+    "uncompensated",
+    "symptomatic",
+    "serious",
+];
+
 /// Whether the patient's disease has the extent a rule names (a stage, or metastatic), when the
 /// profile says: stage IV is metastatic and stages 0–III are not (the TNM rule for solid
 /// tumours). `None` when the rule names no extent or the profile does not settle it.

@@ -74,6 +74,9 @@ pub struct TrialDocument {
     /// For each criterion, the first criterion of the run of diagnosis bullets it is in
     /// (alternatives; see `eligibility::diagnosis_bullet_runs`).
     pub(crate) diagnosis_runs: Vec<Option<usize>>,
+    /// Exclusion criteria no rule reads (free text) that name diseases the vocabulary knows,
+    /// with those diseases: "Hypothyroidism", "Uncompensated heart failure".
+    pub(crate) free_text_exclusions: HashMap<usize, Vec<ConceptId>>,
     /// For each criterion, the implicit "or" groups of its condition rules (see
     /// `eligibility::implicit_condition_alternatives`).
     pub(crate) implicit_groups: Vec<Vec<Option<u32>>>,
@@ -213,6 +216,29 @@ impl TrialDocument {
             }
         }
         let diagnosis_runs = crate::eligibility::diagnosis_bullet_runs(&parsed);
+        // Short exclusion criteria left as free text still name diseases a patient may have.
+        const FREE_TEXT_MAX_WORDS: usize = 12;
+        let mut free_text_exclusions = HashMap::new();
+        for c in &parsed.criteria {
+            if c.section == criteria::SectionKind::Exclusion
+                && !c.rules.is_empty()
+                && c.rules
+                    .iter()
+                    .all(|r| matches!(r.body, criteria::RuleBody::FreeText))
+                && c.text.split_whitespace().count() <= FREE_TEXT_MAX_WORDS
+            {
+                let mut concepts: Vec<ConceptId> = vocab
+                    .find_affirmed(&c.text)
+                    .into_iter()
+                    .map(|m| m.concept)
+                    .filter(|&k| vocab.concept(k).kind == crate::vocabulary::ConceptKind::Condition)
+                    .collect();
+                concepts.dedup();
+                if !concepts.is_empty() {
+                    free_text_exclusions.insert(c.id, concepts);
+                }
+            }
+        }
         let implicit_groups = parsed
             .criteria
             .iter()
@@ -255,6 +281,7 @@ impl TrialDocument {
             span_concepts,
             diagnosis_runs,
             implicit_groups,
+            free_text_exclusions,
             criterion_texts,
             healthy_volunteers,
             own_conditions,

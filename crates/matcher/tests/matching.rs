@@ -521,7 +521,7 @@ fn an_organ_system_exclusion_covers_the_diseases_within_it() {
         "Inclusion Criteria:
 - Type 2 diabetes
 Exclusion Criteria:
-- Significant cardiovascular disease
+- History of cardiovascular disease
 - Active liver disease",
     );
     let p = profile(
@@ -674,4 +674,33 @@ Exclusion Criteria:
     let unknown = profile(r#"{"diagnoses": [{"text": "breast cancer"}]}"#);
     let e = evaluate(&PatientFacts::new(&unknown, None), &trial);
     assert_eq!(mark_of(&e, "condition", "Stage IV").mark, Mark::Unknown);
+}
+
+#[test]
+fn an_exclusion_qualified_by_control_or_severity_is_a_question_not_a_verdict() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Type 2 diabetes
+Exclusion Criteria:
+- Uncontrolled hypertension
+- Clinically significant cardiovascular disease
+- Hypothyroidism",
+    );
+    let p = profile(
+        r#"{"diagnoses": [{"text": "type 2 diabetes"}, {"text": "hypertension"},
+                          {"text": "cardiomyopathy"}, {"text": "hypothyroidism"}]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    assert_eq!(mark_of(&e, "condition", "Uncontrolled").mark, Mark::Unknown);
+    assert_eq!(
+        mark_of(&e, "condition", "cardiovascular").mark,
+        Mark::Unknown
+    );
+    // An unqualified exclusion still decides.
+    assert_eq!(
+        mark_of(&e, "condition", "Hypothyroidism").mark,
+        Mark::NotMet,
+        "{:#?}",
+        e.marks
+    );
 }
