@@ -257,6 +257,9 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 let folded_text = fold_case(&criterion.text);
                 if permits(&folded_text)
                     || (matches!(rule.body, RuleBody::Reproductive { .. }) && defines(&folded_text))
+                    || (matches!(rule.body, RuleBody::PriorTherapy { .. })
+                        && rule.polarity == Polarity::Inclusion
+                        && speaks_of_planned_treatment(&folded_text))
                 {
                     m.mark = Mark::NotApplicable;
                 }
@@ -543,6 +546,32 @@ fn permits(folded: &str) -> bool {
         "without",
     ];
     GRANTS.iter().any(|g| folded.contains(g)) && !DENIES.iter().any(|d| folded.contains(d))
+}
+
+/// Does the (case-folded) inclusion criterion speak of treatment to come ("the first cycle of
+/// chemotherapy must be administered within 7 days", "candidates for adjuvant radiotherapy",
+/// "LVEF ≥ 55 % for patients receiving anthracyclines") rather than of treatment received?
+fn speaks_of_planned_treatment(folded: &str) -> bool {
+    const FUTURE: [&str; 17] = [
+        "will receive",
+        "will be treated",
+        "will undergo",
+        "to receive",
+        "to be treated",
+        "to undergo",
+        "must be administered",
+        "scheduled",
+        "planned",
+        "candidate for",
+        "candidates for",
+        "eligible for",
+        "suitable for",
+        "willing to",
+        "able to receive",
+        "for patients receiving",
+        "for subjects receiving",
+    ];
+    FUTURE.iter().any(|f| folded.contains(f))
 }
 
 /// Is the (case-folded) criterion a definition ("women of childbearing potential are defined

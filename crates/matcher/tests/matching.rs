@@ -704,3 +704,37 @@ Exclusion Criteria:
         e.marks
     );
 }
+
+#[test]
+fn treatment_the_trial_will_give_is_not_asked_of_the_patients_past() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Histologically confirmed breast cancer
+- The first cycle of chemotherapy must be administered within 7 days of randomization
+- Candidates for adjuvant radiotherapy
+- At least one prior line of chemotherapy",
+    );
+    let p = profile(
+        r#"{"diagnoses": [{"text": "breast cancer"}],
+            "prior_therapies": [{"name": "chemotherapy", "received": false},
+                                {"name": "radiotherapy", "received": false}]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    for part in ["first cycle", "Candidates"] {
+        assert!(
+            e.marks
+                .iter()
+                .filter(|m| m.criterion.contains(part))
+                .all(|m| m.mark != Mark::NotMet),
+            "{part}: {:#?}",
+            e.marks
+        );
+    }
+    // A requirement about treatment received still decides.
+    assert_eq!(
+        mark_of(&e, "prior_therapy", "prior line").mark,
+        Mark::NotMet,
+        "{:#?}",
+        e.marks
+    );
+}
