@@ -49,6 +49,10 @@ pub struct RankWeights {
     /// "ECOG 0–1") may well not hold, and a trial that asks for several such things is less
     /// likely to work out than one whose requirements are all known to be met.
     pub per_open_inclusion: f64,
+    /// The floor for a trial whose registry age or sex limits exclude the patient: those limits
+    /// are exact, so only a little of its relevance is kept (ties among such trials still follow
+    /// relevance).
+    pub registry_demographic_floor: f64,
 }
 
 impl Default for RankWeights {
@@ -65,6 +69,7 @@ impl Default for RankWeights {
             per_unknown: 0.0,
             other_subtype_share: 0.5,
             per_open_inclusion: 0.1,
+            registry_demographic_floor: 0.05,
         }
     }
 }
@@ -174,8 +179,18 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
                 }
             }
             let penalty = penalty + w.per_open_inclusion * open_inclusions.len() as f64;
-            let factor = w.floor
-                + (1.0 - w.floor) * (-w.penalty_scale * penalty - w.per_unknown * unknowns).exp();
+            // A registry age or sex limit is exact (nothing was read from free text), so a
+            // trial that fails one is of no use to the patient however on-topic it is.
+            let registry_demographic = failed
+                .iter()
+                .any(|(k, span)| span.is_none() && (*k == "age" || *k == "sex"));
+            let floor = if registry_demographic {
+                w.registry_demographic_floor
+            } else {
+                w.floor
+            };
+            let factor = floor
+                + (1.0 - floor) * (-w.penalty_scale * penalty - w.per_unknown * unknowns).exp();
             let bonus = if eligibility.verdict == Verdict::NotEligible {
                 0.0
             } else {

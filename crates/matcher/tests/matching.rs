@@ -738,3 +738,41 @@ fn treatment_the_trial_will_give_is_not_asked_of_the_patients_past() {
         e.marks
     );
 }
+
+#[test]
+fn a_trial_the_registry_age_limit_closes_ranks_below_every_trial_the_patient_could_join() {
+    let closed = TrialDocument::new(TrialFields {
+        nct_id: "NCT90000041".into(),
+        title: "Exercise Training in Older Adults With Heart Failure".into(),
+        conditions: vec!["Heart Failure".into()],
+        criteria_text: "Inclusion Criteria:\n- Heart failure".into(),
+        minimum_age_years: Some(65.0),
+        ..Default::default()
+    });
+    let open = TrialDocument::new(TrialFields {
+        nct_id: "NCT90000042".into(),
+        title: "Sodium Intake, Blood Pressure and Fluid Status in Outpatients of a Renal Clinic".into(),
+        conditions: vec!["Fluid Overload".into(), "Chronic Kidney Disease".into()],
+        criteria_text: "Inclusion Criteria:\n- Chronic kidney disease stage 3 or 4\n- Outpatient of the renal clinic\n- Either hypertension, diabetes or heart failure".into(),
+        minimum_age_years: Some(18.0),
+        ..Default::default()
+    });
+    let p = profile(r#"{"age_years": 40, "diagnoses": [{"text": "heart failure"}]}"#);
+    let docs = [closed, open];
+    let model = RelevanceModel::fit(&docs);
+    let ranked = rank_trials(&p, &docs, &model, &MatchOptions::default());
+    assert!(
+        ranked[0].relevance_share < 1.0,
+        "the open trial is the less topical one"
+    );
+    assert_eq!(ranked[0].nct_id, "NCT90000042", "{ranked:#?}");
+    // Only a little of the closed trial's relevance is kept: a registry limit is exact.
+    let closed = &ranked[1];
+    assert_eq!(closed.eligibility.verdict, Verdict::NotEligible);
+    assert!(
+        closed.score <= 0.1 * closed.relevance_share,
+        "{} of {}",
+        closed.score,
+        closed.relevance_share
+    );
+}
