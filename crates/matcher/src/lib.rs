@@ -18,6 +18,25 @@
 //! [`Verdict`]. [`rank_trials`] combines both; [`questionnaire`] lists the questions whose
 //! answers would decide one trial's verdict.
 //!
+//! How [`evaluate`] reads criteria against a patient (each a general rule of criteria language,
+//! tested in `tests/matching.rs`):
+//!
+//! - alternatives: rules the parser groups, conditions one inclusion criterion joins with "or",
+//!   and consecutive inclusion bullets that only name a diagnosis — any one suffices; an unmet
+//!   alternative beside one no rule reads stays open;
+//! - a trial is about its topic's conditions *and* those its inclusion criteria require, so an
+//!   exclusion naming that disease ("prior glaucoma surgery") is about something else and is not
+//!   decisive — unless it names an extent the patient's stage settles ("stage IV (metastatic)");
+//! - an exclusion qualified by control or severity ("uncontrolled", "clinically significant")
+//!   is a question, not a verdict; a criterion that permits ("… are allowed") or defines
+//!   childbearing potential excludes nobody; an inclusion about treatment the trial will give
+//!   ("must be administered", "candidates for") asks nothing about the patient's past;
+//! - a condition rule's concepts come from the criterion text at its span (the vocabulary's
+//!   longest match), and a "non-" prefix denies ("non-diabetic nephropathy").
+//!
+//! [`rank_trials`] scales relevance by the failed decisive rules (a registry age/sex limit keeps
+//! least), and by the inclusion criteria the patient's facts leave open.
+//!
 //! The crate is pure: no I/O, no async.
 //!
 //! ```
