@@ -12,13 +12,13 @@
 //! from a bounded cache ([`candidates`]), and `matcher::rank_trials` reranks them with a
 //! relevance model fitted on those candidates.
 //!
-//! Scale: a match reads K trials, not the store, so its cost does not grow with the store
-//! beyond the index query (a few milliseconds at 40k trials, see
-//! `docs/benchmarks/server-match.md`). The document cache holds at most
-//! `TRIALBRIDGE_MATCH_CACHE` trials (20 000 by default, least recently used out), so memory is
-//! bounded whatever the store's size; documents are tagged with their stored `updated_at` and
-//! dropped when the store reports a newer one. A store of no more than K trials, or a server
-//! without a search index, reranks every stored trial: the full scan, with identical results.
+//! Scale: a match reads K trials, not the store, so its cost grows with the store only through
+//! the index query (a few milliseconds at 40k trials; see `docs/benchmarks/server-match.md`).
+//! The document cache holds at most `TRIALBRIDGE_MATCH_CACHE` trials (10 000 by default: about
+//! 0.6 GiB at the ~57 KiB a document measured; least recently used out), so memory is bounded whatever the
+//! store's size. Documents are tagged with their stored `updated_at` and dropped when the store
+//! reports a newer one. A store of no more than K trials, or a server without a search index,
+//! reranks every stored trial: the full scan, with identical results.
 
 mod answers;
 mod candidates;
@@ -107,8 +107,7 @@ async fn run_match(
             ..Default::default()
         };
         let docs = c.docs();
-        let model = matcher::RelevanceModel::fit(docs.iter().copied());
-        let mut ranked = matcher::rank_trials(&profile, &docs, &model, &options);
+        let mut ranked = matcher::rank_trials(&profile, &docs, &c.model, &options);
         ranked.truncate(top);
         ranked
             .into_iter()

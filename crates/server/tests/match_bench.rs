@@ -1,5 +1,6 @@
 //! Timings for `POST /api/match` over the committed sample: the first request (which builds the
-//! matching corpus) and steady-state requests. Ignored by default; run with
+//! matcher documents: the sample is smaller than the candidate limit, so every stored trial is a
+//! candidate) and steady-state requests. At scale, see `examples/match_scale.rs`. Ignored by default; run with
 //! `cargo test -p server --release --test match_bench -- --ignored --nocapture`.
 //! It prints figures and asserts nothing about time.
 

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use matcher::TrialDocument;
+use matcher::{RelevanceModel, TrialDocument};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -36,7 +36,7 @@ pub fn invalidate_corpus() {
 }
 
 /// Default bound of the document cache, in trials.
-pub const DEFAULT_CACHE_CAPACITY: usize = 20_000;
+pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 
 /// The environment variable that sets the cache bound (a positive integer, in trials).
 pub const CACHE_ENV: &str = "TRIALBRIDGE_MATCH_CACHE";
@@ -120,13 +120,19 @@ impl DocCache {
 #[derive(Default)]
 struct Sync {
     generation: u64,
+    /// Bumped whenever the store reports a change: a fitted model is reused only within one.
+    epoch: u64,
     /// The newest `updated_at` seen (as the store wrote it); `None` before the first look.
     mark: Option<String>,
+    /// The store's trial count, read again whenever the epoch changes (`COUNT(*)` is a scan).
+    count: usize,
 }
 
 /// The candidates of one match.
 pub struct Candidates {
     pub trials: Vec<Arc<CachedTrial>>,
+    /// The relevance model fitted on these candidates.
+    pub model: Arc<RelevanceModel>,
     /// How many trials the match ran over (every stored trial: retrieval searched them all).
     pub considered: usize,
 }
@@ -150,7 +156,17 @@ pub struct Matching {
     limit: usize,
     cache: Mutex<DocCache>,
     sync: tokio::sync::Mutex<Sync>,
+    /// The last fitted model with the candidates and epoch it was fitted for: the full scan of
+    /// a small store (and a repeated patient) asks for the same candidates again and again.
+    last_model: Mutex<Option<(Vec<String>, u64, Arc<RelevanceModel>)>>,
+    /// For retrieval: the model fitted on a sample of the whole store, with the store's trial
+    /// count when fitted.
+    corpus_model: tokio::sync::Mutex<Option<(usize, Arc<RelevanceModel>)>>,
 }
+
+/// Trials in the sample of the store that the retrieval path's relevance model is fitted on:
+/// corpus statistics (document frequencies, field lengths) without building every document.
+pub const MODEL_SAMPLE: usize = 2000;
 
 impl Default for Matching {
     fn default() -> Self {
@@ -165,30 +181,42 @@ impl Matching {
             limit: limit.max(1),
             cache: Mutex::new(DocCache::new(capacity.max(limit))),
             sync: tokio::sync::Mutex::new(Sync::default()),
+            last_model: Mutex::new(None),
+            corpus_model: tokio::sync::Mutex::new(None),
         }
     }
 
     /// Drops the cached documents of trials changed in the store since the last look.
-    async fn refresh(&self, store: &store::Store) -> Result<(), AppError> {
+    /// Returns the epoch (it changes whenever the store reports a change) and the trial count.
+    async fn refresh(&self, store: &store::Store) -> Result<(u64, usize), AppError> {
         let mut sync = self.sync.lock().await;
         let generation = GENERATION.load(Ordering::SeqCst);
         if generation != sync.generation || sync.mark.is_none() {
             // First look, or told everything may have changed: start from an empty cache.
             self.cache.lock().unwrap().clear();
             sync.generation = generation;
+            sync.epoch += 1;
             let changed = store.changed_since(None).await?;
             sync.mark = Some(changed.last().map(|(_, t)| t.clone()).unwrap_or_default());
-            return Ok(());
+            sync.count = store.count().await? as usize;
+            return Ok((sync.epoch, sync.count));
         }
         let changed = store.changed_since(sync.mark.as_deref()).await?;
         if let Some((_, newest)) = changed.last() {
-            let mut cache = self.cache.lock().unwrap();
-            for (id, at) in &changed {
-                cache.drop_if_changed(id, OffsetDateTime::parse(at, &Rfc3339).ok());
+            {
+                let mut cache = self.cache.lock().unwrap();
+                for (id, at) in &changed {
+                    cache.drop_if_changed(id, OffsetDateTime::parse(at, &Rfc3339).ok());
+                }
+            }
+            // The read is inclusive: rows at the mark itself were seen last time.
+            if changed.iter().any(|(_, at)| sync.mark.as_ref() != Some(at)) {
+                sync.epoch += 1;
+                sync.count = store.count().await? as usize;
             }
             sync.mark = Some(newest.clone());
         }
-        Ok(())
+        Ok((sync.epoch, sync.count))
     }
 
     /// The trials to rerank for a patient described by `terms` (see
@@ -202,10 +230,10 @@ impl Matching {
         terms: Vec<(String, f32)>,
     ) -> Result<Candidates, AppError> {
         let store = state.store();
-        self.refresh(store).await?;
-        let count = store.count().await? as usize;
+        let (epoch, count) = self.refresh(store).await?;
         let index = state.index().clone();
-        let ids: Vec<String> = if count <= self.limit || index.is_empty() {
+        let scan = count <= self.limit || index.is_empty();
+        let ids: Vec<String> = if scan {
             if count > self.limit {
                 tracing::warn!(
                     trials = count,
@@ -231,10 +259,86 @@ impl Matching {
                 .collect()
         };
         let trials = self.load(store, &ids).await?;
+        if !scan {
+            let model = self.corpus_model(store, count).await?;
+            return Ok(Candidates {
+                trials,
+                model,
+                considered: count,
+            });
+        }
+        let ids: Vec<String> = trials.iter().map(|t| t.doc.nct_id.clone()).collect();
+        let reuse = self
+            .last_model
+            .lock()
+            .unwrap()
+            .as_ref()
+            .filter(|(i, e, _)| *e == epoch && *i == ids)
+            .map(|(_, _, m)| m.clone());
+        let model = match reuse {
+            Some(m) => m,
+            None => {
+                let docs = trials.clone();
+                let model = tokio::task::spawn_blocking(move || {
+                    Arc::new(RelevanceModel::fit(docs.iter().map(|t| &t.doc)))
+                })
+                .await
+                .map_err(|e| AppError::Internal(format!("fitting the relevance model: {e}")))?;
+                *self.last_model.lock().unwrap() = Some((ids, epoch, model.clone()));
+                model
+            }
+        };
         Ok(Candidates {
             trials,
+            model,
             considered: count,
         })
+    }
+
+    /// The relevance model of the whole store, estimated on an evenly spread sample of
+    /// [`MODEL_SAMPLE`] trials (every n-th in NCT order); fitted again once the store's size has
+    /// moved by more than a tenth. Candidates all share the patient's topic, so a model fitted
+    /// on them alone would see the patient's words as common and rank differently from the
+    /// full scan.
+    async fn corpus_model(
+        &self,
+        store: &store::Store,
+        count: usize,
+    ) -> Result<Arc<RelevanceModel>, AppError> {
+        let mut slot = self.corpus_model.lock().await;
+        if let Some((fitted, model)) = slot.as_ref() {
+            if fitted.abs_diff(count) * 10 <= *fitted {
+                return Ok(model.clone());
+            }
+        }
+        let started = std::time::Instant::now();
+        let mut ids: Vec<String> = store
+            .changed_since(None)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        let step = (ids.len() / MODEL_SAMPLE).max(1);
+        let mut sample = Vec::with_capacity(MODEL_SAMPLE);
+        for (i, id) in ids.iter().step_by(step).take(MODEL_SAMPLE).enumerate() {
+            if let Some(t) = store.get(id).await? {
+                sample.push((i, t));
+            }
+        }
+        let model = tokio::task::spawn_blocking(move || {
+            let built = build_all(sample);
+            Arc::new(RelevanceModel::fit(built.iter().map(|(_, t)| &t.doc)))
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("fitting the relevance model: {e}")))?;
+        tracing::info!(
+            trials = count,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "relevance model fitted on a sample of the store"
+        );
+        *slot = Some((count, model.clone()));
+        Ok(model)
     }
 
     /// The documents of `ids`, from the cache or built from the stored records.
