@@ -497,16 +497,8 @@ pub(crate) fn implicit_condition_alternatives(
 /// Is the text at `start..end` one item of an "or" list: "or" (or "and/or", "/") right before
 /// it, or "or" right after it?
 fn joined_by_or(text: &str, start: usize, end: usize) -> bool {
-    let before = text
-        .get(start.saturating_sub(24)..start)
-        .or_else(|| text.get(..start))
-        .map(fold_case)
-        .unwrap_or_default();
-    let after = text
-        .get(end..(end + 24).min(text.len()))
-        .or_else(|| text.get(end..))
-        .map(fold_case)
-        .unwrap_or_default();
+    let before = fold_case(line_before(text, start, 24));
+    let after = fold_case(line_after(text, end, 24));
     let before = before.trim_end();
     let ends_with_word = |s: &str, w: &str| {
         s.ends_with(w)
@@ -978,14 +970,27 @@ fn free_text_condition_truth(
 /// before it on its line ("uncontrolled", "poorly controlled", "unstable", "severe",
 /// "significant", "decompensated")?
 fn qualifies_severity(criteria_text: &str, rule: &Rule) -> bool {
-    let start = rule.span.start.saturating_sub(60);
-    let Some(before) = (start..rule.span.start)
-        .find(|&i| criteria_text.is_char_boundary(i))
-        .and_then(|i| criteria_text.get(i..rule.span.start))
-    else {
-        return false;
-    };
-    has_severity_qualifier(&fold_case(before.rsplit('\n').next().unwrap_or(before)))
+    has_severity_qualifier(&fold_case(line_before(criteria_text, rule.span.start, 60)))
+}
+
+/// Up to `max` bytes of `text` right before `pos`, on the same line (cut at a char boundary).
+fn line_before(text: &str, pos: usize, max: usize) -> &str {
+    let pos = pos.min(text.len());
+    let from = (pos.saturating_sub(max)..pos)
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(pos);
+    let before = text.get(from..pos).unwrap_or("");
+    before.rsplit('\n').next().unwrap_or(before)
+}
+
+/// Up to `max` bytes of `text` right after `pos`, on the same line (cut at a char boundary).
+fn line_after(text: &str, pos: usize, max: usize) -> &str {
+    let pos = pos.min(text.len());
+    let to = ((pos + max).min(text.len())..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    let after = text.get(pos..to).unwrap_or("");
+    after.split('\n').next().unwrap_or(after)
 }
 
 /// Does the (case-folded) text hold a control or severity qualifier?
@@ -1310,15 +1315,14 @@ fn convert(analyte: &str, value: f64, from: &str, to: &str) -> Option<f64> {
 
 /// Does the criterion around `rule` name its analyte with a "non-" prefix ("Non-HDL-C")?
 fn denied_analyte(criteria_text: &str, rule: &Rule, analyte: &str) -> bool {
-    let start = rule.span.start.saturating_sub(80);
-    let Some(around) = criteria_text
-        .get(start..rule.span.end)
-        .or_else(|| criteria_text.get(rule.span.start..rule.span.end))
-    else {
-        return false;
-    };
     // Only this line: a "non-HDL" in the criterion before says nothing about this one.
-    let around = fold_case(around.rsplit('\n').next().unwrap_or(around));
+    let around = fold_case(&format!(
+        "{}{}",
+        line_before(criteria_text, rule.span.start, 80),
+        criteria_text
+            .get(rule.span.start..rule.span.end)
+            .unwrap_or("")
+    ));
     let analyte = analyte.replace('_', " ");
     around.contains(&format!("non-{analyte}")) || around.contains(&format!("non {analyte}"))
 }
