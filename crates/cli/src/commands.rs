@@ -370,9 +370,20 @@ async fn match_command(
         (None, None) => bail!("give --patient PROFILE.json or --note NOTE.txt"),
     };
     let limit = match_retrieval::candidate_limit();
+    // For retrieval, the relevance model's corpus statistics come from an evenly spread sample
+    // of the store (as in the server): candidates alone all share the patient's topic.
+    let mut sample: Vec<ctgov::Study> = Vec::new();
     let studies = if store.count().await? as usize <= limit {
         all_studies(store).await?
     } else {
+        let mut ids: Vec<String> = store.changed_since(None).await?.into_iter().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        const MODEL_SAMPLE: usize = 2000;
+        for id in ids.iter().step_by((ids.len() / MODEL_SAMPLE).max(1)).take(MODEL_SAMPLE) {
+            if let Some(t) = store.get(id).await? {
+                sample.push(t.record.study);
+            }
+        }
         let index = std::sync::Arc::new(crate::index::open(data_dir)?);
         crate::index::catch_up(store, &index, data_dir).await.context("bringing the search index up to date")?;
         let terms = match_retrieval::retrieval_terms(&profile, None);
@@ -390,7 +401,12 @@ async fn match_command(
     }
     let ranked = tokio::task::spawn_blocking(move || {
         let docs: Vec<matcher::TrialDocument> = studies.iter().map(matcher::TrialDocument::from_study).collect();
-        let model = matcher::RelevanceModel::fit(&docs);
+        let model = if sample.is_empty() {
+            matcher::RelevanceModel::fit(&docs)
+        } else {
+            let sampled: Vec<matcher::TrialDocument> = sample.iter().map(matcher::TrialDocument::from_study).collect();
+            matcher::RelevanceModel::fit(&sampled)
+        };
         let mut ranked = matcher::rank_trials(&profile, &docs, &model, &matcher::MatchOptions::default());
         ranked.truncate(top);
         let titles: std::collections::HashMap<String, String> = studies

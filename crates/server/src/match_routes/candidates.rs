@@ -104,10 +104,10 @@ impl DocCache {
 
     /// Drops `id` unless the cached copy was built from the version stored at `updated_at`.
     fn drop_if_changed(&mut self, id: &str, updated_at: Option<OffsetDateTime>) {
-        if let Some((t, _)) = self.entries.get(id) {
-            if updated_at != Some(t.updated_at) {
-                self.entries.remove(id);
-            }
+        if let Some((t, _)) = self.entries.get(id)
+            && updated_at != Some(t.updated_at)
+        {
+            self.entries.remove(id);
         }
     }
 
@@ -158,11 +158,14 @@ pub struct Matching {
     sync: tokio::sync::Mutex<Sync>,
     /// The last fitted model with the candidates and epoch it was fitted for: the full scan of
     /// a small store (and a repeated patient) asks for the same candidates again and again.
-    last_model: Mutex<Option<(Vec<String>, u64, Arc<RelevanceModel>)>>,
+    last_model: Mutex<Option<FittedFor>>,
     /// For retrieval: the model fitted on a sample of the whole store, with the store's trial
     /// count when fitted.
     corpus_model: tokio::sync::Mutex<Option<(usize, Arc<RelevanceModel>)>>,
 }
+
+/// A model with the candidates (NCT ids) and epoch it was fitted for.
+type FittedFor = (Vec<String>, u64, Arc<RelevanceModel>);
 
 /// Trials in the sample of the store that the retrieval path's relevance model is fitted on:
 /// corpus statistics (document frequencies, field lengths) without building every document.
@@ -306,10 +309,10 @@ impl Matching {
         count: usize,
     ) -> Result<Arc<RelevanceModel>, AppError> {
         let mut slot = self.corpus_model.lock().await;
-        if let Some((fitted, model)) = slot.as_ref() {
-            if fitted.abs_diff(count) * 10 <= *fitted {
-                return Ok(model.clone());
-            }
+        if let Some((fitted, model)) = slot.as_ref()
+            && fitted.abs_diff(count) * 10 <= *fitted
+        {
+            return Ok(model.clone());
         }
         let started = std::time::Instant::now();
         let mut ids: Vec<String> = store
@@ -353,10 +356,10 @@ impl Matching {
         };
         let mut missing = Vec::new();
         for (i, id) in ids.iter().enumerate() {
-            if found[i].is_none() {
-                if let Some(t) = store.get(id).await? {
-                    missing.push((i, t));
-                }
+            if found[i].is_none()
+                && let Some(t) = store.get(id).await?
+            {
+                missing.push((i, t));
             }
         }
         if !missing.is_empty() {

@@ -70,10 +70,11 @@ pub fn retrieval_terms(profile: &PatientProfile, today: Option<Date>) -> Vec<(St
         if raw.is_empty() {
             continue;
         }
-        if let [stem] = matcher::text::tokens(raw).as_slice() {
-            if facts.query_terms.contains_key(stem) && !spelling.contains_key(stem) {
-                spelling.insert(stem.clone(), raw.to_lowercase());
-            }
+        if let [stem] = matcher::text::tokens(raw).as_slice()
+            && facts.query_terms.contains_key(stem)
+            && !spelling.contains_key(stem)
+        {
+            spelling.insert(stem.clone(), raw.to_lowercase());
         }
     }
     let mut terms: Vec<(String, f32)> = Vec::new();
