@@ -332,11 +332,6 @@ async fn eval_rank_command(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The patient as a retrieval query and the candidate limit: the server's own code, so the
-/// command and `POST /api/match` retrieve the same candidates.
-#[path = "../../server/src/match_routes/retrieval.rs"]
-#[allow(dead_code)]
-mod match_retrieval;
 
 /// Ranks trials for a patient. Like the server: when the store holds more trials than the
 /// candidate limit (`TRIALBRIDGE_MATCH_CANDIDATES`, default 1000), the search index (brought up
@@ -369,7 +364,7 @@ async fn match_command(
         }
         (None, None) => bail!("give --patient PROFILE.json or --note NOTE.txt"),
     };
-    let limit = match_retrieval::candidate_limit();
+    let limit = server::candidate_limit();
     // For retrieval, the relevance model's corpus statistics come from an evenly spread sample
     // of the store (as in the server): candidates alone all share the patient's topic.
     let mut sample: Vec<ctgov::Study> = Vec::new();
@@ -386,7 +381,7 @@ async fn match_command(
         }
         let index = std::sync::Arc::new(crate::index::open(data_dir)?);
         crate::index::catch_up(store, &index, data_dir).await.context("bringing the search index up to date")?;
-        let terms = match_retrieval::retrieval_terms(&profile, None);
+        let terms = matcher::retrieval_terms(&profile, None);
         let ids = tokio::task::spawn_blocking(move || index.retrieve(&terms, limit)).await??;
         let mut studies = Vec::with_capacity(ids.len());
         for (id, _) in ids {

@@ -1,7 +1,7 @@
 //! A profile read into concepts: what the patient has, what they explicitly do not have, and the
 //! weighted words that describe them. Relevance and eligibility both work from this.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::eligibility::marker_key;
 use crate::extract::is_negated;
@@ -27,7 +27,9 @@ pub struct PatientFacts<'a> {
     /// Concepts the profile says the patient does not have, with the source text.
     pub absent: Vec<(ConceptId, String)>,
     /// Stemmed words of the positive parts of the profile, weighted.
-    pub query_terms: HashMap<String, f64>,
+    /// Ordered, so scores sum the same way on every run (a hash order would change the last
+    /// bits of a sum, and with them the order of tied trials).
+    pub query_terms: BTreeMap<String, f64>,
 }
 
 /// Weight of a diagnosis relative to other facts when judging topical relevance.
@@ -45,7 +47,7 @@ impl<'a> PatientFacts<'a> {
             age_years: profile.age_on(today),
             present: Vec::new(),
             absent: Vec::new(),
-            query_terms: HashMap::new(),
+            query_terms: BTreeMap::new(),
         };
         let add_present = |facts: &mut PatientFacts, text: &str, weight: f64, field: &str| {
             for m in vocab.find(text) {

@@ -76,6 +76,7 @@ pub mod profile;
 pub mod questionnaire;
 pub mod rank;
 pub mod relevance;
+pub mod retrieval;
 pub mod text;
 pub mod trial;
 pub mod vocabulary;
@@ -87,6 +88,7 @@ pub use profile::{Date, PatientProfile};
 pub use questionnaire::{AnswerKind, Question, Questionnaire, question_for, questionnaire};
 pub use rank::{MatchOptions, RankWeights, RankedTrial, rank_trials};
 pub use relevance::{Relevance, RelevanceModel};
+pub use retrieval::retrieval_terms;
 pub use trial::{TrialDocument, TrialFields, TrialSex};
 pub use vocabulary::Vocabulary;
 

@@ -22,10 +22,6 @@
 //!
 //! Prints figures; asserts nothing about time.
 
-#[path = "../src/match_routes/retrieval.rs"]
-#[allow(dead_code)]
-mod retrieval;
-
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -173,7 +169,7 @@ async fn latency(copies: usize) {
     println!("index: {:.1} s", t.elapsed().as_secs_f64());
 
     let app = server::router(server::AppState::with_index(store.clone(), Arc::new(index)));
-    let k = retrieval::candidate_limit();
+    let k = server::candidate_limit();
     println!("candidates K = {k}");
     let rounds = 5;
     let mut cold = Vec::new();
@@ -365,7 +361,7 @@ fn recall(copies: usize, bench: &Path) {
             };
             let t = Instant::now();
             let profile = matcher::extract_profile(&note).profile;
-            let terms = retrieval::retrieval_terms(&profile, None);
+            let terms = matcher::retrieval_terms(&profile, None);
             let hits = index.retrieve(&terms, *ks.last().unwrap()).unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             for (i, k) in ks.iter().enumerate() {

@@ -42,6 +42,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
+/// How many candidates retrieval hands the reranker (`TRIALBRIDGE_MATCH_CANDIDATES`).
+pub use match_routes::retrieval::{CANDIDATES_ENV, DEFAULT_CANDIDATES, candidate_limit};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]

@@ -24,7 +24,7 @@ mod answers;
 mod candidates;
 mod form;
 mod request;
-mod retrieval;
+pub(crate) mod retrieval;
 mod view;
 
 use std::collections::HashMap;
