@@ -776,3 +776,29 @@ fn a_trial_the_registry_age_limit_closes_ranks_below_every_trial_the_patient_cou
         closed.relevance_share
     );
 }
+
+#[test]
+fn metastatic_disease_is_an_extent_not_a_sibling_cancer() {
+    // "without distant metastasis" must not read as "a cancer other than the patient's".
+    let trial = TrialDocument::new(TrialFields {
+        nct_id: "NCT90000033".into(),
+        title: "Chemotherapy in Surgical Patients With Infiltrating Ductal Carcinoma of Breast".into(),
+        conditions: vec!["Breast Cancer".into()],
+        criteria_text: "Inclusion Criteria:
+ Patients >= 18 years of age with histologically proven infiltrating ductal carcinoma of breast
+ A Clinical Stage >= I subtype A (IA) (T1a, N0, M0) of Beast Cancer but without diagnosed distant metastasis (according to the 1997 revision of the International Union Against Cancer-PrimaryTumor, Regional Nodes and Metastasis (TNM) staging system) as determined by a preoperative evaluation that included a chest computed tomography (CT) scan and/or X-ray mammography.
+Exclusion Criteria:
+ Age < 18"
+            .into(),
+        ..Default::default()
+    });
+    let p =
+        extract_profile("condition: breast cancer; definitive diagnosis: stage 2; HER2: positive")
+            .profile;
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    assert!(
+        e.marks.iter().all(|m| m.mark != Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
