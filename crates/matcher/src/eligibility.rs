@@ -853,7 +853,14 @@ fn condition_truth(
     let vocab = Vocabulary::builtin();
     let concepts = trial.rule_concepts(rule, mention);
     let Some(&primary) = concepts.first() else {
-        return Truth::Unknown(FactKey::Condition(mention.trim().to_string()));
+        // "Clinical stage III disease", "stage IV (metastatic) disease": no disease named, so
+        // it is the trial's own, and the patient's stage settles the extent.
+        let ds = staged_disease_state(patient.profile);
+        return match extent_truth(states, stage, &ds) {
+            Some(true) => Truth::True(Cow::from(extent_fact(&ds))),
+            Some(false) => Truth::False(Cow::from(extent_fact(&ds))),
+            None => Truth::Unknown(FactKey::Condition(mention.trim().to_string())),
+        };
     };
     for &c in concepts.iter() {
         if let Some(p) = patient.has(c) {

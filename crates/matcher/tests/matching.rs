@@ -802,3 +802,23 @@ Exclusion Criteria:
         e.marks
     );
 }
+
+#[test]
+fn a_stage_named_without_a_disease_is_the_trials_own_disease() {
+    let trial = TrialDocument::new(TrialFields {
+        nct_id: "NCT90000034".into(),
+        title: "Adjuvant therapy in breast cancer".into(),
+        conditions: vec!["Breast Cancer".into()],
+        criteria_text: "Inclusion Criteria:\n- Clinical stage III disease\n".into(),
+        ..Default::default()
+    });
+    let mark = |stage: &str| {
+        let p = profile(&format!(
+            r#"{{"diagnoses": [{{"text": "breast cancer", "stage": "{stage}"}}]}}"#
+        ));
+        let e = evaluate(&PatientFacts::new(&p, None), &trial);
+        mark_of(&e, "condition", "stage III").mark
+    };
+    assert_eq!(mark("III"), Mark::Met);
+    assert_eq!(mark("I"), Mark::NotMet);
+}
