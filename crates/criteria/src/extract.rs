@@ -522,7 +522,16 @@ fn is_negated(text: &str, clause: Span, rule: Span) -> bool {
     // Only the words after the last separator count.
     let tail = before.rsplit([',', ';', ':']).next().unwrap_or(before);
     let words: Vec<&str> = tail.split_whitespace().collect();
-    let window = words[words.len().saturating_sub(6)..].join(" ");
+    let mut window = words[words.len().saturating_sub(6)..].join(" ");
+    // A negation reaches over an "or" list: "may not have had prior chemotherapy or prior
+    // radiation therapy" denies both.
+    if !NEGATION.is_match(&window)
+        && words[words.len().saturating_sub(6)..]
+            .iter()
+            .any(|w| matches!(w.to_ascii_lowercase().as_str(), "or" | "nor" | "and/or"))
+    {
+        window = words[words.len().saturating_sub(12)..].join(" ");
+    }
     NEGATION.is_match(&window) && !window.to_ascii_lowercase().contains("not limited")
         || text[rule.start..rule.end]
             .to_ascii_lowercase()

@@ -555,3 +555,26 @@ fn unstable_is_not_a_stable_disease_state() {
             .contains(&criteria::DiseaseState::Stable)
     );
 }
+
+#[test]
+fn a_negation_reaches_over_an_or_list() {
+    let parsed = criteria::parse(
+        "Inclusion Criteria:\n- Patients may not have had prior chemotherapy or prior radiation therapy to the ipsilateral breast",
+    );
+    let therapies: Vec<(String, bool)> = parsed
+        .criteria
+        .iter()
+        .flat_map(|c| c.rules.iter())
+        .filter_map(|r| match &r.body {
+            criteria::RuleBody::PriorTherapy {
+                therapy: Some(t), ..
+            } => Some((t.clone(), r.negated)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(therapies.len(), 2, "{therapies:?}");
+    assert!(
+        therapies.iter().all(|(_, negated)| *negated),
+        "{therapies:?}"
+    );
+}

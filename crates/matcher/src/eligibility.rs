@@ -236,7 +236,8 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 }
                 _ => rule_truth(rule, patient, trial),
             };
-            let conditional = rule.condition.is_some() || alternatives_parent;
+            let conditional =
+                rule.condition.is_some() || alternatives_parent || cohort_specific(&criterion.text);
             let mut m = to_mark(
                 truth,
                 rule.polarity,
@@ -515,10 +516,28 @@ fn joined_by_or(text: &str, start: usize, end: usize) -> bool {
         || after.starts_with('/')
 }
 
+/// Is the criterion labelled for one cohort of the trial ("Part 1D: metastatic prostate
+/// cancer", "Cohort B: …", "For triple negative breast cancer patients: …")? Then it binds only
+/// patients in that cohort, and failing it does not close the trial.
+fn cohort_specific(text: &str) -> bool {
+    let Some((label, _)) = text.split_once(':') else {
+        return false;
+    };
+    if label.len() > 60 {
+        return false;
+    }
+    let label = fold_case(label.trim());
+    let first = label.split_whitespace().next().unwrap_or("");
+    matches!(
+        first,
+        "part" | "cohort" | "arm" | "group" | "phase" | "stratum"
+    ) || (first == "for" && (label.contains("patient") || label.contains("subject")))
+}
+
 /// Does the (case-folded) criterion grant something rather than require it: "... are allowed",
 /// "... is permitted", "... may be included"? "No prior chemotherapy allowed" restricts.
 fn permits(folded: &str) -> bool {
-    const GRANTS: [&str; 8] = [
+    const GRANTS: [&str; 10] = [
         " allowed",
         " permitted",
         " acceptable",
@@ -527,6 +546,8 @@ fn permits(folded: &str) -> bool {
         " may participate",
         " are also eligible",
         " is also eligible",
+        "may consider",
+        "may be considered",
     ];
     const DENIES: [&str; 7] = [
         "not allowed",

@@ -822,3 +822,26 @@ fn a_stage_named_without_a_disease_is_the_trials_own_disease() {
     assert_eq!(mark("III"), Mark::Met);
     assert_eq!(mark("I"), Mark::NotMet);
 }
+
+#[test]
+fn a_criterion_for_one_cohort_binds_only_that_cohort() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Part 1D: metastatic castration resistant prostate cancer
+- Part 1E: HER2-positive breast cancer
+- Note: may consider ECOG PS 2 if good rationale provided
+Exclusion Criteria:
+- Liver cirrhosis and portal hypertension",
+    );
+    let p = profile(
+        r#"{"sex": "female", "ecog": 1,
+            "diagnoses": [{"text": "breast cancer"}, {"text": "hypertension"}],
+            "biomarkers": [{"name": "HER2", "status": "positive"}]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&p, None), &trial);
+    assert!(
+        e.marks.iter().all(|m| m.mark != Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
