@@ -939,7 +939,12 @@ lazy_re!(
 );
 lazy_re!(
     PS_LIST,
-    r"^[^;.\d]{0,60}?\b(?P<a>\d{1,3})\s*%?\s*(?P<rest>(?:(?:,|or|and|/|,\s*or)\s*\d{1,3}\s*%?\s*)+)"
+    r"^[^;.\d]{0,60}?\b(?P<a>\d{1,3})\s*%?\s*(?P<rest>(?:(?:,|or|and|/|&|,\s*or|,\s*and|,\s*&)\s*\d{1,3}\s*%?\s*)+)"
+);
+// "ECOG-PS 0-II": a range whose upper end is written as a roman numeral.
+lazy_re!(
+    PS_ROMAN_RANGE,
+    r"^[\s:\-=(]{0,6}(?:(?:PS|performance\s+status|performance\s+score)[\s:\-=(]{0,4})?(?:of\s+)?(?P<lo>[0-4])\s*(?:-|–|to)\s*(?P<hi>IV|III|II|I)\b"
 );
 
 fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
@@ -961,6 +966,35 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
                 None
             };
             let abs = clause.span.start + m.end();
+            if let Some(r) = PS_ROMAN_RANGE.captures(&text[abs..clause.span.end]) {
+                let lo: f64 = r["lo"].parse().unwrap_or(0.0);
+                let hi = match &r["hi"] {
+                    "I" => 1.0,
+                    "II" => 2.0,
+                    "III" => 3.0,
+                    _ => 4.0,
+                };
+                let lo_start = abs + r.name("lo").unwrap().start();
+                let end = abs + r.get(0).unwrap().end();
+                last_end = end - clause.span.start;
+                found.push(Found::new(
+                    RuleBody::PerformanceStatus {
+                        scale: scale.unwrap_or(PerformanceScale::Ecog),
+                        min: Some(lo),
+                        max: Some(hi),
+                        threshold: Some(Threshold {
+                            comparator: Comparator::Between,
+                            value: lo,
+                            upper: Some(hi),
+                            unit: None,
+                            relative_to: None,
+                            span: Span::new(lo_start, end),
+                        }),
+                    },
+                    Span::new(clause.span.start + m.start(), end),
+                ));
+                continue;
+            }
             // The first numeric expression after the scale name, within the clause.
             let window_end = (abs + 120).min(clause.span.end);
             let expr = exprs.iter().find(|e| {

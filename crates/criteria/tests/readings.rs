@@ -578,3 +578,30 @@ fn a_negation_reaches_over_an_or_list() {
         "{therapies:?}"
     );
 }
+
+#[test]
+fn ecog_lists_with_ampersands_and_roman_upper_bounds() {
+    let ps = |text: &str| -> Vec<(Option<f64>, Option<f64>)> {
+        criteria::parse(text)
+            .criteria
+            .iter()
+            .flat_map(|c| c.rules.iter())
+            .filter_map(|r| match &r.body {
+                criteria::RuleBody::PerformanceStatus { min, max, .. } => Some((*min, *max)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        ps("Inclusion Criteria:\n- ECOG Performance Status 0, 1, & 2."),
+        [(Some(0.0), Some(2.0))]
+    );
+    assert_eq!(
+        ps("Inclusion Criteria:\n- ECOG-PS 0-II."),
+        [(Some(0.0), Some(2.0))]
+    );
+    assert_eq!(
+        ps("Inclusion Criteria:\n- ECOG 0-1"),
+        [(Some(0.0), Some(1.0))]
+    );
+}
