@@ -98,13 +98,19 @@ impl Age {
     /// are not ages.
     pub fn parse(s: &str) -> Option<Age> {
         let s = s.trim();
-        let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+        let split = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
         let (number, rest) = s.split_at(split);
         let value: f64 = number.parse().ok()?;
         if !value.is_finite() || value < 0.0 {
             return None;
         }
-        let unit = if rest.trim().is_empty() { AgeUnit::Years } else { AgeUnit::parse(rest)? };
+        let unit = if rest.trim().is_empty() {
+            AgeUnit::Years
+        } else {
+            AgeUnit::parse(rest)?
+        };
         Some(Age { value, unit })
     }
 
@@ -115,19 +121,32 @@ impl Age {
     /// For a person: "14 years", "6 months", "1 year".
     pub fn human(&self) -> String {
         let word = self.unit.registry_word().to_lowercase();
-        let word = if self.value == 1.0 { word.trim_end_matches('s').to_string() } else { word };
+        let word = if self.value == 1.0 {
+            word.trim_end_matches('s').to_string()
+        } else {
+            word
+        };
         format!("{} {}", trim_float(self.value), word)
     }
 }
 
 impl fmt::Display for Age {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", trim_float(self.value), self.unit.registry_word())
+        write!(
+            f,
+            "{} {}",
+            trim_float(self.value),
+            self.unit.registry_word()
+        )
     }
 }
 
 fn trim_float(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v}") }
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
 }
 
 /// A registry date with its precision: `2025`, `2025-08`, or `2025-08-04`. Ordering compares
@@ -171,8 +190,9 @@ impl PartialDate {
 
     /// For a person: "Aug 4, 2025", "Aug 2025", "2025".
     pub fn human(&self) -> String {
-        const MONTHS: [&str; 12] =
-            ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
         match (self.month, self.day) {
             (Some(m), Some(d)) => format!("{} {}, {}", MONTHS[m as usize - 1], d, self.year),
             (Some(m), None) => format!("{} {}", MONTHS[m as usize - 1], self.year),
@@ -197,7 +217,9 @@ impl fmt::Display for PartialDate {
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 31,
     }

@@ -802,14 +802,14 @@ pub fn extract_profile(note: &str) -> Extraction {
         profile.pregnancy = None;
     }
     // The stage belongs to the staged disease: the first cancer diagnosis.
-    if let (Some(stage), Some(cancer)) = (&profile.disease_state.stage, vocab.lookup("cancer")) {
-        if let Some(d) = profile.diagnoses.iter_mut().find(|d| {
+    if let (Some(stage), Some(cancer)) = (&profile.disease_state.stage, vocab.lookup("cancer"))
+        && let Some(d) = profile.diagnoses.iter_mut().find(|d| {
             vocab.find(&d.text).iter().any(|m| {
                 vocab.is_a(m.concept, cancer) && vocab.concept(m.concept).name != EXTENT_CONCEPT
             })
-        }) {
-            d.stage.get_or_insert_with(|| stage.clone());
-        }
+        })
+    {
+        d.stage.get_or_insert_with(|| stage.clone());
     }
     evidence.sort_by_key(|e| (e.start, e.end));
     Extraction { profile, evidence }
