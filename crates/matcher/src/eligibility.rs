@@ -236,8 +236,6 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 }
                 _ => rule_truth(rule, patient, trial),
             };
-            let conditional =
-                rule.condition.is_some() || alternatives_parent || cohort_specific(&criterion.text);
             let mut m = to_mark(
                 truth,
                 rule.polarity,
@@ -247,7 +245,12 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 Some((criterion.span.start, criterion.span.end)),
                 rule.is_decisive(),
             );
-            if m.mark == Mark::NotMet && conditional {
+            // A conditional requirement, or one for another cohort, does not close the trial.
+            if m.mark == Mark::NotMet
+                && (rule.condition.is_some()
+                    || alternatives_parent
+                    || cohort_specific(&criterion.text))
+            {
                 m.mark = Mark::Unknown;
             }
             // A criterion that permits ("bilateral cancers are allowed as long as both are
@@ -290,24 +293,22 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             {
                 met_conditions += 1;
             }
-            if let Some(run) = diagnosis_runs[criterion.id] {
-                // One group for the whole run of bullets, keyed by the run's first criterion.
+            // A run of diagnosis bullets is one group, keyed by the run's first criterion.
+            let group = match diagnosis_runs[criterion.id] {
+                Some(run) => Some((run, DIAGNOSIS_RUN_GROUP)),
+                None => rule
+                    .alternative_group
+                    .or(implicit_groups[rule_index])
+                    .map(|g| (criterion.id, g)),
+            };
+            if let Some((owner, g)) = group {
                 let idx = marks.len();
                 match group_state
                     .iter_mut()
-                    .find(|(c, gg, _)| *c == run && *gg == DIAGNOSIS_RUN_GROUP)
+                    .find(|(c, gg, _)| *c == owner && *gg == g)
                 {
                     Some((_, _, members)) => members.push(idx),
-                    None => group_state.push((run, DIAGNOSIS_RUN_GROUP, vec![idx])),
-                }
-            } else if let Some(g) = rule.alternative_group.or(implicit_groups[rule_index]) {
-                let idx = marks.len();
-                match group_state
-                    .iter_mut()
-                    .find(|(c, gg, _)| *c == criterion.id && *gg == g)
-                {
-                    Some((_, _, members)) => members.push(idx),
-                    None => group_state.push((criterion.id, g, vec![idx])),
+                    None => group_state.push((owner, g, vec![idx])),
                 }
             }
             marks.push(m);
@@ -876,12 +877,7 @@ fn condition_truth(
     let Some(&primary) = concepts.first() else {
         // "Clinical stage III disease", "stage IV (metastatic) disease": no disease named, so
         // it is the trial's own, and the patient's stage settles the extent.
-        let ds = staged_disease_state(patient.profile);
-        return match extent_truth(states, stage, &ds) {
-            Some(true) => Truth::True(Cow::from(extent_fact(&ds))),
-            Some(false) => Truth::False(Cow::from(extent_fact(&ds))),
-            None => Truth::Unknown(FactKey::Condition(mention.trim().to_string())),
-        };
+        return extent_mark(states, stage, patient, None, mention);
     };
     for &c in concepts.iter() {
         if let Some(p) = patient.has(c) {
@@ -893,14 +889,7 @@ fn condition_truth(
             {
                 // Unless it names the extent the trial excludes ("Stage IV (metastatic) breast
                 // cancer" in an early breast cancer trial) and the patient's stage settles it.
-                let ds = staged_disease_state(patient.profile);
-                return match extent_truth(states, stage, &ds) {
-                    Some(true) => {
-                        Truth::True(Cow::from(format!("{} ({})", p.source, extent_fact(&ds))))
-                    }
-                    Some(false) => Truth::False(Cow::from(extent_fact(&ds))),
-                    None => Truth::Unknown(FactKey::Condition(mention.trim().to_string())),
-                };
+                return extent_mark(states, stage, patient, Some(&p.source), mention);
             }
             // Disease state and stage, when the rule names them and the profile says.
             let ds = &patient.profile.disease_state;
@@ -1038,6 +1027,28 @@ const SEVERITY_QUALIFIERS: [&str; 10] = [
     "symptomatic",
     "serious",
 ];
+
+/// The truth of a condition rule that the extent it names decides: true or false by the
+/// patient's stage (cited after `source`, the diagnosis, when given), unknown when the profile
+/// does not settle it.
+fn extent_mark(
+    states: &[criteria::DiseaseState],
+    stage: Option<&str>,
+    patient: &PatientFacts,
+    source: Option<&str>,
+    mention: &str,
+) -> Truth {
+    let ds = staged_disease_state(patient.profile);
+    let fact = extent_fact(&ds);
+    match extent_truth(states, stage, &ds) {
+        Some(true) => Truth::True(Cow::from(match source {
+            Some(s) => format!("{s} ({fact})"),
+            None => fact,
+        })),
+        Some(false) => Truth::False(Cow::from(fact)),
+        None => Truth::Unknown(FactKey::Condition(mention.trim().to_string())),
+    }
+}
 
 /// Whether the patient's disease has the extent a rule names (a stage, or metastatic), when the
 /// profile says: stage IV is metastatic and stages 0–III are not (the TNM rule for solid

@@ -431,6 +431,15 @@ fn criteria_only_trial(criteria_text: &str) -> TrialDocument {
     })
 }
 
+/// No rule of the trial is marked not met.
+fn assert_nothing_fails(e: &matcher::Eligibility) {
+    assert!(
+        e.marks.iter().all(|m| m.mark != Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
+
 fn condition_marks(e: &matcher::Eligibility, criterion_part: &str) -> Vec<Mark> {
     e.marks
         .iter()
@@ -547,11 +556,7 @@ fn an_unmet_alternative_beside_an_unread_one_leaves_the_requirement_open() {
             "prior_therapies": [{"name": "insulin", "received": false}]}"#,
     );
     let e = evaluate(&PatientFacts::new(&p, None), &trial);
-    assert!(
-        e.marks.iter().all(|m| m.mark != Mark::NotMet),
-        "{:#?}",
-        e.marks
-    );
+    assert_nothing_fails(&e);
 }
 
 #[test]
@@ -603,11 +608,7 @@ Exclusion Criteria:
     );
     let p = profile(r#"{"diagnoses": [{"text": "neovascular glaucoma"}]}"#);
     let e = evaluate(&PatientFacts::new(&p, None), &trial);
-    assert!(
-        e.marks.iter().all(|m| m.mark != Mark::NotMet),
-        "{:#?}",
-        e.marks
-    );
+    assert_nothing_fails(&e);
     // A patient with none of the listed diagnoses meets none of them.
     let listed_only = criteria_only_trial(
         "Inclusion Criteria:
@@ -634,11 +635,7 @@ Exclusion Criteria:
     );
     let e = evaluate(&PatientFacts::new(&p, None), &trial);
     // Neither the HDL value nor the diabetes says anything about these two criteria.
-    assert!(
-        e.marks.iter().all(|m| m.mark != Mark::NotMet),
-        "{:#?}",
-        e.marks
-    );
+    assert_nothing_fails(&e);
 }
 
 #[test]
@@ -796,11 +793,7 @@ Exclusion Criteria:
         extract_profile("condition: breast cancer; definitive diagnosis: stage 2; HER2: positive")
             .profile;
     let e = evaluate(&PatientFacts::new(&p, None), &trial);
-    assert!(
-        e.marks.iter().all(|m| m.mark != Mark::NotMet),
-        "{:#?}",
-        e.marks
-    );
+    assert_nothing_fails(&e);
 }
 
 #[test]
@@ -839,9 +832,5 @@ Exclusion Criteria:
             "biomarkers": [{"name": "HER2", "status": "positive"}]}"#,
     );
     let e = evaluate(&PatientFacts::new(&p, None), &trial);
-    assert!(
-        e.marks.iter().all(|m| m.mark != Mark::NotMet),
-        "{:#?}",
-        e.marks
-    );
+    assert_nothing_fails(&e);
 }
