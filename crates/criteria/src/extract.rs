@@ -966,39 +966,15 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
                 None
             };
             let abs = clause.span.start + m.end();
-            if let Some(r) = PS_ROMAN_RANGE.captures(&text[abs..clause.span.end]) {
-                let lo: f64 = r["lo"].parse().unwrap_or(0.0);
-                let hi = match &r["hi"] {
-                    "I" => 1.0,
-                    "II" => 2.0,
-                    "III" => 3.0,
-                    _ => 4.0,
-                };
-                let lo_start = abs + r.name("lo").unwrap().start();
-                let end = abs + r.get(0).unwrap().end();
-                last_end = end - clause.span.start;
-                found.push(Found::new(
-                    RuleBody::PerformanceStatus {
-                        scale: scale.unwrap_or(PerformanceScale::Ecog),
-                        min: Some(lo),
-                        max: Some(hi),
-                        threshold: Some(Threshold {
-                            comparator: Comparator::Between,
-                            value: lo,
-                            upper: Some(hi),
-                            unit: None,
-                            relative_to: None,
-                            span: Span::new(lo_start, end),
-                        }),
-                    },
-                    Span::new(clause.span.start + m.start(), end),
-                ));
-                continue;
-            }
+            // "ECOG-PS 0-II": read before the numeric expressions, which see only the "0".
+            let roman = PS_ROMAN_RANGE.captures(&text[abs..clause.span.end]);
             // The first numeric expression after the scale name, within the clause.
             let window_end = (abs + 120).min(clause.span.end);
             let expr = exprs.iter().find(|e| {
-                e.span.start >= abs && e.span.start < window_end && e.relative_to.is_none()
+                roman.is_none()
+                    && e.span.start >= abs
+                    && e.span.start < window_end
+                    && e.relative_to.is_none()
             });
             let mut stated: Option<Threshold> = expr.map(|e| e.threshold());
             let (min, max, end) = if let Some(e) = expr {
@@ -1032,6 +1008,24 @@ fn performance(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fo
             };
             let (min, max, end) = if end > 0 {
                 (min, max, end)
+            } else if let Some(r) = roman {
+                let lo: f64 = r["lo"].parse().unwrap_or(0.0);
+                let hi = match &r["hi"] {
+                    "I" => 1.0,
+                    "II" => 2.0,
+                    "III" => 3.0,
+                    _ => 4.0,
+                };
+                let end = abs + r.get(0).unwrap().end();
+                stated = Some(Threshold {
+                    comparator: Comparator::Between,
+                    value: lo,
+                    upper: Some(hi),
+                    unit: None,
+                    relative_to: None,
+                    span: Span::new(abs + r.name("lo").unwrap().start(), end),
+                });
+                (Some(lo), Some(hi), end)
             } else if let Some(l) = PS_LIST.captures(&text[abs..clause.span.end]) {
                 let mut vals: Vec<f64> = vec![l["a"].parse().unwrap_or(0.0)];
                 for d in l["rest"]
