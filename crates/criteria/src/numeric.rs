@@ -58,7 +58,7 @@ const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=(
     equal\s+(?:to\s+)?or\s+(?:above|over|below|under)|
     at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
     at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
-    up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|no\s+older\s+than|no\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to|major\s+than|minor\s+than|greater))";
+    up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ed|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|no\s+older\s+than|no\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to|major\s+than|minor\s+than|greater))";
 
 const NUM: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty)\b";
 
@@ -393,6 +393,40 @@ fn unit_of(raw: &str) -> (Option<String>, Option<Reference>) {
     (Some(u), None)
 }
 
+/// Whether `before` ends with `word` as a whole word (case-insensitive). Looks only at the end,
+/// so it costs the same however long the text before is.
+fn ends_with_word(before: &str, word: &str) -> bool {
+    let t = before.trim_end();
+    let Some(cut) = t.len().checked_sub(word.len()) else {
+        return false;
+    };
+    t.get(cut..).is_some_and(|w| w.eq_ignore_ascii_case(word))
+        && !t[..cut]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric())
+}
+
+/// The systolic number of a blood-pressure pair written right before `at` ("150/" in
+/// "150/95 or higher"): its start, end and value. Looks at no more than the few bytes before.
+fn systolic_before(text: &str, at: usize) -> Option<(usize, usize, f64)> {
+    let head = text[..at].trim_end().strip_suffix('/')?.trim_end();
+    let digits = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if !(2..=3).contains(&digits) {
+        return None;
+    }
+    let start = head.len() - digits;
+    // "1.150/95", "3,150/95" or "1/150/95" are not a pressure.
+    if head[..start]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | ',' | '/'))
+    {
+        return None;
+    }
+    Some((start, head.len(), head[start..].parse().ok()?))
+}
+
 /// All numeric expressions in `text`, left to right, non-overlapping; spans are relative to `text`
 /// plus `offset`.
 pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
@@ -515,6 +549,30 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
                 "less" | "lower" | "below" | "younger" | "fewer" | "under" => Comparator::Le,
                 _ => Comparator::Ge,
             };
+            // A blood-pressure pair with the comparator after it ("150/95 or higher"): the
+            // number before the slash is the systolic threshold, with the same comparator.
+            let o1 = caps.name("o1").unwrap();
+            if let Some((s_start, s_end, systolic)) = systolic_before(text, o1.start())
+                && (70.0..=300.0).contains(&systolic)
+                && (30.0..=200.0).contains(&a)
+                && a < systolic
+            {
+                let unit = caps
+                    .name("ou")
+                    .and_then(|u| unit_of(u.as_str()).0)
+                    .filter(|u| u == "mmHg");
+                out.push(NumExpr {
+                    span: Span::new(offset + s_start, offset + s_end),
+                    comparator: Some(cmp),
+                    value: systolic,
+                    upper: None,
+                    unit,
+                    relative_to: None,
+                    age_suffix: false,
+                    age_word: false,
+                    upper_exclusive: false,
+                });
+            }
             (Some(cmp), a, None, caps.name("ou").map(|m| m.as_str()))
         } else if caps.name("rg").is_some() {
             let v1 = caps.name("r1").and_then(|m| parse_number(m.as_str()));
@@ -535,7 +593,11 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
             let Some(a) = caps.name("u1").and_then(|m| parse_number(m.as_str())) else {
                 continue;
             };
-            let cmp = caps.name("uhi").map(|_| Comparator::Gt);
+            // "within 2 times the ULN" is a ceiling, as "within normal limits" is.
+            let cmp = caps.name("uhi").map(|_| Comparator::Gt).or_else(|| {
+                ends_with_word(&text[..caps.name("u1").unwrap().start()], "within")
+                    .then_some(Comparator::Le)
+            });
             out.push(NumExpr {
                 span: Span::new(offset + caps.name("u1").unwrap().start(), offset + end),
                 comparator: cmp,

@@ -605,3 +605,68 @@ fn ecog_lists_with_ampersands_and_roman_upper_bounds() {
         [(Some(0.0), Some(1.0))]
     );
 }
+
+// ---------------------------------------------------------------- fifth round
+
+fn labs(text: &str) -> Vec<(String, Comparator, f64, Option<Reference>)> {
+    parse(text)
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::Lab { analyte, threshold } => Some((
+                analyte.clone(),
+                threshold.comparator,
+                threshold.value,
+                threshold.relative_to,
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn within_a_multiple_of_the_uln_is_a_ceiling() {
+    assert_eq!(
+        labs("Inclusion Criteria:\n* ALT within 2 times the upper limit of normal range\n"),
+        [("alt".into(), Comparator::Le, 2.0, Some(Reference::Uln))]
+    );
+    // Without "within" the multiple keeps no direction of its own.
+    assert_eq!(
+        labs("Inclusion Criteria:\n* ALT 2 times the upper limit of normal\n"),
+        [("alt".into(), Comparator::Eq, 2.0, Some(Reference::Uln))]
+    );
+}
+
+#[test]
+fn blood_pressure_pairs_with_the_comparator_after_them() {
+    let p = parse("Exclusion Criteria:\n* Blood pressure 150/95 mmHg or higher\n");
+    let bp: Vec<(String, Comparator, f64)> = p
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::Lab { analyte, threshold } => {
+                Some((analyte.clone(), threshold.comparator, threshold.value))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        bp,
+        [
+            ("systolic_bp".into(), Comparator::Ge, 150.0),
+            ("diastolic_bp".into(), Comparator::Ge, 95.0)
+        ]
+    );
+    // A titer with a postfix comparator is no pair.
+    let p = parse("Inclusion Criteria:\n* Antibody titer 1/40 or higher\n");
+    assert!(
+        p.rules()
+            .all(|r| r.thresholds().iter().all(|t| t.value != 1.0))
+    );
+}
+
+#[test]
+fn exceeded_is_a_comparator() {
+    assert_eq!(
+        labs("Exclusion Criteria:\n* Total bilirubin level exceeded 2 mg/dL\n"),
+        [("total_bilirubin".into(), Comparator::Gt, 2.0, None)]
+    );
+}
