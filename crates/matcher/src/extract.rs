@@ -798,6 +798,7 @@ pub fn extract_profile(note: &str) -> Extraction {
             }
         }
     }
+    add_site_cancer(note, &folded, vocab, &mut profile, &mut evidence);
     if profile.sex == Some(Sex::Male) {
         profile.pregnancy = None;
     }
@@ -813,6 +814,146 @@ pub fn extract_profile(note: &str) -> Extraction {
     }
     evidence.sort_by_key(|e| (e.start, e.end));
     Extraction { profile, evidence }
+}
+
+/// Organ words and the cancer of that organ (a concept of the vocabulary).
+const ORGAN_CANCERS: &[(&[&str], &str)] = &[
+    (&["stomach", "gastric"], "gastric cancer"),
+    (
+        &["lung", "lungs", "pulmonary", "bronchus", "bronchial"],
+        "lung cancer",
+    ),
+    (&["breast", "breasts"], "breast cancer"),
+    (
+        &[
+            "colon",
+            "colonic",
+            "rectum",
+            "rectal",
+            "colorectal",
+            "sigmoid",
+            "cecum",
+            "caecum",
+        ],
+        "colorectal cancer",
+    ),
+    (&["prostate", "prostatic"], "prostate cancer"),
+    (&["pancreas", "pancreatic"], "pancreatic cancer"),
+    (
+        &["esophagus", "esophageal", "oesophagus", "oesophageal"],
+        "esophageal cancer",
+    ),
+    (&["liver", "hepatic"], "liver cancer"),
+    (
+        &["bile duct", "biliary", "gallbladder"],
+        "cholangiocarcinoma",
+    ),
+    (&["ovary", "ovaries", "ovarian"], "ovarian cancer"),
+    (&["cervix", "uterine cervix"], "cervical cancer"),
+    (
+        &["endometrium", "endometrial", "uterus", "uterine"],
+        "endometrial cancer",
+    ),
+    (&["bladder", "urothelium", "urothelial"], "bladder cancer"),
+    (&["kidney", "kidneys", "renal"], "kidney cancer"),
+    (&["thyroid"], "thyroid cancer"),
+    (&["skin", "cutaneous"], "skin cancer"),
+];
+
+/// Words that call a tissue malignant. "Tumor", "mass" and "lesion" do not: they may be benign.
+const MALIGNANT_HISTOLOGY: &[&str] = &[
+    "adenocarcinoma",
+    "carcinoma",
+    "cancer",
+    "malignancy",
+    "malignant",
+    "signet ring",
+];
+
+/// Byte offsets of `word` in `text` as a whole word.
+fn whole_word_positions<'a>(text: &'a str, word: &'a str) -> impl Iterator<Item = usize> + 'a {
+    text.match_indices(word).map(|(i, _)| i).filter(move |&i| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '-')
+            && !after.is_some_and(|c| c.is_alphanumeric())
+    })
+}
+
+/// "A lesion in the stomach that shows … diffuse-type adenocarcinoma": a malignant histology
+/// and an organ in one sentence name that organ's cancer. Notes describe a biopsy or a scan
+/// long before they name the disease, and trials are about "gastric cancer", not about
+/// "adenocarcinoma". Only when the note names no organ's cancer itself, and never in a sentence
+/// about spread ("metastatic adenocarcinoma in the liver" says nothing of where it started).
+fn add_site_cancer(
+    note: &str,
+    folded: &str,
+    vocab: &Vocabulary,
+    profile: &mut PatientProfile,
+    evidence: &mut Vec<Evidence>,
+) {
+    let Some(cancer) = vocab.lookup("cancer") else {
+        return;
+    };
+    let names_organ_cancer = profile.diagnoses.iter().any(|d| {
+        vocab.find(&d.text).iter().any(|m| {
+            m.concept != cancer
+                && vocab.is_a(m.concept, cancer)
+                && vocab.concept(m.concept).name != EXTENT_CONCEPT
+        })
+    });
+    if names_organ_cancer {
+        return;
+    }
+    let mut sentence_start = 0;
+    for sentence in folded.split_inclusive(['.', ';', '\n']) {
+        let offset = sentence_start;
+        sentence_start += sentence.len();
+        if sentence.contains("metasta") || sentence.contains("spread") {
+            continue;
+        }
+        let histology = MALIGNANT_HISTOLOGY.iter().find_map(|word| {
+            whole_word_positions(sentence, word)
+                .map(|i| (offset + i, offset + i + word.len()))
+                .find(|&(start, end)| {
+                    !is_negated(folded, start, end) && !is_about_family(folded, start)
+                })
+        });
+        let Some((h_start, h_end)) = histology else {
+            continue;
+        };
+        // The organ nearest the histology word names the site.
+        let site = ORGAN_CANCERS
+            .iter()
+            .flat_map(|(words, concept)| {
+                words.iter().flat_map(move |word| {
+                    whole_word_positions(sentence, word)
+                        .map(move |i| (offset + i, offset + i + word.len(), *concept))
+                })
+            })
+            .min_by_key(|&(start, _, _)| start.abs_diff(h_start));
+        let Some((o_start, o_end, concept)) = site else {
+            continue;
+        };
+        if vocab.lookup(concept).is_none() || profile.diagnoses.iter().any(|d| d.text == concept) {
+            continue;
+        }
+        let (start, end) = (o_start.min(h_start), o_end.max(h_end));
+        profile.diagnoses.push(Diagnosis {
+            text: concept.to_string(),
+            stage: None,
+            resolved: false,
+        });
+        evidence.push(Evidence {
+            field: "diagnoses".into(),
+            value: concept.to_string(),
+            negated: false,
+            start,
+            end,
+            text: note[start..end].to_string(),
+        });
+        return;
+    }
 }
 
 /// Is the treatment at `start` planned rather than given ("prior to chemotherapy", "scheduled
@@ -972,6 +1113,46 @@ mod tests {
             .findings
             .iter()
             .any(|f| fold_case(&f.text).contains(text) && f.present == present)
+    }
+
+    fn diagnosis_texts(note: &str) -> Vec<String> {
+        extract_profile(note)
+            .profile
+            .diagnoses
+            .iter()
+            .map(|d| fold_case(&d.text))
+            .collect()
+    }
+
+    #[test]
+    fn organ_and_malignant_histology_name_the_organs_cancer() {
+        let dx = diagnosis_texts(
+            "A 63-year-old man has epigastric discomfort. Upper endoscopy shows a lesion in the \
+             stomach with features of diffuse-type adenocarcinoma with signet ring cells.",
+        );
+        assert!(dx.contains(&"gastric cancer".to_string()), "{dx:?}");
+        let dx = diagnosis_texts("Biopsy of the left breast mass revealed invasive malignancy.");
+        assert!(dx.contains(&"breast cancer".to_string()), "{dx:?}");
+    }
+
+    #[test]
+    fn organ_and_histology_need_a_malignant_unnegated_own_finding() {
+        // Benign words, a negated malignancy, spread to an organ, a relative's cancer.
+        for note in [
+            "CT shows a 2 cm lesion in the liver.",
+            "Colonoscopy biopsy of the colon showed no malignancy.",
+            "She has metastatic adenocarcinoma in the liver.",
+            "Her mother had breast cancer. She has hypertension.",
+        ] {
+            let dx = diagnosis_texts(note);
+            assert!(
+                !dx.iter().any(|d| d.ends_with(" cancer") && d != "cancer"),
+                "{note}: {dx:?}"
+            );
+        }
+        // A named organ cancer is not doubled by a second site in another sentence.
+        let dx = diagnosis_texts("History of prostate cancer. A thyroid nodule was malignant.");
+        assert!(!dx.contains(&"thyroid cancer".to_string()), "{dx:?}");
     }
 
     #[test]
