@@ -9,12 +9,16 @@
 //!   and every `Temporal` entity containing a number (→ `temporal`). Values joined by an `OR` equivalence with the same
 //!   number ("greater than 10" OR "equal to 10") are one item with the combined comparator (≥).
 //!   The comparator, number(s) and unit class are read from the annotated text.
-//! - *LCT*: an `Eq-Comparison` event with an `Eq-Value` argument (a range given high-to-low is
-//!   put in order), which is the `Numeric-Filter` of
-//!   an `Age` event (→ `age`) or of an `Observation` event (→ `score` when the observation carries
-//!   `Observation-Type-Value clinical-score`, else `measurement`), or the `Temporality` of any
-//!   event (→ `temporal`). The comparator comes from `Eq-Operator-Value` (or `between` when a
-//!   second value is given), the unit class from `Eq-Temporal-Unit-Value`, the unit text, or
+//! - *LCT*: an `Eq-Comparison` event with an `Eq-Value` argument, which is the `Numeric-Filter` of
+//!   an `Age` event (→ `age`) or of an `Observation` event (→ `score` when the observation's
+//!   `Observation-Type-Value` is `clinical-score` or `survey-or-questionnaire`, or, without a
+//!   type, when its name is a score name by the Chia rule; else `measurement`), or the
+//!   `Temporality` of any event (→ `temporal`); a comparison joined to such a one by an `Or` /
+//!   `And` relation has its kind. The comparator comes from `Eq-Operator-Value`; several values,
+//!   or one value written as a range or enumeration ("0-2", "0, 1 or 2") without a one-sided
+//!   operator, are the range they span (`between`, put in order); comparisons with one bare value
+//!   joined by `Or` ("0" or "1") are likewise one range; a pressure pair ("140/90") is two items,
+//!   as in Chia. The unit class comes from `Eq-Temporal-Unit-Value`, the unit text, or
 //!   `Eq-Unit-Value ref-range-*` (→ ULN).
 //!
 //! **Predicted items.** From `criteria::parse` of the same text: age rules (`age`); thresholds of
@@ -597,18 +601,21 @@ static BP_PAIR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[^0-9]*(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})\b(?:\s*(?:mm\s*Hg|millimet(?:er|re)s?\s+of\s+mercury))?(?:\s+or\s+(?:higher|more|greater|above|lower|less|below))?\s*$").unwrap()
 });
 
+/// "< 140/90", "150/95 or higher": systolic and diastolic. Titers ("1/40") and visual acuity
+/// ("20/200") do not fit the ranges.
+fn blood_pressure_pair(text: &str) -> Option<(f64, f64)> {
+    let c = BP_PAIR.captures(text)?;
+    let sys = parse_annotated_number(&c["s"])?;
+    let dia = parse_annotated_number(&c["d"])?;
+    ((70.0..=300.0).contains(&sys) && (30.0..=200.0).contains(&dia) && dia < sys)
+        .then_some((sys, dia))
+}
+
 /// Gold items from one annotated Chia value (two when it states two thresholds).
 fn items_from_text(kind: ThresholdKind, text: &str, spans: Vec<Span>) -> Vec<Item> {
     // A blood-pressure pair ("< 140/90", "150/95 or higher") states two thresholds, systolic and
     // diastolic, under one comparator; titers ("1/40") and visual acuity ("20/200") do not fit.
-    if let Some(c) = BP_PAIR.captures(text)
-        && let (Some(sys), Some(dia)) = (
-            parse_annotated_number(&c["s"]),
-            parse_annotated_number(&c["d"]),
-        )
-        && (70.0..=300.0).contains(&sys)
-        && (30.0..=200.0).contains(&dia)
-        && dia < sys
+    if let Some((sys, dia)) = blood_pressure_pair(text)
         && let Some(mut first) = item_from_text(kind, text, spans.clone())
     {
         if first.comparator == Some(Comparator::Eq) && !text.to_lowercase().contains("equal") {
@@ -841,6 +848,33 @@ fn chia_gold(a: &Ann) -> Vec<Item> {
     out
 }
 
+/// Observation types of the LCT scheme (`Observation-Type-Value`) that are scored instruments:
+/// clinical scores and surveys or questionnaires (MMSE, HAM-D, AUDIT), the readings the Chia
+/// reader sorts as scores by name. `lab`, `vital` and `measurement` are measurements.
+fn lct_observation_is_score(a: &Ann, event_id: &str, event: &Event) -> bool {
+    let ty = a
+        .attributes
+        .get(event_id)
+        .and_then(|v| v.iter().find(|(t, _)| t == "Observation-Type-Value"))
+        .map(|(_, v)| v.as_str());
+    match ty {
+        Some(t) => t == "clinical-score" || t == "survey-or-questionnaire",
+        // No type given: the name decides, by the rule the Chia reader applies to every value.
+        None => {
+            let name = event
+                .args
+                .iter()
+                .find(|(role, _)| role == "Name")
+                .map(|(_, t)| t.as_str())
+                .unwrap_or(&event.trigger);
+            a.entities
+                .get(name)
+                .or_else(|| a.entities.get(&event.trigger))
+                .is_some_and(|e| SCORE_NAME.is_match(&e.text))
+        }
+    }
+}
+
 fn lct_gold(a: &Ann) -> Vec<Item> {
     let attr = |id: &str, ty: &str| -> Option<String> {
         a.attributes
@@ -849,73 +883,123 @@ fn lct_gold(a: &Ann) -> Vec<Item> {
             .find(|(t, _)| t == ty)
             .map(|(_, v)| v.clone())
     };
-    let mut out = Vec::new();
-    for (eid, ev) in &a.events {
-        if ev.trigger_type != "Eq-Comparison" {
-            continue;
-        }
-        // What refers to this comparison, and how.
-        // What refers to this comparison, and how. When several events refer to it, the most
-        // specific reading wins (age, then score / measurement, then temporal), independent of
-        // hash-map order.
-        let mut kind: Option<ThresholdKind> = None;
-        for (rid, rev) in &a.events {
-            for (role, target) in &rev.args {
-                if target != eid {
-                    continue;
-                }
-                let k = match (role.as_str(), rev.trigger_type.as_str()) {
-                    ("Numeric-Filter", "Age") => Some(ThresholdKind::Age),
-                    ("Numeric-Filter", "Observation") => {
-                        if attr(rid, "Observation-Type-Value").as_deref() == Some("clinical-score")
-                        {
-                            Some(ThresholdKind::Score)
-                        } else {
-                            Some(ThresholdKind::Measurement)
-                        }
+    let is_comparison = |id: &str| {
+        a.events
+            .get(id)
+            .is_some_and(|e| e.trigger_type == "Eq-Comparison")
+    };
+    // What refers to each comparison, and how. When several events refer to it, the most
+    // specific reading wins (age, then score / measurement, then temporal), independent of
+    // hash-map order.
+    let mut kinds: HashMap<&str, ThresholdKind> = HashMap::new();
+    for (rid, rev) in &a.events {
+        for (role, target) in &rev.args {
+            if !is_comparison(target) {
+                continue;
+            }
+            let k = match (role.as_str(), rev.trigger_type.as_str()) {
+                ("Numeric-Filter", "Age") => ThresholdKind::Age,
+                ("Numeric-Filter", "Observation") => {
+                    if lct_observation_is_score(a, rid, rev) {
+                        ThresholdKind::Score
+                    } else {
+                        ThresholdKind::Measurement
                     }
-                    ("Temporality", _) => Some(ThresholdKind::Temporal),
-                    _ => None,
-                };
-                kind = match (kind, k) {
-                    (Some(x), Some(y)) => Some(x.min(y)),
-                    (x, y) => x.or(y),
-                };
+                }
+                ("Temporality", _) => ThresholdKind::Temporal,
+                _ => continue,
+            };
+            let e = kinds.entry(target.as_str()).or_insert(k);
+            *e = (*e).min(k);
+        }
+    }
+    // Comparisons joined by an `Or` / `And` relation ("ECOG 0 or 1", "< 3.5 or > 5.1 mEq/L")
+    // are thresholds of the same thing; often only one of them is linked to it.
+    let joined: Vec<(&str, &str)> = a
+        .relations
+        .iter()
+        .filter(|(ty, a1, a2)| {
+            (ty == "Or" || ty == "And") && is_comparison(a1) && is_comparison(a2)
+        })
+        .map(|(_, a1, a2)| (a1.as_str(), a2.as_str()))
+        .collect();
+    loop {
+        let mut changed = false;
+        for &(x, y) in &joined {
+            match (kinds.get(x).copied(), kinds.get(y).copied()) {
+                (Some(k), None) => {
+                    kinds.insert(y, k);
+                    changed = true;
+                }
+                (None, Some(k)) => {
+                    kinds.insert(x, k);
+                    changed = true;
+                }
+                _ => {}
             }
         }
-        let Some(kind) = kind else { continue };
+        if !changed {
+            break;
+        }
+    }
+    let mut items: HashMap<&str, Item> = HashMap::new();
+    let mut pairs: Vec<Item> = Vec::new();
+    for (&eid, &kind) in &kinds {
+        let ev = &a.events[eid];
         let arg = |r: &str| {
             ev.args
                 .iter()
                 .find(|(role, _)| role == r)
                 .map(|(_, t)| t.as_str())
         };
-        let value_of = |id: Option<&str>| -> Option<f64> {
-            numbers(&a.entities.get(id?)?.text).first().copied()
-        };
-        let Some(value) = value_of(arg("Value")) else {
-            continue;
-        };
-        let upper = ev
+        let value_texts: Vec<&str> = ev
             .args
             .iter()
             .filter(|(r, _)| r == "Value")
-            .nth(1)
-            .and_then(|(_, t)| value_of(Some(t)));
+            .filter_map(|(_, t)| Some(a.entities.get(t)?.text.as_str()))
+            .collect();
+        let operator = arg("Operator")
+            .and_then(|op| attr(op, "Eq-Operator-Value"))
+            .and_then(|v| match v.as_str() {
+                "EQ" => Some(Comparator::Eq),
+                "LT" => Some(Comparator::Lt),
+                "LTEQ" => Some(Comparator::Le),
+                "GT" => Some(Comparator::Gt),
+                "GTEQ" => Some(Comparator::Ge),
+                "BETWEEN" => Some(Comparator::Between),
+                _ => None,
+            });
+        let values: Vec<f64> = value_texts
+            .iter()
+            .filter_map(|t| numbers(t).first().copied())
+            .collect();
+        let Some(&first) = values.first() else {
+            continue;
+        };
+        // Several values are the range they span ("0, 1 or 2" as three values, a range given
+        // high-to-low as two); so is one value written as a range or an enumeration ("0-2",
+        // "18 to 65", "II-IV") when no one-sided operator says otherwise.
+        let one_sided = matches!(
+            operator,
+            Some(Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge)
+        );
+        let written_range = match value_texts.as_slice() {
+            [t] if !one_sided => written_range(t),
+            _ => None,
+        };
+        let (value, upper) = if values.len() >= 2 {
+            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (lo, Some(hi))
+        } else if let Some((lo, hi)) = written_range {
+            (lo, Some(hi))
+        } else {
+            (first, None)
+        };
         let comparator = if upper.is_some() {
             Some(Comparator::Between)
         } else {
-            arg("Operator")
-                .and_then(|op| attr(op, "Eq-Operator-Value"))
-                .and_then(|v| match v.as_str() {
-                    "EQ" => Some(Comparator::Eq),
-                    "LT" => Some(Comparator::Lt),
-                    "LTEQ" => Some(Comparator::Le),
-                    "GT" => Some(Comparator::Gt),
-                    "GTEQ" => Some(Comparator::Ge),
-                    "BETWEEN" => Some(Comparator::Between),
-                    _ => None,
-                })
+            operator
         };
         let unit = arg("Temporal-Unit")
             .and_then(|t| attr(t, "Eq-Temporal-Unit-Value"))
@@ -933,24 +1017,122 @@ fn lct_gold(a: &Ann) -> Vec<Item> {
                     None
                 }
             });
-        // Some annotations give the range ends in reverse order ("0~2" as 2, 0).
-        let (value, upper) = match upper {
-            Some(u) if u < value => (u, Some(value)),
-            other => (value, other),
-        };
         let Some(trigger) = a.entities.get(&ev.trigger) else {
             continue;
         };
-        out.push(Item {
+        let mut item = Item {
             kind,
             comparator,
             value,
             upper,
             unit,
             spans: trigger.frags.clone(),
+        };
+        // A blood-pressure pair in one value ("140/90") is two thresholds, systolic and
+        // diastolic, under one comparator: the rule the Chia reader applies to its values.
+        if let [t] = value_texts.as_slice()
+            && let Some((sys, dia)) = blood_pressure_pair(t)
+        {
+            item.value = sys;
+            item.upper = None;
+            item.comparator = operator;
+            let mut diastolic = item.clone();
+            diastolic.value = dia;
+            pairs.push(diastolic);
+        }
+        items.insert(eid, item);
+    }
+    // Single values joined by `Or` with no comparator but "=" ("ECOG 0" or "1" or "2", each its
+    // own comparison) are an enumeration, read as the range it spans, as the Chia reader reads
+    // bare values annotated one by one.
+    let bare = |id: &str| {
+        items.get(id).is_some_and(|i| {
+            i.upper.is_none() && matches!(i.comparator, None | Some(Comparator::Eq))
+        })
+    };
+    let mut group: HashMap<&str, usize> = HashMap::new();
+    let mut groups: Vec<Vec<&str>> = Vec::new();
+    for (ty, x, y) in &a.relations {
+        let (x, y) = (x.as_str(), y.as_str());
+        if ty != "Or" || !bare(x) || !bare(y) || items[x].kind != items[y].kind {
+            continue;
+        }
+        match (group.get(x).copied(), group.get(y).copied()) {
+            (Some(g), Some(h)) if g != h => {
+                let moved = std::mem::take(&mut groups[h]);
+                for id in &moved {
+                    group.insert(id, g);
+                }
+                groups[g].extend(moved);
+            }
+            (Some(_), Some(_)) => {}
+            (Some(g), None) => {
+                group.insert(y, g);
+                groups[g].push(y);
+            }
+            (None, Some(h)) => {
+                group.insert(x, h);
+                groups[h].push(x);
+            }
+            (None, None) => {
+                group.insert(x, groups.len());
+                group.insert(y, groups.len());
+                groups.push(vec![x, y]);
+            }
+        }
+    }
+    let mut out = pairs;
+    for members in groups.iter().filter(|g| !g.is_empty()) {
+        let mut members = members.clone();
+        members.sort_unstable();
+        let first = &items[members[0]];
+        let lo = members
+            .iter()
+            .map(|m| items[m].value)
+            .fold(f64::INFINITY, f64::min);
+        let hi = members
+            .iter()
+            .map(|m| items[m].value)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let mut spans: Vec<Span> = members
+            .iter()
+            .flat_map(|m| items[m].spans.clone())
+            .collect();
+        spans.sort_by_key(|s| (s.start, s.end));
+        out.push(Item {
+            kind: first.kind,
+            comparator: if lo < hi {
+                Some(Comparator::Between)
+            } else {
+                first.comparator
+            },
+            value: lo,
+            upper: (lo < hi).then_some(hi),
+            unit: members.iter().find_map(|m| items[m].unit.clone()),
+            spans,
         });
     }
+    out.extend(
+        items
+            .into_iter()
+            .filter(|(id, _)| !group.contains_key(id))
+            .map(|(_, i)| i),
+    );
     out
+}
+
+/// A value written as a range or an enumeration ("0-2", "18 to 65", "0, 1 or 2", "II-IV"): the
+/// range it spans, low to high.
+fn written_range(text: &str) -> Option<(f64, f64)> {
+    let nums = numbers(text);
+    if nums.len() != 2 && enumeration(text).is_none() {
+        return None;
+    }
+    if let Some(r) = enumeration(text) {
+        return Some(r);
+    }
+    (RANGE.is_match(text) || ROMAN_RANGE.is_match(text))
+        .then(|| (nums[0].min(nums[1]), nums[0].max(nums[1])))
 }
 
 fn threshold_item(kind: ThresholdKind, t: &Threshold) -> Item {
@@ -1349,6 +1531,157 @@ mod tests {
         let mut scores = HashMap::new();
         match_doc(&gold, &predicted_items(text), &mut scores);
         scores
+    }
+
+    /// A brat entity line for the first occurrence of `needle` at or after `from` in `text`
+    /// (character offsets, as brat writes them).
+    fn lct_entity(id: &str, ty: &str, text: &str, needle: &str, from: usize) -> String {
+        let b = from + text[from..].find(needle).expect("needle in text");
+        let start = text[..b].chars().count();
+        let end = start + needle.chars().count();
+        format!("{id}\t{ty} {start} {end}\t{needle}\n")
+    }
+
+    fn sorted(mut items: Vec<Item>) -> Vec<(ThresholdKind, Option<Comparator>, f64, Option<f64>)> {
+        items.sort_by_key(|i| (i.kind, i.value.to_bits()));
+        items
+            .iter()
+            .map(|i| (i.kind, i.comparator, i.value, i.upper))
+            .collect()
+    }
+
+    #[test]
+    fn lct_surveys_and_questionnaires_are_scores() {
+        // LCT's Observation-Type-Value: clinical-score and survey-or-questionnaire are scored
+        // instruments; lab, vital and measurement are measurements. Without a type, the name
+        // decides, as for every Chia value.
+        let text = "MMSE >= 24\nHemoglobin >= 9\nECOG <= 2\n";
+        let mut ann = String::new();
+        for (n, (name, op, opv, val)) in [
+            ("MMSE", ">=", "GTEQ", "24"),
+            ("Hemoglobin", ">=", "GTEQ", "9"),
+            ("ECOG", "<=", "LTEQ", "2"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let from = text.find(name).unwrap();
+            let (o, c, v, t) = (10 * n + 1, 10 * n + 2, 10 * n + 3, 10 * n + 4);
+            ann += &lct_entity(&format!("T{t}"), "Observation-Name", text, name, from);
+            ann += &lct_entity(&format!("T{o}"), "Eq-Operator", text, op, from);
+            ann += &lct_entity(&format!("T{v}"), "Eq-Value", text, val, from);
+            let cmp_text = format!("{op} {val}");
+            ann += &lct_entity(&format!("T{c}"), "Eq-Comparison", text, &cmp_text, from);
+            ann += &format!(
+                "E{t}\tObservation:T{t} Numeric-Filter:E{c}\nE{c}\tEq-Comparison:T{c} Operator:T{o} Value:T{v}\nA{o}\tEq-Operator-Value T{o} {opv}\n"
+            );
+        }
+        ann += "A91\tObservation-Type-Value E4 survey-or-questionnaire\nA92\tObservation-Type-Value E14 lab\n";
+        let a = parse_ann(&ann, text);
+        assert_eq!(
+            sorted(lct_gold(&a)),
+            [
+                (ThresholdKind::Measurement, Some(Comparator::Ge), 9.0, None),
+                (ThresholdKind::Score, Some(Comparator::Le), 2.0, None),
+                (ThresholdKind::Score, Some(Comparator::Ge), 24.0, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn lct_values_that_are_ranges_enumerations_or_pressure_pairs() {
+        // One comparison with three values; one value written as a range; a pressure pair.
+        let text = "ECOG 0, 1, or 2\nKarnofsky 70-100\nBP < 140/90\nHb > 9-10\n";
+        let mut ann = String::new();
+        ann += &lct_entity("T1", "Observation-Name", text, "ECOG", 0);
+        ann += &lct_entity("T2", "Eq-Comparison", text, "0, 1, or 2", 0);
+        ann += &lct_entity("T3", "Eq-Value", text, "0", 0);
+        ann += &lct_entity("T4", "Eq-Value", text, "1", 0);
+        ann += &lct_entity("T5", "Eq-Value", text, "2", 0);
+        ann += "E1\tObservation:T1 Numeric-Filter:E2\nE2\tEq-Comparison:T2 Value:T3 Value2:T4 Value3:T5\nA1\tObservation-Type-Value E1 clinical-score\n";
+        let k = text.find("Karnofsky").unwrap();
+        ann += &lct_entity("T11", "Observation-Name", text, "Karnofsky", k);
+        ann += &lct_entity("T12", "Eq-Comparison", text, "70-100", k);
+        ann += &lct_entity("T13", "Eq-Value", text, "70-100", k);
+        ann += "E11\tObservation:T11 Numeric-Filter:E12\nE12\tEq-Comparison:T12 Value:T13\nA11\tObservation-Type-Value E11 clinical-score\n";
+        let b = text.find("BP").unwrap();
+        ann += &lct_entity("T21", "Observation-Name", text, "BP", b);
+        ann += &lct_entity("T22", "Eq-Comparison", text, "< 140/90", b);
+        ann += &lct_entity("T23", "Eq-Operator", text, "<", b);
+        ann += &lct_entity("T24", "Eq-Value", text, "140/90", b);
+        ann += "E21\tObservation:T21 Numeric-Filter:E22\nE22\tEq-Comparison:T22 Operator:T23 Value:T24\nA21\tEq-Operator-Value T23 LT\n";
+        // A one-sided operator keeps its own reading of the value.
+        let h = text.find("Hb").unwrap();
+        ann += &lct_entity("T31", "Observation-Name", text, "Hb", h);
+        ann += &lct_entity("T32", "Eq-Comparison", text, "> 9-10", h);
+        ann += &lct_entity("T33", "Eq-Operator", text, ">", h);
+        ann += &lct_entity("T34", "Eq-Value", text, "9-10", h);
+        ann += "E31\tObservation:T31 Numeric-Filter:E32\nE32\tEq-Comparison:T32 Operator:T33 Value:T34\nA31\tEq-Operator-Value T33 GT\n";
+        let a = parse_ann(&ann, text);
+        let lt = Some(Comparator::Lt);
+        assert_eq!(
+            sorted(lct_gold(&a)),
+            [
+                (ThresholdKind::Measurement, Some(Comparator::Gt), 9.0, None),
+                (ThresholdKind::Measurement, lt, 90.0, None),
+                (ThresholdKind::Measurement, lt, 140.0, None),
+                (
+                    ThresholdKind::Score,
+                    Some(Comparator::Between),
+                    0.0,
+                    Some(2.0)
+                ),
+                (
+                    ThresholdKind::Score,
+                    Some(Comparator::Between),
+                    70.0,
+                    Some(100.0)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn lct_comparisons_joined_by_or() {
+        // "Potassium < 3.5 or > 5.1": only the first comparison is the observation's filter;
+        // the `Or` relation makes the second one a threshold of the same kind. "ECOG 0 or 1",
+        // annotated as two comparisons with one value each, is the range they span.
+        let text = "Potassium < 3.5 or > 5.1\nECOG 0 or 1\n";
+        let mut ann = String::new();
+        ann += &lct_entity("T1", "Observation-Name", text, "Potassium", 0);
+        ann += &lct_entity("T2", "Eq-Comparison", text, "< 3.5", 0);
+        ann += &lct_entity("T3", "Eq-Operator", text, "<", 0);
+        ann += &lct_entity("T4", "Eq-Value", text, "3.5", 0);
+        ann += &lct_entity("T5", "Eq-Comparison", text, "> 5.1", 0);
+        ann += &lct_entity("T6", "Eq-Operator", text, ">", 0);
+        ann += &lct_entity("T7", "Eq-Value", text, "5.1", 0);
+        ann += "E1\tObservation:T1 Numeric-Filter:E2\nE2\tEq-Comparison:T2 Operator:T3 Value:T4\nE3\tEq-Comparison:T5 Operator:T6 Value:T7\n\
+A1\tEq-Operator-Value T3 LT\nA2\tEq-Operator-Value T6 GT\nA3\tObservation-Type-Value E1 lab\nR1\tOr Arg1:E2 Arg2:E3\n";
+        let e = text.find("ECOG").unwrap();
+        ann += &lct_entity("T11", "Observation-Name", text, "ECOG", e);
+        ann += &lct_entity("T12", "Eq-Comparison", text, "0", e);
+        ann += &lct_entity("T13", "Eq-Value", text, "0", e);
+        ann += &lct_entity("T14", "Eq-Comparison", text, "1", e);
+        ann += &lct_entity("T15", "Eq-Value", text, "1", e);
+        ann += "E11\tObservation:T11 Numeric-Filter:E12 Numeric-Filter2:E13\nE12\tEq-Comparison:T12 Value:T13\nE13\tEq-Comparison:T14 Value:T15\n\
+A11\tObservation-Type-Value E11 clinical-score\nR2\tOr Arg1:E12 Arg2:E13\n";
+        let a = parse_ann(&ann, text);
+        let gold = lct_gold(&a);
+        assert_eq!(
+            sorted(gold.clone()),
+            [
+                (ThresholdKind::Measurement, Some(Comparator::Lt), 3.5, None),
+                (ThresholdKind::Measurement, Some(Comparator::Gt), 5.1, None),
+                (
+                    ThresholdKind::Score,
+                    Some(Comparator::Between),
+                    0.0,
+                    Some(1.0)
+                ),
+            ]
+        );
+        let s = score_doc(gold, text);
+        assert_eq!(s[&ThresholdKind::Score].matched, 1);
     }
 
     #[test]
