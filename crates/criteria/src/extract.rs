@@ -2169,7 +2169,7 @@ fn bare_score_value(text: &str, from: usize, to: usize) -> Option<Threshold> {
 
 lazy_re!(
     MARKER,
-    r"\b(?P<m>CD\d{1,3}[a-z]?|HER-?2(?:/neu)?|ERBB2|EGFR|ALK|ROS-?1|BRAF|KRAS|NRAS|PD-?L1|MET|RET|NTRK[123]?|BRCA[12]?|HRD|MSI-?H|MSI|dMMR|pMMR|TMB|FLT-?3(?:-ITD)?|NPM1|IDH[12]?|BCR[-:]?ABL1?|Ph|JAK2|c-?KIT|KIT|PIK3CA|FGFR[1-4]?|TP53|ESR1|PSMA|CLDN18\.?2|Claudin\s*18\.?2|HLA-A\*?\d{2}(?::\d{2})?|MGMT|ER|PR|HR|AR|Ki-?67|B7-H3|GD2|BCMA|TROP-?2|DLL3|MYC|BCL-?2|BCL-?6|CCR4|EBER|MYCN|NF1|STK11|KEAP1|CDKN2A|SMARCA4|HPV|p16|CA-?125|CEA|AFP|Philadelphia\s+chromosome)"
+    r"\b(?P<m>[Hh]uman\s+[Ee]pidermal\s+[Gg]rowth\s+[Ff]actor\s+[Rr]eceptor[\s-]*2|[Oo]?[Ee]strogen\s+[Rr]eceptors?|[Pp]rogesterone\s+[Rr]eceptors?|[Hh]ormone\s+[Rr]eceptors?|[Aa]ndrogen\s+[Rr]eceptors?|CD\d{1,3}[a-z]?|HER-?2(?:/neu)?|ERBB2|EGFR|ALK|ROS-?1|BRAF|KRAS|NRAS|PD-?L1|MET|RET|NTRK[123]?|BRCA[12]?|HRD|MSI-?H|MSI|dMMR|pMMR|TMB|FLT-?3(?:-ITD)?|NPM1|IDH[12]?|BCR[-:]?ABL1?|Ph|JAK2|c-?KIT|KIT|PIK3CA|FGFR[1-4]?|TP53|ESR1|PSMA|CLDN18\.?2|Claudin\s*18\.?2|HLA-A\*?\d{2}(?::\d{2})?|MGMT|ER|PR|HR|AR|Ki-?67|B7-H3|GD2|BCMA|TROP-?2|DLL3|MYC|BCL-?2|BCL-?6|CCR4|EBER|MYCN|NF1|STK11|KEAP1|CDKN2A|SMARCA4|HPV|p16|CA-?125|CEA|AFP|Philadelphia\s+chromosome)"
 );
 lazy_re!(
     MARKER_STATUS,
@@ -2187,6 +2187,25 @@ lazy_re!(
     MARKER_MEASURE,
     r"(?i)^[^;]{0,40}?\b(?P<meas>expression|TPS|CPS|tumou?r\s+proportion\s+score|combined\s+positive\s+score|staining|positivity|H-?score|level|IHC|score|positive\s+(?:tumou?r\s+)?cells)\b"
 );
+
+/// The usual short name of a marker written out in full ("human epidermal growth factor
+/// receptor 2-negative", "hormone receptor-positive"), as registry texts often do.
+fn long_marker_name(raw: &str) -> Option<&'static str> {
+    let lower = raw.to_ascii_lowercase();
+    Some(if lower.starts_with("human") {
+        "HER2"
+    } else if lower.contains("estrogen") {
+        "ER"
+    } else if lower.starts_with("progesterone") {
+        "PR"
+    } else if lower.starts_with("hormone") {
+        "HR"
+    } else if lower.starts_with("androgen") {
+        "AR"
+    } else {
+        return None;
+    })
+}
 
 fn biomarkers(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
     for clause in cls {
@@ -2312,11 +2331,15 @@ fn biomarkers(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Fou
             {
                 continue;
             }
-            let marker = raw
-                .to_uppercase()
-                .replace(' ', "")
-                .replace("PDL1", "PD-L1")
-                .replace("HER-2", "HER2");
+            let marker = long_marker_name(raw).map_or_else(
+                || {
+                    raw.to_uppercase()
+                        .replace(' ', "")
+                        .replace("PDL1", "PD-L1")
+                        .replace("HER-2", "HER2")
+                },
+                str::to_string,
+            );
             found.push(
                 Found::new(
                     RuleBody::Biomarker {
