@@ -238,6 +238,15 @@ static QUALIFIED_AFTER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock:
     .expect("valid regex")
 });
 
+/// A criterion that opens with its age statement ("Age > 18 years, premenopausal", "18-45
+/// years old, women of childbearing potential must …"): an age limit, whatever follows.
+static AGE_AT_START: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)^\W*(?:(?:the\s+)?(?:patient|subject|participant)s?\s+(?:must\s+be\s+|is\s+|are\s+)?)?(?:aged?\b|ages\b|\d{1,2}\s*(?:-|–|to)\s*\d{1,3}\s*(?:years|yrs)|\d{1,2}\s*(?:years|yrs)\b|[≥≤<>]\s*\d)",
+    )
+    .expect("valid regex")
+});
+
 /// "First 2 enrolled subjects: age ≥ 18 and ≤ 30 years": bounds under a label naming a group of
 /// participants are that group's.
 static GROUP_LABEL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -299,9 +308,12 @@ impl ParsedCriteria {
         type B = Option<(f64, bool)>;
         let mut per_criterion: Vec<(B, B, bool)> = Vec::new();
         for c in &self.criteria {
-            // Ages inside definitions of menopause / childbearing potential are not limits.
+            // Ages inside definitions of menopause / childbearing potential are not limits
+            // ("postmenopausal, defined as age > 55 …", "women of childbearing potential (< 50
+            // years)"); an age stated before such a word is ("Age > 18 years, premenopausal",
+            // "Age 30-70 years (postmenopausal if female)").
             let lower = c.text.to_ascii_lowercase();
-            if [
+            let reproductive_word_at = [
                 "menopaus",
                 "menstruat",
                 "amenorrh",
@@ -309,11 +321,11 @@ impl ParsedCriteria {
                 "child-bearing",
             ]
             .iter()
-            .any(|w| lower.contains(w))
-            {
-                continue;
-            }
+            .filter_map(|w| lower.find(w))
+            .min();
             let mut bounds: Vec<(B, B, Span)> = Vec::new();
+            // Whether every bound came from an exclusion turned around.
+            let mut all_turned = true;
             for r in &c.rules {
                 let RuleBody::Age {
                     min: lo,
@@ -324,6 +336,12 @@ impl ParsedCriteria {
                     continue;
                 };
                 if r.negated || r.condition.is_some() {
+                    continue;
+                }
+                if reproductive_word_at
+                    .is_some_and(|w| w < r.span.start.saturating_sub(c.span.start))
+                    || reproductive_word_at.is_some() && !AGE_AT_START.is_match(&c.text)
+                {
                     continue;
                 }
                 let before = c.text.get(..r.span.start.saturating_sub(c.span.start));
@@ -340,9 +358,11 @@ impl ParsedCriteria {
                 let y = |b: &Bound| (b.value * unit.days() / TimeUnit::Year.days(), !b.inclusive);
                 match r.polarity {
                     Polarity::Inclusion => {
+                        all_turned = false;
                         bounds.push((lo.as_ref().map(y), hi.as_ref().map(y), r.span))
                     }
                     Polarity::Exclusion if names_limit => {
+                        all_turned = false;
                         bounds.push((lo.as_ref().map(y), hi.as_ref().map(y), r.span))
                     }
                     // "Male over the age of 60 who has sustained a fracture": excluded only
@@ -377,10 +397,19 @@ impl ParsedCriteria {
                 continue;
             }
             // Two age statements joined by "or" in one criterion are alternatives: take the union.
-            let alternatives = bounds.windows(2).any(|w| {
+            // Excluding "age < 30 or > 75" excludes both, so the two bounds turned around both
+            // hold. And an inclusion "≥ 18 or ≤ 65", whose union would allow every age, states no
+            // alternative: a text does not spell out a condition everyone meets.
+            let joined_by_or = bounds.windows(2).any(|w| {
                 let (a, b) = (w[0].2, w[1].2);
                 a.end <= b.start && self_text_has_or(&c.text, c.span.start, a.end, b.start)
             });
+            let alternatives = joined_by_or
+                && !all_turned
+                && (bounds.len() != 2 || {
+                    let (l, h) = combine(bounds.iter().map(|(l, h, _)| (*l, *h)), true);
+                    l.is_some() || h.is_some()
+                });
             // "35 to 50 years for the middle-age group, and 65 to 80 for the elderly group":
             // bounds named for a group, or bounds that cannot all hold, are cohorts.
             let for_group = bounds.iter().any(|(_, _, sp)| {

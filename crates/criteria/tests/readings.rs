@@ -670,3 +670,56 @@ fn exceeded_is_a_comparator() {
         [("total_bilirubin".into(), Comparator::Gt, 2.0, None)]
     );
 }
+
+#[test]
+fn excluding_ages_on_either_side_leaves_the_range_between() {
+    // Excluded if younger than 30 or older than 75: both turned-around bounds hold.
+    assert_eq!(
+        age_range("Exclusion Criteria:\n* age <30 years or > 75 years; BMI < 25 kg/m2\n"),
+        Some((Some(30.0), Some(75.0)))
+    );
+    assert_eq!(
+        age_range("Exclusion Criteria:\n* Age less than 18 or greater than 65 years\n"),
+        Some((Some(18.0), Some(65.0)))
+    );
+}
+
+#[test]
+fn a_lower_or_an_upper_bound_whose_union_is_every_age_means_both() {
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Age greater than or equal to 18 years or less than or equal to 65 years.\n"
+        ),
+        Some((Some(18.0), Some(65.0)))
+    );
+    // Cohorts joined by "or" stay alternatives.
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Age 18 to 35 years or 65 to 80 years\n"),
+        Some((Some(18.0), Some(80.0)))
+    );
+}
+
+#[test]
+fn an_age_stated_before_a_menopause_word_is_a_limit() {
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Age>18 years, premenopausal\n"),
+        Some((Some(18.0), None))
+    );
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Age ≥ 30 and ≤ 70 years (postmenopausal if female)\n"),
+        Some((Some(30.0), Some(70.0)))
+    );
+    // An age inside the definition is not.
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Women must be postmenopausal, defined as age > 55 years with no menses for 12 months\n"
+        ),
+        None
+    );
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Women of childbearing potential (< 50 years) must use contraception\n"
+        ),
+        None
+    );
+}
