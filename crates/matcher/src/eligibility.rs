@@ -1279,6 +1279,7 @@ fn analyte_of(name: &str) -> Option<&'static str> {
         "thyroid-stimulating hormone" => "tsh",
         "body mass index" => "bmi",
         "blood pressure" => "systolic_bp",
+        "diastolic blood pressure" => "diastolic_bp",
         "heart rate" => "heart_rate",
         "cd4 count" => "cd4",
         "alkaline phosphatase" => "alkaline_phosphatase",

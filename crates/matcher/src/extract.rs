@@ -84,7 +84,7 @@ fn patterns() -> &'static Patterns {
         marker_value: re(r"(?i)^[\s:]*(?:is|was|were|status|expression|testing|test|tested)?\s*(?:was|is)?\s*(positive|negative|pos|neg|\+|-|−|amplified|not amplified|mutated|mutation|wild[- ]type|equivocal|(\d+(?:\.\d+)?)\s*%)"),
         marker_list: re(r"^(?:\s*(?:/|,|and|or)\s*(?:[A-Za-z][A-Za-z0-9-]{0,6}))+"),
         clause_break: re(
-            r"(?i)[.;!?\n]|\b(?:but|however|although|though|except|apart from|aside from|which|who|presents?|presented|reports?|reported|complains?|shows?|showed|revealed|reveals|is|was|are|were|has|have|had)\b",
+            r"(?i)[.;!?\n]|\b(?:but|however|although|though|except|apart from|aside from|other than|besides|with the exception of|which|who|presents?|presented|reports?|reported|complains?|shows?|showed|revealed|reveals|is|was|are|were|has|have|had)\b",
         ),
     })
 }
@@ -590,7 +590,11 @@ pub fn extract_profile(note: &str) -> Extraction {
                 push(&mut evidence, "biomarkers", shown, false, m.start, m.end);
             }
             ConceptKind::Lab => {
-                if let Some(lab) = lab_value(&surface, after) {
+                for lab in lab_value(&surface, after)
+                    .map(split_blood_pressure)
+                    .into_iter()
+                    .flatten()
+                {
                     let shown = format!(
                         "{} {}{}",
                         lab.name,
@@ -1063,6 +1067,37 @@ fn marker_status(surface: &str, after: &str) -> Option<MarkerStatus> {
 }
 
 /// A lab value right after its name ("hemoglobin of 9.2 g/dL", "ALT 3 × ULN", "BMI is 37").
+/// "Blood pressure 130/75": two readings, the systolic under the name the note used and the
+/// diastolic as its own lab, both in mmHg (the only unit blood pressure is given in). Any other
+/// lab passes through.
+fn split_blood_pressure(lab: LabValue) -> Vec<LabValue> {
+    let is_pressure = matches!(
+        fold_case(&lab.name).as_str(),
+        "blood pressure" | "bp" | "b.p."
+    );
+    let diastolic = lab
+        .unit
+        .as_deref()
+        .and_then(|u| u.strip_prefix('/'))
+        .and_then(|u| u.split_whitespace().next())
+        .and_then(|d| d.parse::<f64>().ok());
+    match (is_pressure, diastolic) {
+        (true, Some(diastolic)) => vec![
+            LabValue {
+                unit: Some("mmHg".into()),
+                ..lab.clone()
+            },
+            LabValue {
+                name: "diastolic blood pressure".into(),
+                value: Some(diastolic),
+                unit: Some("mmHg".into()),
+                times_uln: None,
+            },
+        ],
+        _ => vec![lab],
+    }
+}
+
 fn lab_value(name: &str, after: &str) -> Option<LabValue> {
     let p = patterns();
     let head = &after[..floor_char_boundary(after, after.len().min(48))];
@@ -1122,6 +1157,39 @@ mod tests {
             .iter()
             .map(|d| fold_case(&d.text))
             .collect()
+    }
+
+    #[test]
+    fn blood_pressure_pairs_are_systolic_and_diastolic() {
+        let e = extract_profile("His blood pressure is 130/75 and pulse rate is 88/min.");
+        let labs: Vec<(String, Option<f64>, Option<String>)> = e
+            .profile
+            .labs
+            .iter()
+            .map(|l| (fold_case(&l.name), l.value, l.unit.clone()))
+            .collect();
+        assert!(
+            labs.contains(&("blood pressure".into(), Some(130.0), Some("mmHg".into()))),
+            "{labs:?}"
+        );
+        assert!(
+            labs.contains(&(
+                "diastolic blood pressure".into(),
+                Some(75.0),
+                Some("mmHg".into())
+            )),
+            "{labs:?}"
+        );
+    }
+
+    #[test]
+    fn an_exception_ends_a_negation() {
+        let dx = diagnosis_texts(
+            "Medical history is not significant other than the confirmed Sjogren disease. \
+             No past illness besides hypertension.",
+        );
+        assert!(dx.contains(&"sjogren disease".to_string()), "{dx:?}");
+        assert!(dx.contains(&"hypertension".to_string()), "{dx:?}");
     }
 
     #[test]
