@@ -584,6 +584,13 @@ lazy_re!(
     AGE_BETWEEN_CMP,
     r"(?i)(?P<a>\d{1,3}(?:\.\d+)?)\s*(?:years?|yrs?)?\s*(?P<c1>\\?<\s?=?|≤|\\?</=|＜)\s*(?:the\s+)?age\s*(?P<c2>\\?<\s?=?|≤|\\?</=|＜)\s*(?P<b>\d{1,3}(?:\.\d+)?)(?:\s*(?:years?|yrs?)\b)?"
 );
+// "aged 18 55 years", "Be 18 55 years of age": a range whose dash was lost in transcoding (as
+// the "≥" of "Age =18" was). Two bare numbers, ascending, between the age word and "years" can
+// only be a range.
+lazy_re!(
+    AGE_RANGE_LOST_DASH,
+    r"(?i)(?:\b(?:aged?|ages)\b(?:\s+(?:of|between|from|range|ranging))?\s*:?\s*(?P<a>\d{1,2})\s+(?P<b>\d{2,3})\s*(?:years?|yrs?)\b|(?:^|\b(?:be|are|is|patients?|subjects?|participants?|men|women|males?|females?|adults?|volunteers?|children|girls|boys)\s+)(?P<c>\d{1,2})\s+(?P<d>\d{2,3})\s+(?:years?|yrs?)\s+(?:of\s+age|old)\b)"
+);
 lazy_re!(
     OTHER_AGE,
     r"(?i)\b(?:gestational|bone|skeletal|menstrual|post-?conceptional|post-?menstrual|corrected|developmental|reading|mental|chronological\s+bone|donor'?s?|paternal|father'?s?|sibling'?s?|tumou?r|lesion|vessel|graft|sample)\s+age[ds]?\b"
@@ -638,6 +645,43 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                     max: Some(Bound {
                         value: b,
                         inclusive: inclusive(&c["c2"]),
+                    }),
+                    unit: TimeUnit::Year,
+                },
+                sp,
+            ));
+            between_cmp.push(sp);
+            last_age_end = Some(sp.end);
+        }
+        for c in AGE_RANGE_LOST_DASH.captures_iter(clause.span.slice(text)) {
+            let (a, b) = match (c.name("a"), c.name("b")) {
+                (Some(a), Some(b)) => (a, b),
+                _ => (c.name("c").unwrap(), c.name("d").unwrap()),
+            };
+            let (Some(lo), Some(hi)) = (parse_number(a.as_str()), parse_number(b.as_str())) else {
+                continue;
+            };
+            if lo >= hi || hi > 120.0 {
+                continue;
+            }
+            let sp = Span::new(
+                clause.span.start + a.start(),
+                clause.span.start + c.get(0).unwrap().end(),
+            );
+            if OTHER_AGE.is_match(c.get(0).unwrap().as_str())
+                || NOT_PATIENT_AGE.is_match(&text[sp.end..clause.span.end])
+            {
+                continue;
+            }
+            found.push(Found::new(
+                RuleBody::Age {
+                    min: Some(Bound {
+                        value: lo,
+                        inclusive: true,
+                    }),
+                    max: Some(Bound {
+                        value: hi,
+                        inclusive: true,
                     }),
                     unit: TimeUnit::Year,
                 },

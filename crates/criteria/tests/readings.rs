@@ -723,3 +723,25 @@ fn an_age_stated_before_a_menopause_word_is_a_limit() {
         None
     );
 }
+
+#[test]
+fn an_age_range_whose_dash_was_lost() {
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Male or female aged 37 75 years with type 2 diabetes\n"),
+        Some((Some(37.0), Some(75.0)))
+    );
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Be 18 55 years of age.\n"),
+        Some((Some(18.0), Some(55.0)))
+    );
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Age: 15 40 years old.\n"),
+        Some((Some(15.0), Some(40.0)))
+    );
+    // Descending numbers, or numbers not about age, are no range.
+    assert_eq!(age_range("Inclusion Criteria:\n* Aged 65 18 years\n"), None);
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Diabetes for 5 10 years\n"),
+        None
+    );
+}
