@@ -54,7 +54,7 @@ impl NumExpr {
 const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=(?:\s?to\b)?|\\?<\s?or\s?=(?:\s?to\b)?|\\?>\s?/\s?=|\\?<\s?/\s?=|≥\s?/\s?=|≤\s?/\s?=|>=|<=|=>|=<|\\?>\s?=|\\?<\s?=|\\?>|\\?<|=|\b(?:
     (?:equal\s+(?:to\s+)?or\s+|or\s+equal\s+to\s+)?(?:greater|more|higher|larger|bigger|longer)\s+than(?:\s*(?:or|/)?\s*equals?(?:\s+to)?)?|
     (?:equal\s+(?:to\s+)?or\s+)?(?:less|lower|fewer|smaller|shorter)\s+than(?:\s*(?:or|/)?\s*equals?(?:\s+to)?)?|
-    (?:greater|more|higher|larger|bigger|less|lower|smaller|fewer)\s+or\s+equals?(?:\s+to)?|
+    (?:greater|more|higher|larger|bigger|less|lower|smaller|fewer|below|above|under|over)\s+or\s+equals?(?:\s+to)?|
     equal\s+(?:to\s+)?or\s+(?:above|over|below|under)|
     at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
     at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
@@ -235,6 +235,9 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
         {
             Comparator::Le
         }
+        // "below or equal to 8", "over or equal to 18".
+        _ if or_equal && (w.starts_with("above") || w.starts_with("over")) => Comparator::Ge,
+        _ if or_equal && (w.starts_with("below") || w.starts_with("under")) => Comparator::Le,
         _ if w.contains("greater")
             || w.contains("more")
             || w.contains("higher")

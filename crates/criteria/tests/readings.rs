@@ -745,3 +745,17 @@ fn an_age_range_whose_dash_was_lost() {
         None
     );
 }
+
+#[test]
+fn below_or_equal_to_and_above_or_equal_to() {
+    let t = all_thresholds("Exclusion Criteria:\n* Hemoglobin below or equal to 8 g/dL\n");
+    assert_eq!(
+        t.iter().map(|x| (x.1, x.2)).collect::<Vec<_>>(),
+        [(Comparator::Le, 8.0)]
+    );
+    let t = all_thresholds("Inclusion Criteria:\n* Platelets above or equal to 100,000/mm3\n");
+    assert_eq!(
+        t.iter().map(|x| (x.1, x.2)).collect::<Vec<_>>(),
+        [(Comparator::Ge, 100_000.0)]
+    );
+}
