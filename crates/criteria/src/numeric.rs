@@ -617,6 +617,14 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
             let Some(a) = caps.name("l1").and_then(|m| parse_number(m.as_str())) else {
                 continue;
             };
+            // "Gleason 3+4", "(0.006 x H) + (15 x W)": a sum, not "3 or more".
+            if caps.name("lu").is_none()
+                && text[whole.end()..]
+                    .trim_start()
+                    .starts_with(|c: char| c.is_ascii_digit() || c == '(')
+            {
+                continue;
+            }
             (
                 Some(Comparator::Ge),
                 a,

@@ -759,3 +759,15 @@ fn below_or_equal_to_and_above_or_equal_to() {
         [(Comparator::Ge, 100_000.0)]
     );
 }
+
+#[test]
+fn a_sum_is_not_a_plus_threshold() {
+    // Gleason patterns add up; "3+4" is no "3 or more".
+    let t = all_thresholds("Inclusion Criteria:\n* Gleason score 7 (3+4 or 4+3)\n");
+    assert!(t.iter().all(|x| x.1 != Comparator::Ge), "{t:?}");
+    // "18+ years" and "ASA 3+" keep their reading.
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Adults 18+ years\n"),
+        Some((Some(18.0), None))
+    );
+}
