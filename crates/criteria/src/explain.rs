@@ -231,13 +231,12 @@ impl Rule {
         };
         s.push_str(&body);
         if let Some(w) = &self.window {
-            let _ = write!(
-                s,
-                ", {} {} {}s",
-                w.comparator.symbol(),
-                num(w.value),
-                w.unit.name()
-            );
+            let _ = match (w.comparator, w.upper) {
+                (Comparator::Between, Some(u)) => {
+                    write!(s, ", {}–{} {}s", num(w.value), num(u), w.unit.name())
+                }
+                (c, _) => write!(s, ", {} {} {}s", c.symbol(), num(w.value), w.unit.name()),
+            };
             match w.direction {
                 WindowDirection::Before => s.push_str(" before"),
                 WindowDirection::After => s.push_str(" after"),

@@ -3289,7 +3289,7 @@ fn disease_states(lower: &str) -> Vec<DiseaseState> {
 
 lazy_re!(
     WINDOW,
-    r"(?i)(?P<w>\bwithin(?:\s+the)?(?:\s+(?:last|past|previous|preceding|prior|recent))?|\bin\s+(?:the\s+)?(?:last|past|previous|preceding|prior|next|coming|upcoming|following)|\b(?:for\s+)?(?:longer|more)\s+than|\\?<\s?/?=|\\?>\s?/?=|\bduring\s+the(?:\s+(?:last|past|previous|preceding|prior))?|\bover\s+the\s+(?:last|past|previous)|\bfor\s+at\s+least|\bat\s+least|\bless\s+than|\bmore\s+than|\bno\s+(?:less|more)\s+than|\bup\s+to|≤|≥|\\?<|\\?>|＜|＞|\bfor|\bin\s+the)?\s*\(?\s*(?:(?:approximately|approx\.?|about|around|roughly)\s+)?(?P<n>\d+(?:\.\d+)?|\bone|\btwo|\bthree|\bfour|\bfive|\bsix|\bseven|\beight|\bnine|\bten|\btwelve)\s*(?:-\s*)?(?P<u>hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b(?P<post>\s+or\s+(?:longer|more|greater|less|fewer|shorter)\b)?\s*\)?\s*(?P<d>(?:prior\s+to|before|preceding|prior|ago|after|following|since|post|from|of|until)\b)?(?P<a>[^;,.()]{0,60})?"
+    r"(?i)(?P<w>\bwithin(?:\s+the)?(?:\s+(?:last|past|previous|preceding|prior|recent))?|\bin\s+(?:the\s+)?(?:last|past|previous|preceding|prior|next|coming|upcoming|following)|\b(?:for\s+)?(?:longer|more)\s+than|\\?<\s?/?=|\\?>\s?/?=|\bduring\s+the(?:\s+(?:last|past|previous|preceding|prior))?|\bover\s+the\s+(?:last|past|previous)|\bfor\s+at\s+least|\bat\s+least|\bless\s+than|\bmore\s+than|\bno\s+(?:less|more)\s+than|\bup\s+to|\bgreater\s+than|\b(?:a\s+)?(?:minimum|maximum)\s+of|≤|≥|\\?<|\\?>|＜|＞|\bfor|\bin\s+the)?\s*\(?\s*(?:(?:approximately|approx\.?|about|around|roughly)\s+)?(?P<n>\d+(?:\.\d+)?|\bone|\btwo|\bthree|\bfour|\bfive|\bsix|\bseven|\beight|\bnine|\bten|\btwelve)(?:\s*(?:-|–|to)\s*(?P<n2>\d+(?:\.\d+)?))?\s*(?:-\s*)?(?P<u>hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)\b(?P<post>\s+or\s+(?:longer|more|greater|less|fewer|shorter)\b)?\s*\)?\s*(?P<d>(?:prior\s+to|before|preceding|prior|ago|after|following|since|post|from|of|until)\b)?(?P<a>[^;,.()]{0,60})?"
 );
 
 lazy_re!(YEARS_OF_AGE, r"(?i)^\s*(?:of\s+age|old)\b");
@@ -3335,6 +3335,9 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                     if w.starts_with("for")
                         || w.starts_with("at least")
                         || w.starts_with("more than")
+                        || w.starts_with("greater than")
+                        || w.contains("minimum of")
+                        || w.contains("maximum of")
                         || w.starts_with("less than")
                         || w.starts_with("no ")
                         || w.starts_with("up to")
@@ -3404,6 +3407,7 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                 Some(x)
                     if x.contains("longer than")
                         || x.starts_with("more than")
+                        || x.starts_with("greater than")
                         || x.starts_with("for more than") =>
                 {
                     Comparator::Gt
@@ -3411,6 +3415,7 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                 Some(x)
                     if x.starts_with("at least")
                         || x.starts_with("for at least")
+                        || x.contains("minimum of")
                         || x.starts_with("no less")
                         || x.contains('≥')
                         || x.contains('>')
@@ -3465,10 +3470,20 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                 })
                 .filter(|a| !a.is_empty());
             let _ = m;
+            // "2-4 months before enrollment": a range of lengths.
+            let upper = c
+                .name("n2")
+                .and_then(|m| parse_number(m.as_str()))
+                .filter(|&hi| hi > n);
+            let comparator = if upper.is_some() {
+                Comparator::Between
+            } else {
+                comparator
+            };
             out.push(TimeWindow {
                 comparator,
                 value: n,
-                upper: None,
+                upper,
                 unit,
                 direction,
                 anchor,

@@ -771,3 +771,37 @@ fn a_sum_is_not_a_plus_threshold() {
         Some((Some(18.0), None))
     );
 }
+
+#[test]
+fn windows_with_greater_than_a_minimum_of_and_ranges() {
+    let win = |text: &str| -> Vec<(Comparator, f64, Option<f64>)> {
+        parse(text)
+            .rules()
+            .filter_map(|r| r.window.as_ref())
+            .map(|w| (w.comparator, w.value, w.upper))
+            .collect()
+    };
+    assert_eq!(
+        win(
+            "Inclusion Criteria:\n* Platinum-free interval of greater than 6 months following response to platinum\n"
+        ),
+        [(Comparator::Gt, 6.0, None)]
+    );
+    assert_eq!(
+        win(
+            "Inclusion Criteria:\n* Stable on the same pill for a minimum of 3 months before taking study treatment\n"
+        ),
+        [(Comparator::Ge, 3.0, None)]
+    );
+    assert_eq!(
+        win("Inclusion Criteria:\n* At least one clinic visit 2-4 months before enrollment\n"),
+        [(Comparator::Between, 2.0, Some(4.0))]
+    );
+    let p =
+        parse("Inclusion Criteria:\n* At least one clinic visit 2-4 months before enrollment\n");
+    assert!(
+        p.rules().any(|r| r.explain().contains("2–4 months before")),
+        "{:?}",
+        p.rules().map(|r| r.explain()).collect::<Vec<_>>()
+    );
+}
