@@ -942,13 +942,16 @@ fn condition_truth(
         return Truth::False(Cow::from(source.to_string()));
     }
     // A patient with a sibling subtype ("type 2 diabetes" against "type 1 diabetes") does not
-    // have this one, as far as an inclusion rule is concerned.
+    // have this one, as far as an inclusion rule is concerned. A complication ("diabetic
+    // ketoacidosis") is no subtype: a patient with type 1 diabetes may have had it.
     if polarity == Polarity::Inclusion
         && vocab.concept(primary).kind == ConceptKind::Condition
+        && !vocab.concept(primary).complication
         && let Some(broader) = vocab.concept(primary).broader
     {
         let sibling = patient.present.iter().find(|p| {
             vocab.concept(p.concept).kind == ConceptKind::Condition
+                && !vocab.concept(p.concept).complication
                 && p.concept != primary
                 && vocab.concept(p.concept).broader == Some(broader)
                 && !vocab.is_a(primary, p.concept)

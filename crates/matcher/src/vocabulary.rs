@@ -42,6 +42,10 @@ pub struct Concept {
     pub name: String,
     /// Broader concept ("type 1 diabetes" → "diabetes mellitus"), if any.
     pub broader: Option<ConceptId>,
+    /// A complication of its broader concept ("diabetic ketoacidosis" of diabetes, written
+    /// `>>` in the vocabulary file), not one of its kinds: having it implies the broader
+    /// disease, but it does not exclude the broader disease's kinds.
+    pub complication: bool,
 }
 
 /// A mention of a concept in a text, as a byte span of that text.
@@ -93,8 +97,12 @@ impl Vocabulary {
                 _ => ConceptKind::Status,
             };
             let head = fields.next().unwrap_or("");
+            let complication = head.contains(">>");
             let (name, broader) = match head.split_once('>') {
-                Some((n, b)) => (n.trim().to_string(), Some(b.trim().to_string())),
+                Some((n, b)) => (
+                    n.trim().to_string(),
+                    Some(b.trim_start_matches('>').trim().to_string()),
+                ),
                 None => (head.trim().to_string(), None),
             };
             let id = concepts.len() as ConceptId;
@@ -116,6 +124,7 @@ impl Vocabulary {
                 kind,
                 name,
                 broader: None,
+                complication,
             });
             broader_names.push(broader);
         }

@@ -834,3 +834,19 @@ Exclusion Criteria:
     let e = evaluate(&PatientFacts::new(&p, None), &trial);
     assert_nothing_fails(&e);
 }
+
+#[test]
+fn a_complication_is_not_a_sibling_kind_but_a_kind_is() {
+    let p = profile(r#"{"diagnoses": [{"text": "type 1 diabetes"}]}"#);
+    let facts = PatientFacts::new(&p, None);
+    // Type 1 diabetes says nothing against a history of ketoacidosis or retinopathy.
+    let complications = criteria_only_trial(
+        "Inclusion Criteria:
+- History of diabetic ketoacidosis
+- Diabetic retinopathy",
+    );
+    assert_nothing_fails(&evaluate(&facts, &complications));
+    // It does say the patient lacks the other kind of diabetes.
+    let other_kind = criteria_only_trial("Inclusion Criteria:\n- Type 2 diabetes mellitus");
+    assert_eq!(evaluate(&facts, &other_kind).verdict, Verdict::NotEligible);
+}
