@@ -1434,6 +1434,7 @@ static ANALYTES: &[(&str, &str)] = &[
     ("triglycerides", r"triglycerides?|TG"),
     ("testosterone", r"(?:serum\s+)?testosterone"),
     ("bmi", r"body\s+mass\s+index|BMI"),
+    ("birth_weight", r"birth\s*weight"),
     ("weight", r"(?:body\s+)?weight"),
     ("systolic_bp", r"systolic\s+(?:blood\s+)?pressure|SBP"),
     ("diastolic_bp", r"diastolic\s+(?:blood\s+)?pressure|DBP"),

@@ -805,3 +805,15 @@ fn windows_with_greater_than_a_minimum_of_and_ranges() {
         p.rules().map(|r| r.explain()).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn birth_weight_is_a_measure() {
+    assert_eq!(
+        labs("Inclusion Criteria:\n* Birthweight >2500g\n"),
+        [("birth_weight".into(), Comparator::Gt, 2500.0, None)]
+    );
+    assert_eq!(
+        labs("Exclusion Criteria:\n* low birth weight < 2500 g\n"),
+        [("birth_weight".into(), Comparator::Lt, 2500.0, None)]
+    );
+}
