@@ -61,6 +61,15 @@ static LEADIN_INCLUSION: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:eligible|included|inclusion|must\s+(?:meet|fulfil|fulfill|satisfy))\b.*\bfollowing\b",
     )
 });
+/// "People ages 55" then "75 years old with …" on the next line: some registry texts lost the
+/// dash of an age range to a line break. Such a pair of lines is one criterion.
+static AGE_NUMBER_AT_END: LazyLock<Regex> = LazyLock::new(|| {
+    crate::numeric::compile(
+        r"(?i)(?:\b(?:aged?|ages|age\s*:)|\b(?:be|are|is|patients?|subjects?|participants?|men|women|males?|females?|adults?|volunteers?|children|girls|boys))\s+\d{1,2}$",
+    )
+});
+static YEARS_AT_START: LazyLock<Regex> =
+    LazyLock::new(|| crate::numeric::compile(r"(?i)^\d{2,3}\s*(?:years?|yrs?)\b"));
 static INLINE_MARKER: LazyLock<Regex> = LazyLock::new(|| {
     crate::numeric::compile(
         r"(?:^|[:;,.]\s*|\s)\(?(?P<l>[a-hA-H]|\d{1,2}|i{1,3}|iv|vi{0,3})[.)]\s+\S",
@@ -220,6 +229,7 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
     let mut blank_before = true;
     let mut prev_line_end_char: Option<char> = None;
     let mut prev_ends_with_function_word = false;
+    let mut prev_ends_with_age_number = false;
     let mut prev_alpha: Option<char> = None;
 
     // Segments: lines, further cut before a mid-line "Exclusion Criteria:".
@@ -364,9 +374,12 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
                             // their own: many texts put one criterion per line.)
                             let prev_open = prev_line_end_char.is_some_and(|c| ",-/(&".contains(c))
                                 || prev_ends_with_function_word;
+                            let age_range_cut =
+                                prev_ends_with_age_number && YEARS_AT_START.is_match(line);
                             (top.class != MarkerClass::Unmarked
                                 && indent > top.indent
                                 && !blank_before)
+                                || (!blank_before && age_range_cut)
                                 || (top.class != MarkerClass::Unmarked && indent > top.indent + 1)
                                 || (!blank_before && (starts_lower || prev_open))
                         }
@@ -412,6 +425,7 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             prev_ends_with_function_word = FUNCTION_WORDS.contains(&last_word.as_str());
+            prev_ends_with_age_number = AGE_NUMBER_AT_END.is_match(line);
             break;
         }
     }

@@ -817,3 +817,21 @@ fn birth_weight_is_a_measure() {
         [("birth_weight".into(), Comparator::Lt, 2500.0, None)]
     );
 }
+
+#[test]
+fn an_age_range_whose_dash_became_a_line_break() {
+    // Some registry texts lost the dash of an age range to a line break.
+    let text =
+        "Inclusion Criteria: People ages 55\n75 years old with type 2 diabetes\nHbA1c > 7%\n";
+    assert_eq!(age_range(text), Some((Some(55.0), Some(75.0))));
+    let p = parse(text);
+    assert_eq!(
+        p.criteria.len(),
+        2,
+        "{:?}",
+        p.criteria.iter().map(|c| &c.text).collect::<Vec<_>>()
+    );
+    // A line that merely starts with a duration stays a criterion of its own.
+    let p = parse("Inclusion Criteria:\nECOG 0-2\n12 months of follow-up possible\n");
+    assert_eq!(p.criteria.len(), 2);
+}
