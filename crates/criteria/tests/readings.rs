@@ -835,3 +835,22 @@ fn an_age_range_whose_dash_became_a_line_break() {
     let p = parse("Inclusion Criteria:\nECOG 0-2\n12 months of follow-up possible\n");
     assert_eq!(p.criteria.len(), 2);
 }
+
+#[test]
+fn aged_a_and_b_years() {
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Aged 30 and 74 years\n"),
+        Some((Some(30.0), Some(74.0)))
+    );
+    // Ends in different units are no plain range.
+    assert!(
+        parse("Inclusion Criteria:\n* Subjects aged 28 days to 6 months of age\n")
+            .rules()
+            .all(|r| !matches!(&r.body, RuleBody::Age { min: Some(a), max: Some(b), .. } if a.value > b.value))
+    );
+    // "aged 18 years and older" keeps its reading.
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Patients aged 18 years and older\n"),
+        Some((Some(18.0), None))
+    );
+}
