@@ -585,7 +585,19 @@ fn speaks_of_planned_treatment(folded: &str) -> bool {
         "for patients receiving",
         "for subjects receiving",
     ];
-    FUTURE.iter().any(|f| folded.contains(f))
+    FUTURE.iter().any(|f| folded.contains(f)) || starts_therapy_later(folded)
+}
+
+/// "Blood counts within 6 weeks prior to initiating chemotherapy": the therapy starts after the
+/// criterion's moment, so it is planned, not prior.
+fn starts_therapy_later(folded: &str) -> bool {
+    static LATER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(?:prior to|before) (?:initiating|starting|beginning|commencing) (?:the )?(?:(?:neo)?adjuvant )?(?:chemotherapy|radiotherapy|radiation|surgery|endocrine therapy|hormon(?:e|al) therapy)",
+        )
+        .expect("valid regex")
+    });
+    LATER.is_match(folded)
 }
 
 /// Is the (case-folded) criterion a definition ("women of childbearing potential are defined
@@ -749,8 +761,17 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
         RuleBody::PerformanceStatus {
             scale, min, max, ..
         } => performance_truth(*scale, *min, *max, profile.ecog, profile.karnofsky),
-        RuleBody::PriorTherapy { therapy, .. } => match therapy {
-            Some(t) => therapy_truth(t, patient, trial),
+        RuleBody::PriorTherapy {
+            therapy, response, ..
+        } => match therapy {
+            Some(t) => timed_therapy_truth(
+                therapy_truth(t, patient, trial),
+                t,
+                response.as_deref(),
+                rule,
+                patient,
+                &trial.criteria_text,
+            ),
             None => Truth::Unknown(FactKey::PriorTherapy("lines of therapy".into())),
         },
         RuleBody::Transplant { transplant } => {
@@ -1421,11 +1442,15 @@ fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
         },
         (None, _, None) => return unknown(),
     };
+    // "HbA1c > 0.12": a percentage written as a fraction (no unit, below 1); HbA1c is never
+    // below 1 %.
+    let as_fraction = wanted == "hba1c" && threshold.unit.is_none() && threshold.value < 1.0;
+    let scale = if as_fraction { 100.0 } else { 1.0 };
     if compare(
         value,
         threshold.comparator,
-        threshold.value,
-        threshold.upper,
+        threshold.value * scale,
+        threshold.upper.map(|u| u * scale),
     ) {
         Truth::True(Cow::from(fact))
     } else {
@@ -1478,6 +1503,78 @@ fn performance_truth(
         Truth::True(Cow::from(fact))
     } else {
         Truth::False(Cow::from(fact))
+    }
+}
+
+/// A prior-therapy reading adjusted for what the criterion says around the therapy:
+/// - "chemotherapy-naïve" asks for the therapy's absence;
+/// - a time window ("within 4 weeks before randomization") makes a given therapy's timing the
+///   question, and a profile gives no dates (a therapy still being taken is within any window);
+/// - a washout or completion requirement ("≥ 21 days since whole-brain radiotherapy", "prior
+///   radiotherapy must have been completed", "completion of radiotherapy (if given)") applies
+///   only to patients who had the therapy.
+fn timed_therapy_truth(
+    truth: Truth,
+    therapy: &str,
+    response: Option<&str>,
+    rule: &Rule,
+    patient: &PatientFacts,
+    criteria_text: &str,
+) -> Truth {
+    let naive = response.is_some_and(|r| {
+        let r = fold_case(r);
+        r == "naive" || r == "naïve"
+    });
+    let truth = match truth {
+        Truth::True(f) if naive => Truth::False(f),
+        Truth::False(f) if naive => Truth::True(f),
+        t => t,
+    };
+    let window = rule
+        .window
+        .as_ref()
+        .filter(|w| w.direction != criteria::WindowDirection::After);
+    match truth {
+        Truth::True(fact) if window.is_some() && !naive => {
+            let ongoing = patient.profile.prior_therapies.iter().any(|p| {
+                p.ongoing && p.received && fold_case(&p.name).contains(&fold_case(therapy))
+            });
+            if ongoing {
+                Truth::True(fact)
+            } else {
+                Truth::Unknown(FactKey::PriorTherapy(format!(
+                    "when {therapy} was last given"
+                )))
+            }
+        }
+        Truth::False(fact) if rule.polarity == Polarity::Inclusion && !rule.negated && !naive => {
+            let washout =
+                window.is_some_and(|w| matches!(w.comparator, Comparator::Ge | Comparator::Gt));
+            let around = fold_case(&format!(
+                "{}{}{}",
+                line_before(criteria_text, rule.span.start, 120),
+                criteria_text
+                    .get(rule.span.start..rule.span.end)
+                    .unwrap_or(""),
+                line_after(criteria_text, rule.span.end, 80)
+            ));
+            const ONLY_IF_GIVEN: [&str; 8] = [
+                "complet",
+                "if given",
+                "if applicable",
+                "if any",
+                "time since",
+                "interval",
+                "washout",
+                "recovered from",
+            ];
+            if washout || ONLY_IF_GIVEN.iter().any(|cue| around.contains(cue)) {
+                Truth::NotApplicable(Cow::from(format!("{fact} (applies only after {therapy})")))
+            } else {
+                Truth::False(fact)
+            }
+        }
+        t => t,
     }
 }
 

@@ -850,3 +850,62 @@ fn a_complication_is_not_a_sibling_kind_but_a_kind_is() {
     let other_kind = criteria_only_trial("Inclusion Criteria:\n- Type 2 diabetes mellitus");
     assert_eq!(evaluate(&facts, &other_kind).verdict, Verdict::NotEligible);
 }
+
+#[test]
+fn an_hba1c_limit_written_as_a_fraction_is_a_percentage() {
+    let trial = criteria_only_trial("Exclusion Criteria:\n- HbA1C > 0.12");
+    let well = profile(r#"{"labs": [{"name": "HbA1c", "value": 6.5, "unit": "%"}]}"#);
+    assert_nothing_fails(&evaluate(&PatientFacts::new(&well, None), &trial));
+    let poor = profile(r#"{"labs": [{"name": "HbA1c", "value": 13.1, "unit": "%"}]}"#);
+    assert_eq!(
+        evaluate(&PatientFacts::new(&poor, None), &trial).verdict,
+        Verdict::NotEligible
+    );
+}
+
+#[test]
+fn washouts_and_time_windows_on_prior_therapy() {
+    let never = profile(
+        r#"{"prior_therapies": [{"name": "radiotherapy", "received": false},
+                                {"name": "chemotherapy", "received": false}]}"#,
+    );
+    let had = profile(r#"{"prior_therapies": [{"name": "chemotherapy"}]}"#);
+    // Requirements that apply only to patients who had the therapy.
+    let washouts = criteria_only_trial(
+        "Inclusion Criteria:
+- Time since whole brain radiotherapy is >= 21 days prior to first dose of study treatment
+- Prior radiotherapy must have been completed before randomization
+- Blood counts performed within 6 weeks prior to initiating chemotherapy must meet the following criteria",
+    );
+    assert_nothing_fails(&evaluate(&PatientFacts::new(&never, None), &washouts));
+    // A time-windowed exclusion: having had chemotherapy leaves its timing open.
+    let recent = criteria_only_trial(
+        "Exclusion Criteria:\n- Chemotherapy within 2 weeks before randomization",
+    );
+    let e = evaluate(&PatientFacts::new(&had, None), &recent);
+    assert_nothing_fails(&e);
+    assert!(
+        e.marks.iter().any(|m| m.mark == Mark::Unknown),
+        "{:#?}",
+        e.marks
+    );
+    // Without a window, having had it decides.
+    let any_prior =
+        criteria_only_trial("Exclusion Criteria:\n- Prior chemotherapy for metastatic disease");
+    assert_eq!(
+        evaluate(&PatientFacts::new(&had, None), &any_prior).verdict,
+        Verdict::NotEligible
+    );
+}
+
+#[test]
+fn a_therapy_naive_requirement_asks_for_its_absence() {
+    let trial = criteria_only_trial("Inclusion Criteria:\n- Chemotherapy-naïve patients");
+    let never = profile(r#"{"prior_therapies": [{"name": "chemotherapy", "received": false}]}"#);
+    assert_nothing_fails(&evaluate(&PatientFacts::new(&never, None), &trial));
+    let had = profile(r#"{"prior_therapies": [{"name": "chemotherapy"}]}"#);
+    assert_eq!(
+        evaluate(&PatientFacts::new(&had, None), &trial).verdict,
+        Verdict::NotEligible
+    );
+}
