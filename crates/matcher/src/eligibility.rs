@@ -748,6 +748,9 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
             threshold,
             ..
         } => biomarker_truth(marker, *status, threshold.as_ref(), patient),
+        RuleBody::Lab { analyte, threshold } if is_visual_acuity(analyte) => {
+            visual_acuity_truth(threshold, &trial.criteria_text, patient)
+        }
         RuleBody::Lab { analyte, threshold } => match lab_truth(analyte, threshold, patient) {
             // "Non-HDL-C ≥ 100" is not an HDL threshold, whatever analyte it was read as.
             Truth::True(_) | Truth::False(_)
@@ -1264,7 +1267,11 @@ fn compare(value: f64, cmp: Comparator, bound: f64, upper: Option<f64>) -> bool 
         Comparator::Gt => value > bound,
         Comparator::Ge => value >= bound,
         Comparator::Eq => (value - bound).abs() < 1e-9,
-        Comparator::Between => value >= bound && upper.is_none_or(|u| value <= u),
+        // "between 73 and 38 letters": a range may be written high to low.
+        Comparator::Between => match upper {
+            Some(u) => value >= bound.min(u) && value <= bound.max(u),
+            None => value >= bound,
+        },
     }
 }
 
@@ -1389,6 +1396,130 @@ fn denied_analyte(criteria_text: &str, rule: &Rule, analyte: &str) -> bool {
     ));
     let analyte = analyte.replace('_', " ");
     around.contains(&format!("non-{analyte}")) || around.contains(&format!("non {analyte}"))
+}
+
+fn is_visual_acuity(name: &str) -> bool {
+    let vocab = Vocabulary::builtin();
+    vocab
+        .find(&name.replace('_', " "))
+        .first()
+        .is_some_and(|m| vocab.concept(m.concept).name == "visual acuity")
+}
+
+/// Visual acuity as a decimal fraction (1.0 = 20/20): from "20/40", "6/12", a decimal, or a
+/// value with its scale named ("0.3 logMAR", "70 letters").
+fn visual_acuity_decimal(value: f64, denominator: Option<f64>, scale: AcuityScale) -> Option<f64> {
+    match (denominator, scale) {
+        (Some(d), _) if d > 0.0 => Some(value / d),
+        (_, AcuityScale::LogMar) => Some(10f64.powf(-value)),
+        // ETDRS letters: 85 letters is 20/20, and 50 letters a step of one log unit.
+        (_, AcuityScale::Letters) => Some(10f64.powf((value - 85.0) / 50.0)),
+        (_, AcuityScale::Decimal) if value > 0.0 && value <= 2.0 => Some(value),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum AcuityScale {
+    Decimal,
+    LogMar,
+    Letters,
+}
+
+/// A visual-acuity threshold against the patient's acuity, both brought to decimal acuity
+/// (where a larger number is better sight, unlike logMAR). The scale is read from the criterion
+/// text at the threshold: a Snellen fraction ("< 20/200"), "logMAR", or ETDRS "letters".
+fn visual_acuity_truth(
+    threshold: &Threshold,
+    criteria_text: &str,
+    patient: &PatientFacts,
+) -> Truth {
+    let unknown = || Truth::Unknown(FactKey::Lab("visual acuity".into()));
+    let Some(lab) = patient
+        .profile
+        .labs
+        .iter()
+        .find(|l| is_visual_acuity(&l.name))
+    else {
+        return unknown();
+    };
+    let Some(value) = lab.value else {
+        return unknown();
+    };
+    let patient_denominator = lab
+        .unit
+        .as_deref()
+        .and_then(|u| u.trim().strip_prefix('/'))
+        .and_then(|u| u.split_whitespace().next())
+        .and_then(|d| d.parse::<f64>().ok());
+    let patient_scale = match lab.unit.as_deref().map(fold_case) {
+        Some(u) if u.contains("logmar") => AcuityScale::LogMar,
+        Some(u) if u.contains("letter") => AcuityScale::Letters,
+        _ => AcuityScale::Decimal,
+    };
+    let Some(patient_decimal) = visual_acuity_decimal(value, patient_denominator, patient_scale)
+    else {
+        return unknown();
+    };
+    let at = threshold.span.end.min(criteria_text.len());
+    let after = line_after(criteria_text, at, 24);
+    let denominator = after
+        .strip_prefix('/')
+        .and_then(|a| a.split(|c: char| !c.is_ascii_digit() && c != '.').next())
+        .and_then(|d| d.parse::<f64>().ok());
+    let folded_after = fold_case(after);
+    let folded_before = fold_case(line_before(criteria_text, threshold.span.start, 30));
+    let scale = if folded_after.trim_start().starts_with("logmar")
+        || folded_before.contains("logmar") && !folded_before.contains("letter")
+    {
+        AcuityScale::LogMar
+    } else if folded_after.trim_start().starts_with("letter")
+        || folded_before.contains("letters")
+        || threshold.value > 5.0 && denominator.is_none()
+    {
+        AcuityScale::Letters
+    } else {
+        AcuityScale::Decimal
+    };
+    let convert = |v: f64| visual_acuity_decimal(v, denominator, scale);
+    let (Some(bound), upper) = (convert(threshold.value), threshold.upper.map(convert)) else {
+        return unknown();
+    };
+    let upper = match upper {
+        Some(None) => return unknown(),
+        Some(Some(u)) => Some(u),
+        None => None,
+    };
+    // logMAR runs the other way: "≤ 0.3 logMAR" is acuity of at least 10^-0.3.
+    let comparator = match (scale, threshold.comparator) {
+        (AcuityScale::LogMar, Comparator::Lt) => Comparator::Gt,
+        (AcuityScale::LogMar, Comparator::Le) => Comparator::Ge,
+        (AcuityScale::LogMar, Comparator::Gt) => Comparator::Lt,
+        (AcuityScale::LogMar, Comparator::Ge) => Comparator::Le,
+        (_, c) => c,
+    };
+    let fact = Cow::from(format!(
+        "visual acuity {}{}",
+        value,
+        lab.unit
+            .as_deref()
+            .map(|u| format!(" {u}"))
+            .unwrap_or_default()
+    ));
+    // Compared in whole ETDRS letters (one letter is 0.02 logMAR), so that 20/40 meets
+    // "≥ 70 letters" and "≥ 0.5" alike, as charts round.
+    let letters = |decimal: f64| (85.0 + 50.0 * decimal.log10()).round();
+    let met = compare(
+        letters(patient_decimal),
+        comparator,
+        letters(bound),
+        upper.map(letters),
+    );
+    if met {
+        Truth::True(fact)
+    } else {
+        Truth::False(fact)
+    }
 }
 
 fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Truth {

@@ -909,3 +909,37 @@ fn a_therapy_naive_requirement_asks_for_its_absence() {
         Verdict::NotEligible
     );
 }
+
+#[test]
+fn visual_acuity_limits_in_snellen_decimal_logmar_and_letters() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Best corrected visual acuity (logMAR) <= 0.3
+- BCVA of at least 60 letters in the study eye
+Exclusion Criteria:
+- Subjects with visual acuity < 20/200",
+    );
+    let failed = |p: &matcher::PatientProfile| -> Vec<String> {
+        evaluate(&PatientFacts::new(p, None), &trial)
+            .marks
+            .iter()
+            .filter(|m| m.mark == Mark::NotMet)
+            .map(|m| m.criterion.to_string())
+            .collect()
+    };
+    // 20/40 is 0.5 decimal, 70 ETDRS letters, 0.3 logMAR: meets all three.
+    let good = profile(r#"{"labs": [{"name": "visual acuity", "value": 20, "unit": "/40"}]}"#);
+    assert!(failed(&good).is_empty(), "{:?}", failed(&good));
+    // 0.3 decimal is 59 letters and 0.52 logMAR: fails the first two, not below 20/200.
+    let moderate = profile(r#"{"labs": [{"name": "BCVA", "value": 0.3}]}"#);
+    let f = failed(&moderate);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(f.iter().all(|c| !c.contains("20/200")), "{f:?}");
+    // 20/400 is below 20/200.
+    let poor = profile(r#"{"labs": [{"name": "visual acuity", "value": 20, "unit": "/400"}]}"#);
+    assert!(
+        failed(&poor).iter().any(|c| c.contains("20/200")),
+        "{:?}",
+        failed(&poor)
+    );
+}
