@@ -653,6 +653,16 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             between_cmp.push(sp);
             last_age_end = Some(sp.end);
         }
+        // Cheap test first: the reading needs two numbers separated by whitespace only.
+        let slice = clause.span.slice(text).as_bytes();
+        let two_bare_numbers = slice.windows(3).any(|w| {
+            w[0].is_ascii_digit() && w[1].is_ascii_whitespace() && {
+                w[2].is_ascii_digit() || w[2].is_ascii_whitespace()
+            }
+        });
+        if !two_bare_numbers {
+            continue;
+        }
         for c in AGE_RANGE_LOST_DASH.captures_iter(clause.span.slice(text)) {
             let (a, b) = match (c.name("a"), c.name("b")) {
                 (Some(a), Some(b)) => (a, b),

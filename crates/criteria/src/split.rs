@@ -425,7 +425,8 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             prev_ends_with_function_word = FUNCTION_WORDS.contains(&last_word.as_str());
-            prev_ends_with_age_number = AGE_NUMBER_AT_END.is_match(line);
+            prev_ends_with_age_number =
+                line.ends_with(|c: char| c.is_ascii_digit()) && AGE_NUMBER_AT_END.is_match(line);
             break;
         }
     }
