@@ -538,7 +538,7 @@ fn cohort_specific(text: &str) -> bool {
 /// Does the (case-folded) criterion grant something rather than require it: "... are allowed",
 /// "... is permitted", "... may be included"? "No prior chemotherapy allowed" restricts.
 fn permits(folded: &str) -> bool {
-    const GRANTS: [&str; 10] = [
+    const GRANTS: [&str; 17] = [
         " allowed",
         " permitted",
         " acceptable",
@@ -549,7 +549,19 @@ fn permits(folded: &str) -> bool {
         " is also eligible",
         "may consider",
         "may be considered",
+        "may have received",
+        "may have had",
+        "may have been",
+        "may previously",
+        "may have previously",
+        "may be previously",
+        "regardless of",
     ];
+    // "No limitations to the number of prior chemotherapies": a "no" that removes a limit.
+    const NO_LIMIT: [&str; 4] = ["no limit", "no restriction", "no maximum", "no upper limit"];
+    if NO_LIMIT.iter().any(|n| folded.contains(n)) {
+        return true;
+    }
     const DENIES: [&str; 7] = [
         "not allowed",
         "not permitted",

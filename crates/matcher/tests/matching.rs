@@ -943,3 +943,18 @@ Exclusion Criteria:
         failed(&poor)
     );
 }
+
+#[test]
+fn permissions_about_prior_therapy_restrict_nobody() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Subjects may previously exposed to anthracyclines (e.g. doxorubicin, epirubicin) and/or taxanes
+- No limitations to number of prior chemotherapies for metastatic disease",
+    );
+    for p in [
+        r#"{"prior_therapies": [{"name": "chemotherapy", "received": false}]}"#,
+        r#"{"prior_therapies": [{"name": "chemotherapy"}]}"#,
+    ] {
+        assert_nothing_fails(&evaluate(&PatientFacts::new(&profile(p), None), &trial));
+    }
+}
