@@ -214,12 +214,26 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
     let mut group_state: Vec<(usize, u32, Vec<usize>)> = Vec::new();
     let diagnosis_runs = &trial.diagnosis_runs;
     for criterion in &parsed.criteria {
+        let first_mark = marks.len();
         let alternatives_parent = criterion
             .parent
             .and_then(|p| parsed.criteria.get(p))
             .is_some_and(|p| offers_alternatives(&p.text));
         let implicit_groups = &trial.implicit_groups[criterion.id];
+        // "Tumors that are ER negative and PR positive are not eligible", listed among the
+        // inclusion criteria, excludes: its rules are read as exclusions throughout.
+        let states_exclusion = states_ineligibility(&fold_case(&criterion.text));
         for (rule_index, rule) in criterion.rules.iter().enumerate() {
+            let as_exclusion;
+            let rule = if states_exclusion && rule.polarity == Polarity::Inclusion {
+                as_exclusion = Rule {
+                    polarity: Polarity::Exclusion,
+                    ..rule.clone()
+                };
+                &as_exclusion
+            } else {
+                rule
+            };
             let registry_age =
                 trial.minimum_age_years.is_some() || trial.maximum_age_years.is_some();
             let truth = match &rule.body {
@@ -261,6 +275,8 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 let folded_text = fold_case(&criterion.text);
                 if permits(&folded_text)
                     || (matches!(rule.body, RuleBody::Reproductive { .. }) && defines(&folded_text))
+                    || (matches!(rule.body, RuleBody::Biomarker { .. })
+                        && opens_with_definition(&folded_text))
                     || (matches!(rule.body, RuleBody::PriorTherapy { .. })
                         && rule.polarity == Polarity::Inclusion
                         && speaks_of_planned_treatment(&folded_text))
@@ -312,6 +328,20 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 }
             }
             marks.push(m);
+        }
+        // "Tumors that are ER negative and PR positive are not eligible": excluded only when
+        // every part holds, so one part the patient does not have clears the others.
+        if states_exclusion
+            && fold_case(&criterion.text).contains(" and ")
+            && marks[first_mark..]
+                .iter()
+                .any(|m| m.mark == Mark::Met && m.decisive)
+        {
+            for m in &mut marks[first_mark..] {
+                if m.mark == Mark::NotMet {
+                    m.mark = Mark::NotApplicable;
+                }
+            }
         }
         if let Some(concepts) = trial.free_text_exclusions.get(&criterion.id) {
             for &c in concepts {
@@ -521,6 +551,16 @@ fn joined_by_or(text: &str, start: usize, end: usize) -> bool {
 /// cancer", "Cohort B: …", "For triple negative breast cancer patients: …")? Then it binds only
 /// patients in that cohort, and failing it does not close the trial.
 fn cohort_specific(text: &str) -> bool {
+    // "Part Z patients only should have ...", "Parts A and B (HER2-negative) patients only".
+    let head = fold_case(&text[..floor_boundary(text, 60)]);
+    let first_word = head.split_whitespace().next().unwrap_or("");
+    if matches!(
+        first_word,
+        "part" | "parts" | "cohort" | "cohorts" | "arm" | "arms"
+    ) && head.contains(" only")
+    {
+        return true;
+    }
     let Some((label, _)) = text.split_once(':') else {
         return false;
     };
@@ -614,6 +654,60 @@ fn starts_therapy_later(folded: &str) -> bool {
 
 /// Is the (case-folded) criterion a definition ("women of childbearing potential are defined
 /// as ...", "... to be considered of non-childbearing potential")?
+/// Does the (case-folded) criterion say who is *not* eligible ("... are not eligible", "...
+/// will be excluded")? "Not eligible for surgery" speaks of a treatment, not of the trial.
+fn states_ineligibility(folded: &str) -> bool {
+    // "X are eligible; Y are not": a criterion that also grants says two things.
+    let grants = folded.matches("eligible").count()
+        > folded.matches("not eligible").count() + folded.matches("ineligible").count();
+    !grants
+        && [
+            "not eligible",
+            "ineligible",
+            "be excluded",
+            "are excluded",
+            "is excluded",
+        ]
+        .iter()
+        .any(|phrase| {
+            folded.match_indices(phrase).any(|(i, _)| {
+                let after = folded[i + phrase.len()..].trim_start();
+                !after.starts_with("for") && !after.starts_with("to ") && !after.starts_with("from")
+            })
+        })
+}
+
+/// Does the criterion open by defining a term ("HER2-POSITIVE: HER2-positive patients will be
+/// defined per ASCO-CAP guidelines", "HER2-positive is defined as IHC 3+")? A definition
+/// requires nothing by itself.
+fn opens_with_definition(folded: &str) -> bool {
+    let head = &folded[..floor_boundary(folded, 90)];
+    [
+        "is defined",
+        "are defined",
+        "will be defined",
+        "defined per",
+        "defined according",
+    ]
+    .iter()
+    .filter_map(|d| head.find(d))
+    .any(|i| {
+        // Only a term before it: no verb of requirement ("must", "have", "with").
+        let before = &head[..i];
+        !["must", " have ", " has ", " with ", "should"]
+            .iter()
+            .any(|v| before.contains(v))
+    })
+}
+
+fn floor_boundary(text: &str, max: usize) -> usize {
+    let mut i = max.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 fn defines(folded: &str) -> bool {
     [
         "defined as",

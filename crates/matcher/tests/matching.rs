@@ -958,3 +958,26 @@ fn permissions_about_prior_therapy_restrict_nobody() {
         assert_nothing_fails(&evaluate(&PatientFacts::new(&profile(p), None), &trial));
     }
 }
+
+#[test]
+fn ineligibility_statements_definitions_and_cohort_only_criteria() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Tumors that are ER negative and PR positive are not eligible.
+- HER2-POSITIVE: HER2-positive patients will be defined per ASCO-CAP Guidelines.
+- Part Z patients only should have documented HER2-positive expression
+- Patients not eligible for surgery",
+    );
+    // ER-positive, HER2-negative: the ER-negative/PR-positive tumours are the excluded ones,
+    // the definition and the Part Z requirement do not close the trial.
+    let p = profile(
+        r#"{"biomarkers": [{"name": "ER", "status": "positive"}, {"name": "PR", "status": "positive"},
+                           {"name": "HER2", "status": "negative"}]}"#,
+    );
+    assert_nothing_fails(&evaluate(&PatientFacts::new(&p, None), &trial));
+    let excluded = profile(
+        r#"{"biomarkers": [{"name": "ER", "status": "negative"}, {"name": "PR", "status": "positive"}]}"#,
+    );
+    let e = evaluate(&PatientFacts::new(&excluded, None), &trial);
+    assert_eq!(e.verdict, Verdict::NotEligible, "{:#?}", e.marks);
+}
