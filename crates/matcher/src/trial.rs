@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::text::tokens;
 use crate::vocabulary::{ConceptId, Vocabulary};
 
@@ -27,7 +29,7 @@ pub const FIELDS: [Field; 4] = [
 ];
 
 /// Analyzed text of one field.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FieldIndex {
     /// Term frequencies of stemmed tokens.
     pub term_counts: HashMap<String, u32>,
@@ -38,7 +40,7 @@ pub struct FieldIndex {
 }
 
 /// Sex restriction of a trial.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TrialSex {
     All,
     Female,
@@ -46,7 +48,11 @@ pub enum TrialSex {
 }
 
 /// A trial as the matcher reads it.
-#[derive(Debug, Clone)]
+///
+/// Serializable so a built document can be stored and read back instead of parsed again; the
+/// form is this version's internals (not a stable contract): a reader must discard documents
+/// written by another build of this crate or of `criteria`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrialDocument {
     pub nct_id: String,
     pub title: String,

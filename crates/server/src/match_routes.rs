@@ -17,7 +17,9 @@
 //! The document cache holds at most `TRIALBRIDGE_MATCH_CACHE` trials (10 000 by default: about
 //! 0.6 GiB at the ~57 KiB a document measured; least recently used out), so memory is bounded whatever the
 //! store's size. Documents are tagged with their stored `updated_at` and dropped when the store
-//! reports a newer one. A store of no more than K trials, or a server without a search index,
+//! reports a newer one. A miss reads the documents stored for the missing candidates (one query)
+//! and builds, then stores, only those with none current ([`stored_docs`]), so a cold match
+//! costs a read, not a parse, for any trial matched before. A store of no more than K trials, or a server without a search index,
 //! reranks every stored trial: the full scan, with identical results.
 
 mod answers;
@@ -25,6 +27,7 @@ mod candidates;
 mod form;
 mod request;
 pub(crate) mod retrieval;
+pub(crate) mod stored_docs;
 mod view;
 
 use std::collections::HashMap;
@@ -50,6 +53,23 @@ use view::{CriterionView, EvidenceView, NoteSegment, TrialResultView};
 
 #[allow(unused_imports)]
 pub use candidates::invalidate_corpus;
+
+/// The matcher documents of `ids` (any order; ids the store does not hold are left out), as a
+/// match gets them on a cache miss: read from the store's matcher documents where current, else
+/// built from the stored records and written back (see [`stored_docs`]). For `trialbridge match`.
+pub async fn matcher_documents(
+    store: &store::Store,
+    ids: &[String],
+) -> Result<Vec<TrialDocument>, AppError> {
+    Ok(candidates::documents(store, ids)
+        .await?
+        .into_iter()
+        .map(|t| match Arc::try_unwrap(t) {
+            Ok(t) => t.doc,
+            Err(t) => t.doc.clone(),
+        })
+        .collect())
+}
 
 /// The matching routes, with their own matching state (candidate limit, document cache).
 pub fn routes() -> Router<AppState> {

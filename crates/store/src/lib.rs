@@ -16,6 +16,13 @@
 //! (same content, or the stored copy is newer by `lastUpdatePostDate`). A batch is atomic: a
 //! process killed mid-way leaves every trial either fully old or fully new.
 //!
+//! Beside the trials the store keeps one piece of derived data: each trial's matcher document
+//! as the server encoded it ([`Store::matcher_documents`], [`Store::put_matcher_documents`]),
+//! so a match reads instead of parsing criteria again. A row counts only for the content hash
+//! and the encoding format it was written for; replacing a trial deletes its row in the same
+//! transaction. The table can be emptied at any time ([`Store::clear_matcher_documents`]):
+//! it refills from the trials.
+//!
 //! ```no_run
 //! # async fn demo(records: Vec<ctgov::Record>) -> Result<(), store::StoreError> {
 //! let store = store::Store::open(std::path::Path::new("./trialbridge-data"), None).await?;
@@ -221,6 +228,12 @@ impl Store {
                     .bind(&now)
                     .execute(&mut *tx)
                     .await?;
+                    // The derived document of the old content goes with it, in the same
+                    // transaction (reads would ignore it anyway: its raw_sha256 differs).
+                    sqlx::query("DELETE FROM matcher_documents WHERE nct_id = $1")
+                        .bind(nct_id)
+                        .execute(&mut *tx)
+                        .await?;
                     sqlx::query("DELETE FROM trial_conditions WHERE nct_id = $1")
                         .bind(nct_id)
                         .execute(&mut *tx)
@@ -421,10 +434,117 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 
+    /// The stored trials among `ids` (NCT ids, any case), in the order of `ids`; ids the store
+    /// does not hold are left out. One query per [`IDS_PER_QUERY`] ids, not one per trial.
+    pub async fn get_many(&self, ids: &[String]) -> Result<Vec<StoredTrial>, StoreError> {
+        let mut by_id = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let sql = format!(
+                "SELECT nct_id, source_format, raw, first_stored_at, updated_at, refreshed_at \
+                 FROM trials WHERE nct_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.to_ascii_uppercase());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let trial = stored_trial(&row)?;
+                by_id.insert(trial.record.nct_id.to_string(), trial);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(&id.to_ascii_uppercase())).collect())
+    }
+
+    /// The derived matcher documents of `ids` written in `format` for the trials' current
+    /// content (see [`Store::put_matcher_documents`]); a row of older content or another format
+    /// is never returned. Any order; one query per [`IDS_PER_QUERY`] ids.
+    pub async fn matcher_documents(
+        &self,
+        format: &str,
+        ids: &[String],
+    ) -> Result<Vec<MatcherDocument>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let sql = format!(
+                "SELECT d.nct_id, t.updated_at, d.body FROM matcher_documents d \
+                 JOIN trials t ON t.nct_id = d.nct_id AND t.raw_sha256 = d.raw_sha256 \
+                 WHERE d.format = $1 AND d.nct_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(format);
+            for id in chunk {
+                query = query.bind(id.to_ascii_uppercase());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let nct_id: String = row.try_get(0)?;
+                let updated_at: String = row.try_get(1)?;
+                let updated_at = OffsetDateTime::parse(&updated_at, &Rfc3339).map_err(|e| {
+                    StoreError::Corrupt { nct_id: nct_id.clone(), reason: format!("timestamp {updated_at}: {e}") }
+                })?;
+                out.push(MatcherDocument { nct_id, updated_at, body: row.try_get(2)? });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores derived matcher documents in `format`, in one transaction. Each is written only
+    /// while its trial is still stored with the `updated_at` it was built from, and is tied to
+    /// that content's hash: a document built from a copy replaced meanwhile is dropped, never
+    /// attached to the new copy. Returns how many were written.
+    pub async fn put_matcher_documents(
+        &self,
+        format: &str,
+        documents: &[MatcherDocument],
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut written = 0;
+        for d in documents {
+            let result = sqlx::query(
+                "INSERT INTO matcher_documents (nct_id, raw_sha256, format, body) \
+                 SELECT nct_id, raw_sha256, $2, $3 FROM trials WHERE nct_id = $1 AND updated_at = $4 \
+                 ON CONFLICT (nct_id) DO UPDATE SET raw_sha256 = excluded.raw_sha256, \
+                 format = excluded.format, body = excluded.body",
+            )
+            .bind(d.nct_id.to_ascii_uppercase())
+            .bind(format)
+            .bind(d.body.as_slice())
+            .bind(timestamp(d.updated_at))
+            .execute(&mut *tx)
+            .await?;
+            written += result.rows_affected() as usize;
+        }
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    /// Drops every derived matcher document (they are rebuilt from the trials as needed).
+    pub async fn clear_matcher_documents(&self) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM matcher_documents").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Closes the pool, flushing SQLite's WAL.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A trial's matcher document as its builder encoded it (the store keeps the bytes opaque),
+/// with the `updated_at` of the stored copy it was built from.
+#[derive(Debug, Clone)]
+pub struct MatcherDocument {
+    pub nct_id: String,
+    pub updated_at: OffsetDateTime,
+    pub body: Vec<u8>,
+}
+
+/// Ids bound in one `IN (...)` list: well below SQLite's and PostgreSQL's parameter limits.
+pub const IDS_PER_QUERY: usize = 500;
+
+/// `$first, $first+1, ...`: `count` numbered placeholders.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 fn stored_trial(row: &sqlx::any::AnyRow) -> Result<StoredTrial, StoreError> {

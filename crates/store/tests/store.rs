@@ -150,3 +150,103 @@ async fn walking_pages_visits_every_trial_once() {
         assert_eq!(seen, expected, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn get_many_reads_several_trials_in_the_order_asked() {
+    let records = sample();
+    for (backend, store, _dir) in stores().await {
+        store.upsert_batch(&records).await.unwrap();
+        // More ids than one query binds, in reverse order, one lower-case, one unknown.
+        let mut ids: Vec<String> = records.iter().rev().map(|r| r.nct_id.to_string()).collect();
+        ids[3] = ids[3].to_ascii_lowercase();
+        ids.insert(10, "NCT99999999".into());
+        let got = store.get_many(&ids).await.unwrap();
+        let expected: Vec<String> = records.iter().rev().map(|r| r.nct_id.to_string()).collect();
+        let got_ids: Vec<String> = got.iter().map(|t| t.record.nct_id.to_string()).collect();
+        assert_eq!(got_ids, expected, "{backend}");
+        assert_eq!(got[0].record.raw, records.last().unwrap().raw, "{backend}");
+    }
+}
+
+/// Stored matcher documents for the first `n` sample trials, with distinct bodies.
+async fn put_documents(store: &Store, records: &[Record], format: &str) -> Vec<String> {
+    let ids: Vec<String> = records.iter().map(|r| r.nct_id.to_string()).collect();
+    let docs: Vec<store::MatcherDocument> = store
+        .get_many(&ids)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| store::MatcherDocument {
+            nct_id: t.record.nct_id.to_string(),
+            updated_at: t.updated_at,
+            body: format!("document of {}", t.record.nct_id).into_bytes(),
+        })
+        .collect();
+    assert_eq!(store.put_matcher_documents(format, &docs).await.unwrap(), ids.len());
+    ids
+}
+
+#[tokio::test]
+async fn matcher_documents_read_back_only_for_their_content_and_format() {
+    let records: Vec<Record> = sample().into_iter().take(3).collect();
+    for (backend, store, _dir) in stores().await {
+        store.upsert_batch(&records).await.unwrap();
+        let ids = put_documents(&store, &records, "f1").await;
+        let mut read = store.matcher_documents("f1", &ids).await.unwrap();
+        read.sort_by(|a, b| a.nct_id.cmp(&b.nct_id));
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(read.iter().map(|d| d.nct_id.clone()).collect::<Vec<_>>(), sorted, "{backend}");
+        for d in &read {
+            assert_eq!(d.body, format!("document of {}", d.nct_id).into_bytes(), "{backend}");
+            let trial = store.get(&d.nct_id).await.unwrap().unwrap();
+            assert_eq!(d.updated_at, trial.updated_at, "{backend}");
+        }
+        // Another format (another build of the matcher) never sees them.
+        assert!(store.matcher_documents("f2", &ids).await.unwrap().is_empty(), "{backend}");
+
+        // A new copy of trial 0: its document is gone with the old content.
+        let newer = with_update(&records[0], "2030-01-02", "Newer title");
+        assert_eq!(store.upsert_batch(&[newer]).await.unwrap(), [Upsert::Updated]);
+        let left: Vec<String> =
+            store.matcher_documents("f1", &ids).await.unwrap().into_iter().map(|d| d.nct_id).collect();
+        assert_eq!(left.len(), 2, "{backend}");
+        assert!(!left.contains(&ids[0]), "{backend}");
+
+        // Re-ingesting the same content keeps them.
+        store.upsert_batch(&records[1..]).await.unwrap();
+        assert_eq!(store.matcher_documents("f1", &ids).await.unwrap().len(), 2, "{backend}");
+
+        store.clear_matcher_documents().await.unwrap();
+        assert!(store.matcher_documents("f1", &ids).await.unwrap().is_empty(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_matcher_document_of_older_content_is_never_read_or_written() {
+    let records: Vec<Record> = sample().into_iter().take(2).collect();
+    for (backend, store, _dir) in stores().await {
+        store.upsert_batch(&records).await.unwrap();
+        let ids = put_documents(&store, &records, "f1").await;
+        // A row left tied to other content (as by a crash between writes in an older
+        // version, or an edit by hand) is ignored.
+        store
+            .execute_raw(&format!("UPDATE matcher_documents SET raw_sha256 = 'old' WHERE nct_id = '{}'", ids[0]))
+            .await
+            .unwrap();
+        let read = store.matcher_documents("f1", &ids).await.unwrap();
+        assert_eq!(read.iter().map(|d| d.nct_id.clone()).collect::<Vec<_>>(), [ids[1].clone()], "{backend}");
+
+        // A document built from a copy that was replaced meanwhile is not stored.
+        let before = store.get(&ids[1]).await.unwrap().unwrap();
+        let newer = with_update(&records[1], "2030-01-02", "Newer title");
+        store.upsert_batch(&[newer]).await.unwrap();
+        let stale = store::MatcherDocument {
+            nct_id: ids[1].clone(),
+            updated_at: before.updated_at,
+            body: b"built from the old copy".to_vec(),
+        };
+        assert_eq!(store.put_matcher_documents("f1", &[stale]).await.unwrap(), 0, "{backend}");
+        assert!(store.matcher_documents("f1", &ids[1..]).await.unwrap().is_empty(), "{backend}");
+    }
+}

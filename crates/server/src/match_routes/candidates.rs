@@ -21,7 +21,7 @@ use matcher::{RelevanceModel, TrialDocument};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::retrieval;
+use super::{retrieval, stored_docs};
 use crate::{AppError, AppState};
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -57,7 +57,8 @@ pub fn cache_capacity(candidates: usize) -> usize {
 pub struct CachedTrial {
     pub doc: TrialDocument,
     pub overall_status: String,
-    updated_at: OffsetDateTime,
+    /// The stored copy's `updated_at` the document was built from.
+    pub(super) updated_at: OffsetDateTime,
 }
 
 /// Matcher documents by NCT id, at most `capacity`, least recently used out first.
@@ -323,15 +324,12 @@ impl Matching {
             .collect();
         ids.sort_unstable();
         let step = (ids.len() / MODEL_SAMPLE).max(1);
-        let mut sample = Vec::with_capacity(MODEL_SAMPLE);
-        for (i, id) in ids.iter().step_by(step).take(MODEL_SAMPLE).enumerate() {
-            if let Some(t) = store.get(id).await? {
-                sample.push((i, t));
-            }
-        }
+        let sample: Vec<String> = ids.into_iter().step_by(step).take(MODEL_SAMPLE).collect();
+        // Not through the cache: the sample is not what patients are matched against.
+        let mut sample = documents(store, &sample).await?;
+        sample.sort_unstable_by(|a, b| a.doc.nct_id.cmp(&b.doc.nct_id));
         let model = tokio::task::spawn_blocking(move || {
-            let built = build_all(sample);
-            Arc::new(RelevanceModel::fit(built.iter().map(|(_, t)| &t.doc)))
+            Arc::new(RelevanceModel::fit(sample.iter().map(|t| &t.doc)))
         })
         .await
         .map_err(|e| AppError::Internal(format!("fitting the relevance model: {e}")))?;
@@ -344,7 +342,8 @@ impl Matching {
         Ok(model)
     }
 
-    /// The documents of `ids`, from the cache or built from the stored records.
+    /// The documents of `ids` (in that order; ids the store no longer has are left out): from
+    /// the cache, else from the store ([`documents`]).
     async fn load(
         &self,
         store: &store::Store,
@@ -354,70 +353,138 @@ impl Matching {
             let mut cache = self.cache.lock().unwrap();
             ids.iter().map(|id| cache.get(id)).collect()
         };
-        let mut missing = Vec::new();
-        for (i, id) in ids.iter().enumerate() {
-            if found[i].is_none()
-                && let Some(t) = store.get(id).await?
-            {
-                missing.push((i, t));
-            }
-        }
+        let missing: Vec<String> = ids
+            .iter()
+            .zip(&found)
+            .filter(|(_, f)| f.is_none())
+            .map(|(id, _)| id.clone())
+            .collect();
         if !missing.is_empty() {
-            let started = std::time::Instant::now();
-            let n = missing.len();
-            let built = tokio::task::spawn_blocking(move || build_all(missing))
-                .await
-                .map_err(|e| AppError::Internal(format!("building matcher documents: {e}")))?;
+            let fetched = documents(store, &missing).await?;
             let mut cache = self.cache.lock().unwrap();
-            for (i, trial) in built {
+            let mut by_id: HashMap<String, Arc<CachedTrial>> = HashMap::new();
+            for trial in fetched {
                 cache.insert(trial.doc.nct_id.clone(), trial.clone());
-                found[i] = Some(trial);
+                by_id.insert(trial.doc.nct_id.to_ascii_uppercase(), trial);
             }
-            tracing::debug!(
-                built = n,
-                cached = cache.len(),
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "matcher documents built"
-            );
+            tracing::debug!(cached = cache.len(), "document cache");
+            for (slot, id) in found.iter_mut().zip(ids) {
+                if slot.is_none() {
+                    *slot = by_id.get(&id.to_ascii_uppercase()).cloned();
+                }
+            }
         }
         Ok(found.into_iter().flatten().collect())
     }
 }
 
-/// Builds documents on every core (criteria parsing dominates a cold match).
-fn build_all(trials: Vec<(usize, store::StoredTrial)>) -> Vec<(usize, Arc<CachedTrial>)> {
-    let build = |(i, t): (usize, store::StoredTrial)| {
-        let study = &t.record.study;
-        (
-            i,
-            Arc::new(CachedTrial {
-                doc: TrialDocument::from_study(study),
-                overall_status: study.overall_status().to_string(),
-                updated_at: t.updated_at,
-            }),
-        )
-    };
+/// The documents of `ids` (any order; ids the store no longer has are left out): read from the
+/// store's matcher documents where one is current ([`stored_docs`]), else built from the stored
+/// records and written back for next time. Two queries for the reads (documents, then the
+/// records of the rest), whatever the number of ids.
+pub(super) async fn documents(
+    store: &store::Store,
+    ids: &[String],
+) -> Result<Vec<Arc<CachedTrial>>, AppError> {
+    let started = std::time::Instant::now();
+    let format = stored_docs::format();
+    let rows = store.matcher_documents(&format, ids).await?;
+    let decoded = tokio::task::spawn_blocking(move || {
+        on_every_core(rows, |row| {
+            stored_docs::decode(&row).map_err(|e| {
+                // Derived data: a bad row costs a rebuild, never the match.
+                tracing::warn!(nct_id = %e.nct_id, error = %e, "rebuilding a matcher document");
+            })
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("reading matcher documents: {e}")))?;
+    let mut out: Vec<Arc<CachedTrial>> = decoded.into_iter().flatten().map(Arc::new).collect();
+    let read = out.len();
+    let have: std::collections::HashSet<String> = out
+        .iter()
+        .map(|t| t.doc.nct_id.to_ascii_uppercase())
+        .collect();
+    let rest: Vec<String> = ids
+        .iter()
+        .filter(|id| !have.contains(&id.to_ascii_uppercase()))
+        .cloned()
+        .collect();
+    let mut built_count = 0;
+    if !rest.is_empty() {
+        let records = store.get_many(&rest).await?;
+        let built = tokio::task::spawn_blocking(move || {
+            let built = on_every_core(records, build);
+            let encoded: Vec<store::MatcherDocument> = built
+                .iter()
+                .filter_map(|t| {
+                    let body = stored_docs::encode(t)
+                        .map_err(|e| tracing::warn!(error = %e, "not storing a matcher document"))
+                        .ok()?;
+                    Some(store::MatcherDocument {
+                        nct_id: t.doc.nct_id.clone(),
+                        updated_at: t.updated_at,
+                        body,
+                    })
+                })
+                .collect();
+            (built, encoded)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("building matcher documents: {e}")))?;
+        let (built, encoded) = built;
+        built_count = built.len();
+        // A store that cannot take them (read-only, full) only costs the next miss a rebuild.
+        if let Err(e) = store.put_matcher_documents(&format, &encoded).await {
+            tracing::warn!(error = %e, "matcher documents not stored");
+        }
+        out.extend(built);
+    }
+    tracing::debug!(
+        read,
+        built = built_count,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "matcher documents loaded"
+    );
+    Ok(out)
+}
+
+/// Builds one trial's document from its stored record (criteria parsing dominates).
+fn build(t: store::StoredTrial) -> Arc<CachedTrial> {
+    let study = &t.record.study;
+    Arc::new(CachedTrial {
+        doc: TrialDocument::from_study(study),
+        overall_status: study.overall_status().to_string(),
+        updated_at: t.updated_at,
+    })
+}
+
+/// `f` over `items` on every core, in no particular order.
+fn on_every_core<T: Send, U: Send>(
+    items: Vec<T>,
+    f: impl Fn(T) -> U + std::marker::Sync,
+) -> Vec<U> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(trials.len().div_ceil(8))
+        .min(items.len().div_ceil(8))
         .max(1);
     if threads == 1 {
-        return trials.into_iter().map(build).collect();
+        return items.into_iter().map(f).collect();
     }
-    let mut chunks: Vec<Vec<(usize, store::StoredTrial)>> =
-        (0..threads).map(|_| Vec::new()).collect();
-    for (n, t) in trials.into_iter().enumerate() {
+    let mut chunks: Vec<Vec<T>> = (0..threads).map(|_| Vec::new()).collect();
+    for (n, t) in items.into_iter().enumerate() {
         chunks[n % threads].push(t);
     }
+    let f = &f;
     std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .into_iter()
-            .map(|c| s.spawn(move || c.into_iter().map(build).collect::<Vec<_>>()))
+            .map(|c| s.spawn(move || c.into_iter().map(f).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().expect("building a matcher document panicked"))
+            .flat_map(|h| h.join().expect("a matcher document worker panicked"))
             .collect()
     })
 }
