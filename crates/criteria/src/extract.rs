@@ -512,7 +512,55 @@ fn trim_span_in(text: &str, span: Span) -> (usize, usize) {
     (span.start + lead, span.start + s.trim_end().len().max(lead))
 }
 
+/// "No ocular condition that might affect visual acuity (e.g., vein occlusion, uveitis,
+/// neovascular glaucoma)": examples in brackets share the negation of what they exemplify,
+/// however far back it stands.
+fn in_negated_examples(text: &str, clause: Span, rule: Span) -> bool {
+    let start = clause.start.min(rule.start);
+    let Some(before) = text.get(start..rule.start) else {
+        return false;
+    };
+    let Some(open) = before.rfind('(') else {
+        return false;
+    };
+    if before[open..].contains(')') {
+        return false;
+    }
+    let opening = before[open + 1..].trim_start().to_ascii_lowercase();
+    let introduces_examples = [
+        "e.g",
+        "eg,",
+        "eg ",
+        "eg.",
+        "such as",
+        "including",
+        "for example",
+        "i.e",
+    ]
+    .iter()
+    .any(|w| opening.starts_with(w));
+    if !introduces_examples {
+        return false;
+    }
+    let head = before[..open].trim_start().to_ascii_lowercase();
+    let head = head.trim_start_matches(|c: char| !c.is_alphanumeric());
+    [
+        "no ",
+        "not ",
+        "without ",
+        "absence of ",
+        "free of ",
+        "none of ",
+    ]
+    .iter()
+    .any(|n| head.starts_with(n))
+        || is_negated(text, clause, Span::new(start + open, start + open))
+}
+
 fn is_negated(text: &str, clause: Span, rule: Span) -> bool {
+    if in_negated_examples(text, clause, rule) {
+        return true;
+    }
     let from = clause.start.max(rule.start.saturating_sub(60));
     let mut from = from;
     while !text.is_char_boundary(from) {
