@@ -981,3 +981,17 @@ fn ineligibility_statements_definitions_and_cohort_only_criteria() {
     let e = evaluate(&PatientFacts::new(&excluded, None), &trial);
     assert_eq!(e.verdict, Verdict::NotEligible, "{:#?}", e.marks);
 }
+
+#[test]
+fn closed_angle_glaucoma_is_not_the_patients_open_angle_glaucoma() {
+    let poag = profile(
+        r#"{"diagnoses": [{"text": "glaucoma"}, {"text": "primary open angle glaucoma"}]}"#,
+    );
+    let facts = PatientFacts::new(&poag, None);
+    for text in [
+        "Exclusion Criteria:\n- Closed-angle glaucoma",
+        "Exclusion Criteria:\n- have secondary or narrow/closed angle glaucoma",
+    ] {
+        assert_nothing_fails(&evaluate(&facts, &criteria_only_trial(text)));
+    }
+}
