@@ -1120,7 +1120,15 @@ fn free_text_condition_truth(
 /// before it on its line ("uncontrolled", "poorly controlled", "unstable", "severe",
 /// "significant", "decompensated")?
 fn qualifies_severity(criteria_text: &str, rule: &Rule) -> bool {
-    has_severity_qualifier(&fold_case(line_before(criteria_text, rule.span.start, 60)))
+    // The qualifier may open the rule's own span ("uncontrolled glaucoma, defined as ...").
+    let own = criteria_text
+        .get(rule.span.start..rule.span.end)
+        .map(|s| &s[..floor_boundary(s, 30)])
+        .unwrap_or("");
+    has_severity_qualifier(&fold_case(&format!(
+        "{}{own}",
+        line_before(criteria_text, rule.span.start, 60)
+    )))
 }
 
 /// Up to `max` bytes of `text` right before `pos`, on the same line (cut at a char boundary).

@@ -235,20 +235,31 @@ impl Vocabulary {
     }
 
     /// Like [`Vocabulary::find`], without the mentions a "non-" prefix denies ("non-diabetic
-    /// nephropathy" names no diabetes). Trial text is read this way; a patient note keeps them,
+    /// nephropathy" names no diabetes) or an "anti-" prefix turns into a drug ("anti-glaucoma
+    /// medication" names no glaucoma). Trial text is read this way; a patient note keeps them,
     /// because there "non-smoker" is evidence of absence.
     pub fn find_affirmed(&self, text: &str) -> Vec<Mention> {
         let mut found = self.find(text);
         found.retain(|m| {
             let before = text[..m.start].trim_end_matches(['-', ' ']);
             let joined = m.start - before.len() <= 1;
-            let denied = before.len() >= 3
-                && before.is_char_boundary(before.len() - 3)
-                && before[before.len() - 3..].eq_ignore_ascii_case("non")
-                && before[..before.len() - 3]
-                    .chars()
-                    .last()
-                    .is_none_or(|c| !c.is_alphanumeric());
+            // "non-diabetic" denies; "anti-glaucoma medication" names a drug, not the disease.
+            // Only a hyphen joins "anti-": "anti breast cancer treatment" may still name the
+            // patient's disease in trial text.
+            let hyphenated = text[..m.start].ends_with('-');
+            let denied = ["non", "anti"].iter().any(|prefix| {
+                let n = prefix.len();
+                if *prefix == "anti" && !hyphenated {
+                    return false;
+                }
+                before.len() >= n
+                    && before.is_char_boundary(before.len() - n)
+                    && before[before.len() - n..].eq_ignore_ascii_case(prefix)
+                    && before[..before.len() - n]
+                        .chars()
+                        .last()
+                        .is_none_or(|c| !c.is_alphanumeric())
+            });
             !(joined && denied)
         });
         found

@@ -995,3 +995,13 @@ fn closed_angle_glaucoma_is_not_the_patients_open_angle_glaucoma() {
         assert_nothing_fails(&evaluate(&facts, &criteria_only_trial(text)));
     }
 }
+
+#[test]
+fn a_control_qualifier_inside_the_rule_span_makes_the_exclusion_a_question() {
+    let trial = criteria_only_trial(
+        "Exclusion Criteria:
+- Participant has uncontrolled glaucoma, defined as intraocular pressure >30 mmHg despite treatment with anti-glaucoma medication, in the study eye.",
+    );
+    let p = profile(r#"{"diagnoses": [{"text": "uveitic glaucoma"}]}"#);
+    assert_nothing_fails(&evaluate(&PatientFacts::new(&p, None), &trial));
+}
