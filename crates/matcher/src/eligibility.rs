@@ -222,7 +222,10 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
         let implicit_groups = &trial.implicit_groups[criterion.id];
         // "Tumors that are ER negative and PR positive are not eligible", listed among the
         // inclusion criteria, excludes: its rules are read as exclusions throughout.
-        let states_exclusion = states_ineligibility(&fold_case(&criterion.text));
+        // (A cheap look first: this runs for every criterion of every candidate.)
+        let states_exclusion = (criterion.text.contains("ligib")
+            || criterion.text.contains("xclud"))
+            && states_ineligibility(&fold_case(&criterion.text));
         for (rule_index, rule) in criterion.rules.iter().enumerate() {
             let as_exclusion;
             let rule = if states_exclusion && rule.polarity == Polarity::Inclusion {
@@ -1513,6 +1516,13 @@ fn denied_analyte(criteria_text: &str, rule: &Rule, analyte: &str) -> bool {
 }
 
 fn is_visual_acuity(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if !["acuity", "bcva", "snellen", "etdrs"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return false;
+    }
     let vocab = Vocabulary::builtin();
     vocab
         .find(&name.replace('_', " "))
