@@ -555,7 +555,7 @@ fn joined_by_or(text: &str, start: usize, end: usize) -> bool {
 /// patients in that cohort, and failing it does not close the trial.
 fn cohort_specific(text: &str) -> bool {
     // "Part Z patients only should have ...", "Parts A and B (HER2-negative) patients only".
-    let head = fold_case(&text[..floor_boundary(text, 60)]);
+    let head = fold_case(&text[..crate::extract::floor_char_boundary(text, 60)]);
     let first_word = head.split_whitespace().next().unwrap_or("");
     if matches!(
         first_word,
@@ -684,7 +684,7 @@ fn states_ineligibility(folded: &str) -> bool {
 /// defined per ASCO-CAP guidelines", "HER2-positive is defined as IHC 3+")? A definition
 /// requires nothing by itself.
 fn opens_with_definition(folded: &str) -> bool {
-    let head = &folded[..floor_boundary(folded, 90)];
+    let head = &folded[..crate::extract::floor_char_boundary(folded, 90)];
     [
         "is defined",
         "are defined",
@@ -701,14 +701,6 @@ fn opens_with_definition(folded: &str) -> bool {
             .iter()
             .any(|v| before.contains(v))
     })
-}
-
-fn floor_boundary(text: &str, max: usize) -> usize {
-    let mut i = max.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 fn defines(folded: &str) -> bool {
@@ -1126,7 +1118,7 @@ fn qualifies_severity(criteria_text: &str, rule: &Rule) -> bool {
     // The qualifier may open the rule's own span ("uncontrolled glaucoma, defined as ...").
     let own = criteria_text
         .get(rule.span.start..rule.span.end)
-        .map(|s| &s[..floor_boundary(s, 30)])
+        .map(|s| &s[..crate::extract::floor_char_boundary(s, 30)])
         .unwrap_or("");
     has_severity_qualifier(&fold_case(&format!(
         "{}{own}",

@@ -194,7 +194,9 @@ pub(crate) fn is_negated(folded: &str, start: usize, end: usize) -> bool {
     })
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+/// The largest char boundary of `s` at or below `i` (and at most `s.len()`).
+pub(crate) fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
     }
