@@ -7,20 +7,7 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-async fn post(app: &axum::Router, body: impl Into<Body>) -> (StatusCode, Value) {
-    let request = Request::post("/api/match")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
-        .await
-        .unwrap();
-    let value = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-    (status, value)
-}
+use common::post_match as post;
 
 async fn conditions_of(app: &axum::Router, nct_id: &str) -> String {
     let request = Request::get(format!("/api/v2/studies/{nct_id}"))

@@ -7,22 +7,13 @@ mod common;
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 async fn post(app: &axum::Router, body: &Value) -> Value {
-    let request = Request::post("/api/match")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
-        .await
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
+    let (status, value) = common::post_match(app, body.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{value}");
+    value
 }
 
 fn ranking(body: &Value) -> Vec<(String, String)> {

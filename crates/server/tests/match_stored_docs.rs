@@ -4,10 +4,8 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 /// A fresh router (empty document cache), as after a restart.
 fn restart(store: &store::Store) -> axum::Router {
@@ -15,16 +13,9 @@ fn restart(store: &store::Store) -> axum::Router {
 }
 
 async fn post(app: &axum::Router, body: &Value) -> Value {
-    let request = Request::post("/api/match")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
-        .await
-        .unwrap();
-    serde_json::from_slice::<Value>(&bytes).unwrap()["results"].clone()
+    let (status, value) = common::post_match(app, body.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{value}");
+    value["results"].clone()
 }
 
 fn patients() -> [Value; 2] {

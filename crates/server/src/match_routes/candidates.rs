@@ -244,14 +244,7 @@ impl Matching {
                     "the search index is empty: matching scans every stored trial"
                 );
             }
-            let mut ids: Vec<String> = store
-                .changed_since(None)
-                .await?
-                .into_iter()
-                .map(|(id, _)| id)
-                .collect();
-            ids.sort_unstable();
-            ids
+            stored_ids_sorted(store).await?
         } else {
             let limit = self.limit;
             tokio::task::spawn_blocking(move || index.retrieve(&terms, limit))
@@ -316,13 +309,7 @@ impl Matching {
             return Ok(model.clone());
         }
         let started = std::time::Instant::now();
-        let mut ids: Vec<String> = store
-            .changed_since(None)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        ids.sort_unstable();
+        let ids = stored_ids_sorted(store).await?;
         let step = (ids.len() / MODEL_SAMPLE).max(1);
         let sample: Vec<String> = ids.into_iter().step_by(step).take(MODEL_SAMPLE).collect();
         // Not through the cache: the sample is not what patients are matched against.
@@ -376,6 +363,18 @@ impl Matching {
         }
         Ok(found.into_iter().flatten().collect())
     }
+}
+
+/// Every stored trial's id, sorted: the scan order and the model sample's frame.
+async fn stored_ids_sorted(store: &store::Store) -> Result<Vec<String>, AppError> {
+    let mut ids: Vec<String> = store
+        .changed_since(None)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// The documents of `ids` (any order; ids the store no longer has are left out): read from the

@@ -4,6 +4,11 @@
 
 use std::path::PathBuf;
 
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::Value;
+use tower::ServiceExt;
+
 /// A file of the committed sample (`data/ctgov`).
 pub fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -35,4 +40,21 @@ pub async fn sample_app() -> (axum::Router, store::Store, tempfile::TempDir) {
         store,
         dir,
     )
+}
+
+/// `POST /api/match` through `app`: the status and the body as JSON (a body that is not JSON
+/// comes back as a JSON string, so error pages can be asserted on too).
+pub async fn post_match(app: &axum::Router, body: impl Into<Body>) -> (StatusCode, Value) {
+    let request = Request::post("/api/match")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+        .await
+        .unwrap();
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, value)
 }
