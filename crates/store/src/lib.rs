@@ -488,6 +488,33 @@ impl Store {
         Ok(out)
     }
 
+    /// The stored trials among `ids` (any case; in the order of `ids`, upper-cased) that have no
+    /// matcher document in `format` for their current content: what a fill must build. Ids the
+    /// store does not hold are left out. One query per [`IDS_PER_QUERY`] ids; reads no bodies.
+    pub async fn missing_matcher_documents(
+        &self,
+        format: &str,
+        ids: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut missing = std::collections::HashSet::new();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let sql = format!(
+                "SELECT t.nct_id FROM trials t LEFT JOIN matcher_documents d \
+                 ON d.nct_id = t.nct_id AND d.raw_sha256 = t.raw_sha256 AND d.format = $1 \
+                 WHERE d.nct_id IS NULL AND t.nct_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(format);
+            for id in chunk {
+                query = query.bind(id.to_ascii_uppercase());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                missing.insert(row.try_get::<String, _>(0)?);
+            }
+        }
+        Ok(ids.iter().map(|id| id.to_ascii_uppercase()).filter(|id| missing.remove(id)).collect())
+    }
+
     /// Stores derived matcher documents in `format`, in one transaction. Each is written only
     /// while its trial is still stored with the `updated_at` it was built from, and is tied to
     /// that content's hash: a document built from a copy replaced meanwhile is dropped, never

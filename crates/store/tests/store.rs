@@ -250,3 +250,29 @@ async fn a_matcher_document_of_older_content_is_never_read_or_written() {
         assert!(store.matcher_documents("f1", &ids[1..]).await.unwrap().is_empty(), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn missing_matcher_documents_are_those_without_a_current_row_in_the_format() {
+    let records: Vec<Record> = sample().into_iter().take(4).collect();
+    for (backend, store, _dir) in stores().await {
+        store.upsert_batch(&records).await.unwrap();
+        let ids: Vec<String> = records.iter().map(|r| r.nct_id.to_string()).collect();
+        // Nothing stored yet: all of them, in the order asked, whatever the case; an id the
+        // store does not hold is left out.
+        let mut asked: Vec<String> = ids.iter().rev().map(|id| id.to_ascii_lowercase()).collect();
+        asked.push("NCT99999999".into());
+        let reversed: Vec<String> = ids.iter().rev().cloned().collect();
+        assert_eq!(store.missing_matcher_documents("f1", &asked).await.unwrap(), reversed, "{backend}");
+
+        put_documents(&store, &records[..3], "f1").await;
+        assert_eq!(store.missing_matcher_documents("f1", &ids).await.unwrap(), [ids[3].clone()], "{backend}");
+        // Another format has none; a new copy of trial 0 lost its document with the old content.
+        assert_eq!(store.missing_matcher_documents("f2", &ids).await.unwrap(), ids, "{backend}");
+        store.upsert_batch(&[with_update(&records[0], "2030-01-02", "Newer title")]).await.unwrap();
+        assert_eq!(
+            store.missing_matcher_documents("f1", &ids).await.unwrap(),
+            [ids[0].clone(), ids[3].clone()],
+            "{backend}"
+        );
+    }
+}
