@@ -234,6 +234,14 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                     ..rule.clone()
                 };
                 &as_exclusion
+            } else if negated_pregnancy_among_exclusions(rule) {
+                // "Not pregnant or nursing" copied under the exclusion heading: read literally it
+                // would exclude everyone who is not pregnant. It excludes the pregnant.
+                as_exclusion = Rule {
+                    negated: false,
+                    ..rule.clone()
+                };
+                &as_exclusion
             } else {
                 rule
             };
@@ -614,7 +622,48 @@ fn permits(folded: &str) -> bool {
         "never",
         "without",
     ];
-    GRANTS.iter().any(|g| folded.contains(g)) && !DENIES.iter().any(|d| folded.contains(d))
+    (GRANTS.iter().any(|g| folded.contains(g)) && !DENIES.iter().any(|d| folded.contains(d)))
+        || declares_eligible(folded)
+        || folded.contains("not required")
+        || folded.contains("need not")
+}
+
+/// Does the (case-folded) criterion declare some patients eligible ("patients with LCIS at the
+/// margins are eligible without additional resection", "weakly ER-positive tumours are eligible
+/// even if node-negative") rather than require something? "Only HER2-positive patients are
+/// eligible" and "patients eligible for surgery" still restrict.
+fn declares_eligible(folded: &str) -> bool {
+    if folded.contains("only") || folded.contains("not eligible") || folded.contains("ineligible") {
+        return false;
+    }
+    [
+        "are eligible",
+        "is eligible",
+        "are also eligible",
+        "is also eligible",
+        "remain eligible",
+    ]
+    .iter()
+    .any(|phrase| {
+        folded.match_indices(phrase).any(|(i, _)| {
+            let after = folded[i + phrase.len()..].trim_start();
+            !after.starts_with("for") && !after.starts_with("to ")
+        })
+    })
+}
+
+/// A negated pregnancy or lactation rule listed among the exclusion criteria ("Not pregnant and
+/// not nursing"): a requirement copied under the wrong heading, never a limit to pregnant women.
+fn negated_pregnancy_among_exclusions(rule: &Rule) -> bool {
+    rule.polarity == Polarity::Exclusion
+        && rule.negated
+        && matches!(
+            rule.body,
+            RuleBody::Reproductive {
+                topic: criteria::ReproductiveTopic::Pregnant
+                    | criteria::ReproductiveTopic::Lactating
+            }
+        )
 }
 
 /// Does the (case-folded) inclusion criterion speak of treatment to come ("the first cycle of
@@ -655,8 +704,6 @@ fn starts_therapy_later(folded: &str) -> bool {
     LATER.is_match(folded)
 }
 
-/// Is the (case-folded) criterion a definition ("women of childbearing potential are defined
-/// as ...", "... to be considered of non-childbearing potential")?
 /// Does the (case-folded) criterion say who is *not* eligible ("... are not eligible", "...
 /// will be excluded")? "Not eligible for surgery" speaks of a treatment, not of the trial.
 fn states_ineligibility(folded: &str) -> bool {
@@ -703,6 +750,8 @@ fn opens_with_definition(folded: &str) -> bool {
     })
 }
 
+/// Is the (case-folded) criterion a definition ("women of childbearing potential are defined
+/// as ...", "... to be considered of non-childbearing potential")?
 fn defines(folded: &str) -> bool {
     [
         "defined as",

@@ -1005,3 +1005,51 @@ fn a_control_qualifier_inside_the_rule_span_makes_the_exclusion_a_question() {
     let p = profile(r#"{"diagnoses": [{"text": "uveitic glaucoma"}]}"#);
     assert_nothing_fails(&evaluate(&PatientFacts::new(&p, None), &trial));
 }
+
+#[test]
+fn declared_eligibility_lifted_requirements_and_misfiled_pregnancy_items_exclude_nobody() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Histologically confirmed invasive breast cancer
+- Patients with margins positive for lobular carcinoma in situ (LCIS) are eligible without additional resection
+- Patients with weakly ER-positive (1-10%) breast cancer are eligible even if they have node-negative disease
+- The residual disease tissue is not required to be HER2-positive
+- Only patients with HER2-negative tumors are eligible
+Exclusion Criteria:
+- Not pregnant and not nursing, because this study involves an agent that has known teratogenic effects",
+    );
+    let extraction = extract_profile(
+        "A 45-year-old postmenopausal woman with invasive ductal breast carcinoma, HER2-positive, \
+         ER negative and PR negative.",
+    );
+    let e = evaluate(&PatientFacts::new(&extraction.profile, None), &trial);
+    for part in ["LCIS", "weakly ER-positive", "not required", "Not pregnant"] {
+        assert!(
+            e.marks
+                .iter()
+                .filter(|m| m.criterion.contains(part))
+                .all(|m| m.mark != Mark::NotMet),
+            "{part}: {:#?}",
+            e.marks
+        );
+    }
+    // "Only ... are eligible" still restricts: her HER2-positive tumour fails it.
+    assert!(
+        e.marks
+            .iter()
+            .any(|m| m.criterion.contains("Only patients") && m.mark == Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+    // A pregnant patient is excluded by the misfiled item.
+    let pregnant =
+        extract_profile("A 30-year-old pregnant woman with invasive breast cancer, HER2-negative.");
+    let e = evaluate(&PatientFacts::new(&pregnant.profile, None), &trial);
+    assert!(
+        e.marks
+            .iter()
+            .any(|m| m.criterion.contains("Not pregnant") && m.mark == Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
