@@ -287,7 +287,12 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 if permits(&folded_text)
                     || (matches!(rule.body, RuleBody::Reproductive { .. }) && defines(&folded_text))
                     || (matches!(rule.body, RuleBody::Biomarker { .. })
-                        && opens_with_definition(&folded_text))
+                        && (opens_with_definition(&folded_text)
+                            || records_or_defines_status(sentence_around(
+                                &trial.criteria_text,
+                                rule.span.start,
+                                rule.span.end,
+                            ))))
                     || (matches!(rule.body, RuleBody::PriorTherapy { .. })
                         && rule.polarity == Polarity::Inclusion
                         && speaks_of_planned_treatment(&folded_text))
@@ -628,11 +633,54 @@ fn permits(folded: &str) -> bool {
         || folded.contains("need not")
 }
 
+/// The sentence of `text` around `start..end`: from the last sentence end (". ", ";", a line
+/// break) before it to the next one after it.
+fn sentence_around(text: &str, start: usize, end: usize) -> &str {
+    let from = text[..start]
+        .rfind(['\n', ';'])
+        .map(|i| i + 1)
+        .max(text[..start].rfind(". ").map(|i| i + 2))
+        .unwrap_or(0);
+    let rest = &text[end..];
+    let to = [rest.find('\n'), rest.find(';'), rest.find(". ")]
+        .into_iter()
+        .flatten()
+        .min()
+        .map_or(text.len(), |i| end + i);
+    &text[from..to]
+}
+
+/// Does the sentence say how a marker status is determined ("hormone receptor positive status
+/// can be determined by either known positive ER or PR"), or that it will be recorded ("HER2,
+/// estrogen and progesterone receptor positivity will be recorded")? Neither asks the patient
+/// for any status.
+fn records_or_defines_status(sentence: &str) -> bool {
+    let folded = fold_case(sentence);
+    [
+        "can be determined",
+        "may be determined",
+        "status is determined by",
+        "will be recorded",
+        "will be collected",
+        "will be documented",
+        "will be requested",
+    ]
+    .iter()
+    .any(|p| folded.contains(p))
+}
+
 /// Does the (case-folded) criterion declare some patients eligible ("patients with LCIS at the
 /// margins are eligible without additional resection", "weakly ER-positive tumours are eligible
 /// even if node-negative") rather than require something? "Only HER2-positive patients are
 /// eligible" and "patients eligible for surgery" still restrict.
 fn declares_eligible(folded: &str) -> bool {
+    // "... is eligible, too": an addition, whatever else the sentence says.
+    if ["eligible, too", "eligible too", "eligible as well"]
+        .iter()
+        .any(|p| folded.contains(p))
+    {
+        return true;
+    }
     if folded.contains("only") || folded.contains("not eligible") || folded.contains("ineligible") {
         return false;
     }

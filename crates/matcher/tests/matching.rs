@@ -1053,3 +1053,52 @@ Exclusion Criteria:
         e.marks
     );
 }
+
+#[test]
+fn status_definitions_recorded_markers_and_site_specific_metastases_do_not_decide() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Histologically confirmed invasive breast cancer
+- Known hormone receptor (HR) status. Hormone receptor positive status can be determined by either known positive estrogen receptor (ER) or known positive progesterone receptor (PR) status
+- Appropriate slides of the primary lesion will be requested. HER2, estrogen, and progesterone receptor positivity will be recorded.
+- The situation of only PR positive and ER negative is eligible, too
+- Tumor must be HER2-negative
+Exclusion Criteria:
+- Has known active central nervous system (CNS) metastases and/or carcinomatous meningitis",
+    );
+    let extraction = extract_profile(
+        "A 45-year-old woman with invasive ductal breast carcinoma, HER2-positive and ER/PR negative. \
+         CXR was remarkable for metastatic lesions.",
+    );
+    let e = evaluate(&PatientFacts::new(&extraction.profile, None), &trial);
+    for part in ["Known hormone", "will be recorded", "eligible, too", "CNS"] {
+        assert!(
+            e.marks
+                .iter()
+                .filter(|m| m.criterion.contains(part))
+                .all(|m| m.mark != Mark::NotMet),
+            "{part}: {:#?}",
+            e.marks
+        );
+    }
+    // A stated requirement still decides.
+    assert!(
+        e.marks
+            .iter()
+            .any(|m| m.criterion.contains("must be HER2-negative") && m.mark == Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+    // Brain metastases do meet the CNS exclusion.
+    let brain = extract_profile(
+        "A 52-year-old woman with invasive ductal breast carcinoma, HER2-negative, with brain metastases.",
+    );
+    let e = evaluate(&PatientFacts::new(&brain.profile, None), &trial);
+    assert!(
+        e.marks
+            .iter()
+            .any(|m| m.criterion.contains("CNS") && m.mark == Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
