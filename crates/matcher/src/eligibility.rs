@@ -1217,10 +1217,35 @@ fn qualifies_severity(criteria_text: &str, rule: &Rule) -> bool {
         .get(rule.span.start..rule.span.end)
         .map(|s| &s[..crate::extract::floor_char_boundary(s, 30)])
         .unwrap_or("");
-    has_severity_qualifier(&fold_case(&format!(
+    if has_severity_qualifier(&fold_case(&format!(
         "{}{own}",
         line_before(criteria_text, rule.span.start, 60)
-    )))
+    ))) {
+        return true;
+    }
+    // "Back or leg pain of unknown etiology", "unexplained weight loss": the cause decides,
+    // and a patient whose complaint has a known or suspected cause does not have that.
+    let around = fold_case(&format!(
+        "{}{}{}",
+        line_before(criteria_text, rule.span.start, 30),
+        criteria_text
+            .get(rule.span.start..rule.span.end)
+            .unwrap_or(""),
+        line_after(criteria_text, rule.span.end, 40)
+    ));
+    [
+        "unknown etiology",
+        "unknown aetiology",
+        "unknown origin",
+        "unknown cause",
+        "unclear etiology",
+        "unclear cause",
+        "undetermined cause",
+        "unexplained",
+        "undiagnosed",
+    ]
+    .iter()
+    .any(|q| around.contains(q))
 }
 
 /// Up to `max` bytes of `text` right before `pos`, on the same line (cut at a char boundary).

@@ -144,6 +144,18 @@ const PSEUDO_NEGATIONS: &[&str] = &[
     "no further",
     "not certain",
     "without difficulty",
+    // "The pain is not relieved with over-the-counter pain medications": what is denied is the
+    // relief, not the pain.
+    "not relieved",
+    "not improved",
+    "not improving",
+    "not resolved",
+    "not responding",
+    "not respond",
+    "not responsive",
+    "not controlled",
+    "not well controlled",
+    "not helped",
 ];
 /// How many words a pre-negation reaches.
 const NEGATION_WINDOW_WORDS: usize = 8;
@@ -166,13 +178,15 @@ pub(crate) fn is_negated(folded: &str, start: usize, end: usize) -> bool {
         .collect();
     let window_start = words.len().saturating_sub(NEGATION_WINDOW_WORDS);
     let window = format!(" {} ", words[window_start..].join(" "));
-    let pseudo = PSEUDO_NEGATIONS
+    // A pseudo-negation ("no change", "not relieved") is no trigger, but a real one beside it
+    // still is ("pain not relieved by ibuprofen, no fever": fever is denied).
+    let mut window = window;
+    for p in PSEUDO_NEGATIONS {
+        window = window.replace(&format!(" {p} "), " ");
+    }
+    if PRE_NEGATIONS
         .iter()
-        .any(|p| window.contains(&format!(" {p} ")));
-    if !pseudo
-        && PRE_NEGATIONS
-            .iter()
-            .any(|n| window.contains(&format!(" {n} ")))
+        .any(|n| window.contains(&format!(" {n} ")))
     {
         return true;
     }
@@ -1382,6 +1396,16 @@ mod tests {
         let e = extract_profile(note);
         assert!(has_finding(&e, "fever", false));
         assert!(has_finding(&e, "chest pain", true));
+    }
+
+    #[test]
+    fn relief_denied_is_not_the_symptom_denied() {
+        let e = extract_profile(
+            "He has low back pain. The pain is not relieved with over-the-counter pain medications, no fever.",
+        );
+        assert!(has_finding(&e, "pain", true), "{:#?}", e.profile.findings);
+        assert!(!has_finding(&e, "pain", false), "{:#?}", e.profile.findings);
+        assert!(has_finding(&e, "fever", false), "{:#?}", e.profile.findings);
     }
 
     #[test]

@@ -1102,3 +1102,37 @@ Exclusion Criteria:
         e.marks
     );
 }
+
+#[test]
+fn a_complaint_of_unknown_cause_is_a_question_for_a_patient_with_the_complaint() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Lumbar disc herniation with sciatica
+Exclusion Criteria:
+- Subject has back or non-radicular leg pain of unknown etiology.
+- Subject has leg pain due to diabetic neuropathy",
+    );
+    let extraction = extract_profile(
+        "A 57-year-old man with diabetic neuropathy and low back pain radiating into his left leg.",
+    );
+    let e = evaluate(&PatientFacts::new(&extraction.profile, None), &trial);
+    let pain: Vec<Mark> = e
+        .marks
+        .iter()
+        .filter(|m| m.criterion.contains("unknown etiology"))
+        .map(|m| m.mark)
+        .collect();
+    assert!(
+        !pain.is_empty() && !pain.contains(&Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+    // A complaint whose cause is named still excludes.
+    assert!(
+        e.marks
+            .iter()
+            .any(|m| m.criterion.contains("diabetic neuropathy") && m.mark == Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
