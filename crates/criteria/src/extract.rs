@@ -296,9 +296,47 @@ impl Extractor<'_> {
 
         let windows = windows(text, &cls, &found);
 
+        // "Patients ≥ 18 years old, except for paediatric Hospital … ≥ 8 years old": an age inside
+        // the exception to an age rule of the same clause is the excepted group's own limit, an
+        // alternative to that rule (the two share an alternative group) rather than dropped.
+        let mut excepted_ages: Vec<usize> = Vec::new();
+        for i in 0..found.len() {
+            if !matches!(found[i].body, RuleBody::Age { .. }) {
+                continue;
+            }
+            let sp = found[i].span;
+            let Some(clause) = cls
+                .iter()
+                .find(|c| c.span.start <= sp.start && sp.start < c.span.end)
+            else {
+                continue;
+            };
+            let Some(region) = clause
+                .exceptions
+                .iter()
+                .map(|(r, _, _)| *r)
+                .find(|r| r.contains(&sp) || r.start <= sp.start && sp.start < r.end)
+            else {
+                continue;
+            };
+            let Some(j) = (0..found.len()).rev().find(|&j| {
+                matches!(found[j].body, RuleBody::Age { .. })
+                    && found[j].span.start >= clause.span.start
+                    && found[j].span.end <= region.start
+            }) else {
+                continue;
+            };
+            let g = found[j]
+                .group
+                .unwrap_or_else(|| found.iter().filter_map(|f| f.group).max().unwrap_or(0) + 1);
+            found[j].group = Some(g);
+            found[i].group = Some(g);
+            excepted_ages.push(i);
+        }
+
         // Drop rules inside exception text; attach exceptions, conditions, windows, negation.
         let mut rules = Vec::new();
-        for f in found {
+        for (fi, f) in found.into_iter().enumerate() {
             let Some(clause) = cls
                 .iter()
                 .find(|c| c.span.start <= f.span.start && f.span.start < c.span.end)
@@ -306,9 +344,11 @@ impl Extractor<'_> {
             else {
                 continue;
             };
-            if clause.exceptions.iter().any(|(r, _, _)| {
-                r.contains(&f.span) || r.start <= f.span.start && f.span.start < r.end
-            }) {
+            if !excepted_ages.contains(&fi)
+                && clause.exceptions.iter().any(|(r, _, _)| {
+                    r.contains(&f.span) || r.start <= f.span.start && f.span.start < r.end
+                })
+            {
                 continue;
             }
             if matches!(f.body, RuleBody::Condition { .. })
@@ -607,7 +647,18 @@ lazy_re!(
     AGE_ALONE_AFTER,
     r"(?i)^[\s.,;:)]*(?:(?:years?\s+)?(?:old|of\s+age)\b|ages?\b|years?\b)?[\s.,;:)]*(?:\(?\s*inclusive\s*\)?)?[\s.,;:)]*(?:(?:both\s+)?(?:males?|females?|men|women)(?:\s*(?:and|or|&|/|and/or)\s*(?:males?|females?|men|women))?[\s.,;:)]*)?$"
 );
-lazy_re!(AGE_CONTINUES, r"(?i)^[\s,;]*(?:and|but|or|to|-)?[\s,]*$");
+// Bracketed asides may stand between the two ("18-35 years (both inclusive) (young group) or at
+// least 65 years").
+lazy_re!(
+    AGE_CONTINUES,
+    r"(?i)^[\s,;]*(?:\([^()]{0,40}\)[\s,;]*)*(?:and|but|or|to|-)?[\s,]*$"
+);
+// "< 35 years old must be negative for anti-GAD antibodies": the age says who needs a test
+// result, it is no age limit.
+lazy_re!(
+    AGE_CONDITIONS_TEST,
+    r"(?i)^\s*(?:years?|yrs?)?\s*(?:old|of\s+age)?\s*,?\s*(?:must|should|shall|will|need\s+to)\s+(?:also\s+)?(?:be\s+|have\s+(?:had\s+)?(?:a\s+|an\s+)?|undergo\s+(?:a\s+|an\s+)?)?(?:negative|positive|tested|screened)\b"
+);
 lazy_re!(
     FOR_SUBJECTS,
     r"(?i)\b(?:for|in|if|when)\s+(?:(?:the\s+|all\s+|any\s+)?(?:subjects?|patients?|participants?|children|child|those|individuals?|people|persons?|women|men|males?|females?|volunteers?|adults?|adolescents?|infants?|girls|boys)\s*\(?\s*(?:aged?s?|who\s+(?:are|is)|that\s+are|is|are)?|age[ds]?\s*:?)\s*$|\b(?:granted|given|allowed)\s+to\s+those(?:\s+(?:subjects?|patients?|participants?|individuals?|people))?\s*$"
@@ -802,7 +853,9 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             continue;
         }
         // "sudden death under 40 years of age in relatives", "age 14-50 at onset": not the patient's age now.
-        if NOT_PATIENT_AGE.is_match(&text[e.span.end..clause.span.end]) {
+        if NOT_PATIENT_AGE.is_match(&text[e.span.end..clause.span.end])
+            || AGE_CONDITIONS_TEST.is_match(&text[e.span.end..clause.span.end])
+        {
             continue;
         }
         // A bare number whose unit follows on the next bound: "patients ≥ 18 and < 70 years".
@@ -1630,6 +1683,14 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                     group.reverse();
                 }
             }
+            // "18 ≤ BMI ≤ 32": the name stands inside the range it is measured against.
+            if group.is_empty()
+                && let Some(&(m, name)) = mentions
+                    .iter()
+                    .find(|(m, _)| e.span.start < m.start && m.end <= e.span.end)
+            {
+                group.push((m, name));
+            }
             let suffix = COND_SUFFIX.captures(&text[e.span.end..clause.span.end]);
             let suffix_cond = suffix.as_ref().map(|c| c["c"].trim().to_string());
             if group.is_empty() {
@@ -1694,7 +1755,9 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                     && e.relative_to.is_some();
                 if inherits && !last_group.is_empty() {
                     group = last_group.clone();
-                } else if let Some((name, start)) = measured_thing(text, clause.span.start, e) {
+                } else if let Some((name, start)) =
+                    measured_thing(text, clause.span.start, clause.span.end, e)
+                {
                     // Anything else measured against a number: keep the noun phrase as the analyte.
                     if found.iter().any(|f| f.span.overlaps(&e.span)) {
                         continue;
@@ -1800,7 +1863,7 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
 ///
 /// Not for doses ("> 7.2 mg/kg", "≥ 24 g/day"), counts of things ("more than 3 concussions"),
 /// or bare ranges ("12-16 participants").
-fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usize)> {
+fn measured_thing(text: &str, floor: usize, ceil: usize, e: &NumExpr) -> Option<(String, usize)> {
     if e.time_unit().is_some() || matches!(e.unit.as_deref(), Some("line") | Some("cycle")) {
         return None;
     }
@@ -1837,13 +1900,14 @@ fn measured_thing(text: &str, floor: usize, e: &NumExpr) -> Option<(String, usiz
         {
             return None;
         }
-        // "more than 3 previous concussions": a count of events, not a measurement.
-        let after: String = text[e.span.end..]
+        // "more than 3 previous concussions": a count of events, not a measurement. The words
+        // looked at end with the clause: the next heading ("Exclusion Criteria:") or criterion
+        // counts nothing. Case is kept for `counts_things`, where a capitalized word ends it.
+        let after: String = text[e.span.end..ceil.max(e.span.end)]
             .chars()
             .take(40)
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if COUNTED.is_match(&after) || counts_things(&after) {
+            .collect();
+        if COUNTED.is_match(&after.to_ascii_lowercase()) || counts_things(&after) {
             return None;
         }
     }
@@ -2114,7 +2178,7 @@ const MEASURE_STOP: &[&str] = &[
 
 lazy_re!(
     SCALE,
-    r"(?i)\b(?P<s>MMSE|Mini[- ]Mental\s+State(?:\s+Examination)?|MoCA|Montreal\s+Cognitive\s+Assessment|CDR(?:-SB)?|Clinical\s+Dementia\s+Rating|HAM-?[DA](?:-?\d+)?|HAMD(?:-?\d+)?|HDRS|Hamilton\s+(?:Depression|Anxiety)\s+(?:Rating\s+)?Scale|MADRS|Y-?BOCS|CGI(?:-[IS])?|EDSS|NIHSS|GCS|Glasgow\s+Coma\s+Scale|APACHE(?:\s+II)?|Child[- ]Pugh(?:\s+score)?|MELD(?:\s+score)?|SOFA|Charlson(?:\s+comorbidity\s+index)?|PHQ-?9|GAD-?7|BDI(?:-II)?|Beck\s+Depression\s+Inventory|VAS|NRS|Apgar|Gleason(?:\s+score)?|modified\s+Rankin(?:\s+Scale)?|mRS|ADAS-?Cog|UPDRS|Hoehn\s+(?:and|&)\s+Yahr(?:\s+stage)?|Oswestry(?:\s+Disability\s+Index)?|ODI|Barthel(?:\s+Index)?|WOMAC|BPI|IPSS|DAS-?28|PASI|EASI|SCORAD|CDAI|HBI|Mayo\s+(?:score|endoscopic\s+subscore)|(?:American\s+Society\s+of\s+Anesthesiolog(?:y|ists?)(?:\s*\(\s*ASA\s*\))?|(?-i:ASA))(?:\s+(?:physical\s+status|class(?:ification)?|score|grade|status|PS))*|Killip(?:\s+class(?:ification)?)?|(?-i:[A-Z])[\w-]*\s+(?:score|scale|index|grade|class))\b"
+    r"(?i)\b(?P<s>MMSE|Mini[- ]Mental\s+State(?:\s+Examination)?|MoCA|Montreal\s+Cognitive\s+Assessment|CDR(?:-SB)?|Clinical\s+Dementia\s+Rating|HAM-?[DA](?:-?\d+)?|HAMD(?:-?\d+)?|HDRS|Hamilton\s+(?:Depression|Anxiety)\s+(?:Rating\s+)?Scale|MADRS|Y-?BOCS|CGI(?:-[IS])?|EDSS|NIHSS|GCS|Glasgow\s+Coma\s+Scale|APACHE(?:\s+II)?|Child[- ]Pugh(?:\s+score)?|MELD(?:\s+score)?|SOFA|Charlson(?:\s+comorbidity\s+index)?|PHQ-?9|GAD-?7|BDI(?:-II)?|Beck\s+Depression\s+Inventory|VAS|NRS|Apgar|Gleason(?:\s+score)?|modified\s+Rankin(?:\s+Scale)?|mRS|ADAS-?Cog|UPDRS|Hoehn\s+(?:and|&)\s+Yahr(?:\s+stage)?|Oswestry(?:\s+Disability\s+Index)?|ODI|Barthel(?:\s+Index)?|WOMAC|BPI|IPSS|DAS-?28|PASI|EASI|SCORAD|CDAI|HBI|Mayo\s+(?:score|endoscopic\s+subscore)|(?:American\s+Society\s+(?:of\s+)?Ana?esthesiolog(?:y|ists?)(?:\s*\(\s*ASA\s*\))?|(?-i:ASA)(?:\s*\(\s*American\s+Society\s+(?:of\s+)?Ana?esthesiolog(?:y|ists?)\s*\))?)(?:\s+(?:physical\s+status|risk\s+classification|class(?:ification)?(?:\s+system)?|score|grade|status|PS)(?:\s*\(\s*ASA(?:\s+PS)?\s*\))?)*|Killip(?:\s+class(?:ification)?)?|(?-i:[A-Z])[\w-]*\s+(?:score|scale|index|grade|class))\b"
 );
 
 fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
@@ -2174,7 +2238,7 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
 
 lazy_re!(
     SCORE_BARE,
-    r"^\s*(?:\(\s*[A-Za-z-]{2,8}\s*\)\s*)?(?:(?:of|is|=|:|physical|state|status|class|grade|stage|score|level|levels|type)\s*)*(?P<pre>≥|>=|=>|>|≤|<=|=<|<)?\s*(?:(?:class|grade|stage|level)\s+)?(?P<a>\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b(?P<rest>(?:\s*(?:,\s*or|,|or|and|&|/|-|–|to)\s*(?:\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b)*)(?P<post>\s+(?:or|and)\s+(?P<dir>higher|greater|above|more|worse|over|less|lower|below|fewer|better|under)\b)?(?P<after>\s*(?:%|[a-zA-Z]+)?)"
+    r"^\s*(?:\(\s*[A-Za-z-]{2,8}(?:\s+[A-Za-z]{2,3})?\s*\)\s*)?(?:(?:of|is|as|=|:|physical|state|status|class|grade|stage|score|level|levels|type)\s*)*(?P<pre>≥|>=|=>|>|≤|<=|=<|<)?\s*(?:(?:class|grade|stage|level)\s+)?(?P<a>\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b(?P<rest>(?:\s*(?:,\s*or|,|or|and|&|/|-|–|to)\s*(?:\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b)*)(?P<post>\s+(?:or|and)\s+(?P<dir>higher|greater|above|more|worse|over|less|lower|below|fewer|better|under)\b)?(?P<after>\s*(?:%|[a-zA-Z]+)?)"
 );
 lazy_re!(SCORE_BARE_NUM, r"\d{1,2}(?:\.\d)?|IV|III|II|I|V");
 

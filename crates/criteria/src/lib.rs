@@ -324,6 +324,8 @@ impl ParsedCriteria {
             .filter_map(|w| lower.find(w))
             .min();
             let mut bounds: Vec<(B, B, Span)> = Vec::new();
+            // Alternative groups of the age rules taken ("≥ 18 years, except for … ≥ 8 years").
+            let mut groups: Vec<u32> = Vec::new();
             // Whether every bound came from an exclusion turned around.
             let mut all_turned = true;
             for r in &c.rules {
@@ -356,6 +358,9 @@ impl ParsedCriteria {
                     )
                     .is_some_and(|t| LIMIT_NAMED.is_match(t));
                 let y = |b: &Bound| (b.value * unit.days() / TimeUnit::Year.days(), !b.inclusive);
+                if let Some(g) = r.alternative_group {
+                    groups.push(g);
+                }
                 match r.polarity {
                     Polarity::Inclusion => {
                         all_turned = false;
@@ -404,12 +409,17 @@ impl ParsedCriteria {
                 let (a, b) = (w[0].2, w[1].2);
                 a.end <= b.start && self_text_has_or(&c.text, c.span.start, a.end, b.start)
             });
-            let alternatives = joined_by_or
-                && !all_turned
-                && (bounds.len() != 2 || {
-                    let (l, h) = combine(bounds.iter().map(|(l, h, _)| (*l, *h)), true);
-                    l.is_some() || h.is_some()
-                });
+            let shared_group = groups
+                .iter()
+                .enumerate()
+                .any(|(i, g)| groups[i + 1..].contains(g));
+            let alternatives = shared_group
+                || joined_by_or
+                    && !all_turned
+                    && (bounds.len() != 2 || {
+                        let (l, h) = combine(bounds.iter().map(|(l, h, _)| (*l, *h)), true);
+                        l.is_some() || h.is_some()
+                    });
             // "35 to 50 years for the middle-age group, and 65 to 80 for the elderly group":
             // bounds named for a group, or bounds that cannot all hold, are cohorts.
             let for_group = bounds.iter().any(|(_, _, sp)| {

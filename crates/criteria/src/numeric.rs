@@ -134,6 +134,17 @@ static BP_PAIR_TAIL: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static THAN_AFTER: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)^\s*than\b"));
+/// "3x upper limit of normal or higher": the direction of a ULN multiple written after it.
+static ULN_POSTFIX: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"(?i)^\s*(?:or|and)\s+(?P<d>more|greater|higher|above|over|less|lower|below|under)\b")
+});
+/// "18 ≤ BMI ≤ 32", "between 18 <= BMI <= 27": an inclusive lower bound written before the
+/// measure's name (one to three words), whose upper bound follows the name.
+static LOWER_BEFORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?i)(?:\bbetween\s+)?\b(?P<a>\d+(?:[.,]\d+)?)\s*(?:≤|<=|=<|≦)\s*[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2}\s*$",
+    )
+});
 static AGE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     compile(
         r"(?i)^\s*(?:\(\s*inclusive\s*\)\s*)?(?:old|of\s+age|years?\s+old|years?\s+of\s+age|\(?inclusive\)?\s+of\s+age|yo\b)",
@@ -477,6 +488,7 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
         let mut start = whole.start();
         let mut end = whole.end();
         let mut unit_raw = caps.name("unit").map(|m| m.as_str()).unwrap_or("");
+        let mut upper_exclusive_here = false;
         let (comparator, value, upper, inline_unit) = if caps.name("bw").is_some() {
             let v1 = caps.name("b1").and_then(|m| parse_number(m.as_str()));
             let v2 = caps.name("b2").and_then(|m| parse_number(m.as_str()));
@@ -509,7 +521,28 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
                 let s = pre.as_str();
                 let lead = s.len() - s.trim_start().len();
                 start += lead;
-                (Some(cmp), a, None, None)
+                // "18 ≤ BMI ≤ 32 kg/m²": the bound before the name makes this a range.
+                let lower = if matches!(cmp, Comparator::Le | Comparator::Lt) {
+                    let mut from = start.saturating_sub(60);
+                    while !text.is_char_boundary(from) {
+                        from += 1;
+                    }
+                    LOWER_BEFORE_NAME
+                        .captures(&text[from..start])
+                        .and_then(|c| {
+                            let l = parse_number(&c["a"])?;
+                            (l < a).then_some((l, from + c.get(0).unwrap().start()))
+                        })
+                } else {
+                    None
+                };
+                if let Some((l, l_start)) = lower {
+                    start = l_start;
+                    upper_exclusive_here = cmp == Comparator::Lt;
+                    (Some(Comparator::Between), l, Some(a), None)
+                } else {
+                    (Some(cmp), a, None, None)
+                }
             }
         } else if caps.name("ulo").is_some() {
             let m = caps.name("ulo").unwrap().as_str().to_lowercase();
@@ -601,10 +634,20 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
                 continue;
             };
             // "within 2 times the ULN" is a ceiling, as "within normal limits" is.
-            let cmp = caps.name("uhi").map(|_| Comparator::Gt).or_else(|| {
+            let mut cmp = caps.name("uhi").map(|_| Comparator::Gt).or_else(|| {
                 ends_with_word(&text[..caps.name("u1").unwrap().start()], "within")
                     .then_some(Comparator::Le)
             });
+            // "3x upper limit of normal or higher": the direction follows the multiple.
+            if cmp.is_none()
+                && let Some(c) = ULN_POSTFIX.captures(&text[end..])
+            {
+                cmp = Some(match c["d"].to_ascii_lowercase().as_str() {
+                    "less" | "lower" | "below" | "under" => Comparator::Le,
+                    _ => Comparator::Ge,
+                });
+                end += c.get(0).unwrap().end();
+            }
             out.push(NumExpr {
                 span: Span::new(offset + caps.name("u1").unwrap().start(), offset + end),
                 comparator: cmp,
@@ -685,7 +728,9 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
             unit,
             relative_to,
             age_suffix,
-            upper_exclusive: caps.name("rx").is_some() || caps.name("px").is_some(),
+            upper_exclusive: upper_exclusive_here
+                || caps.name("rx").is_some()
+                || caps.name("px").is_some(),
             age_word: caps.name("cmp").is_some_and(|m| {
                 m.as_str().to_ascii_lowercase().contains("older")
                     || m.as_str().to_ascii_lowercase().contains("younger")

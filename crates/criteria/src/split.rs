@@ -68,6 +68,11 @@ static AGE_NUMBER_AT_END: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(?:\b(?:aged?|ages|age\s*:)|\b(?:be|are|is|patients?|subjects?|participants?|men|women|males?|females?|adults?|volunteers?|children|girls|boys))\s+\d{1,2}$",
     )
 });
+/// "Inclusion/" at the end of a line whose next line reads "Exclusion criteria:": one heading,
+/// "Inclusion/Exclusion criteria:", broken over two lines. It starts no exclusion section.
+static COMBINED_HEADING_START: LazyLock<Regex> = LazyLock::new(|| {
+    crate::numeric::compile(r"(?i)^(?:inclusion|eligibility)\s*(?:/|&|and/or|and)$")
+});
 static YEARS_AT_START: LazyLock<Regex> =
     LazyLock::new(|| crate::numeric::compile(r"(?i)^\d{2,3}\s*(?:years?|yrs?)\b"));
 static INLINE_MARKER: LazyLock<Regex> = LazyLock::new(|| {
@@ -251,7 +256,9 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
         pos = end;
     }
 
-    for (seg_start, seg_end) in segments {
+    // The first line of a heading broken over two lines was seen ("Inclusion/").
+    let mut combined_heading: Option<usize> = None;
+    for (seg_i, &(seg_start, seg_end)) in segments.iter().enumerate() {
         let mut cur = seg_start;
         // A heading may be followed by content on the same line; loop handles the remainder.
         loop {
@@ -290,8 +297,42 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
             } else {
                 None
             };
+            if COMBINED_HEADING_START.is_match(line)
+                && segments.get(seg_i + 1).is_some_and(|&(a, b)| {
+                    HEADING_COLON
+                        .captures(text[a..b].trim_start())
+                        .is_some_and(|c| {
+                            section_kind(&c["kw"], &c["rest"]) == SectionKind::Exclusion
+                        })
+                })
+            {
+                combined_heading = Some(cstart);
+                break;
+            }
+            // "Inclusion/⏎Exclusion criteria:" names both sections: the criteria under it stay
+            // in the section already open when that has no criteria yet (a heading written
+            // before it), else they are of no stated kind. The heading spans both lines.
+            let combined_start = combined_heading.take();
+            if let (Some(hstart), Some((_, hlen))) = (combined_start, heading)
+                && let Some(last) = sections.last_mut()
+                && last.nodes.is_empty()
+            {
+                let (_, he) = trim_span(text, cstart, cstart + hlen);
+                last.heading = Some(Span::new(last.heading.map_or(hstart, |h| h.start), he));
+                cur = cstart + hlen;
+                blank_before = true;
+                prev_line_end_char = Some(':');
+                if text[cur..seg_end].trim().is_empty() {
+                    break;
+                }
+                continue;
+            }
+            let heading = match (combined_start, heading) {
+                (Some(_), Some((_, hlen))) => Some((SectionKind::Unspecified, hlen)),
+                _ => heading,
+            };
             if let Some((kind, hlen)) = heading {
-                let (hs, he) = trim_span(text, cstart, cstart + hlen);
+                let (hs, he) = trim_span(text, combined_start.unwrap_or(cstart), cstart + hlen);
                 sections.push(RawSection {
                     kind,
                     heading: Some(Span::new(hs, he)),

@@ -854,3 +854,169 @@ fn aged_a_and_b_years() {
         Some((Some(18.0), None))
     );
 }
+
+// ---------------------------------------------------------------- sixth round
+
+#[test]
+fn an_age_that_says_who_needs_a_test_result_is_no_age_limit() {
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* < 35 years old must be negative for anti-GAD antibodies\n"
+        ),
+        None
+    );
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Age 18-70 years\n* Women ≥ 50 years must have a negative mammogram\n"
+        ),
+        Some((Some(18.0), Some(70.0)))
+    );
+    // An age followed by any other requirement stays a limit.
+    assert_eq!(
+        age_range("Inclusion Criteria:\n* Patients ≥ 18 years must have measurable disease\n"),
+        Some((Some(18.0), None))
+    );
+}
+
+#[test]
+fn an_age_inside_the_exception_to_an_age_is_an_alternative() {
+    let text = "Inclusion Criteria:\n* Patients ≥ 18 years old, except for paediatric Hospital San Joan de Deu (HSJD) ≥ 8 years old.\n";
+    assert_eq!(ages(text), [(Some(18.0), None), (Some(8.0), None)]);
+    let groups: Vec<Option<u32>> = parse(text)
+        .rules()
+        .filter(|r| matches!(r.body, RuleBody::Age { .. }))
+        .map(|r| r.alternative_group)
+        .collect();
+    assert!(groups[0].is_some() && groups[0] == groups[1], "{groups:?}");
+    assert_eq!(age_range(text), Some((Some(8.0), None)));
+    // An exception without an age of its own still only qualifies the rule.
+    assert_eq!(
+        age_range(
+            "Inclusion Criteria:\n* Age ≥ 18 years, except for patients with Down syndrome\n"
+        ),
+        Some((Some(18.0), None))
+    );
+}
+
+#[test]
+fn a_second_age_after_a_bracketed_aside_continues_the_first() {
+    let text = "Inclusion Criteria:\n* Male or female aged 18-35 years (both inclusive) (young group) or at least 65 years (geriatric group)\n";
+    assert_eq!(ages(text), [(Some(18.0), Some(35.0)), (Some(65.0), None)]);
+    // The two cohorts are alternatives.
+    assert_eq!(age_range(text), Some((Some(18.0), None)));
+}
+
+#[test]
+fn a_lower_bound_before_the_name_makes_a_range() {
+    assert_eq!(
+        all_thresholds("Inclusion Criteria:\n* Body mass index (BMI): 18 ≤ BMI ≤ 32 kg/m²\n"),
+        [("lab".into(), Comparator::Between, 18.0, Some(32.0))]
+    );
+    assert_eq!(
+        all_thresholds("Inclusion Criteria:\n* Between 18 <= BMI <= 27 kg/m2\n"),
+        [("lab".into(), Comparator::Between, 18.0, Some(27.0))]
+    );
+    // A strict lower bound cannot be said by a range; the upper bound is kept alone.
+    assert_eq!(
+        all_thresholds("Inclusion Criteria:\n* 18 < BMI < 30\n"),
+        [("lab".into(), Comparator::Lt, 30.0, None)]
+    );
+}
+
+#[test]
+fn a_multiple_of_the_uln_with_its_direction_after_it() {
+    assert_eq!(
+        labs("Exclusion Criteria:\n* Serum ALT 3x upper limit of normal or higher\n"),
+        [("alt".into(), Comparator::Ge, 3.0, Some(Reference::Uln))]
+    );
+    assert_eq!(
+        labs("Inclusion Criteria:\n* AST 2.5 x ULN or less\n"),
+        [("ast".into(), Comparator::Le, 2.5, Some(Reference::Uln))]
+    );
+}
+
+#[test]
+fn the_next_heading_does_not_make_a_measurement_a_count() {
+    // "criteria" after the number was taken for the counted thing ("2 criteria").
+    let text = "Inclusion Criteria:\n* Best corrected visual acuity (logMAR) <= 0.3\n\nExclusion Criteria:\n* Pregnancy\n";
+    assert_eq!(
+        all_thresholds(text),
+        [("lab".into(), Comparator::Le, 0.3, None)]
+    );
+    // A capitalized word after the number starts another criterion of flattened text.
+    assert_eq!(
+        all_thresholds("Inclusion Criteria: FSH < 10 mIU/ml AFC > 10 Regular cycles\n")
+            .iter()
+            .filter(|t| t.2 == 10.0)
+            .count(),
+        2
+    );
+    // Counted things are still counts.
+    assert!(all_thresholds("Inclusion Criteria:\n* more than 3 previous concussions\n").is_empty());
+}
+
+#[test]
+fn a_heading_broken_after_inclusion_slash() {
+    let text = "Inclusion criteria: Inclusion/\nExclusion criteria: \n\n Age 18 years and older, \n\n Low testosterone\n\nExclusion criteria:\n\n Pregnancy\n";
+    let p = parse(text);
+    let kinds: Vec<(SectionKind, &str)> = p
+        .criteria
+        .iter()
+        .map(|c| (c.section, c.text.trim()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (SectionKind::Inclusion, "Age 18 years and older,"),
+            (SectionKind::Inclusion, "Low testosterone"),
+            (SectionKind::Exclusion, "Pregnancy"),
+        ]
+    );
+    // Without a heading before it, the criteria under it are of no stated kind.
+    let p = parse("Inclusion/\nExclusion criteria:\n* Age 18 years and older\n");
+    assert_eq!(p.criteria[0].section, SectionKind::Unspecified);
+}
+
+#[test]
+fn asa_physical_status_in_its_longer_spellings() {
+    for (text, lo, hi) in [
+        (
+            "American Society Anesthesiologists (ASA) physical status I-III",
+            1.0,
+            3.0,
+        ),
+        (
+            "American Society of Anesthesiologists Physical Status (ASA PS) score of I or II.",
+            1.0,
+            2.0,
+        ),
+        (
+            "American Society of Anesthesiologists risk classification I and II",
+            1.0,
+            2.0,
+        ),
+        (
+            "ASA (American Society of Anesthesiologists) class 1 & 2, undergoing day-case knee arthroscopy",
+            1.0,
+            2.0,
+        ),
+        (
+            "American Society of Anesthesiologists Physical Status Classification System as 1 or 2 status",
+            1.0,
+            2.0,
+        ),
+        (
+            "American Society of Anaesthesiologists (ASA) physical status 1 to 3",
+            1.0,
+            3.0,
+        ),
+    ] {
+        assert_eq!(
+            scores(&format!("Inclusion Criteria:\n* {text}\n")),
+            [(Comparator::Between, lo, Some(hi))],
+            "{text}"
+        );
+    }
+    // Aspirin keeps its dose.
+    assert!(scores("Exclusion Criteria:\n* ASA 81 mg daily\n").is_empty());
+}
