@@ -153,10 +153,11 @@ impl TrialDocument {
         // matched on relevance and registry fields only (`criteria_unparsed` tells).
         let parsed = std::panic::catch_unwind(|| criteria::parse(&f.criteria_text)).ok();
         let criteria_unparsed = parsed.is_none();
-        let parsed = parsed.unwrap_or(criteria::ParsedCriteria {
+        let mut parsed = parsed.unwrap_or(criteria::ParsedCriteria {
             sections: Vec::new(),
             criteria: Vec::new(),
         });
+        add_free_text_diagnoses(&mut parsed, &f.criteria_text);
         let healthy_volunteers = crate::eligibility::healthy_volunteers_wanted(&f.criteria_text);
         let criterion_texts = parsed
             .criteria
@@ -387,5 +388,77 @@ pub(crate) fn split_criteria(text: &str) -> (&str, &str) {
     match at {
         Some(i) => (&text[..i], &text[i..]),
         None => (text, ""),
+    }
+}
+
+/// The opening words of an inclusion criterion that names the diagnosis a patient must have.
+const DIAGNOSIS_OPENINGS: [&str; 8] = [
+    "diagnosis of",
+    "diagnosed with",
+    "confirmed diagnosis of",
+    "clinical diagnosis of",
+    "documented diagnosis of",
+    "established diagnosis of",
+    "a diagnosis of",
+    "newly diagnosed",
+];
+
+/// An inclusion criterion that opens with "Diagnosis of …" (or "Patients with the diagnosis of …") and names a disease the vocabulary
+/// knows, but that no rule of the parser reads ("Diagnosis of unilateral idiopathic sudden
+/// sensorineural hearing loss (i.e. …"), still requires that disease: a condition rule on its
+/// first named disease is added, so a patient with another kind of the disease fails it and a
+/// patient with it meets it.
+fn add_free_text_diagnoses(parsed: &mut criteria::ParsedCriteria, criteria_text: &str) {
+    let vocab = Vocabulary::builtin();
+    for c in &mut parsed.criteria {
+        if c.section != criteria::SectionKind::Inclusion
+            || c.rules.is_empty()
+            || !c
+                .rules
+                .iter()
+                .all(|r| matches!(r.body, criteria::RuleBody::FreeText))
+        {
+            continue;
+        }
+        let Some(text) = criteria_text.get(c.span.start..c.span.end) else {
+            continue;
+        };
+        let folded = crate::vocabulary::fold_case(text);
+        let head = folded.trim_start_matches(|ch: char| !ch.is_alphanumeric());
+        // The phrase opens the criterion, or follows a few words naming the patients
+        // ("Patients hospitalized with the diagnosis of …").
+        const OPENING_WITHIN: usize = 45;
+        if !DIAGNOSIS_OPENINGS
+            .iter()
+            .any(|o| head.find(o).is_some_and(|i| i <= OPENING_WITHIN))
+        {
+            continue;
+        }
+        let Some(m) = vocab
+            .find_affirmed(text)
+            .into_iter()
+            .find(|m| vocab.concept(m.concept).kind == crate::vocabulary::ConceptKind::Condition)
+        else {
+            continue;
+        };
+        let (start, end) = (c.span.start + m.start, c.span.start + m.end);
+        let template = &c.rules[0];
+        c.rules.push(criteria::Rule {
+            body: criteria::RuleBody::Condition {
+                mention: text[m.start..m.end].to_string(),
+                mesh: None,
+                states: Vec::new(),
+                stage: None,
+                confirmation: None,
+                history: false,
+            },
+            polarity: template.polarity,
+            negated: false,
+            condition: None,
+            exceptions: Vec::new(),
+            window: None,
+            alternative_group: None,
+            span: criteria::Span::new(start, end),
+        });
     }
 }

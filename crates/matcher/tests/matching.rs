@@ -1136,3 +1136,34 @@ Exclusion Criteria:
         e.marks
     );
 }
+
+#[test]
+fn a_diagnosis_named_in_a_free_text_inclusion_is_required() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Diagnosis of unilateral idiopathic sudden sensorineural hearing loss (i.e. sudden sensorineural hearing loss of unknown etiology
+- Hearing loss occurred within 72 hours
+- Patients hospitalized with the diagnosis of sudden sensorineural hearing loss",
+    );
+    let mark = |note: &str| {
+        let extraction = extract_profile(note);
+        let e = evaluate(&PatientFacts::new(&extraction.profile, None), &trial);
+        e.marks
+            .iter()
+            .filter(|m| m.kind == "condition" && m.criterion.contains("iagnosis of"))
+            .map(|m| m.mark)
+            .collect::<Vec<Mark>>()
+    };
+    assert_eq!(
+        mark("A 50-year-old woman with conductive hearing loss in the left ear."),
+        [Mark::NotMet, Mark::NotMet]
+    );
+    assert_eq!(
+        mark("A 50-year-old woman with sudden sensorineural hearing loss since yesterday."),
+        [Mark::Met, Mark::Met]
+    );
+    assert_eq!(
+        mark("A 50-year-old woman with hypertension."),
+        [Mark::Unknown, Mark::Unknown]
+    );
+}
