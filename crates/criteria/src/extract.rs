@@ -653,6 +653,12 @@ lazy_re!(
     AGE_CONTINUES,
     r"(?i)^[\s,;]*(?:\([^()]{0,40}\)[\s,;]*)*(?:and|but|or|to|-)?[\s,]*$"
 );
+// "Women at least one year post-menopausal", "2 years since diagnosis": the time since an event,
+// not the patient's age.
+lazy_re!(
+    TIME_SINCE_EVENT,
+    r"(?i)^\s*(?:post-?menopaus|post-?partum|since\b|after\s+(?:the\s+)?(?:last|onset|diagnosis|menopause|delivery|surgery)\b)"
+);
 // "< 35 years old must be negative for anti-GAD antibodies": the age says who needs a test
 // result, it is no age limit.
 lazy_re!(
@@ -855,6 +861,7 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
         // "sudden death under 40 years of age in relatives", "age 14-50 at onset": not the patient's age now.
         if NOT_PATIENT_AGE.is_match(&text[e.span.end..clause.span.end])
             || AGE_CONDITIONS_TEST.is_match(&text[e.span.end..clause.span.end])
+            || TIME_SINCE_EVENT.is_match(&text[e.span.end..clause.span.end])
         {
             continue;
         }
@@ -1982,6 +1989,14 @@ fn measured_thing(text: &str, floor: usize, ceil: usize, e: &NumExpr) -> Option<
     {
         return None;
     }
+    // "diarrhea greater than Grade 1", "neuropathy > grade 1": the number is the thing's grade,
+    // not a value it is measured in.
+    let name =
+        if !name.contains("grade") && e.span.slice(text).to_ascii_lowercase().contains("grade") {
+            name + " grade"
+        } else {
+            name
+        };
     Some((name, base + first))
 }
 

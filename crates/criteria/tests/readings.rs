@@ -1020,3 +1020,34 @@ fn asa_physical_status_in_its_longer_spellings() {
     // Aspirin keeps its dose.
     assert!(scores("Exclusion Criteria:\n* ASA 81 mg daily\n").is_empty());
 }
+
+#[test]
+fn the_time_since_an_event_is_no_age() {
+    assert!(
+        ages(
+            "Inclusion Criteria:\n* Women at least one year post-menopausal or surgically sterile\n"
+        )
+        .is_empty()
+    );
+    assert!(
+        ages("Inclusion Criteria:\n* Women 2 years since the last menstrual period\n").is_empty()
+    );
+    // The patient's age keeps its reading.
+    assert_eq!(
+        ages("Inclusion Criteria:\n* Women at least 50 years old, post-menopausal\n"),
+        [(Some(50.0), None)]
+    );
+}
+
+#[test]
+fn a_grade_after_a_named_condition_is_that_condition_s_grade() {
+    let p = parse("Exclusion Criteria:\n* Unresolved diarrhea greater than Grade 1\n");
+    let analytes: Vec<&str> = p
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::Lab { analyte, .. } => Some(analyte.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(analytes, ["unresolved diarrhea grade"]);
+}
