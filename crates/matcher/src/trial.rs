@@ -158,6 +158,7 @@ impl TrialDocument {
             criteria: Vec::new(),
         });
         add_free_text_diagnoses(&mut parsed, &f.criteria_text);
+        add_population_ages(&mut parsed, &f.criteria_text);
         let healthy_volunteers = crate::eligibility::healthy_volunteers_wanted(&f.criteria_text);
         let criterion_texts = parsed
             .criteria
@@ -459,6 +460,83 @@ fn add_free_text_diagnoses(parsed: &mut criteria::ParsedCriteria, criteria_text:
             window: None,
             alternative_group: None,
             span: criteria::Span::new(start, end),
+        });
+    }
+}
+
+/// The age a population noun opening an inclusion criterion implies, in years: (min, max, max
+/// inclusive). General usage, kept lenient at the edges: "infants" are under two, "neonates"
+/// and "newborns" under one, "children" under eighteen, "adults" eighteen or older.
+const POPULATION_AGES: [(&str, Option<f64>, Option<f64>); 9] = [
+    ("preterm infants", None, Some(2.0)),
+    ("infants", None, Some(2.0)),
+    ("neonates", None, Some(1.0)),
+    ("newborns", None, Some(1.0)),
+    ("newborn infants", None, Some(1.0)),
+    ("babies", None, Some(2.0)),
+    ("children", None, Some(18.0)),
+    ("paediatric patients", None, Some(18.0)),
+    ("adults", Some(18.0), None),
+];
+
+/// An inclusion criterion whose subject is a population named by age ("Infants with congenital
+/// CMV infection", "Children with asthma", "Adults with type 2 diabetes") and that states no age
+/// of its own limits the age: an age rule is added. "Children and adults" names no limit.
+fn add_population_ages(parsed: &mut criteria::ParsedCriteria, criteria_text: &str) {
+    for c in &mut parsed.criteria {
+        if c.section != criteria::SectionKind::Inclusion
+            || c.rules.is_empty()
+            || c.rules
+                .iter()
+                .any(|r| matches!(r.body, criteria::RuleBody::Age { .. }))
+        {
+            continue;
+        }
+        let Some(text) = criteria_text.get(c.span.start..c.span.end) else {
+            continue;
+        };
+        let folded = crate::vocabulary::fold_case(text);
+        let lead = folded.len()
+            - folded
+                .trim_start_matches(|ch: char| !ch.is_alphanumeric())
+                .len();
+        let head = &folded[lead..];
+        let Some(&(noun, min, max)) = POPULATION_AGES.iter().find(|(noun, _, _)| {
+            head.strip_prefix(noun)
+                .is_some_and(|rest| rest.starts_with([' ', ',', ':']) || rest.is_empty())
+        }) else {
+            continue;
+        };
+        // "Children and adults …", "Infants or children …": more than one population.
+        let rest = &head[noun.len()..];
+        if POPULATION_AGES.iter().any(|(other, _, _)| {
+            *other != noun && rest[..crate::extract::floor_char_boundary(rest, 30)].contains(other)
+        }) || rest.contains("adolescent")
+            || rest.contains("young adult")
+        {
+            continue;
+        }
+        let start = c.span.start + lead;
+        let template = &c.rules[0];
+        c.rules.push(criteria::Rule {
+            body: criteria::RuleBody::Age {
+                min: min.map(|value| criteria::Bound {
+                    value,
+                    inclusive: true,
+                }),
+                max: max.map(|value| criteria::Bound {
+                    value,
+                    inclusive: false,
+                }),
+                unit: criteria::TimeUnit::Year,
+            },
+            polarity: template.polarity,
+            negated: false,
+            condition: None,
+            exceptions: Vec::new(),
+            window: None,
+            alternative_group: None,
+            span: criteria::Span::new(start, start + noun.len()),
         });
     }
 }

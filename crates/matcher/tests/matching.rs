@@ -1167,3 +1167,29 @@ fn a_diagnosis_named_in_a_free_text_inclusion_is_required() {
         [Mark::Unknown, Mark::Unknown]
     );
 }
+
+#[test]
+fn a_population_named_by_age_limits_the_age() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Infants with congenital CMV infection, and hearing loss (≥ 20 dB, in one or both ears).
+- Children and adults with hearing loss",
+    );
+    let marks = |note: &str| {
+        let extraction = extract_profile(note);
+        let e = evaluate(&PatientFacts::new(&extraction.profile, None), &trial);
+        e.marks
+            .iter()
+            .filter(|m| m.kind == "age")
+            .map(|m| (m.criterion.to_string(), m.mark))
+            .collect::<Vec<_>>()
+    };
+    let adult = marks("A 50-year-old woman with hearing loss.");
+    assert_eq!(adult.len(), 1, "{adult:?}");
+    assert!(
+        adult[0].0.starts_with("Infants") && adult[0].1 == Mark::NotMet,
+        "{adult:?}"
+    );
+    let infant = marks("A 3-month-old boy with congenital CMV infection and hearing loss.");
+    assert!(infant.iter().all(|(_, m)| *m == Mark::Met), "{infant:?}");
+}
