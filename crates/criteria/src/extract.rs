@@ -2223,10 +2223,30 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
                     }
             }) else {
                 // A bare value or a list right after the name: "ASA 1 & 2", "WHO grade 3 or 4".
-                if let Some(t) = bare_score_value(text, me, clause.span.end)
+                if let Some(mut t) = bare_score_value(text, me, clause.span.end)
                     && !found.iter().any(|f| f.span.overlaps(&t.span))
                 {
                     let end = t.span.end;
+                    let ms = clause.span.start + m.start();
+                    if t.comparator == Comparator::Eq
+                        && let Some(c) =
+                            CMP_BEFORE_SCALE.captures(tail(text, clause.span.start, ms, 50))
+                    {
+                        let w = c["c"].to_ascii_lowercase();
+                        let below = ["≤", "<", "less", "lower", "better", "at most"]
+                            .iter()
+                            .any(|x| w.contains(x));
+                        let or_equal = w.contains("equal")
+                            || w.contains('=')
+                            || w.contains(['≥', '≤'])
+                            || w.starts_with("at ");
+                        t.comparator = match (below, or_equal) {
+                            (true, true) => Comparator::Le,
+                            (true, false) => Comparator::Lt,
+                            (false, true) => Comparator::Ge,
+                            (false, false) => Comparator::Gt,
+                        };
+                    }
                     found.push(Found::new(
                         RuleBody::ClinicalScore {
                             scale: name.to_string(),
@@ -2251,6 +2271,12 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
     }
 }
 
+// "greater than or equal to American Society of Anesthesiologist (ASA) class III", "(> Tonis
+// grade 1)": a comparator written before the scale's name bounds the value after it.
+lazy_re!(
+    CMP_BEFORE_SCALE,
+    r"(?i)(?P<c>≥|≤|>=|<=|=>|=<|>|<|\b(?:greater|more|higher|worse|less|lower|better)\s+than(?:\s+or\s+equal\s+to)?|\b(?:greater|more|higher|less|lower)\s+or\s+equal\s+to|\bequal\s+to\s+or\s+(?:greater|more|higher|less|lower)\s+than|\bat\s+least|\bat\s+most)\s*(?:an?\s+|the\s+)?$"
+);
 lazy_re!(
     SCORE_BARE,
     r"^\s*(?:\(\s*[A-Za-z-]{2,8}(?:\s+[A-Za-z]{2,3})?\s*\)\s*)?(?:(?:of|is|as|=|:|physical|state|status|class|grade|stage|score|level|levels|type)\s*)*(?P<pre>≥|>=|=>|>|≤|<=|=<|<)?\s*(?:(?:class|grade|stage|level)\s+)?(?P<a>\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b(?P<rest>(?:\s*(?:,\s*or|,|or|and|&|/|-|–|to)\s*(?:\d{1,2}(?:\.\d)?|IV|III|II|I|V)\b)*)(?P<post>\s+(?:or|and)\s+(?P<dir>higher|greater|above|more|worse|over|less|lower|below|fewer|better|under)\b)?(?P<after>\s*(?:%|[a-zA-Z]+)?)"

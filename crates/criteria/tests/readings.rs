@@ -1051,3 +1051,26 @@ fn a_grade_after_a_named_condition_is_that_condition_s_grade() {
         .collect();
     assert_eq!(analytes, ["unresolved diarrhea grade"]);
 }
+
+#[test]
+fn a_comparator_before_the_scale_name_bounds_the_value() {
+    assert_eq!(
+        scores(
+            "Exclusion Criteria:\n* greater than or equal to American Society of Anesthesiologist (ASA) class III\n"
+        ),
+        [(Comparator::Ge, 3.0, None)]
+    );
+    assert_eq!(
+        scores("Exclusion Criteria:\n* Radiographic signs of osteoarthritis (> Tonis grade 1)\n"),
+        [(Comparator::Gt, 1.0, None)]
+    );
+    assert_eq!(
+        scores("Inclusion Criteria:\n* equal to or less than ASA class 2\n"),
+        [(Comparator::Le, 2.0, None)]
+    );
+    // Without one the value stays a value.
+    assert_eq!(
+        scores("Inclusion Criteria:\n* ASA class II\n"),
+        [(Comparator::Eq, 2.0, None)]
+    );
+}
