@@ -91,6 +91,9 @@ pub struct Progress<'a> {
     pub bytes_read: u64,
     pub bytes_total: u64,
     pub records: u64,
+    /// Every trial this run has stored or updated so far (as in [`IngestSummary::changed`]),
+    /// so a caller still knows them when a later file fails the run.
+    pub changed: &'a [NctId],
 }
 
 /// Reads every path and writes its records to the store, batch by batch.
@@ -140,6 +143,7 @@ pub async fn ingest_paths(
                 bytes_read: bytes_read.get(),
                 bytes_total,
                 records: records_done,
+                changed: &summary.changed,
             });
         }
         drop(rx);
