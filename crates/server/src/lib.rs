@@ -45,7 +45,10 @@ pub use error::AppError;
 /// How many candidates retrieval hands the reranker (`TRIALBRIDGE_MATCH_CANDIDATES`).
 pub use match_routes::retrieval::{CANDIDATES_ENV, DEFAULT_CANDIDATES, candidate_limit};
 /// Matcher documents as a match gets them: stored ones where current, else built and stored.
-pub use match_routes::{matcher_documents, stored_docs::format as matcher_documents_format};
+pub use match_routes::{
+    FillSummary, fill_matcher_documents, matcher_documents,
+    stored_docs::format as matcher_documents_format,
+};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]

@@ -54,22 +54,44 @@ use view::{CriterionView, EvidenceView, NoteSegment, TrialResultView};
 #[allow(unused_imports)]
 pub use candidates::invalidate_corpus;
 
-/// The matcher documents of `ids` (any order; ids the store does not hold are left out), as a
-/// match gets them on a cache miss: read from the store's matcher documents where current, else
-/// built from the stored records and written back (see [`stored_docs`]). For `trialbridge match`.
+/// The matcher documents of `ids` in the order of `ids` (ids the store does not hold are left
+/// out), as a match gets them on a cache miss: read from the store's matcher documents where
+/// current, else built from the stored records and written back (see [`stored_docs`]). For
+/// `trialbridge match`.
 pub async fn matcher_documents(
     store: &store::Store,
     ids: &[String],
 ) -> Result<Vec<TrialDocument>, AppError> {
-    Ok(candidates::documents(store, ids)
+    let mut by_id: HashMap<String, TrialDocument> = candidates::documents(store, ids)
         .await?
         .into_iter()
-        .map(|t| match Arc::try_unwrap(t) {
-            Ok(t) => t.doc,
-            Err(t) => t.doc.clone(),
+        .map(|t| {
+            let doc = match Arc::try_unwrap(t) {
+                Ok(t) => t.doc,
+                Err(t) => t.doc.clone(),
+            };
+            (doc.nct_id.to_ascii_uppercase(), doc)
         })
+        .collect();
+    Ok(ids
+        .iter()
+        .filter_map(|id| by_id.remove(&id.to_ascii_uppercase()))
         .collect())
 }
+
+/// Builds and stores the matcher documents of those of `ids` that have none current, so that
+/// the first match reads rather than builds them: for `trialbridge ingest`, `sync`, `reindex`
+/// and the sample `serve` loads. `on_progress(done, total)` counts the trials being built.
+/// The table is a cache: an error leaves what was written before and loses no trial.
+pub async fn fill_matcher_documents(
+    store: &store::Store,
+    ids: &[String],
+    on_progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> Result<FillSummary, AppError> {
+    candidates::fill_documents(store, ids, on_progress).await
+}
+
+pub use candidates::FillSummary;
 
 /// The matching routes, with their own matching state (candidate limit, document cache).
 pub fn routes() -> Router<AppState> {

@@ -164,3 +164,89 @@ async fn stored_documents_rank_as_built_ones_and_only_current_ones_are_read() {
     let now = post(&restart(&store), &patients()[0]).await;
     assert_eq!(title_of(&now, &first), old_title);
 }
+
+/// Makes every raw record unreadable (saved aside), so a match that parsed one would fail.
+async fn hide_raw(store: &store::Store) {
+    store
+        .execute_raw("CREATE TABLE saved_raw AS SELECT nct_id, raw FROM trials")
+        .await
+        .unwrap();
+    store
+        .execute_raw("UPDATE trials SET raw = '{'")
+        .await
+        .unwrap();
+}
+
+async fn restore_raw(store: &store::Store) {
+    store
+        .execute_raw(
+            "UPDATE trials SET raw = (SELECT s.raw FROM saved_raw s WHERE s.nct_id = trials.nct_id); \
+             DROP TABLE saved_raw",
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fill_stores_what_a_match_would_build_and_skips_what_is_current() {
+    let (store, _dir) = common::sample_store().await;
+    let ids = all_ids(&store).await;
+    let mut steps = Vec::new();
+    let filled =
+        server::fill_matcher_documents(&store, &ids, &mut |done, total| steps.push((done, total)))
+            .await
+            .unwrap();
+    assert_eq!(
+        filled,
+        server::FillSummary {
+            current: 0,
+            built: 776,
+            stored: 776
+        }
+    );
+    assert_eq!(steps.first(), Some(&(0, 776)));
+    assert_eq!(steps.last(), Some(&(776, 776)));
+    assert!(steps.len() > 2, "progress comes chunk by chunk: {steps:?}");
+    assert_eq!(stored_count(&store).await, 776);
+
+    // A match reads what the fill stored (no record is readable) and ranks exactly as when it
+    // builds the documents itself.
+    hide_raw(&store).await;
+    let read = results(&restart(&store)).await;
+    restore_raw(&store).await;
+    store.clear_matcher_documents().await.unwrap();
+    assert_eq!(read, results(&restart(&store)).await);
+
+    // `matcher_documents` gives them back in the order asked, without ids the store lacks.
+    let asked = [
+        ids[5].clone(),
+        "NCT99999999".to_string(),
+        ids[1].to_ascii_lowercase(),
+    ];
+    let docs = server::matcher_documents(&store, &asked).await.unwrap();
+    let got: Vec<&str> = docs.iter().map(|d| d.nct_id.as_str()).collect();
+    assert_eq!(got, [ids[5].as_str(), ids[1].as_str()]);
+
+    // Current documents are not built again; a missing one is, once however often it is named.
+    store
+        .execute_raw(&format!(
+            "DELETE FROM matcher_documents WHERE nct_id = '{}'",
+            ids[3]
+        ))
+        .await
+        .unwrap();
+    let mut twice = ids.clone();
+    twice.push(ids[3].to_ascii_lowercase());
+    let filled = server::fill_matcher_documents(&store, &twice, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        filled,
+        server::FillSummary {
+            current: 775,
+            built: 1,
+            stored: 1
+        }
+    );
+    assert_eq!(stored_count(&store).await, 776);
+}

@@ -412,26 +412,9 @@ pub(super) async fn documents(
     let mut built_count = 0;
     if !rest.is_empty() {
         let records = store.get_many(&rest).await?;
-        let built = tokio::task::spawn_blocking(move || {
-            let built = on_every_core(records, build);
-            let encoded: Vec<store::MatcherDocument> = built
-                .iter()
-                .filter_map(|t| {
-                    let body = stored_docs::encode(t)
-                        .map_err(|e| tracing::warn!(error = %e, "not storing a matcher document"))
-                        .ok()?;
-                    Some(store::MatcherDocument {
-                        nct_id: t.doc.nct_id.clone(),
-                        updated_at: t.updated_at,
-                        body,
-                    })
-                })
-                .collect();
-            (built, encoded)
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("building matcher documents: {e}")))?;
-        let (built, encoded) = built;
+        let (built, encoded) = tokio::task::spawn_blocking(move || build_and_encode(records))
+            .await
+            .map_err(|e| AppError::Internal(format!("building matcher documents: {e}")))?;
         built_count = built.len();
         // A store that cannot take them (read-only, full) only costs the next miss a rebuild.
         if let Err(e) = store.put_matcher_documents(&format, &encoded).await {
@@ -446,6 +429,78 @@ pub(super) async fn documents(
         "matcher documents loaded"
     );
     Ok(out)
+}
+
+/// Trials a fill builds and writes at a time: one `get_many`, one parallel build and one
+/// transaction each, and a progress step.
+const FILL_CHUNK: usize = 200;
+
+/// What [`fill_documents`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FillSummary {
+    /// Trials asked about (each once) that were not built: their stored document was current
+    /// already, or the store does not hold them.
+    pub current: usize,
+    /// Documents built.
+    pub built: usize,
+    /// Documents written (fewer than built when a trial changed meanwhile).
+    pub stored: usize,
+}
+
+/// Builds and stores the documents of those of `ids` with no current stored document, so the
+/// first match reads instead of building them. `on_progress(done, total)` after each chunk,
+/// counting only the trials that need building. A chunk the store cannot take stops the fill
+/// with the error: what was written before stays (the table is a cache).
+pub(super) async fn fill_documents(
+    store: &store::Store,
+    ids: &[String],
+    on_progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> Result<FillSummary, AppError> {
+    let format = stored_docs::format();
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<String> = ids
+        .iter()
+        .map(|id| id.to_ascii_uppercase())
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    let missing = store.missing_matcher_documents(&format, &ids).await?;
+    let mut summary = FillSummary {
+        current: ids.len() - missing.len(),
+        ..FillSummary::default()
+    };
+    on_progress(0, missing.len());
+    for chunk in missing.chunks(FILL_CHUNK) {
+        let records = store.get_many(chunk).await?;
+        let (built, encoded) = tokio::task::spawn_blocking(move || build_and_encode(records))
+            .await
+            .map_err(|e| AppError::Internal(format!("building matcher documents: {e}")))?;
+        summary.built += built.len();
+        summary.stored += store.put_matcher_documents(&format, &encoded).await?;
+        on_progress(summary.built, missing.len());
+    }
+    Ok(summary)
+}
+
+/// Builds the documents of `records` on every core, with the bytes to store for each (a
+/// document that cannot be encoded is still returned, only not stored).
+fn build_and_encode(
+    records: Vec<store::StoredTrial>,
+) -> (Vec<Arc<CachedTrial>>, Vec<store::MatcherDocument>) {
+    let built = on_every_core(records, build);
+    let encoded = built
+        .iter()
+        .filter_map(|t| {
+            let body = stored_docs::encode(t)
+                .map_err(|e| tracing::warn!(error = %e, "not storing a matcher document"))
+                .ok()?;
+            Some(store::MatcherDocument {
+                nct_id: t.doc.nct_id.clone(),
+                updated_at: t.updated_at,
+                body,
+            })
+        })
+        .collect();
+    (built, encoded)
 }
 
 /// Builds one trial's document from its stored record (criteria parsing dominates).
