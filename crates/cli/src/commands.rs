@@ -47,6 +47,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => {
             let n = crate::index::rebuild(&store, &data_dir).await?;
             println!("{n} trials indexed");
+            // Matcher documents of another build (or none yet) are made current here too, so
+            // the first match after an upgrade reads rather than builds them.
+            let mut ids: Vec<String> = store.changed_since(None).await?.into_iter().map(|(id, _)| id).collect();
+            ids.sort_unstable();
+            if let Some(filled) = fill_documents(&store, &ids).await {
+                println!("{} matcher documents built, {} already current", filled.built, filled.current);
+            }
             ExitCode::SUCCESS
         }
         Command::Eval(EvalCommand::Summaries { json }) => eval_summaries(&store, json).await?,
@@ -76,16 +83,68 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
+/// A progress bar counting items (trials), hidden when stderr is not a terminal.
+fn count_bar(message: &'static str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)")
+            .expect("valid progress template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
+/// Builds and stores the matcher documents of those of `ids` with none current (see
+/// `server::fill_matcher_documents`), so the first match reads rather than builds them. The
+/// table is a cache: a failure is a note and `None`, never a failure of the command (a match
+/// builds what is missing).
+async fn fill_documents(store: &store::Store, ids: &[String]) -> Option<server::FillSummary> {
+    if ids.is_empty() {
+        return Some(server::FillSummary::default());
+    }
+    let bar = count_bar("building matcher documents");
+    let result = server::fill_matcher_documents(store, ids, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await;
+    bar.finish_and_clear();
+    match result {
+        Ok(filled) => {
+            tracing::info!(built = filled.built, stored = filled.stored, current = filled.current, "matcher documents");
+            Some(filled)
+        }
+        Err(e) => {
+            eprintln!("note: matcher documents were not all stored ({e}); matching builds the missing ones");
+            None
+        }
+    }
+}
+
 async fn ingest(store: &store::Store, paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
     let bar = progress_bar();
+    // The trials written so far, kept outside the summary so that they get their documents
+    // even when a later file fails the run.
+    let mut changed: Vec<String> = Vec::new();
     let summary = ingest::ingest_paths(store, paths, &mut |p| {
         bar.set_length(p.bytes_total);
         bar.set_position(p.bytes_read);
         bar.set_message(format!("{} records from {}", p.records, p.path));
+        changed.extend(p.changed[changed.len()..].iter().map(|id| id.to_string()));
     })
     .await;
     bar.finish_and_clear();
-    let summary = summary?;
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(e) => {
+            fill_documents(store, &changed).await;
+            return Err(e.into());
+        }
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -94,6 +153,8 @@ async fn ingest(store: &store::Store, paths: &[PathBuf], json: bool) -> anyhow::
         }
         println!("{summary}");
     }
+    let changed: Vec<String> = summary.changed.iter().map(|id| id.to_string()).collect();
+    fill_documents(store, &changed).await;
     Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
@@ -140,17 +201,28 @@ async fn sync(
     }
     let config = ingest::sync::SyncConfig { base_url, page_size, since, ..Default::default() };
     let bar = progress_bar();
+    // As in ingest: what the pages written so far changed, should a later page fail.
+    let mut changed: Vec<String> = Vec::new();
     let result = ingest::sync::sync(store, &config, &mut |s| {
         bar.set_message(format!("{} records so far ({s})", s.records_seen()));
         bar.tick();
+        changed.extend(s.changed[changed.len()..].iter().map(|id| id.to_string()));
     })
     .await;
     bar.finish_and_clear();
-    let summary = result?;
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            fill_documents(store, &changed).await;
+            return Err(e.into());
+        }
+    };
     for rejection in &summary.rejected {
         eprintln!("rejected: {rejection}");
     }
     println!("{summary}");
+    let changed: Vec<String> = summary.changed.iter().map(|id| id.to_string()).collect();
+    fill_documents(store, &changed).await;
     Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
@@ -200,6 +272,15 @@ async fn serve(
         eprintln!("The store is empty: loading the bundled sample trials...");
         let summary = ingest::ingest_paths(store, &paths, &mut |_| {}).await?;
         eprintln!("Sample loaded: {summary}");
+        // Their matcher documents are built in the background: serving starts at once, and a
+        // match before the fill is done builds what it needs itself.
+        let (fill_store, ids) = (store.clone(), summary.changed.iter().map(|id| id.to_string()).collect::<Vec<_>>());
+        tokio::spawn(async move {
+            match server::fill_matcher_documents(&fill_store, &ids, &mut |_, _| {}).await {
+                Ok(filled) => tracing::info!(built = filled.built, "matcher documents of the sample trials stored"),
+                Err(e) => tracing::warn!("matcher documents of the sample trials not stored: {e}"),
+            }
+        });
     }
     let index = std::sync::Arc::new(crate::index::open(data_dir)?);
     let indexed = crate::index::catch_up(store, &index, data_dir).await?;
@@ -365,58 +446,49 @@ async fn match_command(
         (None, None) => bail!("give --patient PROFILE.json or --note NOTE.txt"),
     };
     let limit = server::candidate_limit();
-    // For retrieval, the relevance model's corpus statistics come from an evenly spread sample
-    // of the store (as in the server): candidates alone all share the patient's topic.
-    let mut sample: Vec<ctgov::Study> = Vec::new();
-    let studies = if store.count().await? as usize <= limit {
-        all_studies(store).await?
+    if store.count().await? == 0 {
+        bail!("the store holds no trials: ingest some first (trialbridge ingest FILE)");
+    }
+    let mut ids: Vec<String> = store.changed_since(None).await?.into_iter().map(|(id, _)| id).collect();
+    ids.sort_unstable();
+    // Documents come as the server gets them: stored ones where current, else built from the
+    // records and stored for next time.
+    let (docs, sample) = if ids.len() <= limit {
+        (server::matcher_documents(store, &ids).await?, Vec::new())
     } else {
-        let mut ids: Vec<String> = store.changed_since(None).await?.into_iter().map(|(id, _)| id).collect();
-        ids.sort_unstable();
+        // For retrieval, the relevance model's corpus statistics come from an evenly spread
+        // sample of the store (as in the server): candidates alone all share the patient's topic.
         const MODEL_SAMPLE: usize = 2000;
-        for id in ids.iter().step_by((ids.len() / MODEL_SAMPLE).max(1)).take(MODEL_SAMPLE) {
-            if let Some(t) = store.get(id).await? {
-                sample.push(t.record.study);
-            }
-        }
+        let sample_ids: Vec<String> =
+            ids.iter().step_by((ids.len() / MODEL_SAMPLE).max(1)).take(MODEL_SAMPLE).cloned().collect();
+        let sample = server::matcher_documents(store, &sample_ids).await?;
         let index = std::sync::Arc::new(crate::index::open(data_dir)?);
         crate::index::catch_up(store, &index, data_dir).await.context("bringing the search index up to date")?;
         let terms = matcher::retrieval_terms(&profile, None);
-        let ids = tokio::task::spawn_blocking(move || index.retrieve(&terms, limit)).await??;
-        let mut studies = Vec::with_capacity(ids.len());
-        for (id, _) in ids {
-            if let Some(t) = store.get(&id).await? {
-                studies.push(t.record.study);
-            }
-        }
-        studies
+        let retrieved = tokio::task::spawn_blocking(move || index.retrieve(&terms, limit)).await??;
+        let ids: Vec<String> = retrieved.into_iter().map(|(id, _)| id).collect();
+        (server::matcher_documents(store, &ids).await?, sample)
     };
-    if studies.is_empty() && store.count().await? == 0 {
-        bail!("the store holds no trials: ingest some first (trialbridge ingest FILE)");
-    }
     let ranked = tokio::task::spawn_blocking(move || {
-        let docs: Vec<matcher::TrialDocument> = studies.iter().map(matcher::TrialDocument::from_study).collect();
-        let model = if sample.is_empty() {
-            matcher::RelevanceModel::fit(&docs)
-        } else {
-            let sampled: Vec<matcher::TrialDocument> = sample.iter().map(matcher::TrialDocument::from_study).collect();
-            matcher::RelevanceModel::fit(&sampled)
-        };
+        let model = matcher::RelevanceModel::fit(if sample.is_empty() { &docs } else { &sample });
         let mut ranked = matcher::rank_trials(&profile, &docs, &model, &matcher::MatchOptions::default());
         ranked.truncate(top);
-        let titles: std::collections::HashMap<String, String> = studies
-            .iter()
-            .map(|s| (s.nct_id().to_string(), s.display_title().to_string()))
-            .collect();
-        (ranked, titles)
+        ranked
     })
     .await?;
-    let (ranked, titles) = ranked;
     if json {
         let value = serde_json::json!({ "extracted": extraction, "trials": ranked });
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
+    // The registry's display titles of the few trials shown (the documents hold a longer one).
+    let shown: Vec<String> = ranked.iter().map(|t| t.nct_id.clone()).collect();
+    let titles: std::collections::HashMap<String, String> = store
+        .get_many(&shown)
+        .await?
+        .into_iter()
+        .map(|t| (t.record.nct_id.to_string(), t.record.study.display_title().to_string()))
+        .collect();
     if let Some(extraction) = &extraction {
         println!("Extracted from the note (correct it in a profile file if anything is wrong):");
         for e in &extraction.evidence {
