@@ -103,7 +103,7 @@ pub(crate) fn compile(pattern: &str) -> Regex {
 fn build() -> Regex {
     // Alternatives, in priority order at a given start position.
     let between = format!(
-        r"(?P<bw>\b(?:(?:between|from)\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?|ages\s+of\s+|aged\s+)(?P<b1>{NUM})\s*(?P<bu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?P<b2>{NUM}))"
+        r"(?P<bw>\b(?:(?:between(?:\s*,\s*and\s+including\s*,)?|from)\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?|ages\s+of\s+|aged\s+)(?P<b1>{NUM})\s*(?P<bu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?P<b2>{NUM}))"
     );
     let prefixed = format!(
         r"(?P<pre>(?:{CMP})\s*(?:[(\[]\s*(?:≥|≤|>=|<=|=>|=<|>|<|=)\s*[)\]]\s*)?(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?:[x×]\s*)?(?P<p1>{NUM})(?:\s*\(\s*\d{{1,3}}\s*\))?(?:\s*(?:to|-|–|—)\s*(?P<px>\\?<|＜|less\s+than)?\s*(?P<p2>{NUM}))?)"

@@ -1074,3 +1074,13 @@ fn a_comparator_before_the_scale_name_bounds_the_value() {
         [(Comparator::Eq, 2.0, None)]
     );
 }
+
+#[test]
+fn between_and_including() {
+    assert_eq!(
+        ages(
+            "Inclusion Criteria:\n* A male or female between, and including, 18 and 50 years of age at the time of the first dose\n"
+        ),
+        [(Some(18.0), Some(50.0))]
+    );
+}
