@@ -227,6 +227,39 @@ fn trim_span(text: &str, start: usize, end: usize) -> (usize, usize) {
     (start + lead, start + tail.max(lead))
 }
 
+/// Does a line starting in lower case follow a line that is short (under 60 % of the widest
+/// line) and ends no open phrase? Then the text lists one criterion a line.
+fn lower_case_lines_follow_short_ones(text: &str) -> bool {
+    let width = text
+        .lines()
+        .map(|l| l.trim().chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut prev: Option<&str> = None;
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() {
+            prev = None;
+            continue;
+        }
+        if let Some(p) = prev
+            && line.starts_with(|c: char| c.is_lowercase())
+            && p.chars().count() * 10 < width * 6
+            && !p.ends_with([',', '-', '/', '(', '&', ':'])
+            && !FUNCTION_WORDS.contains(
+                &p.rsplit(char::is_whitespace)
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    .as_str(),
+            )
+        {
+            return true;
+        }
+        prev = Some(line);
+    }
+    false
+}
+
 /// Splits `text` into sections of criterion trees.
 pub(crate) fn split(text: &str) -> Vec<RawSection> {
     let mut sections: Vec<RawSection> = Vec::new();
@@ -236,6 +269,12 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
     let mut prev_ends_with_function_word = false;
     let mut prev_ends_with_age_number = false;
     let mut prev_alpha: Option<char> = None;
+    // A line starting in lower case usually continues a hard-wrapped line. But some texts put
+    // one criterion a line, many in lower case ("21 to 72 years of age⏎taking rosiglitazone
+    // and metformin ..."): a lower-case line after a line that stopped well short of the
+    // text's width, at no open phrase, shows such a list, and then only an open phrase ("…
+    // with⏎") joins two lines.
+    let one_per_line = lower_case_lines_follow_short_ones(text);
 
     // Segments: lines, further cut before a mid-line "Exclusion Criteria:".
     let mut segments: Vec<(usize, usize)> = Vec::new();
@@ -422,7 +461,7 @@ pub(crate) fn split(text: &str) -> Vec<RawSection> {
                                 && !blank_before)
                                 || (!blank_before && age_range_cut)
                                 || (top.class != MarkerClass::Unmarked && indent > top.indent + 1)
-                                || (!blank_before && (starts_lower || prev_open))
+                                || (!blank_before && ((starts_lower && !one_per_line) || prev_open))
                         }
                         None => false,
                     };

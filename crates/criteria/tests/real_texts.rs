@@ -725,3 +725,38 @@ fn a_blood_pressure_pair_is_two_thresholds() {
             .all(|r| r.thresholds().iter().all(|t| t.value != 40.0))
     );
 }
+
+#[test]
+fn one_criterion_a_line_without_bullets_is_not_one_wrapped_criterion() {
+    // Lines starting in lower case after short lines: a list of one criterion a line.
+    let text = "Inclusion Criteria:
+diagnosed with type 2 diabetes mellitus
+21 to 72 years of age
+taking rosiglitazone and metformin for at least 3 months, and on a stable dose for at least 2 months
+glycosylated hemoglobin (HbA1c) level of >/=7.5% but </=10.0%
+Exclusion Criteria:
+Type 1 diabetes
+pancreatic diabetes
+presence of concomitant endocrinal disorder
+";
+    let p = parse(text);
+    let texts: Vec<&str> = p.criteria.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(texts.len(), 7, "{texts:#?}");
+    assert!(texts.contains(&"pancreatic diabetes"), "{texts:#?}");
+    // The window of the rosiglitazone line stays on it, not on the HbA1c limits.
+    let hba1c = rules_of(&p, "glycosylated hemoglobin");
+    assert!(
+        !hba1c.is_empty() && hba1c.iter().all(|r| r.window.is_none()),
+        "{hba1c:#?}"
+    );
+    // A hard-wrapped text still joins its lines.
+    let wrapped = "Inclusion Criteria:
+Patients with a history of myocardial infarction or unstable angina within the last
+six months before the first dose of the study drug, as judged by the investigator,
+are excluded from the randomised part of the study but may enter the registry.
+Age 18 years or older
+";
+    let p = parse(wrapped);
+    assert_eq!(p.criteria.len(), 2, "{:#?}", p.criteria);
+    assert!(p.criteria[0].text.ends_with("registry."));
+}
