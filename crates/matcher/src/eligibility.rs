@@ -234,9 +234,14 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                     ..rule.clone()
                 };
                 &as_exclusion
-            } else if negated_pregnancy_among_exclusions(rule) {
-                // "Not pregnant or nursing" copied under the exclusion heading: read literally it
-                // would exclude everyone who is not pregnant. It excludes the pregnant.
+            } else if negated_pregnancy_among_exclusions(rule)
+                || (rule.polarity == Polarity::Exclusion
+                    && rule.negated
+                    && states_a_requirement(&criterion.text))
+            {
+                // "Not pregnant or nursing", "Patient must not have stage IV breast cancer"
+                // copied under the exclusion heading: read literally they would exclude everyone
+                // who is not pregnant, or not at stage IV. They exclude the pregnant, stage IV.
                 as_exclusion = Rule {
                     negated: false,
                     ..rule.clone()
@@ -286,6 +291,8 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 let folded_text = fold_case(&criterion.text);
                 if permits(&folded_text)
                     || (matches!(rule.body, RuleBody::Reproductive { .. }) && defines(&folded_text))
+                    || (matches!(rule.body, RuleBody::Condition { .. })
+                        && names_whom_a_procedure_is_for(&trial.criteria_text, rule))
                     || (matches!(rule.body, RuleBody::Biomarker { .. })
                         && (opens_with_definition(&folded_text)
                             || records_or_defines_status(sentence_around(
@@ -714,6 +721,52 @@ fn negated_pregnancy_among_exclusions(rule: &Rule) -> bool {
         )
 }
 
+/// Is the rule's condition named as the patients a procedure is for ("staging studies are
+/// required for stage III disease", "a brain MRI is mandatory in patients with melanoma")? It
+/// says when the procedure applies, not who may enter.
+fn names_whom_a_procedure_is_for(criteria_text: &str, rule: &Rule) -> bool {
+    let before = fold_case(line_before(criteria_text, rule.span.start, 40));
+    [
+        "required for",
+        "required in",
+        "recommended for",
+        "mandatory for",
+        "mandatory in",
+    ]
+    .iter()
+    .any(|p| before.contains(p))
+}
+
+/// Is "stage" written in the rule's own span or just before it?
+fn stage_at_mention(criteria_text: &str, rule: &Rule) -> bool {
+    let own = criteria_text
+        .get(rule.span.start..rule.span.end)
+        .unwrap_or("");
+    fold_case(&format!(
+        "{}{own}",
+        line_before(criteria_text, rule.span.start, 16)
+    ))
+    .contains("stage")
+}
+
+/// Does the criterion state a requirement with a modal ("Patient must not have …", "Subjects
+/// should not have received …")? Under the exclusion heading it is a requirement filed there,
+/// and its negation restates the exclusion.
+fn states_a_requirement(text: &str) -> bool {
+    let folded = fold_case(text);
+    [
+        "must not",
+        "should not",
+        "may not have",
+        "must have no",
+        "must be free of",
+        "must be without",
+        "cannot have",
+    ]
+    .iter()
+    .any(|m| folded.contains(m))
+}
+
 /// Does the (case-folded) inclusion criterion speak of treatment to come ("the first cycle of
 /// chemotherapy must be administered within 7 days", "candidates for adjuvant radiotherapy",
 /// "LVEF ≥ 55 % for patients receiving anthracyclines") rather than of treatment received?
@@ -925,7 +978,15 @@ fn rule_truth(rule: &Rule, patient: &PatientFacts, trial: &TrialDocument) -> Tru
             states,
             stage,
             ..
-        } => condition_truth(mention, states, stage.as_deref(), rule, patient, trial),
+        } => {
+            // The parser gives every condition of a criterion its stage; a negated one ("stage
+            // II-III breast cancer with no evidence of distant disease") keeps it only when the
+            // stage is written at the mention itself.
+            let stage = stage
+                .as_deref()
+                .filter(|_| !rule.negated || stage_at_mention(&trial.criteria_text, rule));
+            condition_truth(mention, states, stage, rule, patient, trial)
+        }
         RuleBody::Autoimmune { mention, .. } => {
             condition_truth(mention, &[], None, rule, patient, trial)
         }

@@ -1193,3 +1193,30 @@ fn a_population_named_by_age_limits_the_age() {
     let infant = marks("A 3-month-old boy with congenital CMV infection and hearing loss.");
     assert!(infant.iter().all(|(_, m)| *m == Mark::Met), "{infant:?}");
 }
+
+#[test]
+fn requirements_filed_under_exclusions_and_stages_of_other_mentions() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- History of stage II-III histologically-confirmed ER+/Her2 neg invasive breast cancer with no evidence of recurrent local or distant disease
+Exclusion Criteria:
+- Patient must not have stage IV (metastatic) breast cancer
+- Staging studies (CT chest/abdomen/pelvis and a bone scan) are required for stage III disease",
+    );
+    let stage3 = extract_profile(
+        "A 52-year-old woman with stage III invasive ductal breast carcinoma, ER positive, HER2 negative.",
+    );
+    let e = evaluate(&PatientFacts::new(&stage3.profile, None), &trial);
+    assert_nothing_fails(&e);
+    let stage4 = extract_profile(
+        "A 52-year-old woman with stage IV invasive ductal breast carcinoma, ER positive, HER2 negative.",
+    );
+    let e = evaluate(&PatientFacts::new(&stage4.profile, None), &trial);
+    assert!(
+        e.marks
+            .iter()
+            .any(|m| m.criterion.starts_with("Patient must not") && m.mark == Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
