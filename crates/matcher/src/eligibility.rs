@@ -577,6 +577,8 @@ fn cohort_specific(text: &str) -> bool {
     // "Part Z patients only should have ...", "Parts A and B (HER2-negative) patients only".
     let head = fold_case(&text[..crate::extract::floor_char_boundary(text, 60)]);
     let first_word = head.split_whitespace().next().unwrap_or("");
+    // "Cohort-Expansion Stage Cohort C (Urothelial Cancer): …"
+    let first_word = first_word.split('-').next().unwrap_or(first_word);
     if matches!(
         first_word,
         "part" | "parts" | "cohort" | "cohorts" | "arm" | "arms"
@@ -592,6 +594,7 @@ fn cohort_specific(text: &str) -> bool {
     }
     let label = fold_case(label.trim());
     let first = label.split_whitespace().next().unwrap_or("");
+    let first = first.split('-').next().unwrap_or(first);
     matches!(
         first,
         "part" | "cohort" | "arm" | "group" | "phase" | "stratum"
@@ -754,24 +757,30 @@ fn stage_at_mention(criteria_text: &str, rule: &Rule) -> bool {
 /// and its negation restates the exclusion.
 fn states_a_requirement(text: &str) -> bool {
     let folded = fold_case(text);
-    [
-        "must not",
-        "should not",
-        "may not have",
-        "must have no",
-        "must be free of",
-        "must be without",
-        "cannot have",
-    ]
-    .iter()
-    .any(|m| folded.contains(m))
+    // "No more than two lines of chemotherapy", "No prior chemotherapy is allowed": limits.
+    let head = folded.trim_start_matches(|c: char| !c.is_alphanumeric());
+    head.starts_with("no more than")
+        || head.starts_with("not more than")
+        || (head.starts_with("no ")
+            && (folded.contains(" allowed") || folded.contains(" permitted")))
+        || [
+            "must not",
+            "should not",
+            "may not have",
+            "must have no",
+            "must be free of",
+            "must be without",
+            "cannot have",
+        ]
+        .iter()
+        .any(|m| folded.contains(m))
 }
 
 /// Does the (case-folded) inclusion criterion speak of treatment to come ("the first cycle of
 /// chemotherapy must be administered within 7 days", "candidates for adjuvant radiotherapy",
 /// "LVEF ≥ 55 % for patients receiving anthracyclines") rather than of treatment received?
 fn speaks_of_planned_treatment(folded: &str) -> bool {
-    const FUTURE: [&str; 17] = [
+    const FUTURE: [&str; 22] = [
         "will receive",
         "will be treated",
         "will undergo",
@@ -789,8 +798,29 @@ fn speaks_of_planned_treatment(folded: &str) -> bool {
         "able to receive",
         "for patients receiving",
         "for subjects receiving",
+        // "… for at least 12 months after the last dose of cyclophosphamide": the study's own.
+        "last dose of",
+        "during the treatment period",
+        "indication for",
+        "indication of treatment",
+        "indicated for",
     ];
-    FUTURE.iter().any(|f| folded.contains(f)) || starts_therapy_later(folded)
+    FUTURE.iter().any(|f| folded.contains(f))
+        || starts_therapy_later(folded)
+        || conditional_on_therapy(folded)
+}
+
+/// "Patients who received chemotherapy must have recovered from its acute effects": the
+/// therapy is the condition under which the criterion applies, not a requirement, so a patient
+/// who never had it is not concerned.
+fn conditional_on_therapy(folded: &str) -> bool {
+    static WHO_RECEIVED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^\W*(?:(?:patients?|subjects?|participants?|women|men|those|anyone)\s+)?(?:who|that)\s+(?:have\s+|has\s+)?(?:previously\s+)?(?:received|had|were treated|was treated|underwent|been treated)\b",
+        )
+        .expect("valid regex")
+    });
+    WHO_RECEIVED.is_match(folded)
 }
 
 /// "Blood counts within 6 weeks prior to initiating chemotherapy": the therapy starts after the

@@ -1220,3 +1220,23 @@ Exclusion Criteria:
         e.marks
     );
 }
+
+#[test]
+fn therapy_as_a_condition_the_study_treatment_and_misfiled_limits_concern_only_those_treated() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Metastatic breast cancer
+- Patients who received chemotherapy must have recovered (CTCAE Grade ≤1) from the acute effects of chemotherapy
+- Women of childbearing potential must use contraception for at least 12 months after the last dose of cyclophosphamide
+- Indication for integrated treatment with surgery and adjuvant chemotherapy
+- Cohort-Expansion Stage Cohort C (Urothelial Cancer): Subjects with transitional cell histology
+Exclusion Criteria:
+- No more than two lines of chemotherapy for advanced disease
+- No prior chemotherapy is allowed in metastatic disease",
+    );
+    let naive = extract_profile(
+        "A 45-year-old woman with metastatic breast cancer. She has received no chemotherapy.",
+    );
+    let e = evaluate(&PatientFacts::new(&naive.profile, None), &trial);
+    assert_nothing_fails(&e);
+}
