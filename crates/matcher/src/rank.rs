@@ -43,6 +43,7 @@ pub struct RankWeights {
     /// subtype the patient's known status contradicts ("HER2-negative breast cancer" for a
     /// HER2-positive patient, "triple negative" for an ER-positive one): it is about another
     /// disease subtype, so topically it is not the patient's trial, whatever its words share.
+    /// A trial naming the patient's own subtype (and none other) has its share divided by it.
     pub other_subtype_share: f64,
     /// Penalty per inclusion criterion (other than a condition) that the patient's facts leave
     /// open: a requirement nobody has confirmed ("HbA1c 7–10 %", "on metformin for 3 months",
@@ -141,8 +142,15 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
         .zip(scored)
         .map(|(trial, (relevance, eligibility))| {
             let mut raw = (relevance.score / best).max(0.0);
-            if !statuses.is_empty() && names_other_subtype(trial.borrow(), &statuses) {
-                raw *= w.other_subtype_share;
+            if !statuses.is_empty() {
+                if names_other_subtype(trial.borrow(), &statuses) {
+                    raw *= w.other_subtype_share;
+                } else if names_own_subtype(trial.borrow(), &statuses) {
+                    // The mirror image: a trial on the patient's own subtype ("HER2-positive
+                    // breast cancer" for a HER2-positive patient) is more on topic than one on
+                    // the disease in general, by as much as another subtype's is less.
+                    raw /= w.other_subtype_share;
+                }
             }
             let share = if raw >= w.topical_threshold || w.topical_threshold <= 0.0 {
                 raw.powf(w.relevance_power)
@@ -296,6 +304,18 @@ fn names_other_subtype(trial: &TrialDocument, patient: &[(&str, bool)]) -> bool 
         claims.iter().any(|&(m, s)| m == marker && s != status)
             && !claims.iter().any(|&(m, s)| m == marker && s == status)
     })
+}
+
+/// Does the trial's topic name a receptor subtype the patient's known status agrees with, and
+/// none it contradicts?
+fn names_own_subtype(trial: &TrialDocument, patient: &[(&str, bool)]) -> bool {
+    let claims = topic_receptor_claims(trial);
+    claims
+        .iter()
+        .any(|&(m, s)| patient.iter().any(|&(pm, ps)| pm == m && ps == s))
+        && !claims
+            .iter()
+            .any(|&(m, s)| patient.iter().any(|&(pm, ps)| pm == m && ps != s))
 }
 
 /// Adds the most distinctive topic words of the best first-pass candidates to the patient's

@@ -1240,3 +1240,31 @@ Exclusion Criteria:
     let e = evaluate(&PatientFacts::new(&naive.profile, None), &trial);
     assert_nothing_fails(&e);
 }
+
+#[test]
+fn a_trial_on_the_patients_own_subtype_ranks_above_one_on_the_disease_in_general() {
+    let note = "A 42-year-old woman with infiltrating ductal breast carcinoma, 1.8 cm. The tumor \
+                was HER2-positive and ER/PR negative.";
+    let trials = vec![
+        // Words shared with the note, but no subtype.
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000041".into(),
+            title: "Chemotherapy in Surgical Patients With Infiltrating Ductal Carcinoma of Breast"
+                .into(),
+            conditions: vec!["Breast Cancer".into()],
+            criteria_text: "Inclusion Criteria:\n- Histologically proven infiltrating ductal carcinoma of breast\n".into(),
+            ..Default::default()
+        }),
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000042".into(),
+            title: "Lapatinib vs Trastuzumab in HER-2 Positive Breast Cancer".into(),
+            conditions: vec!["HER2-positive Breast Cancer".into()],
+            criteria_text: "Inclusion Criteria:\n- First diagnosis of invasive breast cancer\n".into(),
+            ..Default::default()
+        }),
+    ];
+    let model = RelevanceModel::fit(&trials);
+    let e = extract_profile(note);
+    let ranked = rank_trials(&e.profile, &trials, &model, &MatchOptions::default());
+    assert_eq!(ranked[0].nct_id, "NCT90000042", "{ranked:#?}");
+}
