@@ -103,7 +103,8 @@ pub struct RankedTrial {
     pub nct_id: String,
     /// The ranking score (higher first).
     pub score: f64,
-    /// Relevance divided by the best relevance among the candidates, in [0, 1].
+    /// Relevance divided by the best relevance among the candidates, as the ranking weighs it
+    /// (after the receptor-subtype adjustment), capped at 1: in [0, 1].
     pub relevance_share: f64,
     pub relevance: Relevance,
     pub eligibility: Eligibility,
@@ -207,7 +208,7 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
             RankedTrial {
                 nct_id: trial.borrow().nct_id.clone(),
                 score: share * factor + bonus * share,
-                relevance_share: share,
+                relevance_share: share.min(1.0),
                 relevance,
                 eligibility,
             }
