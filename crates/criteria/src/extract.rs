@@ -2211,8 +2211,10 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
                 continue;
             }
             let me = clause.span.start + m.end();
-            let Some(e) = exprs.iter().find(|e| {
-                e.span.start >= me
+            let Some(e) = exprs
+                .iter()
+                .find(|e| {
+                    e.span.start >= me
                     && e.span.start < (me + 60).min(clause.span.end)
                     && e.time_unit().is_none()
                     // "ASA 81 mg" is aspirin.
@@ -2221,7 +2223,14 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
                         let gap = &text[me..e.span.start];
                         !gap.contains([';', '.']) && !ANALYTE.is_match(gap) && !SCALE.is_match(gap)
                     }
-            }) else {
+                })
+                // "ASA I-IV Age 55 or older": when the number further on is another rule's (an
+                // age), a bare value right after the name is the scale's own.
+                .filter(|e| {
+                    !found.iter().any(|f| f.span.overlaps(&e.span))
+                        || bare_score_value(text, me, e.span.start).is_none()
+                })
+            else {
                 // A bare value or a list right after the name: "ASA 1 & 2", "WHO grade 3 or 4".
                 if let Some(mut t) = bare_score_value(text, me, clause.span.end)
                     && !found.iter().any(|f| f.span.overlaps(&t.span))
@@ -2267,9 +2276,41 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
                 },
                 Span::new(clause.span.start + m.start(), e.span.end),
             ));
+            // A second bound right after the first is on the same scale: "MAYO score ≥ 3 and
+            // ≤ 10", "AUDIT score of < 5 or > 26" (joined by "or": alternatives).
+            if let Some(n) = exprs.iter().find(|n| n.span.start >= e.span.end)
+                && matches!(
+                    n.comparator,
+                    Some(Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge)
+                )
+                && n.unit.as_deref().is_none_or(|u| u.starts_with("point"))
+                && n.relative_to.is_none()
+                && n.span.end <= clause.span.end
+                && SECOND_SCORE_BOUND.is_match(&text[e.span.end..n.span.start])
+                && !found.iter().any(|f| f.span.overlaps(&n.span))
+            {
+                let or = text[e.span.end..n.span.start]
+                    .to_ascii_lowercase()
+                    .contains("or");
+                let group = or.then(|| found.iter().filter_map(|f| f.group).max().unwrap_or(0) + 1);
+                if let Some(last) = found.last_mut() {
+                    last.group = group;
+                }
+                let mut second = Found::new(
+                    RuleBody::ClinicalScore {
+                        scale: name.to_string(),
+                        threshold: n.threshold(),
+                    },
+                    n.span,
+                );
+                second.group = group;
+                found.push(second);
+            }
         }
     }
 }
+
+lazy_re!(SECOND_SCORE_BOUND, r"(?i)^\s*,?\s*(?:and|or|but)\s*$");
 
 // "greater than or equal to American Society of Anesthesiologist (ASA) class III", "(> Tonis
 // grade 1)": a comparator written before the scale's name bounds the value after it.

@@ -1084,3 +1084,38 @@ fn between_and_including() {
         [(Some(18.0), Some(50.0))]
     );
 }
+
+#[test]
+fn a_bare_value_right_after_the_scale_name_is_its_own() {
+    assert_eq!(
+        scores("Inclusion Criteria: ASA I-IV Age 55 or older Scheduled for surgery\n"),
+        [(Comparator::Between, 1.0, Some(4.0))]
+    );
+    // A number after the bare value that no other rule reads stays the scale's value ("PTSD
+    // Scale 5" names a version).
+    assert_eq!(
+        scores("Inclusion Criteria: Clinician Administered PTSD Scale 5 Monthly version Criteria A and >30 points
+"),
+        [(Comparator::Gt, 30.0, None)]
+    );
+    // A comparator value after words keeps its reading.
+    assert_eq!(
+        scores("Inclusion Criteria:\n* MMSE score of 24 or more\n"),
+        [(Comparator::Ge, 24.0, None)]
+    );
+}
+
+#[test]
+fn a_second_bound_after_a_score_is_on_the_same_scale() {
+    assert_eq!(
+        scores("Inclusion Criteria:\n* Active proctitis (MAYO score ≥ 3 and ≤ 10) at inclusion\n"),
+        [(Comparator::Ge, 3.0, None), (Comparator::Le, 10.0, None)]
+    );
+    let p = parse("Exclusion Criteria:\n* AUDIT score of < 5 or > 26\n");
+    let groups: Vec<Option<u32>> = p
+        .rules()
+        .filter(|r| matches!(r.body, RuleBody::ClinicalScore { .. }))
+        .map(|r| r.alternative_group)
+        .collect();
+    assert_eq!(groups.len(), 2);
+}
