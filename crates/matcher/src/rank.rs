@@ -222,8 +222,8 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
     ranked
 }
 
-/// The patient's known receptor statuses (ER, PR, HER2, and HR derived from ER and PR), as
-/// `(marker, positive)`.
+/// The patient's known receptor statuses (ER, PR, HER2, and HR derived from ER and PR) and
+/// driver alterations (EGFR, ALK, KRAS, …: altered or not), as `(marker, positive)`.
 fn receptor_statuses(profile: &PatientProfile) -> Vec<(&'static str, bool)> {
     use crate::profile::MarkerStatus;
     let status = |key: &str| {
@@ -253,7 +253,42 @@ fn receptor_statuses(profile: &PatientProfile) -> Vec<(&'static str, bool)> {
     if let Some(s) = hr {
         out.push(("HR", s));
     }
+    // Driver alterations: a trial "in EGFR-mutant NSCLC" is about one molecular subtype.
+    for key in DRIVER_MARKERS {
+        if let Some(s) = status(key) {
+            out.push((key, s));
+        }
+    }
     out
+}
+
+/// Markers whose alteration defines a molecular subtype that trials are written for.
+const DRIVER_MARKERS: [&str; 11] = [
+    "EGFR", "ALK", "ROS1", "KRAS", "BRAF", "MET", "RET", "NTRK", "BRCA", "BRCA1", "BRCA2",
+];
+
+/// Driver alterations a topic names: "EGFR-mutant", "ALK-positive", "KRAS G12C", "BRAF V600E"
+/// (altered), "EGFR wild-type", "ALK-negative" (not altered). A bare "EGFR TKI" names none;
+/// MET and RET count only in capitals ("criteria met" is no marker).
+fn topic_driver_claims(topic: &str, out: &mut Vec<(&'static str, bool)>) {
+    static CLAIM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = CLAIM.get_or_init(|| {
+        regex::Regex::new(
+            r"\b((?i:egfr|alk|ros1|kras|braf|ntrk|brca[12]?)|MET|RET)(?i)[\s-]*(?:gene\s+)?(mutant|mutated|mutations?|mutation[\s-]positive|positive|rearranged|rearrangements?|fusions?|fusion[\s-]positive|altered|alterations?|amplified|amplification|v600e?|g12c|exon\s*(?:19|20|21)|l858r|t790m|wild[\s-]?type|negative|wt)\b",
+        )
+        .expect("driver claim pattern")
+    });
+    for c in re.captures_iter(topic) {
+        let Some(marker) = DRIVER_MARKERS
+            .iter()
+            .find(|m| m.eq_ignore_ascii_case(&c[1]))
+        else {
+            continue;
+        };
+        let status = c[2].to_ascii_lowercase();
+        let altered = !(status.starts_with("wild") || status == "negative" || status == "wt");
+        out.push((marker, altered));
+    }
 }
 
 /// Receptor statuses a trial's topic (title, conditions, keywords) names, as `(marker, positive)`.
@@ -277,6 +312,7 @@ fn topic_receptor_claims(trial: &TrialDocument) -> Vec<(&'static str, bool)> {
             .to_string();
     }
     let mut out = Vec::new();
+    topic_driver_claims(&topic, &mut out);
     for c in re.captures_iter(&topic) {
         if c.get(4).is_some() {
             out.extend([("ER", false), ("PR", false), ("HER2", false)]);

@@ -1268,3 +1268,40 @@ fn a_trial_on_the_patients_own_subtype_ranks_above_one_on_the_disease_in_general
     let ranked = rank_trials(&e.profile, &trials, &model, &MatchOptions::default());
     assert_eq!(ranked[0].nct_id, "NCT90000042", "{ranked:#?}");
 }
+
+#[test]
+fn trials_on_the_patients_driver_alteration_rank_first_and_on_its_absence_last() {
+    let note = "A 61-year-old man with stage IV non-small cell lung cancer. EGFR mutation positive \
+                (exon 19 deletion).";
+    let criteria = "Inclusion Criteria:\n- Non-small cell lung cancer\n";
+    let trial = |id: &str, title: &str| {
+        TrialDocument::new(TrialFields {
+            nct_id: id.into(),
+            title: title.into(),
+            conditions: vec!["Non-small Cell Lung Cancer".into()],
+            criteria_text: criteria.into(),
+            ..Default::default()
+        })
+    };
+    let trials = vec![
+        trial(
+            "NCT90000051",
+            "Chemotherapy for EGFR Wild-type Non-small Cell Lung Cancer",
+        ),
+        trial("NCT90000052", "Chemotherapy for Non-small Cell Lung Cancer"),
+        trial(
+            "NCT90000053",
+            "Osimertinib for EGFR-mutant Non-small Cell Lung Cancer",
+        ),
+    ];
+    let model = RelevanceModel::fit(&trials);
+    let e = extract_profile(note);
+    let ranked = rank_trials(&e.profile, &trials, &model, &MatchOptions::default());
+    let order: Vec<&str> = ranked.iter().map(|r| r.nct_id.as_str()).collect();
+    assert_eq!(
+        order,
+        ["NCT90000053", "NCT90000052", "NCT90000051"],
+        "{:#?}",
+        e.profile.biomarkers
+    );
+}
