@@ -2211,6 +2211,30 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
                 continue;
             }
             let me = clause.span.start + m.end();
+            // "Level III or greater on the American Society of Anesthesiologists …", "< 120
+            // points on the Mattis Dementia Rating Scale": the value is written before the name.
+            let ms = clause.span.start + m.start();
+            if let Some(mut t) = score_value_before(text, clause.span.start, ms)
+                && !found.iter().any(|f| f.span.overlaps(&t.span))
+            {
+                // A comparator the number reading found ("a score of greater than 20 on the
+                // Y-BOCS") is the value's.
+                if let Some(e) = exprs
+                    .iter()
+                    .find(|e| e.span.overlaps(&t.span) && e.comparator.is_some())
+                {
+                    t = e.threshold();
+                }
+                let start = t.span.start;
+                found.push(Found::new(
+                    RuleBody::ClinicalScore {
+                        scale: name.to_string(),
+                        threshold: t,
+                    },
+                    Span::new(start, clause.span.start + m.end()),
+                ));
+                continue;
+            }
             let Some(e) = exprs
                 .iter()
                 .find(|e| {
@@ -2332,6 +2356,63 @@ fn score_number(s: &str) -> Option<f64> {
         "IV" => Some(4.0),
         "V" => Some(5.0),
         _ => parse_number(s),
+    }
+}
+
+lazy_re!(
+    SCORE_BEFORE_NAME,
+    r"(?i)(?P<pre0>≥|>=|≤|<=|>|<)?\s*(?:\b(?:level|class|grade|stage|score|category)\s+)?(?P<pre>≥|>=|≤|<=|>|<)?\s*(?P<a>\b(?:\d{1,3}(?:\.\d)?|IV|III|II|I|V))\b(?:\s*(?:,|or|and|to|-)\s*(?:(?:level|class|grade|stage|category)\s+)?(?P<b>\b(?:\d{1,3}(?:\.\d)?|IV|III|II|I|V))\b)?\s*(?:points?\s+)?(?:or\s+(?P<dir>greater|higher|above|more|worse|less|lower|below|fewer|better)\s+)?on\s+(?:the\s+)?(?-i:[A-Z][\w-]*\s+){0,3}$"
+);
+
+/// "Level III or greater on the …", "Level I or level II on the …", "< 120 points on the …": a
+/// value written before the scale's name (the text up to `name_start` ends with "on the" and at
+/// most three capitalized words of the name: "on the Mattis Dementia Rating Scale").
+fn score_value_before(text: &str, floor: usize, name_start: usize) -> Option<Threshold> {
+    let before = tail(text, floor, name_start, 80);
+    if !before
+        .trim_end()
+        .ends_with(|c: char| c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let c = SCORE_BEFORE_NAME.captures(before)?;
+    let base = name_start - before.len();
+    let a = score_number(c.name("a")?.as_str())?;
+    let b = c.name("b").and_then(|b| score_number(b.as_str()));
+    let dir = c.name("dir").map(|d| d.as_str().to_ascii_lowercase());
+    let pre = c.name("pre").or(c.name("pre0")).map(|p| p.as_str());
+    let (comparator, value, upper) = match (pre, b, dir.as_deref()) {
+        (Some(p), None, None) => (comparator_of_symbol(p), a, None),
+        (None, Some(b), None) if b > a => (Comparator::Between, a, Some(b)),
+        (None, None, Some(d)) => (
+            if ["less", "lower", "below", "fewer", "better"].contains(&d) {
+                Comparator::Le
+            } else {
+                Comparator::Ge
+            },
+            a,
+            None,
+        ),
+        (None, None, None) => (Comparator::Eq, a, None),
+        _ => return None,
+    };
+    let m = c.get(0)?;
+    Some(Threshold {
+        comparator,
+        value,
+        upper,
+        unit: None,
+        relative_to: None,
+        span: Span::new(base + m.start(), base + m.end()),
+    })
+}
+
+fn comparator_of_symbol(p: &str) -> Comparator {
+    match p {
+        "≥" | ">=" => Comparator::Ge,
+        ">" => Comparator::Gt,
+        "≤" | "<=" => Comparator::Le,
+        _ => Comparator::Lt,
     }
 }
 

@@ -1119,3 +1119,41 @@ fn a_second_bound_after_a_score_is_on_the_same_scale() {
         .collect();
     assert_eq!(groups.len(), 2);
 }
+
+#[test]
+fn a_value_written_before_the_scale_name() {
+    assert_eq!(
+        scores(
+            "Exclusion Criteria:\n* Patients Level III or greater on the American Society of Anesthesiologists Physical Status Classification\n"
+        ),
+        [(Comparator::Ge, 3.0, None)]
+    );
+    assert_eq!(
+        scores(
+            "Inclusion Criteria:\n* Healthy patients aged 3-13 years Level I or level II on the American Society of Anesthesiologists Physical Status Classification\n"
+        ),
+        [(Comparator::Between, 1.0, Some(2.0))]
+    );
+    assert_eq!(
+        scores(
+            "Exclusion Criteria:\n* cognitive impairment (< 120 points on the Mattis Dementia Rating Scale)\n"
+        ),
+        [(Comparator::Lt, 120.0, None)]
+    );
+    assert_eq!(
+        scores("Exclusion Criteria:\n* Corneal staining > grade III on the Oxford scale\n"),
+        [(Comparator::Gt, 3.0, None)]
+    );
+    assert_eq!(
+        scores(
+            "Inclusion Criteria:\n* Patients must have a score of greater than 20 on the Yale-Brown Obsessive Compulsive Scale (Y-BOCS)\n"
+        ),
+        [(Comparator::Gt, 20.0, None)]
+    );
+    // A number before "on the" that is no value of the scale: none.
+    assert!(
+        scores("Inclusion Criteria:\n* Stable for 3 months on the MMSE assessment schedule\n")
+            .iter()
+            .all(|t| t.1 != 3.0)
+    );
+}
