@@ -261,6 +261,22 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 RuleBody::Sex { .. } if rule.polarity == Polarity::Exclusion => {
                     Truth::NotApplicable(Cow::from("sex named in an exclusion"))
                 }
+                // "Female patients have adequate birth-control method": the sex says whom the
+                // reproductive requirement binds, it admits men as well.
+                RuleBody::Sex { .. }
+                    if criterion.rules.iter().any(|r| {
+                        matches!(
+                            r.body,
+                            RuleBody::Reproductive {
+                                topic: criteria::ReproductiveTopic::Contraception
+                                    | criteria::ReproductiveTopic::NegativePregnancyTest
+                                    | criteria::ReproductiveTopic::ChildbearingPotential
+                            }
+                        )
+                    }) || speaks_of_contraception(&criterion.text) =>
+                {
+                    Truth::NotApplicable(Cow::from("sex named for a reproductive requirement"))
+                }
                 RuleBody::Sex { .. } if trial.sex.is_some() => {
                     Truth::NotApplicable(Cow::from("registry sex limit applies"))
                 }
@@ -492,6 +508,30 @@ pub(crate) fn implicit_condition_alternatives(
 ) -> Vec<Option<u32>> {
     const IMPLICIT_BASE: u32 = 1 << 20;
     let mut groups = vec![None; criterion.rules.len()];
+    // "Individuals aged ≥ 1 year … and/or children (aged 1-18 years) with …": two age rules of
+    // one criterion that each start a range are two populations, either of which will do (a
+    // limit written in two parts, "≥ 18 and < 75", has one rule without a minimum).
+    let ages: Vec<usize> = criterion
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.polarity == Polarity::Inclusion
+                && !r.negated
+                && r.alternative_group.is_none()
+                && matches!(r.body, RuleBody::Age { .. })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if ages.len() >= 2
+        && ages
+            .iter()
+            .all(|&i| matches!(criterion.rules[i].body, RuleBody::Age { min: Some(_), .. }))
+    {
+        for &i in &ages {
+            groups[i] = Some(IMPLICIT_BASE);
+        }
+    }
     let mut members: Vec<usize> = criterion
         .rules
         .iter()
@@ -722,6 +762,23 @@ fn negated_pregnancy_among_exclusions(rule: &Rule) -> bool {
                     | criteria::ReproductiveTopic::Lactating
             }
         )
+}
+
+/// Does the criterion speak of contraception or of a pregnancy test (what is asked of those who
+/// could become pregnant)? "Postmenopausal women, not pregnant" does not: there the sex is a
+/// limit.
+fn speaks_of_contraception(text: &str) -> bool {
+    let folded = fold_case(text);
+    [
+        "contracept",
+        "birth control",
+        "birth-control",
+        "pregnancy test",
+        "childbearing potential",
+        "child-bearing potential",
+    ]
+    .iter()
+    .any(|w| folded.contains(w))
 }
 
 /// Is the rule's condition named as the patients a procedure is for ("staging studies are

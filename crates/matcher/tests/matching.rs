@@ -1305,3 +1305,41 @@ fn trials_on_the_patients_driver_alteration_rank_first_and_on_its_absence_last()
         e.profile.biomarkers
     );
 }
+
+#[test]
+fn two_age_populations_and_a_sex_named_for_contraception() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Individuals aged ≥1 year presenting with persistent diarrhoea and/or children (aged 1-18 years) with chronic abdominal pain
+- Age 18 years or older and less than 75 years
+- female patients have adequate birth-control method
+- Female patients only",
+    );
+    let adult_man = extract_profile("A 32-year-old man with persistent diarrhoea for three weeks.");
+    let e = evaluate(&PatientFacts::new(&adult_man.profile, None), &trial);
+    // Only the women's criterion excludes him: the contraception one does not.
+    let failing: Vec<&str> = e
+        .marks
+        .iter()
+        .filter(|m| m.mark == Mark::NotMet)
+        .map(|m| &*m.criterion)
+        .collect();
+    assert!(
+        !failing.is_empty()
+            && failing
+                .iter()
+                .all(|c| c.starts_with("Female patients only")),
+        "{:#?}",
+        e.marks
+    );
+    // A limit written in two parts still binds both ways.
+    let old_man = extract_profile("An 80-year-old man with persistent diarrhoea for three weeks.");
+    let e = evaluate(&PatientFacts::new(&old_man.profile, None), &trial);
+    assert!(
+        e.marks.iter().any(|m| m.kind == "age"
+            && m.criterion.starts_with("Age 18")
+            && m.mark == Mark::NotMet),
+        "{:#?}",
+        e.marks
+    );
+}
