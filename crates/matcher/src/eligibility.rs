@@ -273,7 +273,8 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                                     | criteria::ReproductiveTopic::ChildbearingPotential
                             }
                         )
-                    }) || speaks_of_contraception(&criterion.text) =>
+                    }) || speaks_of_contraception(&criterion.text)
+                        || opens_with_sex_label(&criterion.text) =>
                 {
                     Truth::NotApplicable(Cow::from("sex named for a reproductive requirement"))
                 }
@@ -337,8 +338,21 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 m.mark = Mark::Unknown;
             }
             if m.mark == Mark::NotMet
-                && !rule.exceptions.is_empty()
-                && excepted(&rule.exceptions, patient)
+                && ((!rule.exceptions.is_empty() && excepted(&rule.exceptions, patient))
+                    || m.patient_fact
+                        .as_deref()
+                        .is_some_and(|f| exception_names_fact(&criterion.text, f)))
+            {
+                m.mark = Mark::NotApplicable;
+            }
+            // "… should not be enrolled in another clinical trial for the treatment of
+            // COVID-19": the disease named is that trial's topic, not the patient's state.
+            if m.mark == Mark::NotMet
+                && matches!(
+                    rule.body,
+                    RuleBody::Condition { .. } | RuleBody::Infection { .. }
+                )
+                && speaks_of_another_trial(&criterion.text)
             {
                 m.mark = Mark::NotApplicable;
             }
@@ -764,6 +778,25 @@ fn negated_pregnancy_among_exclusions(rule: &Rule) -> bool {
         )
 }
 
+/// Does the criterion open with a sex as a label ("Women: no less than 0.5 g/dL below the lower
+/// limit …", "Males: …")? It gives that sex's threshold, beside the other sex's.
+fn opens_with_sex_label(text: &str) -> bool {
+    let head = fold_case(&text[..crate::extract::floor_char_boundary(text, 16)]);
+    let head = head.trim_start_matches(|c: char| !c.is_alphanumeric());
+    [
+        "women:",
+        "men:",
+        "female:",
+        "male:",
+        "females:",
+        "males:",
+        "for women:",
+        "for men:",
+    ]
+    .iter()
+    .any(|l| head.starts_with(l))
+}
+
 /// Does the criterion speak of contraception or of a pregnancy test (what is asked of those who
 /// could become pregnant)? "Postmenopausal women, not pregnant" does not: there the sex is a
 /// limit.
@@ -964,6 +997,48 @@ fn offers_alternatives(text: &str) -> bool {
     ]
     .iter()
     .any(|w| t.contains(w))
+}
+
+/// Does an exception the criterion states ("any other infection (besides COVID-19)", "other
+/// than", "except", "apart from", "excluding") name the patient fact a mark rests on
+/// ("covid-19 positive")? Then the fact is what the criterion leaves out.
+fn exception_names_fact(criterion_text: &str, fact: &str) -> bool {
+    static EXCEPTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(?:besides|other than|except(?: for)?|apart from|excluding|with the exception of|aside from)\s+([^,;)\n]{2,60})",
+        )
+        .expect("valid regex")
+    });
+    let folded = fold_case(criterion_text);
+    let fact = fold_case(fact);
+    let name = fact
+        .rsplit(": ")
+        .next()
+        .unwrap_or(&fact)
+        .trim_end_matches(" positive")
+        .trim_end_matches(" negative")
+        .trim();
+    if name.chars().filter(|c| c.is_alphanumeric()).count() < 3 {
+        return false;
+    }
+    EXCEPTION
+        .captures_iter(&folded)
+        .any(|c| c[1].contains(name))
+}
+
+/// Does the criterion speak of the patient's participation in another trial or study?
+fn speaks_of_another_trial(text: &str) -> bool {
+    let folded = fold_case(text);
+    [
+        "another clinical trial",
+        "another trial",
+        "another study",
+        "other clinical trial",
+        "another investigational",
+        "other investigational",
+    ]
+    .iter()
+    .any(|p| folded.contains(p))
 }
 
 fn excepted(exceptions: &[String], patient: &PatientFacts) -> bool {
@@ -1356,9 +1431,10 @@ fn free_text_condition_truth(
     }
 }
 
-/// Does the rule's condition come with a control or severity qualifier, in the words just
-/// before it on its line ("uncontrolled", "poorly controlled", "unstable", "severe",
-/// "significant", "decompensated")?
+/// Does the rule's condition come with a qualifier a bare diagnosis does not settle, in the
+/// words just before it on its line or at its start: control or severity ("uncontrolled",
+/// "unstable", "severe", "significant"), kind ("secondary", "familial"), a treatment of it
+/// ("surgery for the treatment of obesity"), or an unknown cause ("pain of unknown etiology")?
 fn qualifies_severity(criteria_text: &str, rule: &Rule) -> bool {
     // The qualifier may open the rule's own span ("uncontrolled glaucoma, defined as ...").
     let own = criteria_text
@@ -1369,6 +1445,31 @@ fn qualifies_severity(criteria_text: &str, rule: &Rule) -> bool {
         "{}{own}",
         line_before(criteria_text, rule.span.start, 60)
     ))) {
+        return true;
+    }
+    // "History of surgery for the treatment of obesity", "secondary obesity": the treatment
+    // or the kind decides, and a patient with the disease may have neither.
+    let before = fold_case(&format!(
+        "{} {}",
+        line_before(criteria_text, rule.span.start, 30),
+        &own[..crate::extract::floor_char_boundary(own, 20)]
+    ));
+    // ("Currently taking medication for diabetes" stays a question of the diagnosis: most
+    // patients with a disease take something for it.)
+    if [
+        "surgery for",
+        "surgical treatment of",
+        "surgery to treat",
+        "secondary",
+        "familial",
+        "hereditary",
+        "congenital",
+        "drug-induced",
+        "iatrogenic",
+    ]
+    .iter()
+    .any(|q| before.contains(q))
+    {
         return true;
     }
     // "Back or leg pain of unknown etiology", "unexplained weight loss": the cause decides,

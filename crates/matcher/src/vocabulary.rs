@@ -332,6 +332,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn antidiabetic_drugs_form_a_hierarchy() {
+        let v = Vocabulary::builtin();
+        let id = |n: &str| {
+            v.lookup(n)
+                .unwrap_or_else(|| panic!("{n} is in the vocabulary"))
+        };
+        let any = id("antidiabetic drug");
+        let oral = id("oral antidiabetic drug");
+        for drug in [
+            "metformin",
+            "sulfonylurea",
+            "sglt2 inhibitor",
+            "dpp-4 inhibitor",
+            "pioglitazone",
+        ] {
+            assert!(v.is_a(id(drug), oral), "{drug}");
+        }
+        assert!(v.is_a(id("insulin"), any));
+        assert!(!v.is_a(id("insulin"), oral));
+        assert!(v.is_a(id("glp-1 receptor agonist"), any));
+        assert_eq!(v.lookup("medication for diabetes"), Some(any));
+    }
+
+    #[test]
     fn finds_synonyms_and_abbreviations_on_whole_words() {
         let v = Vocabulary::builtin();
         let text = "History of MI and T2DM; all tests normal. Heart attacks run in the family.";

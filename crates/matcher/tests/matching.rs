@@ -1343,3 +1343,22 @@ fn two_age_populations_and_a_sex_named_for_contraception() {
         e.marks
     );
 }
+
+#[test]
+fn exceptions_other_trials_sex_labels_treatments_and_kinds_do_not_exclude() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Hospitalized with COVID-19
+- Women: hemoglobin no less than 0.5 g/dL below the lower limit of the reference range for normal women
+Exclusion Criteria:
+- Suspected serious, active bacterial, fungal, viral, or other infection (besides COVID-19) that could constitute a risk
+- Note: The participant should not be enrolled in another clinical trial for the treatment of COVID-19 through Day 28.
+- History of surgery for the treatment of obesity (gastric banding, gastric bypass)
+- Patient with a secondary obesity.",
+    );
+    let e = extract_profile(
+        "A 45-year-old obese man hospitalized with COVID-19 pneumonia. SARS-CoV-2 PCR positive.",
+    );
+    let e = evaluate(&PatientFacts::new(&e.profile, None), &trial);
+    assert_nothing_fails(&e);
+}
