@@ -349,6 +349,19 @@ impl TrialDocument {
     ) -> std::borrow::Cow<'a, [ConceptId]> {
         match self.span_concepts.get(&(rule.span.start, rule.span.end)) {
             Some(c) => std::borrow::Cow::Borrowed(c.as_slice()),
+            // "use of anti-obesity drug": the mention the parser cut after "anti-" names a
+            // drug, not the disease (the span reading above already skips it).
+            None if {
+                let end = rule.span.start.min(self.criteria_text.len());
+                let from =
+                    crate::extract::floor_char_boundary(&self.criteria_text, end.saturating_sub(5));
+                self.criteria_text
+                    .get(from..end)
+                    .is_some_and(|b| b.eq_ignore_ascii_case("anti-"))
+            } =>
+            {
+                std::borrow::Cow::Borrowed(&[])
+            }
             None => self.concepts_in(mention),
         }
     }

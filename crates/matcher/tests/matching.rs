@@ -1362,3 +1362,17 @@ Exclusion Criteria:
     let e = evaluate(&PatientFacts::new(&e.profile, None), &trial);
     assert_nothing_fails(&e);
 }
+
+#[test]
+fn an_anti_disease_drug_is_no_disease() {
+    let trial = criteria_only_trial(
+        "Inclusion Criteria:
+- Type 2 Diabetes Mellitus
+- BMI more than 25
+Exclusion Criteria:
+- use of anti-obesity drug within the past 3 months",
+    );
+    let e = extract_profile("A 50-year-old woman with obesity and type 2 diabetes. BMI is 37.");
+    let e = evaluate(&PatientFacts::new(&e.profile, None), &trial);
+    assert_nothing_fails(&e);
+}
