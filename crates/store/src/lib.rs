@@ -46,8 +46,13 @@ use time::format_description::well_known::Rfc3339;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
-    #[error("cannot open the database {url}: {source} (check that the server runs and the URL is right)")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot open the database {url}: {source} (check that the server runs and the URL is right)"
+    )]
     Connect { url: String, source: sqlx::Error },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -135,26 +140,42 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact(url)));
         };
-        let options = AnyConnectOptions::from_str(url)
-            .map_err(|source| StoreError::Connect { url: redact(url), source })?;
+        let options = AnyConnectOptions::from_str(url).map_err(|source| StoreError::Connect {
+            url: redact(url),
+            source,
+        })?;
         let pool_options = match backend {
             // One writer at a time is SQLite's model; a few readers beside it are enough.
-            Backend::Sqlite => AnyPoolOptions::new().max_connections(4).after_connect(|conn, _| {
-                Box::pin(async move {
-                    // FULL: a committed batch survives power loss, as the issue demands.
-                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
-                    Ok(())
-                })
-            }),
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(4)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // FULL: a committed batch survives power loss, as the issue demands.
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = FULL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000")
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(())
+                    })
+                }),
             Backend::Postgres => AnyPoolOptions::new().max_connections(8),
         };
-        let pool = pool_options
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Connect { url: redact(url), source })?;
+        let pool =
+            pool_options
+                .connect_with(options)
+                .await
+                .map_err(|source| StoreError::Connect {
+                    url: redact(url),
+                    source,
+                })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store { pool, backend })
     }
@@ -193,7 +214,11 @@ impl Store {
                         (None, Some(_)) => true,
                         _ => false,
                     };
-                    if stored_sha == sha || older { Upsert::Unchanged } else { Upsert::Updated }
+                    if stored_sha == sha || older {
+                        Upsert::Unchanged
+                    } else {
+                        Upsert::Updated
+                    }
                 }
             };
             match outcome {
@@ -288,7 +313,9 @@ impl Store {
     }
 
     pub async fn count(&self) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM trials").fetch_one(&self.pool).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM trials")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n as u64)
     }
 
@@ -311,7 +338,10 @@ impl Store {
         .await?;
         let mut by_status = Vec::new();
         for row in &by_status_rows {
-            by_status.push((row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)? as u64));
+            by_status.push((
+                row.try_get::<String, _>(0)?,
+                row.try_get::<i64, _>(1)? as u64,
+            ));
         }
         let condition_rows = sqlx::query(
             "SELECT c.condition, COUNT(*) AS n FROM trial_conditions c \
@@ -323,7 +353,10 @@ impl Store {
         .await?;
         let mut top_conditions = Vec::new();
         for row in &condition_rows {
-            top_conditions.push((row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)? as u64));
+            top_conditions.push((
+                row.try_get::<String, _>(0)?,
+                row.try_get::<i64, _>(1)? as u64,
+            ));
         }
         Ok(SponsorProfile {
             name: name.to_string(),
@@ -335,10 +368,12 @@ impl Store {
 
     /// Reads a named state value (e.g. the sync checkpoint).
     pub async fn state(&self, name: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT value FROM state WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM state WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Writes a named state value durably.
@@ -361,8 +396,9 @@ impl Store {
     pub async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
         if self.backend == Backend::Sqlite {
-            let verdict: String =
-                sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?;
+            let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_one(&self.pool)
+                .await?;
             if verdict != "ok" {
                 problems.push(format!("SQLite integrity check: {verdict}"));
             }
@@ -396,7 +432,9 @@ impl Store {
                     }
                 };
                 if record.study.brief_title() != title || record.study.overall_status() != status {
-                    problems.push(format!("{nct_id}: title or status column disagrees with the raw record"));
+                    problems.push(format!(
+                        "{nct_id}: title or status column disagrees with the raw record"
+                    ));
                 }
                 let conditions: Vec<String> = sqlx::query_scalar(
                     "SELECT condition FROM trial_conditions WHERE nct_id = $1 ORDER BY position",
@@ -431,7 +469,9 @@ impl Store {
         .bind(since.unwrap_or(""))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     /// The stored trials among `ids` (NCT ids, any case), in the order of `ids`; ids the store
@@ -453,7 +493,10 @@ impl Store {
                 by_id.insert(trial.record.nct_id.to_string(), trial);
             }
         }
-        Ok(ids.iter().filter_map(|id| by_id.remove(&id.to_ascii_uppercase())).collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| by_id.remove(&id.to_ascii_uppercase()))
+            .collect())
     }
 
     /// The derived matcher documents of `ids` written in `format` for the trials' current
@@ -480,9 +523,16 @@ impl Store {
                 let nct_id: String = row.try_get(0)?;
                 let updated_at: String = row.try_get(1)?;
                 let updated_at = OffsetDateTime::parse(&updated_at, &Rfc3339).map_err(|e| {
-                    StoreError::Corrupt { nct_id: nct_id.clone(), reason: format!("timestamp {updated_at}: {e}") }
+                    StoreError::Corrupt {
+                        nct_id: nct_id.clone(),
+                        reason: format!("timestamp {updated_at}: {e}"),
+                    }
                 })?;
-                out.push(MatcherDocument { nct_id, updated_at, body: row.try_get(2)? });
+                out.push(MatcherDocument {
+                    nct_id,
+                    updated_at,
+                    body: row.try_get(2)?,
+                });
             }
         }
         Ok(out)
@@ -512,7 +562,11 @@ impl Store {
                 missing.insert(row.try_get::<String, _>(0)?);
             }
         }
-        Ok(ids.iter().map(|id| id.to_ascii_uppercase()).filter(|id| missing.remove(id)).collect())
+        Ok(ids
+            .iter()
+            .map(|id| id.to_ascii_uppercase())
+            .filter(|id| missing.remove(id))
+            .collect())
     }
 
     /// Stores derived matcher documents in `format`, in one transaction. Each is written only
@@ -547,7 +601,9 @@ impl Store {
 
     /// Drops every derived matcher document (they are rebuilt from the trials as needed).
     pub async fn clear_matcher_documents(&self) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM matcher_documents").execute(&self.pool).await?;
+        sqlx::query("DELETE FROM matcher_documents")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -571,20 +627,27 @@ pub const IDS_PER_QUERY: usize = 500;
 
 /// `$first, $first+1, ...`: `count` numbered placeholders.
 fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn stored_trial(row: &sqlx::any::AnyRow) -> Result<StoredTrial, StoreError> {
     let nct_id: String = row.try_get(0)?;
     let format: String = row.try_get(1)?;
     let raw: String = row.try_get(2)?;
-    let corrupt = |reason: String| StoreError::Corrupt { nct_id: nct_id.clone(), reason };
+    let corrupt = |reason: String| StoreError::Corrupt {
+        nct_id: nct_id.clone(),
+        reason,
+    };
     let format =
         SourceFormat::parse(&format).ok_or_else(|| corrupt(format!("unknown format {format}")))?;
     let record = Record::from_stored(&raw, format).map_err(|e| corrupt(e.to_string()))?;
     let time_col = |i: usize| -> Result<OffsetDateTime, StoreError> {
         let text: String = row.try_get(i)?;
-        OffsetDateTime::parse(&text, &Rfc3339).map_err(|e| corrupt(format!("timestamp {text}: {e}")))
+        OffsetDateTime::parse(&text, &Rfc3339)
+            .map_err(|e| corrupt(format!("timestamp {text}: {e}")))
     };
     Ok(StoredTrial {
         record,
@@ -600,11 +663,16 @@ fn timestamp(t: OffsetDateTime) -> String {
     const FORMAT: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
     );
-    t.to_offset(time::UtcOffset::UTC).format(FORMAT).expect("formatting a UTC time cannot fail")
+    t.to_offset(time::UtcOffset::UTC)
+        .format(FORMAT)
+        .expect("formatting a UTC time cannot fail")
 }
 
 fn hex_sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Hides a password in a database URL before it reaches a message or a log.
@@ -625,7 +693,10 @@ fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

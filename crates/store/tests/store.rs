@@ -7,7 +7,11 @@ use ctgov::Record;
 use store::{Store, Upsert};
 
 fn sample() -> Vec<Record> {
-    let file = std::fs::File::open(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ctgov/studies.jsonl.gz")).unwrap();
+    let file = std::fs::File::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/ctgov/studies.jsonl.gz"
+    ))
+    .unwrap();
     BufReader::new(flate2::read::GzDecoder::new(file))
         .lines()
         .map(|l| Record::from_api_json(&l.unwrap()).unwrap())
@@ -34,7 +38,10 @@ async fn postgres_schema(url: &str) -> Store {
         "tb_test_{}_{}_{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
     );
     let admin = Store::open_url(url).await.unwrap();
     // The first test of this run drops the schemas earlier runs left behind (their process ids
@@ -53,10 +60,15 @@ async fn postgres_schema(url: &str) -> Store {
             .await
             .unwrap();
     }
-    admin.execute_raw(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+    admin
+        .execute_raw(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
     admin.close().await;
     let sep = if url.contains('?') { '&' } else { '?' };
-    Store::open_url(&format!("{url}{sep}options=-csearch_path%3D{schema}")).await.unwrap()
+    Store::open_url(&format!("{url}{sep}options=-csearch_path%3D{schema}"))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -90,11 +102,22 @@ fn with_update(record: &Record, date: &str, title: &str) -> Record {
 async fn newer_copies_replace_older_ones_never_the_reverse() {
     let original = sample().into_iter().next().unwrap();
     for (backend, store, _dir) in stores().await {
-        store.upsert_batch(std::slice::from_ref(&original)).await.unwrap();
+        store
+            .upsert_batch(std::slice::from_ref(&original))
+            .await
+            .unwrap();
         let newer = with_update(&original, "2030-01-02", "Newer title");
-        assert_eq!(store.upsert_batch(&[newer.clone()]).await.unwrap(), [Upsert::Updated], "{backend}");
+        assert_eq!(
+            store.upsert_batch(&[newer.clone()]).await.unwrap(),
+            [Upsert::Updated],
+            "{backend}"
+        );
         let older = with_update(&original, "2029-12-31", "Older title");
-        assert_eq!(store.upsert_batch(&[older]).await.unwrap(), [Upsert::Unchanged], "{backend}");
+        assert_eq!(
+            store.upsert_batch(&[older]).await.unwrap(),
+            [Upsert::Unchanged],
+            "{backend}"
+        );
         let kept = store.get(original.nct_id.as_str()).await.unwrap().unwrap();
         assert_eq!(kept.record.study.brief_title(), "Newer title", "{backend}");
     }
@@ -107,12 +130,18 @@ async fn sponsor_profile_counts_what_is_stored() {
         store.upsert_batch(&records).await.unwrap();
         let (name, expected) = {
             let name = records[0].study.lead_sponsor().unwrap().name.clone();
-            let n = records.iter().filter(|r| r.study.lead_sponsor().map(|s| &s.name) == Some(&name)).count();
+            let n = records
+                .iter()
+                .filter(|r| r.study.lead_sponsor().map(|s| &s.name) == Some(&name))
+                .count();
             (name, n as u64)
         };
         let profile = store.sponsor_profile(&name).await.unwrap();
         assert_eq!(profile.trial_count, expected, "{backend}");
-        assert_eq!(profile.by_status.iter().map(|(_, n)| n).sum::<u64>(), expected);
+        assert_eq!(
+            profile.by_status.iter().map(|(_, n)| n).sum::<u64>(),
+            expected
+        );
         assert!(profile.top_conditions.len() <= 5);
         assert!(!profile.top_conditions.is_empty());
     }
@@ -123,12 +152,21 @@ async fn state_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path(), None).await.unwrap();
-        store.set_state("sync.checkpoint", "2025-01-01").await.unwrap();
-        store.set_state("sync.checkpoint", "2025-02-01").await.unwrap();
+        store
+            .set_state("sync.checkpoint", "2025-01-01")
+            .await
+            .unwrap();
+        store
+            .set_state("sync.checkpoint", "2025-02-01")
+            .await
+            .unwrap();
         store.close().await;
     }
     let store = Store::open(dir.path(), None).await.unwrap();
-    assert_eq!(store.state("sync.checkpoint").await.unwrap().as_deref(), Some("2025-02-01"));
+    assert_eq!(
+        store.state("sync.checkpoint").await.unwrap().as_deref(),
+        Some("2025-02-01")
+    );
     assert_eq!(store.state("missing").await.unwrap(), None);
 }
 
@@ -141,7 +179,9 @@ async fn walking_pages_visits_every_trial_once() {
         let mut after: Option<String> = None;
         loop {
             let page = store.page_after(after.as_deref(), 100).await.unwrap();
-            if page.is_empty() { break; }
+            if page.is_empty() {
+                break;
+            }
             after = Some(page.last().unwrap().record.nct_id.to_string());
             seen.extend(page.into_iter().map(|t| t.record.nct_id));
         }
@@ -182,7 +222,10 @@ async fn put_documents(store: &Store, records: &[Record], format: &str) -> Vec<S
             body: format!("document of {}", t.record.nct_id).into_bytes(),
         })
         .collect();
-    assert_eq!(store.put_matcher_documents(format, &docs).await.unwrap(), ids.len());
+    assert_eq!(
+        store.put_matcher_documents(format, &docs).await.unwrap(),
+        ids.len()
+    );
     ids
 }
 
@@ -196,29 +239,63 @@ async fn matcher_documents_read_back_only_for_their_content_and_format() {
         read.sort_by(|a, b| a.nct_id.cmp(&b.nct_id));
         let mut sorted = ids.clone();
         sorted.sort();
-        assert_eq!(read.iter().map(|d| d.nct_id.clone()).collect::<Vec<_>>(), sorted, "{backend}");
+        assert_eq!(
+            read.iter().map(|d| d.nct_id.clone()).collect::<Vec<_>>(),
+            sorted,
+            "{backend}"
+        );
         for d in &read {
-            assert_eq!(d.body, format!("document of {}", d.nct_id).into_bytes(), "{backend}");
+            assert_eq!(
+                d.body,
+                format!("document of {}", d.nct_id).into_bytes(),
+                "{backend}"
+            );
             let trial = store.get(&d.nct_id).await.unwrap().unwrap();
             assert_eq!(d.updated_at, trial.updated_at, "{backend}");
         }
         // Another format (another build of the matcher) never sees them.
-        assert!(store.matcher_documents("f2", &ids).await.unwrap().is_empty(), "{backend}");
+        assert!(
+            store
+                .matcher_documents("f2", &ids)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
 
         // A new copy of trial 0: its document is gone with the old content.
         let newer = with_update(&records[0], "2030-01-02", "Newer title");
-        assert_eq!(store.upsert_batch(&[newer]).await.unwrap(), [Upsert::Updated]);
-        let left: Vec<String> =
-            store.matcher_documents("f1", &ids).await.unwrap().into_iter().map(|d| d.nct_id).collect();
+        assert_eq!(
+            store.upsert_batch(&[newer]).await.unwrap(),
+            [Upsert::Updated]
+        );
+        let left: Vec<String> = store
+            .matcher_documents("f1", &ids)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.nct_id)
+            .collect();
         assert_eq!(left.len(), 2, "{backend}");
         assert!(!left.contains(&ids[0]), "{backend}");
 
         // Re-ingesting the same content keeps them.
         store.upsert_batch(&records[1..]).await.unwrap();
-        assert_eq!(store.matcher_documents("f1", &ids).await.unwrap().len(), 2, "{backend}");
+        assert_eq!(
+            store.matcher_documents("f1", &ids).await.unwrap().len(),
+            2,
+            "{backend}"
+        );
 
         store.clear_matcher_documents().await.unwrap();
-        assert!(store.matcher_documents("f1", &ids).await.unwrap().is_empty(), "{backend}");
+        assert!(
+            store
+                .matcher_documents("f1", &ids)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
     }
 }
 
@@ -231,11 +308,18 @@ async fn a_matcher_document_of_older_content_is_never_read_or_written() {
         // A row left tied to other content (as by a crash between writes in an older
         // version, or an edit by hand) is ignored.
         store
-            .execute_raw(&format!("UPDATE matcher_documents SET raw_sha256 = 'old' WHERE nct_id = '{}'", ids[0]))
+            .execute_raw(&format!(
+                "UPDATE matcher_documents SET raw_sha256 = 'old' WHERE nct_id = '{}'",
+                ids[0]
+            ))
             .await
             .unwrap();
         let read = store.matcher_documents("f1", &ids).await.unwrap();
-        assert_eq!(read.iter().map(|d| d.nct_id.clone()).collect::<Vec<_>>(), [ids[1].clone()], "{backend}");
+        assert_eq!(
+            read.iter().map(|d| d.nct_id.clone()).collect::<Vec<_>>(),
+            [ids[1].clone()],
+            "{backend}"
+        );
 
         // A document built from a copy that was replaced meanwhile is not stored.
         let before = store.get(&ids[1]).await.unwrap().unwrap();
@@ -246,8 +330,19 @@ async fn a_matcher_document_of_older_content_is_never_read_or_written() {
             updated_at: before.updated_at,
             body: b"built from the old copy".to_vec(),
         };
-        assert_eq!(store.put_matcher_documents("f1", &[stale]).await.unwrap(), 0, "{backend}");
-        assert!(store.matcher_documents("f1", &ids[1..]).await.unwrap().is_empty(), "{backend}");
+        assert_eq!(
+            store.put_matcher_documents("f1", &[stale]).await.unwrap(),
+            0,
+            "{backend}"
+        );
+        assert!(
+            store
+                .matcher_documents("f1", &ids[1..])
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
     }
 }
 
@@ -262,13 +357,28 @@ async fn missing_matcher_documents_are_those_without_a_current_row_in_the_format
         let mut asked: Vec<String> = ids.iter().rev().map(|id| id.to_ascii_lowercase()).collect();
         asked.push("NCT99999999".into());
         let reversed: Vec<String> = ids.iter().rev().cloned().collect();
-        assert_eq!(store.missing_matcher_documents("f1", &asked).await.unwrap(), reversed, "{backend}");
+        assert_eq!(
+            store.missing_matcher_documents("f1", &asked).await.unwrap(),
+            reversed,
+            "{backend}"
+        );
 
         put_documents(&store, &records[..3], "f1").await;
-        assert_eq!(store.missing_matcher_documents("f1", &ids).await.unwrap(), [ids[3].clone()], "{backend}");
+        assert_eq!(
+            store.missing_matcher_documents("f1", &ids).await.unwrap(),
+            [ids[3].clone()],
+            "{backend}"
+        );
         // Another format has none; a new copy of trial 0 lost its document with the old content.
-        assert_eq!(store.missing_matcher_documents("f2", &ids).await.unwrap(), ids, "{backend}");
-        store.upsert_batch(&[with_update(&records[0], "2030-01-02", "Newer title")]).await.unwrap();
+        assert_eq!(
+            store.missing_matcher_documents("f2", &ids).await.unwrap(),
+            ids,
+            "{backend}"
+        );
+        store
+            .upsert_batch(&[with_update(&records[0], "2030-01-02", "Newer title")])
+            .await
+            .unwrap();
         assert_eq!(
             store.missing_matcher_documents("f1", &ids).await.unwrap(),
             [ids[0].clone(), ids[3].clone()],
