@@ -405,6 +405,25 @@ pub(crate) fn split_criteria(text: &str) -> (&str, &str) {
     }
 }
 
+/// A rule the matcher reads where the parser left free text: plain (not negated, no condition,
+/// exception, window or alternative group).
+fn added_rule(
+    body: criteria::RuleBody,
+    polarity: criteria::Polarity,
+    span: criteria::Span,
+) -> criteria::Rule {
+    criteria::Rule {
+        body,
+        polarity,
+        negated: false,
+        condition: None,
+        exceptions: Vec::new(),
+        window: None,
+        alternative_group: None,
+        span,
+    }
+}
+
 /// The opening words of an inclusion criterion that names the diagnosis a patient must have.
 const DIAGNOSIS_OPENINGS: [&str; 8] = [
     "diagnosis of",
@@ -456,9 +475,9 @@ fn add_free_text_diagnoses(parsed: &mut criteria::ParsedCriteria, criteria_text:
             continue;
         };
         let (start, end) = (c.span.start + m.start, c.span.start + m.end);
-        let template = &c.rules[0];
-        c.rules.push(criteria::Rule {
-            body: criteria::RuleBody::Condition {
+        let polarity = c.rules[0].polarity;
+        c.rules.push(added_rule(
+            criteria::RuleBody::Condition {
                 mention: text[m.start..m.end].to_string(),
                 mesh: None,
                 states: Vec::new(),
@@ -466,14 +485,9 @@ fn add_free_text_diagnoses(parsed: &mut criteria::ParsedCriteria, criteria_text:
                 confirmation: None,
                 history: false,
             },
-            polarity: template.polarity,
-            negated: false,
-            condition: None,
-            exceptions: Vec::new(),
-            window: None,
-            alternative_group: None,
-            span: criteria::Span::new(start, end),
-        });
+            polarity,
+            criteria::Span::new(start, end),
+        ));
     }
 }
 
@@ -530,9 +544,9 @@ fn add_population_ages(parsed: &mut criteria::ParsedCriteria, criteria_text: &st
             continue;
         }
         let start = c.span.start + lead;
-        let template = &c.rules[0];
-        c.rules.push(criteria::Rule {
-            body: criteria::RuleBody::Age {
+        let polarity = c.rules[0].polarity;
+        c.rules.push(added_rule(
+            criteria::RuleBody::Age {
                 min: min.map(|value| criteria::Bound {
                     value,
                     inclusive: true,
@@ -543,13 +557,8 @@ fn add_population_ages(parsed: &mut criteria::ParsedCriteria, criteria_text: &st
                 }),
                 unit: criteria::TimeUnit::Year,
             },
-            polarity: template.polarity,
-            negated: false,
-            condition: None,
-            exceptions: Vec::new(),
-            window: None,
-            alternative_group: None,
-            span: criteria::Span::new(start, start + noun.len()),
-        });
+            polarity,
+            criteria::Span::new(start, start + noun.len()),
+        ));
     }
 }

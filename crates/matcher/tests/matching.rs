@@ -440,6 +440,20 @@ fn assert_nothing_fails(e: &matcher::Eligibility) {
     );
 }
 
+/// No rule of the criteria whose text contains one of `parts` is marked not met.
+fn assert_parts_do_not_fail(e: &matcher::Eligibility, parts: &[&str]) {
+    for part in parts {
+        assert!(
+            e.marks
+                .iter()
+                .filter(|m| m.criterion.contains(part))
+                .all(|m| m.mark != Mark::NotMet),
+            "{part}: {:#?}",
+            e.marks
+        );
+    }
+}
+
 fn condition_marks(e: &matcher::Eligibility, criterion_part: &str) -> Vec<Mark> {
     e.marks
         .iter()
@@ -575,16 +589,10 @@ Exclusion Criteria:
          She had radiotherapy to the chest wall. She is a candidate for resection prior to chemotherapy.",
     );
     let e = evaluate(&PatientFacts::new(&extraction.profile, None), &trial);
-    for part in ["Prior chemotherapy", "Bilateral", "Childbearing potential"] {
-        assert!(
-            e.marks
-                .iter()
-                .filter(|m| m.criterion.contains(part))
-                .all(|m| m.mark != Mark::NotMet),
-            "{part}: {:#?}",
-            e.marks
-        );
-    }
+    assert_parts_do_not_fail(
+        &e,
+        &["Prior chemotherapy", "Bilateral", "Childbearing potential"],
+    );
     // "No ... allowed" restricts: the radiotherapy she had excludes her.
     assert_eq!(
         mark_of(&e, "prior_therapy", "radiotherapy").mark,
@@ -717,16 +725,7 @@ fn treatment_the_trial_will_give_is_not_asked_of_the_patients_past() {
                                 {"name": "radiotherapy", "received": false}]}"#,
     );
     let e = evaluate(&PatientFacts::new(&p, None), &trial);
-    for part in ["first cycle", "Candidates"] {
-        assert!(
-            e.marks
-                .iter()
-                .filter(|m| m.criterion.contains(part))
-                .all(|m| m.mark != Mark::NotMet),
-            "{part}: {:#?}",
-            e.marks
-        );
-    }
+    assert_parts_do_not_fail(&e, &["first cycle", "Candidates"]);
     // A requirement about treatment received still decides.
     assert_eq!(
         mark_of(&e, "prior_therapy", "prior line").mark,
@@ -1023,16 +1022,10 @@ Exclusion Criteria:
          ER negative and PR negative.",
     );
     let e = evaluate(&PatientFacts::new(&extraction.profile, None), &trial);
-    for part in ["LCIS", "weakly ER-positive", "not required", "Not pregnant"] {
-        assert!(
-            e.marks
-                .iter()
-                .filter(|m| m.criterion.contains(part))
-                .all(|m| m.mark != Mark::NotMet),
-            "{part}: {:#?}",
-            e.marks
-        );
-    }
+    assert_parts_do_not_fail(
+        &e,
+        &["LCIS", "weakly ER-positive", "not required", "Not pregnant"],
+    );
     // "Only ... are eligible" still restricts: her HER2-positive tumour fails it.
     assert!(
         e.marks
@@ -1071,16 +1064,10 @@ Exclusion Criteria:
          CXR was remarkable for metastatic lesions.",
     );
     let e = evaluate(&PatientFacts::new(&extraction.profile, None), &trial);
-    for part in ["Known hormone", "will be recorded", "eligible, too", "CNS"] {
-        assert!(
-            e.marks
-                .iter()
-                .filter(|m| m.criterion.contains(part))
-                .all(|m| m.mark != Mark::NotMet),
-            "{part}: {:#?}",
-            e.marks
-        );
-    }
+    assert_parts_do_not_fail(
+        &e,
+        &["Known hormone", "will be recorded", "eligible, too", "CNS"],
+    );
     // A stated requirement still decides.
     assert!(
         e.marks
