@@ -27,14 +27,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .context("opening the store")?;
     let code = match command {
         Command::Ingest { paths, json, dry_run: false } => {
-            let code = ingest(&store, &paths, json).await?;
-            refresh_index(&store, &data_dir).await;
-            code
+            let mut changed = Vec::new();
+            let code = ingest(&store, &paths, json, &mut changed).await;
+            // Whatever files were written before an error are in the store: these too.
+            after_write(&store, &data_dir, &changed).await;
+            code?
         }
         Command::Sync { since, base_url, page_size } => {
-            let code = sync(&store, since, base_url, page_size).await;
-            // Whatever pages were written before an error are in the store: index them too.
-            refresh_index(&store, &data_dir).await;
+            let mut changed = Vec::new();
+            let code = sync(&store, since, base_url, page_size, &mut changed).await;
+            // Whatever pages were written before an error are in the store: these too.
+            after_write(&store, &data_dir, &changed).await;
             code?
         }
         Command::Show { nct_id, json } => show(&store, &nct_id, json).await?,
@@ -125,11 +128,23 @@ async fn fill_documents(store: &store::Store, ids: &[String]) -> Option<server::
     }
 }
 
-async fn ingest(store: &store::Store, paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
+/// After ingest or sync wrote the trials `changed`: their matcher documents are built and
+/// stored, and the search index catches up, side by side (documents use every core but wait on
+/// the store; the index writer is mostly one thread). Both are derived data, so failures are
+/// notes.
+async fn after_write(store: &store::Store, data_dir: &Path, changed: &[String]) {
+    tokio::join!(fill_documents(store, changed), refresh_index(store, data_dir));
+}
+
+/// Ingests `paths`; `changed` receives the trials stored or updated, also when a later file
+/// fails the run.
+async fn ingest(
+    store: &store::Store,
+    paths: &[PathBuf],
+    json: bool,
+    changed: &mut Vec<String>,
+) -> anyhow::Result<ExitCode> {
     let bar = progress_bar();
-    // The trials written so far, kept outside the summary so that they get their documents
-    // even when a later file fails the run.
-    let mut changed: Vec<String> = Vec::new();
     let summary = ingest::ingest_paths(store, paths, &mut |p| {
         bar.set_length(p.bytes_total);
         bar.set_position(p.bytes_read);
@@ -138,13 +153,8 @@ async fn ingest(store: &store::Store, paths: &[PathBuf], json: bool) -> anyhow::
     })
     .await;
     bar.finish_and_clear();
-    let summary = match summary {
-        Ok(summary) => summary,
-        Err(e) => {
-            fill_documents(store, &changed).await;
-            return Err(e.into());
-        }
-    };
+    let summary = summary?;
+    *changed = summary.changed.iter().map(|id| id.to_string()).collect();
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -153,8 +163,6 @@ async fn ingest(store: &store::Store, paths: &[PathBuf], json: bool) -> anyhow::
         }
         println!("{summary}");
     }
-    let changed: Vec<String> = summary.changed.iter().map(|id| id.to_string()).collect();
-    fill_documents(store, &changed).await;
     Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
@@ -190,6 +198,7 @@ async fn sync(
     since: Option<String>,
     base_url: String,
     page_size: u32,
+    changed: &mut Vec<String>,
 ) -> anyhow::Result<ExitCode> {
     if let Some(s) = &since
         && ctgov::PartialDate::parse(s).is_none_or(|d| d.day.is_none())
@@ -201,8 +210,6 @@ async fn sync(
     }
     let config = ingest::sync::SyncConfig { base_url, page_size, since, ..Default::default() };
     let bar = progress_bar();
-    // As in ingest: what the pages written so far changed, should a later page fail.
-    let mut changed: Vec<String> = Vec::new();
     let result = ingest::sync::sync(store, &config, &mut |s| {
         bar.set_message(format!("{} records so far ({s})", s.records_seen()));
         bar.tick();
@@ -210,19 +217,12 @@ async fn sync(
     })
     .await;
     bar.finish_and_clear();
-    let summary = match result {
-        Ok(summary) => summary,
-        Err(e) => {
-            fill_documents(store, &changed).await;
-            return Err(e.into());
-        }
-    };
+    let summary = result?;
+    *changed = summary.changed.iter().map(|id| id.to_string()).collect();
     for rejection in &summary.rejected {
         eprintln!("rejected: {rejection}");
     }
     println!("{summary}");
-    let changed: Vec<String> = summary.changed.iter().map(|id| id.to_string()).collect();
-    fill_documents(store, &changed).await;
     Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
@@ -267,25 +267,30 @@ async fn serve(
     addr: &str,
     seed: bool,
 ) -> anyhow::Result<ExitCode> {
+    let mut seeded: Vec<String> = Vec::new();
     if seed && store.count().await? == 0 {
         let paths = crate::seed::write_seed_files(data_dir)?;
         eprintln!("The store is empty: loading the bundled sample trials...");
         let summary = ingest::ingest_paths(store, &paths, &mut |_| {}).await?;
         eprintln!("Sample loaded: {summary}");
-        // Their matcher documents are built in the background: serving starts at once, and a
-        // match before the fill is done builds what it needs itself.
-        let (fill_store, ids) = (store.clone(), summary.changed.iter().map(|id| id.to_string()).collect::<Vec<_>>());
-        tokio::spawn(async move {
-            match server::fill_matcher_documents(&fill_store, &ids, &mut |_, _| {}).await {
-                Ok(filled) => tracing::info!(built = filled.built, "matcher documents of the sample trials stored"),
-                Err(e) => tracing::warn!("matcher documents of the sample trials not stored: {e}"),
-            }
-        });
+        seeded = summary.changed.iter().map(|id| id.to_string()).collect();
     }
     let index = std::sync::Arc::new(crate::index::open(data_dir)?);
     let indexed = crate::index::catch_up(store, &index, data_dir).await?;
     if indexed > 0 {
         eprintln!("Search index: {indexed} trials indexed");
+    }
+    if !seeded.is_empty() {
+        // The sample's matcher documents are built in the background once the index is done
+        // (built beside it, they would slow start-up down by about the index's own time): the
+        // server starts at once, and a match before the fill ends builds what it needs itself.
+        let fill_store = store.clone();
+        tokio::spawn(async move {
+            match server::fill_matcher_documents(&fill_store, &seeded, &mut |_, _| {}).await {
+                Ok(filled) => tracing::info!(built = filled.built, "matcher documents of the sample trials stored"),
+                Err(e) => tracing::warn!("matcher documents of the sample trials not stored: {e}"),
+            }
+        });
     }
     // Changes written by other processes (ingest, sync, other nodes sharing a PostgreSQL
     // store) reach this node's index within a few seconds.
