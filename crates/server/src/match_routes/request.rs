@@ -108,33 +108,33 @@ pub fn check_note(note: &str) -> Result<&str, String> {
 
 /// Values the schema's types allow but no patient has.
 pub fn check_profile(p: &PatientProfile) -> Result<(), String> {
-    if let Some(age) = p.age_years {
-        if !(0.0..=130.0).contains(&age) {
-            return Err(format!("age_years {age} is outside 0–130"));
-        }
+    if let Some(age) = p.age_years
+        && !(0.0..=130.0).contains(&age)
+    {
+        return Err(format!("age_years {age} is outside 0–130"));
     }
-    if let Some(born) = &p.birth_date {
-        if matcher::Date::parse(born).is_none() {
-            return Err(format!(
-                "birth_date \"{}\" is not a date YYYY-MM-DD",
-                truncate(born, 40)
-            ));
-        }
+    if let Some(born) = &p.birth_date
+        && matcher::Date::parse(born).is_none()
+    {
+        return Err(format!(
+            "birth_date \"{}\" is not a date YYYY-MM-DD",
+            truncate(born, 40)
+        ));
     }
-    if let Some(ecog) = p.ecog {
-        if ecog > 5 {
-            return Err(format!("ecog {ecog} is outside 0–5"));
-        }
+    if let Some(ecog) = p.ecog
+        && ecog > 5
+    {
+        return Err(format!("ecog {ecog} is outside 0–5"));
     }
-    if let Some(k) = p.karnofsky {
-        if k > 100 {
-            return Err(format!("karnofsky {k} is outside 0–100"));
-        }
+    if let Some(k) = p.karnofsky
+        && k > 100
+    {
+        return Err(format!("karnofsky {k} is outside 0–100"));
     }
-    if let Some(note) = &p.note {
-        if note.chars().count() > MAX_NOTE_CHARS {
-            return Err(format!("note is longer than {MAX_NOTE_CHARS} characters"));
-        }
+    if let Some(note) = &p.note
+        && note.chars().count() > MAX_NOTE_CHARS
+    {
+        return Err(format!("note is longer than {MAX_NOTE_CHARS} characters"));
     }
     Ok(())
 }
