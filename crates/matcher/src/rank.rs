@@ -144,9 +144,10 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
         .map(|(trial, (relevance, eligibility))| {
             let mut raw = (relevance.score / best).max(0.0);
             if !statuses.is_empty() {
-                if names_other_subtype(trial.borrow(), &statuses) {
+                let claims = topic_receptor_claims(trial.borrow());
+                if names_other_subtype(&claims, &statuses) {
                     raw *= w.other_subtype_share;
-                } else if names_own_subtype(trial.borrow(), &statuses) {
+                } else if names_own_subtype(&claims, &statuses) {
                     // The mirror image: a trial on the patient's own subtype ("HER2-positive
                     // breast cancer" for a HER2-positive patient) is more on topic than one on
                     // the disease in general, by as much as another subtype's is less.
@@ -334,19 +335,18 @@ fn topic_receptor_claims(trial: &TrialDocument) -> Vec<(&'static str, bool)> {
     out
 }
 
-/// Does the trial's topic name, for some receptor, only the status the patient does not have?
-fn names_other_subtype(trial: &TrialDocument, patient: &[(&str, bool)]) -> bool {
-    let claims = topic_receptor_claims(trial);
+/// Do a trial's topic claims ([`topic_receptor_claims`]) name, for some marker, only the status
+/// the patient does not have?
+fn names_other_subtype(claims: &[(&str, bool)], patient: &[(&str, bool)]) -> bool {
     patient.iter().any(|&(marker, status)| {
         claims.iter().any(|&(m, s)| m == marker && s != status)
             && !claims.iter().any(|&(m, s)| m == marker && s == status)
     })
 }
 
-/// Does the trial's topic name a receptor subtype the patient's known status agrees with, and
-/// none it contradicts?
-fn names_own_subtype(trial: &TrialDocument, patient: &[(&str, bool)]) -> bool {
-    let claims = topic_receptor_claims(trial);
+/// Do a trial's topic claims name a subtype the patient's known status agrees with, and none
+/// it contradicts?
+fn names_own_subtype(claims: &[(&str, bool)], patient: &[(&str, bool)]) -> bool {
     claims
         .iter()
         .any(|&(m, s)| patient.iter().any(|&(pm, ps)| pm == m && ps == s))
@@ -427,24 +427,15 @@ mod tests {
     #[test]
     fn a_trial_on_the_other_subtype_is_recognized_and_one_naming_both_is_not() {
         let patient = [("HER2", true), ("HR", false)];
-        assert!(names_other_subtype(
-            &trial("Adjuvant therapy", &["HER2-negative Breast Cancer"]),
-            &patient
+        let other = |title: &str, conditions: &[&str]| {
+            names_other_subtype(&topic_receptor_claims(&trial(title, conditions)), &patient)
+        };
+        assert!(other("Adjuvant therapy", &["HER2-negative Breast Cancer"]));
+        assert!(other(
+            "Endocrine therapy",
+            &["Hormone Receptor Positive Breast Cancer"]
         ));
-        assert!(names_other_subtype(
-            &trial(
-                "Endocrine therapy",
-                &["Hormone Receptor Positive Breast Cancer"]
-            ),
-            &patient
-        ));
-        assert!(!names_other_subtype(
-            &trial("Trastuzumab", &["HER2-positive Breast Cancer"]),
-            &patient
-        ));
-        assert!(!names_other_subtype(
-            &trial("HER2-positive or HER2-negative breast cancer", &[]),
-            &patient
-        ));
+        assert!(!other("Trastuzumab", &["HER2-positive Breast Cancer"]));
+        assert!(!other("HER2-positive or HER2-negative breast cancer", &[]));
     }
 }
