@@ -63,9 +63,9 @@ fn an_update_ingested_while_serving_reaches_search() {
         }
         std::thread::sleep(Duration::from_millis(300));
     };
-    assert_eq!(found, [id.clone()]);
+    assert_eq!(found, std::slice::from_ref(&id));
     let withdrawn = search(&format!("filter.overallStatus=WITHDRAWN&filter.ids={id}"));
-    assert_eq!(ids(&withdrawn), [id.clone()]);
+    assert_eq!(ids(&withdrawn), std::slice::from_ref(&id));
     let recruiting = search(&format!("filter.overallStatus=RECRUITING,COMPLETED&filter.ids={id}"));
     assert!(ids(&recruiting).is_empty(), "the old status is served stale");
     let _ = server.kill();

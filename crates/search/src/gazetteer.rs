@@ -340,7 +340,7 @@ impl Gazetteer {
             })
             .map(|&i| &self.places[i as usize])
             .collect();
-        found.sort_by(|a, b| b.population.cmp(&a.population));
+        found.sort_by_key(|p| std::cmp::Reverse(p.population));
         found.dedup_by(|a, b| std::ptr::eq(*a, *b));
         found
     }

@@ -604,6 +604,9 @@ fn csv_escape(s: &str) -> String {
     }
 }
 
+/// How one CSV column's value is read from a study.
+type ColumnValue = Box<dyn Fn(&Value) -> String>;
+
 /// The CSV body (RFC 4180): the registry's download columns, or the `fields` asked for; with
 /// `filter.geo`, two more columns give the nearest site and its distance. The total count
 /// and next page token go in the `x-total-count` and `x-next-page-token` headers.
@@ -612,7 +615,7 @@ pub fn csv_body(
     page: &SearchPage,
     studies_by_id: &HashMap<String, Value>,
 ) -> String {
-    let columns: Vec<(String, Box<dyn Fn(&Value) -> String>)> = match &query.fields {
+    let columns: Vec<(String, ColumnValue)> = match &query.fields {
         None => (0..CSV_COLUMNS.len())
             .map(|i| {
                 (

@@ -259,7 +259,7 @@ async fn api_match_inner(
     req: request::MatchRequest,
 ) -> Result<Response, AppError> {
     let (input, profile, extraction) = match req.input {
-        MatchInput::Profile(p) => ("profile", p, None),
+        MatchInput::Profile(p) => ("profile", *p, None),
         MatchInput::Note(note) => {
             let extraction = matcher::extract_profile(&note);
             ("note", extraction.profile.clone(), Some(extraction))
@@ -487,8 +487,10 @@ fn extract_step(note: &str) -> Response {
     let note = match check_note(note) {
         Ok(n) => n,
         Err(message) => {
-            let mut form = ProfileForm::default();
-            form.note = request::truncate(note, request::MAX_NOTE_CHARS);
+            let form = ProfileForm {
+                note: request::truncate(note, request::MAX_NOTE_CHARS),
+                ..Default::default()
+            };
             let mut page = MatchPage::new(form, "");
             page.errors.push(message);
             return render_page(&page, StatusCode::BAD_REQUEST);

@@ -156,10 +156,10 @@ impl PageForm {
                 "page" if !v.is_empty() => f.page = Some(v),
                 "from" => f.from = v.parse().unwrap_or(0),
                 other => {
-                    if let Some((name, _)) = PAGE_FACETS.iter().find(|(n, _)| *n == other) {
-                        if !v.is_empty() {
-                            f.selected.entry(name).or_default().push(v);
-                        }
+                    if let Some((name, _)) = PAGE_FACETS.iter().find(|(n, _)| *n == other)
+                        && !v.is_empty()
+                    {
+                        f.selected.entry(name).or_default().push(v);
                     }
                 }
             }
@@ -282,8 +282,11 @@ fn facet_label(facet: &str, value: &str) -> String {
     }
 }
 
+/// API parameters as name–value pairs.
+type Params = Vec<(String, String)>;
+
 /// The API parameters a page request stands for, and what the place resolved to.
-fn page_query(form: &PageForm) -> Result<(Vec<(String, String)>, Option<String>), String> {
+fn page_query(form: &PageForm) -> Result<(Params, Option<String>), String> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut note = None;
     if !form.cond.is_empty() {
@@ -814,7 +817,10 @@ mod tests {
 
     /// What a keyboard reaches with Tab, in order (no positive tabindex is allowed, so this is
     /// document order): `(tag, attributes, accessible text)`.
-    fn tab_sequence(tokens: &[Token]) -> Vec<(String, Vec<(String, String)>, String)> {
+    /// One element a keyboard reaches: `(tag, attributes, accessible text)`.
+    type Stop = (String, Vec<(String, String)>, String);
+
+    fn tab_sequence(tokens: &[Token]) -> Vec<Stop> {
         let mut seq = Vec::new();
         for (i, t) in tokens.iter().enumerate() {
             let Token::Start(name, attrs) = t else {
@@ -964,9 +970,7 @@ mod tests {
         // filters, then the results in the order listed, then the paging links.
         for (what, html) in [("results", &results), ("page 2", &page2)] {
             let seq = tab_sequence(&tokens(html));
-            let pos = |pred: &dyn Fn(&(String, Vec<(String, String)>, String)) -> bool| {
-                seq.iter().position(|x| pred(x))
-            };
+            let pos = |pred: &dyn Fn(&Stop) -> bool| seq.iter().position(pred);
             let cond_box = pos(&|(_, a, _)| attr(a, "id") == Some("cond")).expect("condition box");
             let search_button =
                 pos(&|(n, _, t)| n == "button" && t == "Search").expect("search button");

@@ -105,7 +105,10 @@ async fn stored_documents_rank_as_built_ones_and_only_current_ones_are_read() {
         .unwrap();
     assert_eq!(results(&restart(&store)).await, built);
     let rewritten = store
-        .matcher_documents(&server::matcher_documents_format(), &[first.clone()])
+        .matcher_documents(
+            &server::matcher_documents_format(),
+            std::slice::from_ref(&first),
+        )
         .await
         .unwrap();
     assert_eq!(rewritten.len(), 1);

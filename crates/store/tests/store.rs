@@ -108,7 +108,7 @@ async fn newer_copies_replace_older_ones_never_the_reverse() {
             .unwrap();
         let newer = with_update(&original, "2030-01-02", "Newer title");
         assert_eq!(
-            store.upsert_batch(&[newer.clone()]).await.unwrap(),
+            store.upsert_batch(std::slice::from_ref(&newer)).await.unwrap(),
             [Upsert::Updated],
             "{backend}"
         );

@@ -14,7 +14,8 @@ pub const MAX_TOP: usize = 100;
 /// What the patient gave.
 #[derive(Debug, Clone)]
 pub enum MatchInput {
-    Profile(PatientProfile),
+    /// Boxed: a profile is large beside a note.
+    Profile(Box<PatientProfile>),
     Note(String),
 }
 
@@ -77,7 +78,7 @@ pub fn parse_api_request(body: &[u8]) -> Result<MatchRequest, String> {
             check_profile(&profile).map_err(|e| {
                 format!("The profile does not fit the patient profile schema: {e}.")
             })?;
-            MatchInput::Profile(profile)
+            MatchInput::Profile(Box::new(profile))
         }
         (None, Some(n)) => {
             let Some(note) = n.as_str() else {
