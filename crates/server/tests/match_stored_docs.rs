@@ -74,14 +74,7 @@ async fn stored_documents_rank_as_built_ones_and_only_current_ones_are_read() {
 
     // After a restart they are read back: the same results to the last digit. The raw records
     // are made unreadable first, so a match that still parsed them would fail.
-    store
-        .execute_raw("CREATE TABLE saved_raw AS SELECT nct_id, raw FROM trials")
-        .await
-        .unwrap();
-    store
-        .execute_raw("UPDATE trials SET raw = '{'")
-        .await
-        .unwrap();
+    hide_raw(&store).await;
     assert_eq!(results(&restart(&store)).await, built);
     store
         .execute_raw(
