@@ -249,6 +249,13 @@ impl Found {
     }
 }
 
+// Words that name a kind of a disease rather than its state: "primary hyperlipidemia",
+// "secondary hypertension", "familial hypercholesterolemia".
+lazy_re!(
+    DISEASE_KIND,
+    r"(?i)\b(?:primary|secondary|familial|hereditary|inherited|congenital|acquired|idiopathic|essential|drug[- ]induced|gestational|juvenile|neonatal|iatrogenic|post-?\w+)\b"
+);
+
 impl Extractor<'_> {
     /// Rules for the criterion whose own text is `span` of `text`.
     pub(crate) fn extract(&self, text: &str, span: Span, polarity: Polarity) -> Vec<Rule> {
@@ -261,7 +268,7 @@ impl Extractor<'_> {
         let mut found: Vec<Found> = Vec::new();
         let mut claimed: Vec<Span> = Vec::new();
 
-        age(text, &cls, &exprs, &mut found);
+        age(text, &cls, &exprs, polarity, &mut found);
         sex(text, span, &mut found);
         reproductive(text, &cls, &mut found);
         performance(text, &cls, &exprs, &mut found);
@@ -470,10 +477,29 @@ impl Extractor<'_> {
                 let start = expand_left(text, clause.span.start, head.start);
                 let span = Span::new(start, head.end);
                 if mentions.iter().any(|(sp, _)| sp.overlaps(&span)) {
-                    // Widen a vocabulary hit to the full noun phrase.
-                    for (sp, _) in mentions.iter_mut() {
+                    // Widen a vocabulary hit to the full noun phrase. The phrase may be a term
+                    // of its own ("type 2 diabetes mellitus" after "diabetes mellitus"); a kind
+                    // of the disease the vocabulary does not know ("primary hyperlipidemia") is
+                    // not the disease in general, so it gets no descriptor.
+                    for (sp, mesh) in mentions.iter_mut() {
                         if sp.overlaps(&span) {
-                            *sp = Span::new(sp.start.min(span.start), sp.end.max(span.end));
+                            let wide = Span::new(sp.start.min(span.start), sp.end.max(span.end));
+                            if wide != *sp {
+                                let added = format!(
+                                    "{} {}",
+                                    &text[wide.start..sp.start],
+                                    &text[sp.end..wide.end]
+                                );
+                                *mesh = match self
+                                    .vocabulary
+                                    .and_then(|v| v.lookup(wide.slice(text)))
+                                {
+                                    Some(m) => Some(m),
+                                    None if DISEASE_KIND.is_match(&added) => None,
+                                    None => mesh.take(),
+                                };
+                            }
+                            *sp = wide;
                         }
                     }
                     continue;
@@ -726,7 +752,7 @@ fn tail(text: &str, start: usize, end: usize, max: usize) -> &str {
     &text[s..end.max(s)]
 }
 
-fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
+fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], polarity: Polarity, found: &mut Vec<Found>) {
     let mut last_age_end: Option<usize> = None;
     // "18 years < age < 50 years": both bounds around the word "age".
     let mut between_cmp: Vec<Span> = Vec::new();
@@ -841,8 +867,24 @@ fn age(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                 && end >= clause.span.start
                 && AGE_CONTINUES.is_match(&text[end..e.span.start])
         });
-        // "… for subjects ≥ 2 years of age": a condition on another rule, not an age limit.
-        if FOR_SUBJECTS.is_match(before) || LIFE.is_match(before) {
+        // "… for subjects ≥ 2 years of age": a condition on another rule, not an age limit. An
+        // inclusion that names nothing else to measure ("surgery in children aged 3-9 years")
+        // says who the patients are: all it requires holds together, the age with the rest.
+        if let Some(m) = FOR_SUBJECTS.find(before) {
+            let rest_end = next.map_or(e.span.end, |n| n.span.end);
+            let criterion_start = cls.first().map_or(clause.span.start, |c| c.span.start);
+            let criterion_end = cls.last().map_or(clause.span.end, |c| c.span.end);
+            let no_digit = |a: usize, b: usize| !text[a..b].contains(|c: char| c.is_ascii_digit());
+            let population = polarity == Polarity::Inclusion
+                && m.as_str().trim_start()[..2].eq_ignore_ascii_case("in")
+                && e.span.start - criterion_start <= 80
+                && no_digit(criterion_start, e.span.start)
+                && no_digit(rest_end, criterion_end);
+            if !population {
+                continue;
+            }
+        }
+        if LIFE.is_match(before) {
             continue;
         }
         // "onset at < 35 years of age": the age at an earlier event.
@@ -1039,6 +1081,17 @@ lazy_re!(
     r"(?i)\b(?P<test>(?:serum|urine|blood|urinary|β-?hcg|beta-?hcg|b-?hcg)?\s*(?:/\s*(?:serum|urine|blood))?\s*pregnancy\s+tests?|β-?hCG|beta-?hCG)|\b(?P<plan>plan(?:s|ning)?\s+(?:to\s+)?(?:become\s+pregnant|a\s+pregnancy|pregnancy|to\s+conceive|to\s+father)|(?:egg|sperm|ova|oocyte)\s+donation)|\b(?P<preg>pregnan(?:t|cy|cies))\b|\b(?P<lact>breast[- ]?feeding|breastfeed(?:ing)?|lactating|lactation|nursing\s+(?:mothers?|women)|nursing)\b|\b(?P<contra>contracepti\w+|birth\s+control|(?:sexual\s+)?abstinen\w+|barrier\s+methods?|intrauterine\s+device|IUD|condoms?)\b|\b(?P<cbp>child[- ]?bearing\s+(?:potential|age)|reproductive\s+(?:potential|capacity|age)|(?:WOCBP|FOCBP))\b"
 );
 
+// "intercourse with pregnant woman", "partner who is pregnant", "pregnant or lactating female
+// partners": the pregnancy (or lactation) of someone other than the patient.
+lazy_re!(
+    OTHER_PERSON_BEFORE,
+    r"(?i)(?:\b(?:intercourse|sex|relations|contact)\s+with\s+(?:an?\s+|any\s+|their\s+|his\s+|her\s+)?|\b(?:partners?|spouses?|wife|wives|girlfriends?)(?:\s+(?:who\s+(?:is|are|was|were|becomes?|might\s+be|may\s+be)|(?:is|are|was|were)))?(?:\s+(?:currently|possibly|potentially|already))?\s+)$"
+);
+lazy_re!(
+    OTHER_PERSON_AFTER,
+    r"(?i)^(?:\s*(?:,|or|and|/|and/or)\s*(?:pregnant|breast[- ]?feeding|lactating|nursing))*\s+(?:female\s+)?(?:partners?|spouses?|wife|wives|girlfriends?)\b"
+);
+
 fn reproductive(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
     for clause in cls {
         let s = clause.span.slice(text);
@@ -1046,6 +1099,13 @@ fn reproductive(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
         let mut cbp: Option<Span> = None;
         for c in REPRO.captures_iter(s) {
             let m = c.get(0).unwrap();
+            // Someone else's pregnancy or lactation says nothing about the patient's.
+            if (c.name("preg").is_some() || c.name("lact").is_some())
+                && (OTHER_PERSON_BEFORE.is_match(tail(s, 0, m.start(), 60))
+                    || OTHER_PERSON_AFTER.is_match(&s[m.end()..]))
+            {
+                continue;
+            }
             let sp = Span::new(
                 clause.span.start + m.start() + (m.as_str().len() - m.as_str().trim_start().len()),
                 clause.span.start + m.end(),

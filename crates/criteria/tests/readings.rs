@@ -1157,3 +1157,121 @@ fn a_value_written_before_the_scale_name() {
             .all(|t| t.1 != 3.0)
     );
 }
+
+// ---------------------------------------------------------------- seventh round
+
+fn reproductive_topics(text: &str) -> Vec<ReproductiveTopic> {
+    parse(text)
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::Reproductive { topic } => Some(*topic),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn someone_elses_pregnancy_is_no_pregnancy_rule() {
+    for text in [
+        "Exclusion Criteria:\n* Man agrees not to have intercourse with pregnant woman\n",
+        "Exclusion Criteria:\n* Male subjects with pregnant or lactating female partners\n",
+        "Exclusion Criteria:\n* Male participant whose partner is pregnant\n",
+    ] {
+        assert!(
+            !reproductive_topics(text).iter().any(|t| matches!(
+                t,
+                ReproductiveTopic::Pregnant | ReproductiveTopic::Lactating
+            )),
+            "{text}"
+        );
+    }
+    // The patient's own pregnancy still is one.
+    assert_eq!(
+        reproductive_topics("Exclusion Criteria:\n* Pregnant or breastfeeding women\n"),
+        [ReproductiveTopic::Pregnant, ReproductiveTopic::Lactating]
+    );
+    assert_eq!(
+        reproductive_topics("Exclusion Criteria:\n* Women with a pregnancy in the past 6 months\n"),
+        [ReproductiveTopic::Pregnant]
+    );
+}
+
+#[test]
+fn an_inclusion_naming_the_patients_by_age_is_an_age_range() {
+    assert_eq!(
+        ages("Inclusion Criteria:\n* surgery in children aged 3-9 years\n"),
+        [(Some(3.0), Some(9.0))]
+    );
+    assert_eq!(
+        ages("Inclusion Criteria:\n* children aged 3 to 9 years\n"),
+        [(Some(3.0), Some(9.0))]
+    );
+    // An age that says for whom another threshold holds stays a condition.
+    assert!(
+        ages("Inclusion Criteria:\n* Hemoglobin ≥ 10 g/dL in children aged < 12 years\n")
+            .is_empty()
+    );
+    // Nor when the criterion states the age limit elsewhere: the age explains it.
+    assert_eq!(
+        ages(
+            "Inclusion Criteria:\n* Age >= 18 years. Because no dosing data are available on the drug in patients < 18 years of age, children are excluded\n"
+        ),
+        [(Some(18.0), None)]
+    );
+    // Under an exclusion heading the age only qualifies what is excluded ("smoking in women
+    // older than 35": not every woman older than 35).
+    assert!(ages("Exclusion Criteria:\n* smoking in women older than 35 years\n").is_empty());
+}
+
+#[test]
+fn a_qualified_mention_keeps_its_own_descriptor() {
+    let vocab = || {
+        ConditionVocabulary::new([
+            ("Hyperlipidemia", "D006949"),
+            ("Hypercholesterolemia", "D006937"),
+            ("Hyperlipoproteinemia Type II", "D006938"),
+        ])
+    };
+    let mentions = |text: &str| -> Vec<(String, Option<String>)> {
+        Parser::new()
+            .with_vocabulary(vocab())
+            .parse(text)
+            .rules()
+            .filter_map(|r| match &r.body {
+                RuleBody::Condition { mention, mesh, .. } => {
+                    Some((mention.clone(), mesh.as_ref().map(|m| m.id.clone())))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    // "primary hyperlipidemia" is a kind of hyperlipidemia, not hyperlipidemia in general.
+    assert_eq!(
+        mentions("Inclusion Criteria:\n* Patients with primary hyperlipidemia\n"),
+        [("primary hyperlipidemia".to_string(), None)]
+    );
+    // Plain and state-qualified mentions keep the descriptor.
+    assert_eq!(
+        mentions("Inclusion Criteria:\n* Patients with hyperlipidemia\n"),
+        [("hyperlipidemia".to_string(), Some("D006949".to_string()))]
+    );
+    assert_eq!(
+        mentions("Exclusion Criteria:\n* Uncontrolled hyperlipidemia\n"),
+        [("hyperlipidemia".to_string(), Some("D006949".to_string()))]
+    );
+    // A widened phrase that is a term of its own gets that term's descriptor.
+    let p = Parser::new()
+        .with_vocabulary(ConditionVocabulary::new([
+            ("Diabetes Mellitus", "D003920"),
+            ("Diabetes Mellitus, Type 2", "D003924"),
+        ]))
+        .parse("Inclusion Criteria:\n* Patients with type 2 diabetes mellitus\n");
+    let mesh: Vec<Option<String>> = p
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::Condition { mesh, .. } => Some(mesh.as_ref().map(|m| m.id.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(mesh, [Some("D003924".to_string())]);
+}
