@@ -58,7 +58,7 @@ const CMP: &str = r"(?P<cmp>≥|≤|⩾|⩽|≧|≦|＞|＜|>_|<_|\\?>\s?or\s?=(
     equal\s+(?:to\s+)?or\s+(?:above|over|below|under)|
     at\s+least|no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|(?:a\s+)?minimum(?:\s+of)?|
     at\s+most|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:does|do)\s+not\s+exceed|
-    up\s+to|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ed|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|no\s+older\s+than|no\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to|major\s+than|minor\s+than|greater))";
+    up\s+to|from\s+birth\s+(?:up\s+)?(?:to|until|through)|(?:a\s+)?maximum(?:\s+of)?|exceed(?:s|ed|ing)?|above|over|below|under|not\s+older\s+than|not\s+younger\s+than|no\s+older\s+than|no\s+younger\s+than|older\s+than|younger\s+than|inferior\s+(?:or\s+equal\s+)?to|superior\s+(?:or\s+equal\s+)?to|major\s+than|minor\s+than|greater))";
 
 const NUM: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty)\b";
 
@@ -105,6 +105,11 @@ fn build() -> Regex {
     let between = format!(
         r"(?P<bw>\b(?:(?:between(?:\s*,\s*and\s+including\s*,)?|from)\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?|ages\s+of\s+|aged\s+)(?P<b1>{NUM})\s*(?P<bu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?P<b2>{NUM}))"
     );
+    // "between =12 and 16 years", "between ages >=18 and 65", "between 10 to <1000": a range
+    // whose ends carry stray comparators (after "aged", "aged =18 to =65" stays two bounds).
+    let between_cmp = format!(
+        r"(?P<bwc>\bbetween\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?(?:>=|≥|=>|>|=)?\s*(?P<c1>{NUM})\s*(?P<cu1>%|years?|months?|weeks?|days?)?\s*(?:and|to|-|–|—|~)\s*(?:(?P<cx><|＜)|<=|≤|=<|=)?\s*(?P<c2>{NUM}))"
+    );
     let prefixed = format!(
         r"(?P<pre>(?:{CMP})\s*(?:[(\[]\s*(?:≥|≤|>=|<=|=>|=<|>|<|=)\s*[)\]]\s*)?(?:\(|:)?\s*(?:the\s+)?(?:grade|G|an?\s+age\s+of|age\s+of|age|score\s+of|a\s+score\s+of)?\s*(?:[x×]\s*)?(?P<p1>{NUM})(?:\s*\(\s*\d{{1,3}}\s*\))?(?:\s*(?:to|-|–|—)\s*(?P<px>\\?<|＜|less\s+than)?\s*(?P<p2>{NUM}))?)"
     );
@@ -122,7 +127,7 @@ fn build() -> Regex {
         r"(?P<bu>(?:\b|[x×]\s*)(?P<u1>{NUM})\s*(?:[x×*]|times|-?folds?)\s*(?P<uhi>(?:higher|greater|more|above)\s+than\s+)?(?:the\s+)?(?:institutional\s+)?(?:upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?(?:\s*\(\s*I?ULN\s*\))?|upper\s+normal\s+limits?|I?ULN\b))"
     );
     let pattern = format!(
-        r"(?xi)(?:{between}|{prefixed}|{uln_only}|{postfix}|{range}|{plus}|{bare_uln}){UNIT}"
+        r"(?xi)(?:{between}|{between_cmp}|{prefixed}|{uln_only}|{postfix}|{range}|{plus}|{bare_uln}){UNIT}"
     );
     compile(&pattern)
 }
@@ -242,6 +247,7 @@ fn comparator_of(raw: &str) -> Option<Comparator> {
             || w.contains("not exceed")
             || w.contains("not to exceed")
             || w.starts_with("up to")
+            || w.starts_with("from birth")
             || w.contains("maximum") =>
         {
             Comparator::Le
@@ -489,198 +495,205 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
         let mut end = whole.end();
         let mut unit_raw = caps.name("unit").map(|m| m.as_str()).unwrap_or("");
         let mut upper_exclusive_here = false;
-        let (comparator, value, upper, inline_unit) = if caps.name("bw").is_some() {
-            let v1 = caps.name("b1").and_then(|m| parse_number(m.as_str()));
-            let v2 = caps.name("b2").and_then(|m| parse_number(m.as_str()));
-            let (Some(a), Some(b)) = (v1, v2) else {
-                continue;
-            };
-            // "aged 28 days to 6 months": the ends are in different units; no plain range.
-            if b < a {
-                continue;
-            }
-            (
-                Some(Comparator::Between),
-                a,
-                Some(b),
-                caps.name("bu1").map(|m| m.as_str()),
-            )
-        } else if let Some(pre) = caps.name("pre") {
-            let cmp_raw = caps.name("cmp").map(|m| m.as_str()).unwrap_or("");
-            let Some(cmp) = comparator_of(cmp_raw) else {
-                continue;
-            };
-            // "of" only counts when followed by something that makes it a value ("a score of 70").
-            let Some(a) = caps.name("p1").and_then(|m| parse_number(m.as_str())) else {
-                continue;
-            };
-            if let Some(b) = caps.name("p2").and_then(|m| parse_number(m.as_str())) {
-                (Some(Comparator::Between), a, Some(b), None)
-            } else {
-                // Trim a leading word boundary char that belongs to the previous token.
-                let s = pre.as_str();
-                let lead = s.len() - s.trim_start().len();
-                start += lead;
-                // "18 ≤ BMI ≤ 32 kg/m²": the bound before the name makes this a range.
-                let lower = if matches!(cmp, Comparator::Le | Comparator::Lt) {
-                    let mut from = start.saturating_sub(60);
-                    while !text.is_char_boundary(from) {
-                        from += 1;
-                    }
-                    LOWER_BEFORE_NAME
-                        .captures(&text[from..start])
-                        .and_then(|c| {
-                            let l = parse_number(&c["a"])?;
-                            (l < a).then_some((l, from + c.get(0).unwrap().start()))
-                        })
-                } else {
-                    None
+        let (comparator, value, upper, inline_unit) =
+            if caps.name("bw").is_some() || caps.name("bwc").is_some() {
+                let v1 = caps
+                    .name("b1")
+                    .or(caps.name("c1"))
+                    .and_then(|m| parse_number(m.as_str()));
+                let v2 = caps
+                    .name("b2")
+                    .or(caps.name("c2"))
+                    .and_then(|m| parse_number(m.as_str()));
+                let (Some(a), Some(b)) = (v1, v2) else {
+                    continue;
                 };
-                if let Some((l, l_start)) = lower {
-                    start = l_start;
-                    upper_exclusive_here = cmp == Comparator::Lt;
-                    (Some(Comparator::Between), l, Some(a), None)
-                } else {
-                    (Some(cmp), a, None, None)
+                // "aged 28 days to 6 months": the ends are in different units; no plain range.
+                if b < a {
+                    continue;
                 }
-            }
-        } else if caps.name("ulo").is_some() {
-            let m = caps.name("ulo").unwrap().as_str().to_lowercase();
-            let cmp = if m.contains("within") {
-                Comparator::Le
-            } else if m.starts_with("above")
-                || m.starts_with("over")
-                || m.starts_with("greater")
-                || m.starts_with("more")
-                || m.starts_with("higher")
-                || m.starts_with("exceed")
-                || m.contains('>')
-            {
-                Comparator::Gt
-            } else if m.contains('≤') {
-                Comparator::Le
-            } else if m.contains('≥') {
-                Comparator::Ge
-            } else {
-                Comparator::Lt
-            };
-            out.push(NumExpr {
-                span: Span::new(offset + start, offset + end),
-                comparator: Some(cmp),
-                value: 1.0,
-                upper: None,
-                unit: None,
-                relative_to: if m.contains("lower") && m.contains("limit of normal") {
-                    Some(Reference::Lln)
+                (
+                    Some(Comparator::Between),
+                    a,
+                    Some(b),
+                    caps.name("bu1").or(caps.name("cu1")).map(|m| m.as_str()),
+                )
+            } else if let Some(pre) = caps.name("pre") {
+                let cmp_raw = caps.name("cmp").map(|m| m.as_str()).unwrap_or("");
+                let Some(cmp) = comparator_of(cmp_raw) else {
+                    continue;
+                };
+                // "of" only counts when followed by something that makes it a value ("a score of 70").
+                let Some(a) = caps.name("p1").and_then(|m| parse_number(m.as_str())) else {
+                    continue;
+                };
+                if let Some(b) = caps.name("p2").and_then(|m| parse_number(m.as_str())) {
+                    (Some(Comparator::Between), a, Some(b), None)
                 } else {
-                    Some(Reference::Uln)
-                },
-                age_suffix: false,
-                age_word: false,
-                upper_exclusive: false,
-            });
-            continue;
-        } else if caps.name("po").is_some() {
-            let Some(a) = caps.name("o1").and_then(|m| parse_number(m.as_str())) else {
-                continue;
-            };
-            let dir = caps.name("odir").unwrap().as_str().to_lowercase();
-            let cmp = match dir.as_str() {
-                "less" | "lower" | "below" | "younger" | "fewer" | "under" => Comparator::Le,
-                _ => Comparator::Ge,
-            };
-            // A blood-pressure pair with the comparator after it ("150/95 or higher"): the
-            // number before the slash is the systolic threshold, with the same comparator.
-            let o1 = caps.name("o1").unwrap();
-            if let Some((s_start, s_end, systolic)) = systolic_before(text, o1.start())
-                && (70.0..=300.0).contains(&systolic)
-                && (30.0..=200.0).contains(&a)
-                && a < systolic
-            {
-                let unit = caps
-                    .name("ou")
-                    .and_then(|u| unit_of(u.as_str()).0)
-                    .filter(|u| u == "mmHg");
+                    // Trim a leading word boundary char that belongs to the previous token.
+                    let s = pre.as_str();
+                    let lead = s.len() - s.trim_start().len();
+                    start += lead;
+                    // "18 ≤ BMI ≤ 32 kg/m²": the bound before the name makes this a range.
+                    let lower = if matches!(cmp, Comparator::Le | Comparator::Lt) {
+                        let mut from = start.saturating_sub(60);
+                        while !text.is_char_boundary(from) {
+                            from += 1;
+                        }
+                        LOWER_BEFORE_NAME
+                            .captures(&text[from..start])
+                            .and_then(|c| {
+                                let l = parse_number(&c["a"])?;
+                                (l < a).then_some((l, from + c.get(0).unwrap().start()))
+                            })
+                    } else {
+                        None
+                    };
+                    if let Some((l, l_start)) = lower {
+                        start = l_start;
+                        upper_exclusive_here = cmp == Comparator::Lt;
+                        (Some(Comparator::Between), l, Some(a), None)
+                    } else {
+                        (Some(cmp), a, None, None)
+                    }
+                }
+            } else if caps.name("ulo").is_some() {
+                let m = caps.name("ulo").unwrap().as_str().to_lowercase();
+                let cmp = if m.contains("within") {
+                    Comparator::Le
+                } else if m.starts_with("above")
+                    || m.starts_with("over")
+                    || m.starts_with("greater")
+                    || m.starts_with("more")
+                    || m.starts_with("higher")
+                    || m.starts_with("exceed")
+                    || m.contains('>')
+                {
+                    Comparator::Gt
+                } else if m.contains('≤') {
+                    Comparator::Le
+                } else if m.contains('≥') {
+                    Comparator::Ge
+                } else {
+                    Comparator::Lt
+                };
                 out.push(NumExpr {
-                    span: Span::new(offset + s_start, offset + s_end),
+                    span: Span::new(offset + start, offset + end),
                     comparator: Some(cmp),
-                    value: systolic,
+                    value: 1.0,
                     upper: None,
-                    unit,
-                    relative_to: None,
+                    unit: None,
+                    relative_to: if m.contains("lower") && m.contains("limit of normal") {
+                        Some(Reference::Lln)
+                    } else {
+                        Some(Reference::Uln)
+                    },
                     age_suffix: false,
                     age_word: false,
                     upper_exclusive: false,
                 });
-            }
-            (Some(cmp), a, None, caps.name("ou").map(|m| m.as_str()))
-        } else if caps.name("rg").is_some() {
-            let v1 = caps.name("r1").and_then(|m| parse_number(m.as_str()));
-            let v2 = caps.name("r2").and_then(|m| parse_number(m.as_str()));
-            let (Some(a), Some(b)) = (v1, v2) else {
                 continue;
-            };
-            if b < a {
-                continue;
-            }
-            (
-                Some(Comparator::Between),
-                a,
-                Some(b),
-                caps.name("ru1").map(|m| m.as_str()),
-            )
-        } else if caps.name("bu").is_some() {
-            let Some(a) = caps.name("u1").and_then(|m| parse_number(m.as_str())) else {
-                continue;
-            };
-            // "within 2 times the ULN" is a ceiling, as "within normal limits" is.
-            let mut cmp = caps.name("uhi").map(|_| Comparator::Gt).or_else(|| {
-                ends_with_word(&text[..caps.name("u1").unwrap().start()], "within")
-                    .then_some(Comparator::Le)
-            });
-            // "3x upper limit of normal or higher": the direction follows the multiple.
-            if cmp.is_none()
-                && let Some(c) = ULN_POSTFIX.captures(&text[end..])
-            {
-                cmp = Some(match c["d"].to_ascii_lowercase().as_str() {
-                    "less" | "lower" | "below" | "under" => Comparator::Le,
+            } else if caps.name("po").is_some() {
+                let Some(a) = caps.name("o1").and_then(|m| parse_number(m.as_str())) else {
+                    continue;
+                };
+                let dir = caps.name("odir").unwrap().as_str().to_lowercase();
+                let cmp = match dir.as_str() {
+                    "less" | "lower" | "below" | "younger" | "fewer" | "under" => Comparator::Le,
                     _ => Comparator::Ge,
+                };
+                // A blood-pressure pair with the comparator after it ("150/95 or higher"): the
+                // number before the slash is the systolic threshold, with the same comparator.
+                let o1 = caps.name("o1").unwrap();
+                if let Some((s_start, s_end, systolic)) = systolic_before(text, o1.start())
+                    && (70.0..=300.0).contains(&systolic)
+                    && (30.0..=200.0).contains(&a)
+                    && a < systolic
+                {
+                    let unit = caps
+                        .name("ou")
+                        .and_then(|u| unit_of(u.as_str()).0)
+                        .filter(|u| u == "mmHg");
+                    out.push(NumExpr {
+                        span: Span::new(offset + s_start, offset + s_end),
+                        comparator: Some(cmp),
+                        value: systolic,
+                        upper: None,
+                        unit,
+                        relative_to: None,
+                        age_suffix: false,
+                        age_word: false,
+                        upper_exclusive: false,
+                    });
+                }
+                (Some(cmp), a, None, caps.name("ou").map(|m| m.as_str()))
+            } else if caps.name("rg").is_some() {
+                let v1 = caps.name("r1").and_then(|m| parse_number(m.as_str()));
+                let v2 = caps.name("r2").and_then(|m| parse_number(m.as_str()));
+                let (Some(a), Some(b)) = (v1, v2) else {
+                    continue;
+                };
+                if b < a {
+                    continue;
+                }
+                (
+                    Some(Comparator::Between),
+                    a,
+                    Some(b),
+                    caps.name("ru1").map(|m| m.as_str()),
+                )
+            } else if caps.name("bu").is_some() {
+                let Some(a) = caps.name("u1").and_then(|m| parse_number(m.as_str())) else {
+                    continue;
+                };
+                // "within 2 times the ULN" is a ceiling, as "within normal limits" is.
+                let mut cmp = caps.name("uhi").map(|_| Comparator::Gt).or_else(|| {
+                    ends_with_word(&text[..caps.name("u1").unwrap().start()], "within")
+                        .then_some(Comparator::Le)
                 });
-                end += c.get(0).unwrap().end();
-            }
-            out.push(NumExpr {
-                span: Span::new(offset + caps.name("u1").unwrap().start(), offset + end),
-                comparator: cmp,
-                value: a,
-                upper: None,
-                unit: None,
-                relative_to: Some(Reference::Uln),
-                age_suffix: false,
-                age_word: false,
-                upper_exclusive: false,
-            });
-            continue;
-        } else if caps.name("pl").is_some() {
-            let Some(a) = caps.name("l1").and_then(|m| parse_number(m.as_str())) else {
+                // "3x upper limit of normal or higher": the direction follows the multiple.
+                if cmp.is_none()
+                    && let Some(c) = ULN_POSTFIX.captures(&text[end..])
+                {
+                    cmp = Some(match c["d"].to_ascii_lowercase().as_str() {
+                        "less" | "lower" | "below" | "under" => Comparator::Le,
+                        _ => Comparator::Ge,
+                    });
+                    end += c.get(0).unwrap().end();
+                }
+                out.push(NumExpr {
+                    span: Span::new(offset + caps.name("u1").unwrap().start(), offset + end),
+                    comparator: cmp,
+                    value: a,
+                    upper: None,
+                    unit: None,
+                    relative_to: Some(Reference::Uln),
+                    age_suffix: false,
+                    age_word: false,
+                    upper_exclusive: false,
+                });
+                continue;
+            } else if caps.name("pl").is_some() {
+                let Some(a) = caps.name("l1").and_then(|m| parse_number(m.as_str())) else {
+                    continue;
+                };
+                // "Gleason 3+4", "(0.006 x H) + (15 x W)": a sum, not "3 or more".
+                if caps.name("lu").is_none()
+                    && text[whole.end()..]
+                        .trim_start()
+                        .starts_with(|c: char| c.is_ascii_digit() || c == '(')
+                {
+                    continue;
+                }
+                (
+                    Some(Comparator::Ge),
+                    a,
+                    None,
+                    caps.name("lu").map(|m| m.as_str()),
+                )
+            } else {
                 continue;
             };
-            // "Gleason 3+4", "(0.006 x H) + (15 x W)": a sum, not "3 or more".
-            if caps.name("lu").is_none()
-                && text[whole.end()..]
-                    .trim_start()
-                    .starts_with(|c: char| c.is_ascii_digit() || c == '(')
-            {
-                continue;
-            }
-            (
-                Some(Comparator::Ge),
-                a,
-                None,
-                caps.name("lu").map(|m| m.as_str()),
-            )
-        } else {
-            continue;
-        };
         if unit_raw.trim().is_empty()
             && let Some(u) = inline_unit
         {
@@ -730,7 +743,8 @@ pub(crate) fn scan(text: &str, offset: usize) -> Vec<NumExpr> {
             age_suffix,
             upper_exclusive: upper_exclusive_here
                 || caps.name("rx").is_some()
-                || caps.name("px").is_some(),
+                || caps.name("px").is_some()
+                || caps.name("cx").is_some(),
             age_word: caps.name("cmp").is_some_and(|m| {
                 m.as_str().to_ascii_lowercase().contains("older")
                     || m.as_str().to_ascii_lowercase().contains("younger")

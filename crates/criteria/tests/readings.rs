@@ -1275,3 +1275,38 @@ fn a_qualified_mention_keeps_its_own_descriptor() {
         .collect();
     assert_eq!(mesh, [Some("D003924".to_string())]);
 }
+
+#[test]
+fn a_range_after_between_whose_ends_carry_stray_comparators() {
+    assert_eq!(
+        ages("Inclusion Criteria:\n* Subject's age is between =12 and 16 years, inclusive\n"),
+        [(Some(12.0), Some(16.0))]
+    );
+    assert_eq!(
+        ages("Inclusion Criteria:\n* Men and women between ages >=18 and 65.\n"),
+        [(Some(18.0), Some(65.0))]
+    );
+    assert_eq!(
+        all_thresholds(
+            "Inclusion Criteria:\n* Coronary artery calcium score between 10 to <1000\n"
+        ),
+        [("lab".to_string(), Comparator::Between, 10.0, Some(1000.0))]
+    );
+    // After "aged" the two bounds stay two rules, as before.
+    assert_eq!(
+        ages("Inclusion Criteria:\n* Male and female aged >=19 and < 65 years\n"),
+        [(Some(19.0), None), (None, Some(65.0))]
+    );
+}
+
+#[test]
+fn from_birth_to_an_age_is_a_maximum() {
+    assert_eq!(
+        ages("Inclusion Criteria:\n* Age from birth to 21 years\n"),
+        [(None, Some(21.0))]
+    );
+    assert_eq!(
+        ages("Inclusion Criteria:\n* Children from birth up to 5 years of age\n"),
+        [(None, Some(5.0))]
+    );
+}
