@@ -1321,7 +1321,7 @@ lazy_re!(
 
 lazy_re!(
     LIFE,
-    r"(?i)\b(?:life\s+expectancy|life\s+expectation|expected\s+(?:survival|life\s+span)|estimated\s+(?:survival|life\s+expectancy)(?:\s+(?:period|time))?|survival\s+(?:expectancy|of\s+at\s+least)|expected\s+to\s+(?:live|survive)|predicted\s+survival|anticipated\s+survival|prognosis\s+of)\b"
+    r"(?i)\b(?:life[\s-]+expectancy|life[\s-]+expectation|(?:expected\s+)?life[\s-]*span|expected\s+survival|estimated\s+(?:survival|life\s+expectancy)(?:\s+(?:period|time))?|survival\s+(?:expectancy|of\s+at\s+least)|expected\s+to\s+(?:live|survive)|predicted\s+survival|anticipated\s+survival|prognosis\s+of)\b"
 );
 
 fn life_expectancy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
@@ -1680,6 +1680,13 @@ lazy_re!(
     GESTATION_AFTER,
     r"(?i)^\s*(?:\+\s*\d\s*(?:days?)?\s*)?(?:of\s+|completed\s+)?(?:gestation|gestational|GA\b|pregnancy|amenorrh)"
 );
+// "disease duration <= 5 years", "predicted ICU stay more than 7 days", "time on steroids >= 3
+// days", "uterine size <12 weeks": the length (or size) of something, measured in time units;
+// no window before or after an event.
+lazy_re!(
+    DURATION_BEFORE,
+    r"(?i)(?P<n>\b(?:[a-z][\w-]*\s+)?(?:duration|length\s+of\s+(?:hospital\s+|icu\s+)?stay|(?:icu|hospital)\s+stay|time\s+on\s+[a-z][\w-]*|size|cycle\s+length))(?:\s+(?:of|is|was)(?:\s+[a-z][\w-]*){0,2}?\s+of|\s+of|\s+is|\s+was|\s*:)?\s*$"
+);
 lazy_re!(
     SECOND_BOUND,
     r"(?i)^[\s,]*(?:\([^()]{0,30}\)[\s,]*)?(?:and|or|but|and/or|&|/)?[\s,]*$"
@@ -1710,6 +1717,30 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                         threshold: e.threshold(),
                     },
                     e.span,
+                ));
+                continue;
+            }
+            if e.time_unit().is_some()
+                && e.relative_to.is_none()
+                && e.comparator.is_some_and(|c| c != Comparator::Eq)
+                && let Some(c) =
+                    DURATION_BEFORE.captures(tail(text, clause.span.start, e.span.start, 60))
+            {
+                let n = c.name("n").unwrap();
+                let mut words: Vec<&str> = n.as_str().split_whitespace().collect();
+                if words.len() > 1 && MEASURE_STOP.contains(&words[0].to_ascii_lowercase().as_str())
+                {
+                    words.remove(0);
+                }
+                let start = e.span.start - c.get(0).unwrap().len()
+                    + n.start()
+                    + (n.as_str().len() - words.join(" ").len().min(n.as_str().len()));
+                found.push(Found::new(
+                    RuleBody::Lab {
+                        analyte: words.join(" ").to_ascii_lowercase(),
+                        threshold: e.threshold(),
+                    },
+                    Span::new(start.min(e.span.start), e.span.end),
                 ));
                 continue;
             }
@@ -3727,8 +3758,10 @@ fn windows(text: &str, cls: &[Clause], found: &[Found]) -> Vec<TimeWindow> {
                 (matches!(
                     f.body,
                     RuleBody::Age { .. } | RuleBody::LifeExpectancy { .. }
-                ) || matches!(&f.body, RuleBody::Lab { analyte, .. } if analyte == "gestational age"))
-                    && f.span.overlaps(&span)
+                ) || matches!(&f.body, RuleBody::Lab { threshold, .. }
+                if threshold.unit.as_deref().is_some_and(|u| {
+                    ["year", "month", "week", "day", "hour"].contains(&u)
+                }))) && f.span.overlaps(&span)
             }) {
                 continue;
             }

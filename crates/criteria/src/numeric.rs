@@ -118,7 +118,7 @@ fn build() -> Regex {
         r"(?P<rg>\b(?P<r1>{NUM})\s*(?P<ru1>%|years?|months?|weeks?|days?|mg/dL|g/dL)?\s*(?:to|-|–|—|~|through)\s*(?P<rx>\\?<|＜|<|less\s+than|under|younger\s+than)?\s*(?P<r2>{NUM}))"
     );
     let postfix = format!(
-        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|-?years?(?:\s+of\s+age|\s+old)?|yrs?|y|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?|[a-zA-Zµμ]{{1,6}}\s*[/⁄]\s*[a-zA-Zµμ0-9.²³]{{1,8}}|mm\s*Hg|mmHg|mm|cm|kg|mg|g|points?|times|x\s*ULN)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
+        r"(?P<po>\b(?P<o1>{NUM})\s*(?P<ou>%|-?years?(?:\s+of\s+age|\s+old)?|yrs?|y|months?(?:\s+of\s+age)?|weeks?|days?|cycles?|(?:prior\s+)?lines?(?:\s+of\s+(?:therapy|treatment))?|(?:prior\s+)?regimens?|[a-zA-Zµμ]{{1,6}}\s*[/⁄]\s*[a-zA-Zµμ0-9.²³]{{1,8}}|[/⁄]\s*[a-zA-Zµμ][a-zA-Zµμ0-9.²³]{{0,7}}|mm\s*Hg|mmHg|mm|cm|kg|mg|g|points?|times|x\s*ULN)?\s*(?:\(\s*inclusive\s*\)\s*)?(?:or|and|&)\s+(?P<odir>more|greater|higher|above|older|over|less|lower|below|younger|fewer|under|later|beyond|after)\b)"
     );
     let plus = format!(r"(?P<pl>\b(?P<l1>{NUM})\s*\+\s*(?P<lu>years?|yrs?)?)");
     // A multiple of the upper limit of normal without a comparator ("LFT 3X upper limit of

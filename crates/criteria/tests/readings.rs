@@ -1310,3 +1310,97 @@ fn from_birth_to_an_age_is_a_maximum() {
         [(None, Some(5.0))]
     );
 }
+
+fn labs_named(text: &str) -> Vec<(String, Comparator, f64, Option<String>)> {
+    parse(text)
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::Lab { analyte, threshold } => Some((
+                analyte.clone(),
+                threshold.comparator,
+                threshold.value,
+                threshold.unit.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_length_of_something_in_time_units_is_a_measure_not_a_window() {
+    let p = parse("Inclusion Criteria:\n* active nr-axSpA with disease duration <= 5 years\n");
+    assert_eq!(
+        labs_named("Inclusion Criteria:\n* active nr-axSpA with disease duration <= 5 years\n"),
+        [(
+            "disease duration".to_string(),
+            Comparator::Le,
+            5.0,
+            Some("year".to_string())
+        )]
+    );
+    assert!(p.rules().all(|r| r.window.is_none()));
+    assert_eq!(
+        labs_named(
+            "Exclusion Criteria:\n* Severe chronic insomnia, with reported usual sleep duration <4 hours\n"
+        ),
+        [(
+            "sleep duration".to_string(),
+            Comparator::Lt,
+            4.0,
+            Some("hour".to_string())
+        )]
+    );
+    assert_eq!(
+        labs_named("Inclusion Criteria:\n* predicted ICU stay more than 7 days\n"),
+        [(
+            "predicted icu stay".to_string(),
+            Comparator::Gt,
+            7.0,
+            Some("day".to_string())
+        )]
+    );
+    assert_eq!(
+        labs_named("Inclusion Criteria:\n* uterine size <12 weeks.\n"),
+        [(
+            "uterine size".to_string(),
+            Comparator::Lt,
+            12.0,
+            Some("week".to_string())
+        )]
+    );
+    // A window before an event stays a window.
+    let p = parse("Exclusion Criteria:\n* Chemotherapy within 4 weeks before the first dose\n");
+    assert!(
+        labs_named("Exclusion Criteria:\n* Chemotherapy within 4 weeks before the first dose\n")
+            .is_empty()
+    );
+    assert!(p.rules().any(|r| r.window.is_some()));
+}
+
+#[test]
+fn life_expectancy_with_a_hyphen_and_life_span() {
+    for text in [
+        "Inclusion Criteria:\n* Life-expectancy > 6 months.\n",
+        "Exclusion Criteria:\n* Expected life-span less than 1 year\n",
+    ] {
+        assert!(
+            parse(text)
+                .rules()
+                .any(|r| matches!(r.body, RuleBody::LifeExpectancy { .. })),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_count_per_cubic_millimetre_or_greater() {
+    assert_eq!(
+        all_thresholds("Inclusion Criteria:\n* Platelet count of 100,000/mm3 or greater\n"),
+        [("lab".to_string(), Comparator::Ge, 100_000.0, None)]
+    );
+    // A pressure pair with the direction after it keeps both values.
+    assert_eq!(
+        all_thresholds("Exclusion Criteria:\n* Bloodpressure 150/95 or higher.\n").len(),
+        2
+    );
+}
