@@ -1092,6 +1092,11 @@ lazy_re!(
     r"(?i)^(?:\s*(?:,|or|and|/|and/or)\s*(?:pregnant|breast[- ]?feeding|lactating|nursing))*\s+(?:female\s+)?(?:partners?|spouses?|wife|wives|girlfriends?)\b"
 );
 
+lazy_re!(
+    AVOID_BEFORE,
+    r"(?i)\b(?:avoid(?:ing)?|prevent(?:ing|ion\s+of)?)\s+(?:an?\s+)?(?:(?:becoming|getting)\s+)?$"
+);
+
 fn reproductive(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
     for clause in cls {
         let s = clause.span.slice(text);
@@ -1110,7 +1115,12 @@ fn reproductive(text: &str, cls: &[Clause], found: &mut Vec<Found>) {
                 clause.span.start + m.start() + (m.as_str().len() - m.as_str().trim_start().len()),
                 clause.span.start + m.end(),
             );
-            let topic = if c.name("test").is_some() {
+            // "contraceptive methods in order to avoid pregnancy": what contraception is for.
+            let avoided =
+                c.name("preg").is_some() && AVOID_BEFORE.is_match(tail(s, 0, m.start(), 40));
+            let topic = if avoided {
+                ReproductiveTopic::Contraception
+            } else if c.name("test").is_some() {
                 ReproductiveTopic::NegativePregnancyTest
             } else if c.name("plan").is_some() {
                 ReproductiveTopic::PlanningPregnancy
@@ -1860,6 +1870,11 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
                     if found.iter().any(|f| f.span.overlaps(&e.span)) {
                         continue;
                     }
+                    // "a contraceptive method with a failure rate of < 1% per year", "(Pearl
+                    // Index < 1)": the method's property, nothing measured on the patient.
+                    if CONTRACEPTION_MEASURE.is_match(&name) {
+                        continue;
+                    }
                     let mut f = Found::new(
                         RuleBody::Lab {
                             analyte: name,
@@ -2091,6 +2106,10 @@ fn measured_thing(text: &str, floor: usize, ceil: usize, e: &NumExpr) -> Option<
     Some((name, base + first))
 }
 
+lazy_re!(
+    CONTRACEPTION_MEASURE,
+    r"(?i)\bfailure\s+rates?\b|\bpearl[\s-]*ind(?:ex|ices)\b"
+);
 lazy_re!(
     MEASURE_NOUN_BEFORE,
     r"(?i)\b(?:rate|pressure|count|level|index|size|diameter|length|volume|weight|height|circumference|distance|concentration|saturation|fraction|thickness|area)\s*:?\s*$"

@@ -1404,3 +1404,31 @@ fn a_count_per_cubic_millimetre_or_greater() {
         2
     );
 }
+
+#[test]
+fn a_contraceptive_methods_failure_rate_is_no_measurement_of_the_patient() {
+    for text in [
+        "Inclusion Criteria:\n* Women of childbearing potential must use a contraceptive method with a failure rate of < 1% per year\n",
+        "Inclusion Criteria:\n* Use of high reliability contraceptive methods (Pearl-Index <1)\n",
+    ] {
+        assert!(all_thresholds(text).is_empty(), "{text}");
+        assert!(
+            reproductive_topics(text).contains(&ReproductiveTopic::Contraception),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn pregnancy_to_be_avoided_is_contraception() {
+    assert_eq!(
+        reproductive_topics(
+            "Inclusion Criteria:\n* Use of high reliability contraceptive methods in order to avoid pregnancy\n"
+        ),
+        [ReproductiveTopic::Contraception]
+    );
+    assert_eq!(
+        reproductive_topics("Inclusion Criteria:\n* Agree to take measures to prevent pregnancy\n"),
+        [ReproductiveTopic::Contraception]
+    );
+}
