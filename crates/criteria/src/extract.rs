@@ -2110,6 +2110,7 @@ lazy_re!(
     CONTRACEPTION_MEASURE,
     r"(?i)\bfailure\s+rates?\b|\bpearl[\s-]*ind(?:ex|ices)\b"
 );
+lazy_re!(ANTIGEN_CLASS, r"(?i)^(?:HLA|MHC)\s+class$");
 lazy_re!(
     MEASURE_NOUN_BEFORE,
     r"(?i)\b(?:rate|pressure|count|level|index|size|diameter|length|volume|weight|height|circumference|distance|concentration|saturation|fraction|thickness|area)\s*:?\s*$"
@@ -2317,6 +2318,10 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
                 || lower.contains("karnofsky")
                 || lower.contains("lansky")
                 || lower.contains("mass index")
+                // "(Pearl index < 1)": a contraceptive method's failure rate; "MHC class I
+                // deficiency", "anti-HLA class I antibodies": a kind of antigen.
+                || CONTRACEPTION_MEASURE.is_match(name)
+                || ANTIGEN_CLASS.is_match(name)
             {
                 continue;
             }

@@ -1432,3 +1432,19 @@ fn pregnancy_to_be_avoided_is_contraception() {
         [ReproductiveTopic::Contraception]
     );
 }
+
+#[test]
+fn a_pearl_index_and_an_antigen_class_are_no_scores() {
+    for text in [
+        "Exclusion Criteria:\n* Not using a reliable contraceptive method (Pearl index <1) throughout the study period.\n",
+        "Exclusion Criteria:\n* Diagnosis of Omenn's syndrome or MHC class I deficiency\n",
+        "Inclusion Criteria:\n* Absence of anti-HLA class I and class II antibodies\n",
+    ] {
+        assert!(scores(text).is_empty(), "{text}");
+    }
+    // A named index still is one.
+    assert_eq!(
+        scores("Inclusion Criteria:\n* Oswestry Disability Index > 30\n"),
+        [(Comparator::Gt, 30.0, None)]
+    );
+}
