@@ -2020,7 +2020,12 @@ fn measured_thing(text: &str, floor: usize, ceil: usize, e: &NumExpr) -> Option<
             .chars()
             .take(40)
             .collect();
-        if COUNTED.is_match(&after.to_ascii_lowercase()) || counts_things(&after) {
+        // "AHI > 5 events per hour", "< 150 min/wk", "> 14 units/week": an amount per time in a
+        // unit of measure is measured ("> 20 cigarettes per day", "3 times per week" count
+        // things or occasions, as before).
+        if !RATE_AFTER.is_match(&after)
+            && (COUNTED.is_match(&after.to_ascii_lowercase()) || counts_things(&after))
+        {
             return None;
         }
     }
@@ -2109,6 +2114,10 @@ fn measured_thing(text: &str, floor: usize, ceil: usize, e: &NumExpr) -> Option<
 lazy_re!(
     CONTRACEPTION_MEASURE,
     r"(?i)\bfailure\s+rates?\b|\bpearl[\s-]*ind(?:ex|ices)\b"
+);
+lazy_re!(
+    RATE_AFTER,
+    r"(?i)^\s*(?:units?(?:\s+of\s+(?:alcohol|ethanol))?|events?|min(?:utes?|s)?|hours?|hrs?)\s*(?:/\s*|per\s+|a\s+|each\s+)(?:hours?|hrs?|h|days?|d|weeks?|wks?|wk|months?|years?|yrs?|night)\b"
 );
 lazy_re!(ANTIGEN_CLASS, r"(?i)^(?:HLA|MHC)\s+class$");
 lazy_re!(

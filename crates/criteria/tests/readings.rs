@@ -1448,3 +1448,31 @@ fn a_pearl_index_and_an_antigen_class_are_no_scores() {
         [(Comparator::Gt, 30.0, None)]
     );
 }
+
+#[test]
+fn an_amount_per_time_in_a_unit_of_measure_is_measured() {
+    assert_eq!(
+        labs_named(
+            "Inclusion Criteria:\n* Obstructive sleep apnea with a central AHI >5 events/hour\n"
+        ),
+        [("central ahi".to_string(), Comparator::Gt, 5.0, None)]
+    );
+    assert_eq!(
+        labs_named("Exclusion Criteria:\n* apnea hypopnea index > 5 events per hour\n").len(),
+        1
+    );
+    assert_eq!(
+        labs_named("Inclusion Criteria:\n* Sedentary lifestyle, defined as <150 min/wk of moderate physical activity\n").len(),
+        1
+    );
+    assert_eq!(
+        labs_named("Exclusion Criteria:\n* An average weekly alcohol intake of >21 units/week\n")
+            .len(),
+        1
+    );
+    // Counts of things or occasions per time stay counts.
+    assert!(labs_named("Exclusion Criteria:\n* Smokers of > 5 cigarettes a day\n").is_empty());
+    assert!(
+        labs_named("Exclusion Criteria:\n* Exercising more than 3 times per week\n").is_empty()
+    );
+}
