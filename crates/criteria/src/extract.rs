@@ -2119,6 +2119,10 @@ lazy_re!(
     RATE_AFTER,
     r"(?i)^\s*(?:units?(?:\s+of\s+(?:alcohol|ethanol))?|events?|min(?:utes?|s)?|hours?|hrs?)\s*(?:/\s*|per\s+|a\s+|each\s+)(?:hours?|hrs?|h|days?|d|weeks?|wks?|wk|months?|years?|yrs?|night)\b"
 );
+lazy_re!(
+    PHYSIOLOGICAL_INDEX,
+    r"(?i)\b(?:ankle[\s-]*brachial(?:\s+pressure)?|toe[\s-]*brachial|brachial[\s-]*ankle|apn(?:o)?ea[\s-]*hypopn(?:o)?ea|respiratory\s+disturbance|oxygen\s+desaturation|(?:periodic\s+)?limb\s+movements?|arousal|cardiac|pulsatility|resistive|shock|oxygenation|perfusion|glyc(?:a)?emic)\s+ind(?:ex|ices)$"
+);
 lazy_re!(ANTIGEN_CLASS, r"(?i)^(?:HLA|MHC)\s+class$");
 lazy_re!(
     MEASURE_NOUN_BEFORE,
@@ -2335,6 +2339,11 @@ fn scores(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>)
                 continue;
             }
             let me = clause.span.start + m.end();
+            // "Ankle-brachial index > 0.9", "apnea-hypopnea index ≥ 15": a ratio or rate measured
+            // on the body is a measurement (read by `labs`), not a scale's score.
+            if PHYSIOLOGICAL_INDEX.is_match(tail(text, clause.span.start, me, 50)) {
+                continue;
+            }
             // "Level III or greater on the American Society of Anesthesiologists …", "< 120
             // points on the Mattis Dementia Rating Scale": the value is written before the name.
             let ms = clause.span.start + m.start();

@@ -1476,3 +1476,29 @@ fn an_amount_per_time_in_a_unit_of_measure_is_measured() {
         labs_named("Exclusion Criteria:\n* Exercising more than 3 times per week\n").is_empty()
     );
 }
+
+#[test]
+fn a_physiological_index_is_a_measurement_not_a_score() {
+    for (text, analyte) in [
+        (
+            "Inclusion Criteria:\n* Ankle-brachial index above 0,40 or presence of palpable pulse\n",
+            "ankle-brachial index",
+        ),
+        (
+            "Exclusion Criteria:\n* periodic limb movement indices > 10/hour;\n",
+            "periodic limb movement indices",
+        ),
+    ] {
+        assert!(scores(text).is_empty(), "{text}");
+        assert!(
+            labs_named(text).iter().any(|l| l.0 == analyte),
+            "{text}: {:?}",
+            labs_named(text)
+        );
+    }
+    // A questionnaire's index stays a score.
+    assert_eq!(
+        scores("Inclusion Criteria:\n* Ocular Surface Disease Index > 12\n"),
+        [(Comparator::Gt, 12.0, None)]
+    );
+}
