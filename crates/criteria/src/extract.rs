@@ -1698,6 +1698,10 @@ lazy_re!(
     r"(?i)(?P<n>\b(?:[a-z][\w-]*\s+)?(?:duration|length\s+of\s+(?:hospital\s+|icu\s+)?stay|(?:icu|hospital)\s+stay|time\s+on\s+[a-z][\w-]*|size|cycle\s+length))(?:\s+(?:of|is|was)(?:\s+[a-z][\w-]*){0,2}?\s+of|\s+of|\s+is|\s+was|\s*:)?\s*$"
 );
 lazy_re!(
+    TREATMENT_WORD,
+    r"(?i)\b(?:treat(?:ment|ments|ed)?|therap(?:y|ies)|use|used|exposure|exposed|administ\w+|dosing|dosed|courses?|intake|taking|receiv\w+)\b"
+);
+lazy_re!(
     SECOND_BOUND,
     r"(?i)^[\s,]*(?:\([^()]{0,30}\)[\s,]*)?(?:and|or|but|and/or|&|/)?[\s,]*$"
 );
@@ -1733,6 +1737,10 @@ fn labs(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<Found>) {
             if e.time_unit().is_some()
                 && e.relative_to.is_none()
                 && e.comparator.is_some_and(|c| c != Comparator::Eq)
+                // How long a treatment was given ("endocrine therapy for a duration of at least
+                // 24 months") stays the treatment's window.
+                && !TREATMENT_WORD.is_match(&text[clause.span.start..e.span.start])
+                && !THERAPY_RE.is_match(&text[clause.span.start..e.span.start])
                 && let Some(c) =
                     DURATION_BEFORE.captures(tail(text, clause.span.start, e.span.start, 60))
             {

@@ -1368,6 +1368,10 @@ fn the_length_of_something_in_time_units_is_a_measure_not_a_window() {
             Some("week".to_string())
         )]
     );
+    // How long a treatment was given stays the treatment's window.
+    let text = "Inclusion Criteria:\n* Prior adjuvant endocrine therapy for a duration of at least 24 months\n";
+    assert!(labs_named(text).is_empty());
+    assert!(parse(text).rules().any(|r| r.window.is_some()));
     // A window before an event stays a window.
     let p = parse("Exclusion Criteria:\n* Chemotherapy within 4 weeks before the first dose\n");
     assert!(
