@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p server --example match_scale -- latency [copies]
 //! cargo run --release -p server --example match_scale -- recall [copies] [BENCH_DIR]
+//! cargo run --release -p server --example match_scale -- scale [trials] [BENCH_DIR]
 //! ```
 //!
 //! `latency`: the committed sample (`data/ctgov/studies.jsonl.gz`, 775 trials) stored `copies`
@@ -21,6 +22,16 @@
 //! (the note, as `trialbridge eval rank` reads it), the share of the trials judged relevant
 //! (label ≥ 1) for them that `TrialIndex::retrieve` puts in its top K, for K = 100, 300, 500,
 //! 1000.
+//!
+//! `scale`: retrieval + rerank at registry size, without a store. The distinct trials (the
+//! sample and every cohort's trials of `BENCH_DIR`) are indexed on disk twice: once as they
+//! are (the baseline, same run) and once repeated under synthetic NCT ids up to `trials`
+//! (default 500 000). Each cohort patient's note is then extracted, `TrialIndex::retrieve`
+//! fetches the top K (`server::candidate_limit`), and `matcher::rank_trials` reranks them with
+//! their documents already built (a synthetic copy shares its original's document): the path
+//! of `POST /api/match` with the document cache warm, minus HTTP, JSON and questionnaires.
+//! Copies make posting lists grow as a real registry's would (a word in 5 % of trials stays
+//! in 5 %), but they are not a real registry: the figures are latency, not ranking quality.
 //!
 //! Prints figures; asserts nothing about time.
 
@@ -439,6 +450,171 @@ fn recall(copies: usize, bench: &Path) {
     );
 }
 
+/// Size of a directory's files, in MiB.
+fn dir_mib(dir: &Path) -> f64 {
+    let mut bytes = 0u64;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            bytes += (dir_mib(&path) * 1024.0 * 1024.0) as u64;
+        } else if let Ok(meta) = entry.metadata() {
+            bytes += meta.len();
+        }
+    }
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Synthetic ids: copy `c` of distinct trial `i` is NCT9xxxxxxx with `c * SCALE_STRIDE + i`.
+const SCALE_STRIDE: usize = 10_000;
+const SCALE_BASE: u64 = 90_000_000;
+
+fn scale(target: usize, bench: &Path) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut distinct: Vec<ctgov::Study> = rt
+        .block_on(sample_records())
+        .into_iter()
+        .map(|r| r.study)
+        .collect();
+    let mut seen: HashSet<String> = distinct.iter().map(|s| s.nct_id().to_string()).collect();
+    let mut patients: Vec<(String, String)> = Vec::new();
+    let mut cohorts: Vec<PathBuf> = std::fs::read_dir(bench)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    cohorts.sort();
+    for dir in cohorts {
+        let (Ok(trials), Ok(queries)) = (
+            std::fs::read_to_string(dir.join("trials.jsonl")),
+            std::fs::read_to_string(dir.join("queries.jsonl")),
+        ) else {
+            continue;
+        };
+        for line in trials.lines().filter(|l| !l.trim().is_empty()) {
+            let info: ctgov::TrialInfo = serde_json::from_str(line).unwrap();
+            let study = info.into_study().unwrap();
+            if seen.insert(study.nct_id().to_string()) {
+                distinct.push(study);
+            }
+        }
+        for line in queries.lines().filter(|l| !l.trim().is_empty()) {
+            let q: BenchQuery = serde_json::from_str(line).unwrap();
+            let note = match q.template.as_deref().map(str::trim) {
+                Some(t) if !t.is_empty() => format!("condition: {t}; {}", q.text),
+                _ => q.text.clone(),
+            };
+            patients.push((q.id, note));
+        }
+    }
+    if patients.is_empty() {
+        for (name, body) in patients_with_notes() {
+            patients.push((name.to_string(), body));
+        }
+    }
+    assert!(distinct.len() <= SCALE_STRIDE);
+    let t = Instant::now();
+    let docs = build_docs(&distinct);
+    println!(
+        "distinct trials: {} (documents built in {:.1} s); patients: {}",
+        distinct.len(),
+        t.elapsed().as_secs_f64(),
+        patients.len()
+    );
+    let doc_of: HashMap<String, usize> = distinct
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.nct_id().to_string(), i))
+        .collect();
+    // The server fits its relevance model on an evenly spread sample of 2 000 stored trials;
+    // the distinct trials are that sample here, for both sizes.
+    let model = matcher::RelevanceModel::fit(docs.iter());
+    let options = matcher::MatchOptions::default();
+    let k = server::candidate_limit();
+    println!("candidates K = {k}");
+    for n in [distinct.len(), target.max(distinct.len())] {
+        // MATCH_SCALE_INDEX=DIR keeps the indexes in DIR/<trials> and reuses them next run.
+        let dir = tempfile::tempdir().unwrap();
+        let path = match std::env::var_os("MATCH_SCALE_INDEX") {
+            Some(keep) => PathBuf::from(keep).join(n.to_string()),
+            None => dir.path().join("index"),
+        };
+        let t = Instant::now();
+        let index = search::TrialIndex::open(&path).unwrap();
+        let copies = distinct.iter().enumerate().cycle().enumerate().take(n).map(
+            |(j, (i, s))| {
+                let mut s = s.clone();
+                let copy = j / distinct.len();
+                if copy > 0 {
+                    s.protocol_section.identification_module.nct_id =
+                        format!("NCT{}", SCALE_BASE + (copy * SCALE_STRIDE + i) as u64);
+                }
+                s
+            },
+        );
+        let (indexed, verb) = if index.len() == n {
+            (n, "opened")
+        } else {
+            (index.rebuild(copies).unwrap(), "built")
+        };
+        println!(
+            "\nindex of {indexed} trials: {verb} in {:.0} s, {:.0} MiB on disk, process RSS {:.0} MiB",
+            t.elapsed().as_secs_f64(),
+            dir_mib(&path),
+            rss_mib()
+        );
+        let document = |id: &str| -> &matcher::TrialDocument {
+            let i = match doc_of.get(id) {
+                Some(&i) => i,
+                None => (id[3..].parse::<u64>().unwrap() - SCALE_BASE) as usize % SCALE_STRIDE,
+            };
+            &docs[i]
+        };
+        let (mut retrieval, mut rerank, mut total) = (Vec::new(), Vec::new(), Vec::new());
+        let rounds = 3;
+        for round in 0..=rounds {
+            for (_, note) in &patients {
+                let t = Instant::now();
+                let profile = matcher::extract_profile(note).profile;
+                let terms = matcher::retrieval_terms(&profile, None);
+                let hits = index.retrieve(&terms, k).unwrap();
+                let retrieved = t.elapsed().as_secs_f64() * 1000.0;
+                // Each candidate gets its own copy of its document (untimed), so the rerank
+                // reads K documents' worth of memory, as it would with K distinct trials.
+                let candidates: Vec<matcher::TrialDocument> =
+                    hits.iter().map(|(id, _)| document(id).clone()).collect();
+                let t = Instant::now();
+                let ranked = matcher::rank_trials(&profile, &candidates, &model, &options);
+                std::hint::black_box(&ranked);
+                let all = retrieved + t.elapsed().as_secs_f64() * 1000.0;
+                // Round 0 warms the index's pages and the caches; it is not counted.
+                if round > 0 {
+                    retrieval.push(retrieved);
+                    rerank.push(all - retrieved);
+                    total.push(all);
+                }
+            }
+        }
+        println!(
+            "per patient ({} matches): extraction + retrieval median {:.1} ms / p95 {:.1} ms; \
+             rerank of K median {:.1} ms / p95 {:.1} ms; total median {:.1} ms / p95 {:.1} ms / max {:.1} ms",
+            total.len(),
+            percentile(&mut retrieval.clone(), 50),
+            percentile(&mut retrieval, 95),
+            percentile(&mut rerank.clone(), 50),
+            percentile(&mut rerank, 95),
+            percentile(&mut total.clone(), 50),
+            percentile(&mut total.clone(), 95),
+            percentile(&mut total, 100),
+        );
+    }
+}
+
+/// The example patients that are notes, for `scale` without a bench directory.
+fn patients_with_notes() -> Vec<(&'static str, String)> {
+    patients()
+        .into_iter()
+        .filter_map(|(name, body)| Some((name, body.get("note")?.as_str()?.to_string())))
+        .collect()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let copies =
@@ -459,6 +635,15 @@ fn main() {
                 .unwrap_or_else(|| repo().join("../shared/data/bench"));
             recall(copies(1, 0), &bench);
         }
-        _ => eprintln!("usage: match_scale latency [copies] | recall [copies] [BENCH_DIR]"),
+        Some("scale") => {
+            let bench = args
+                .get(2)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| repo().join("../shared/data/bench"));
+            scale(copies(1, 500_000), &bench);
+        }
+        _ => eprintln!(
+            "usage: match_scale latency [copies] | recall [copies] [BENCH_DIR] | scale [trials] [BENCH_DIR]"
+        ),
     }
 }
