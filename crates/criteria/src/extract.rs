@@ -3237,6 +3237,10 @@ lazy_re!(
     r"(?i)^[\w\s-]{0,30}?\bor\s+(?:more|later|above|beyond|higher|greater|subsequent)\b"
 );
 lazy_re!(
+    STUDY_DOSE_ANCHOR,
+    r"(?i)\b(?:after|following|since|from|until|post)\s+(?:the\s+)?(?:final|last|first|end\s+of|completion\s+of)\s+(?:the\s+)?(?:dose|doses|administration|infusion|injection|treatment|cycle)s?\s+(?:of\s+)?(?:(?:the\s+)?study\s+(?:drugs?|treatments?|medications?)\s*(?:\(|,)?\s*)?(?:[\w-]+\s*(?:,|and/or|or|and|/|\+)\s*){0,6}$"
+);
+lazy_re!(
     RESPONSE,
     r"(?i)\b(?P<r>refractory|relapsed|relapse|recurren(?:ce|t)|resistan(?:t|ce)|progress(?:ion|ed|ive\s+disease)|failed|failure|intoleran(?:t|ce)|(?:did\s+not|failed\s+to|not)\s+(?:achieve|achieved|reach)\s+(?:a\s+)?(?:PR|CR|partial\s+(?:response|remission)|complete\s+(?:response|remission)|remission|response)|not\s+achieved\s+(?:a\s+)?(?:PR|CR|remission|response)|no\s+response|naive|naïve)\b"
 );
@@ -3270,7 +3274,18 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
             // "lesions that received prior radiotherapy" describe lesions, not the patient.
             continue;
         }
-        let response = RESPONSE.captures(s).map(|c| c["r"].to_ascii_lowercase());
+        // "a failure rate of < 1% per year" is a contraceptive method's, no treatment failure.
+        let response = RESPONSE
+            .captures_iter(s)
+            .find(|c| {
+                let r = c.name("r").unwrap();
+                !(r.as_str().eq_ignore_ascii_case("failure")
+                    && s[r.end()..]
+                        .trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with("rate"))
+            })
+            .map(|c| c["r"].to_ascii_lowercase());
         // Number of prior lines: "at least 2 prior lines", "second-line or more", "first-line".
         // "≥ 3 lines" of visual acuity are not lines of therapy.
         let therapy_context = THERAPY_RE.is_match(s) || LINE_CONTEXT.is_match(s);
@@ -3345,6 +3360,12 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
         for (m_start, m_end, raw) in mentions {
             let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
             if !has_cue && lines.is_none() {
+                continue;
+            }
+            // "for 90 days after the final dose of tiragolumab", "after the last dose of
+            // paclitaxel and/or carboplatin": the study's own treatment anchors a time, the
+            // patient need not have had it before.
+            if STUDY_DOSE_ANCHOR.is_match(tail(s, 0, m_start, 120)) {
                 continue;
             }
             if seen.contains(&name) {

@@ -1506,3 +1506,42 @@ fn a_physiological_index_is_a_measurement_not_a_score() {
         [(Comparator::Gt, 12.0, None)]
     );
 }
+
+fn prior_therapies(text: &str) -> Vec<(Option<String>, Option<String>)> {
+    parse(text)
+        .rules()
+        .filter_map(|r| match &r.body {
+            RuleBody::PriorTherapy {
+                therapy, response, ..
+            } => Some((therapy.clone(), response.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_study_drugs_last_dose_anchors_a_time_and_is_no_prior_therapy() {
+    assert!(prior_therapies(
+        "Inclusion Criteria:\n* Women must use contraceptive methods with a failure rate of < 1% per year during the treatment period and for 6 months after the final dose of paclitaxel, pemetrexed, gemcitabine, carboplatin or cisplatin.\n"
+    )
+    .is_empty());
+    assert!(prior_therapies(
+        "Inclusion Criteria:\n* With a pregnant female partner, men must use a condom for 6 months after the final dose of paclitaxel or carboplatin\n"
+    )
+    .is_empty());
+    // A contraceptive method's failure rate is no treatment failure.
+    assert_eq!(
+        prior_therapies(
+            "Inclusion Criteria:\n* Received prior chemotherapy and use contraception with a failure rate of < 1% per year\n"
+        ),
+        [(Some("chemotherapy".to_string()), None)]
+    );
+    // A prior therapy stays one, and a failure of it is still read.
+    assert_eq!(
+        prior_therapies("Inclusion Criteria:\n* Failure of prior platinum-based chemotherapy\n"),
+        [(
+            Some("platinum-based chemotherapy".to_string()),
+            Some("failure".to_string())
+        )]
+    );
+}
