@@ -3237,6 +3237,10 @@ lazy_re!(
     r"(?i)^[\w\s-]{0,30}?\bor\s+(?:more|later|above|beyond|higher|greater|subsequent)\b"
 );
 lazy_re!(
+    DONATION,
+    r"(?i)\b(?:donat\w*|sperm|ova|oocytes?|eggs?|fathering|father\s+a\s+child)\b"
+);
+lazy_re!(
     STUDY_DOSE_ANCHOR,
     r"(?i)\b(?:after|following|since|from|until|post)\s+(?:the\s+)?(?:final|last|first|end\s+of|completion\s+of)\s+(?:the\s+)?(?:dose|doses|administration|infusion|injection|treatment|cycle)s?\s+(?:of\s+)?(?:(?:the\s+)?study\s+(?:drugs?|treatments?|medications?)\s*(?:\(|,)?\s*)?(?:[\w-]+\s*(?:,|and/or|or|and|/|\+)\s*){0,6}$"
 );
@@ -3357,15 +3361,18 @@ fn prior_therapy(text: &str, cls: &[Clause], exprs: &[NumExpr], found: &mut Vec<
         }
         mentions.sort_by_key(|&(a, b, _)| (a, b));
         let mut therapy_spans: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, found index)
+        let reproductive_clause = REPRO.is_match(s) || DONATION.is_match(s);
         for (m_start, m_end, raw) in mentions {
             let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
             if !has_cue && lines.is_none() {
                 continue;
             }
-            // "for 90 days after the final dose of tiragolumab", "after the last dose of
-            // paclitaxel and/or carboplatin": the study's own treatment anchors a time, the
-            // patient need not have had it before.
-            if STUDY_DOSE_ANCHOR.is_match(tail(s, 0, m_start, 120)) {
+            // "use contraception … for 90 days after the final dose of tiragolumab", "donate
+            // sperm … after the last dose of paclitaxel and/or carboplatin": in a reproductive
+            // criterion the study's own treatment anchors a time, the patient need not have had
+            // it before ("progression ≤ 84 days following the last dose of adjuvant
+            // chemotherapy" still names a prior therapy).
+            if reproductive_clause && STUDY_DOSE_ANCHOR.is_match(tail(s, 0, m_start, 120)) {
                 continue;
             }
             if seen.contains(&name) {

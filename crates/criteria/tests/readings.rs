@@ -1545,3 +1545,14 @@ fn the_study_drugs_last_dose_anchors_a_time_and_is_no_prior_therapy() {
         )]
     );
 }
+
+#[test]
+fn progression_after_the_last_dose_of_a_therapy_names_that_therapy() {
+    assert_eq!(
+        prior_therapies(
+            "Exclusion Criteria:\n* Disease progression ≤ 84 days following the last dose of adjuvant chemotherapy\n"
+        )
+        .len(),
+        1
+    );
+}
