@@ -3,8 +3,9 @@
 //! A stored `matcher::TrialDocument` is only as good as the code that built it: any change to
 //! the matcher, the criteria parser, the registry model or their dependencies may change what
 //! a document holds or how it is encoded. Rather than trust someone to bump a constant, the
-//! format name carries a hash of those sources (and of Cargo.lock), so a build with different
-//! code never reads another build's documents; it rebuilds and rewrites them.
+//! format name carries a hash of those sources (and of Cargo.lock, and of the gazetteer that
+//! places sites listed without a point), so a build with different code never reads another
+//! build's documents; it rebuilds and rewrites them.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,10 @@ fn main() {
         root.join("crates/ctgov/src"),
         root.join("crates/ctgov/Cargo.toml"),
         root.join("Cargo.lock"),
+        // Sites without a registry point are geocoded as the document is built.
+        root.join("crates/server/src/match_routes/location.rs"),
+        root.join("crates/search/src/gazetteer.rs"),
+        root.join("data/geo"),
     ];
     let mut files = Vec::new();
     for input in &inputs {

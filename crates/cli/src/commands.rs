@@ -60,8 +60,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Eval(EvalCommand::Summaries { json }) => eval_summaries(&store, json).await?,
-        Command::Match { patient, note, top, json } => {
-            match_command(&store, &data_dir, patient.as_deref(), note.as_deref(), top, json).await?
+        Command::Match { patient, note, top, within, json } => {
+            match_command(&store, &data_dir, patient.as_deref(), note.as_deref(), top, within, json).await?
         }
         Command::Criteria { nct_id, text, json } => {
             criteria_command(&store, nct_id.as_deref(), text.as_deref(), json).await?
@@ -422,13 +422,15 @@ async fn eval_rank_command(
 /// Ranks trials for a patient. Like the server: when the store holds more trials than the
 /// candidate limit (`TRIALBRIDGE_MATCH_CANDIDATES`, default 1000), the search index (brought up
 /// to date first) retrieves that many candidates and only those are reranked; otherwise every
-/// stored trial is ranked.
+/// stored trial is ranked. With a location in the profile, each trial shows its nearest site;
+/// `within` (km) keeps only trials with a site that near (the ranking itself ignores distance).
 async fn match_command(
     store: &store::Store,
     data_dir: &Path,
     patient: Option<&Path>,
     note: Option<&Path>,
     top: usize,
+    within: Option<f64>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let (profile, extraction) = match (patient, note) {
@@ -450,6 +452,14 @@ async fn match_command(
         }
         (None, None) => bail!("give --patient PROFILE.json or --note NOTE.txt"),
     };
+    let place = match &profile.location {
+        Some(location) => Some(server::resolve_location(location).context("placing the patient's location")?),
+        None if within.is_some() => bail!(
+            "--within needs the patient's location: give \"location\" in the profile (a city, a US ZIP code, or latitude and longitude)"
+        ),
+        None => None,
+    };
+    let reach = place.as_ref().map(|p| matcher::Reach { from: p.point, max_distance_km: within });
     let limit = server::candidate_limit();
     if store.count().await? == 0 {
         bail!("the store holds no trials: ingest some first (trialbridge ingest FILE)");
@@ -476,18 +486,20 @@ async fn match_command(
     };
     let ranked = tokio::task::spawn_blocking(move || {
         let model = matcher::RelevanceModel::fit(if sample.is_empty() { &docs } else { &sample });
-        let mut ranked = matcher::rank_trials(&profile, &docs, &model, &matcher::MatchOptions::default());
-        ranked.truncate(top);
-        ranked
+        let ranked = matcher::rank_trials(&profile, &docs, &model, &matcher::MatchOptions::default());
+        matcher::locate_ranked(ranked, &docs, reach.as_ref(), top)
     })
     .await?;
     if json {
-        let value = serde_json::json!({ "extracted": extraction, "trials": ranked });
+        let mut value = serde_json::json!({ "extracted": extraction, "trials": ranked });
+        if let Some(place) = &place {
+            value["patient_location"] = serde_json::to_value(place)?;
+        }
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
     // The registry's display titles of the few trials shown (the documents hold a longer one).
-    let shown: Vec<String> = ranked.iter().map(|t| t.nct_id.clone()).collect();
+    let shown: Vec<String> = ranked.iter().map(|t| t.ranked.nct_id.clone()).collect();
     let titles: std::collections::HashMap<String, String> = store
         .get_many(&shown)
         .await?
@@ -502,7 +514,15 @@ async fn match_command(
         }
         println!();
     }
-    for (i, trial) in ranked.iter().enumerate() {
+    if let Some(place) = &place {
+        let limit = within.map(|km| format!("; only trials with a site within {km} km")).unwrap_or_default();
+        println!("Distances from {}{limit}.", place.label);
+        if ranked.is_empty() {
+            println!("No trials to show.");
+        }
+    }
+    for (i, located) in ranked.iter().enumerate() {
+        let trial = &located.ranked;
         let verdict = match trial.eligibility.verdict {
             matcher::Verdict::LikelyEligible => "likely eligible",
             matcher::Verdict::PossiblyEligible => "possibly eligible",
@@ -510,6 +530,9 @@ async fn match_command(
         };
         let title = titles.get(&trial.nct_id).map(String::as_str).unwrap_or("");
         println!("{:>2}. {} {} [{verdict}, score {:.3}]", i + 1, trial.nct_id, title, trial.score);
+        if place.is_some() {
+            println!("      {}", site_line(located.nearest_site.as_ref()));
+        }
         for mark in &trial.eligibility.marks {
             if !mark.decisive || mark.mark == matcher::Mark::NotApplicable {
                 continue;
@@ -525,6 +548,18 @@ async fn match_command(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "Nearest recruiting site: Boston, Massachusetts, United States — 12 km (Dana-Farber Cancer
+/// Institute)", or that no site of known place is listed.
+fn site_line(site: Option<&matcher::NearestSite>) -> String {
+    let Some(site) = site else { return "No site location listed".into() };
+    let place: Vec<&str> =
+        [&site.city, &site.state, &site.country].into_iter().filter_map(|p| p.as_deref().filter(|p| !p.trim().is_empty())).collect();
+    let which = if site.recruiting { "Nearest recruiting site" } else { "Nearest site (none listed as recruiting)" };
+    let facility = site.facility.as_deref().map(|f| format!(" ({f})")).unwrap_or_default();
+    let km = if site.distance_km < 10.0 { format!("{:.1}", site.distance_km) } else { format!("{:.0}", site.distance_km) };
+    format!("{which}: {} — {km} km{facility}", place.join(", "))
 }
 
 async fn summary_command(

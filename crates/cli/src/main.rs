@@ -90,6 +90,10 @@ enum Command {
         note: Option<PathBuf>,
         #[arg(long, default_value_t = 10)]
         top: usize,
+        /// Only trials with a site within this many km of the profile's location (the nearest
+        /// site and its distance are shown whenever the profile has a location).
+        #[arg(long, value_name = "KM", value_parser = parse_km)]
+        within: Option<f64>,
         #[arg(long)]
         json: bool,
     },
@@ -148,6 +152,12 @@ enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A distance limit in km: above 0 and no more than any distance on Earth.
+fn parse_km(text: &str) -> Result<f64, String> {
+    let km: f64 = text.trim().parse().map_err(|_| format!("'{text}' is not a number of kilometres"))?;
+    server::check_distance(km)
 }
 
 fn main() -> ExitCode {

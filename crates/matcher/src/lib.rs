@@ -37,6 +37,11 @@
 //! [`rank_trials`] scales relevance by the failed decisive rules (a registry age/sex limit keeps
 //! least), and by the inclusion criteria the patient's facts leave open.
 //!
+//! A [`TrialDocument`] also carries the trial's [`TrialSite`]s. Given the patient's point (the
+//! caller geocodes the profile's location), [`locate_ranked`] adds each ranked trial's
+//! [`NearestSite`] (the nearest recruiting one when any is) and can drop trials with no site
+//! within a distance. Distance never changes a verdict or a score.
+//!
 //! The crate is pure: no I/O, no async.
 //!
 //! ```
@@ -77,6 +82,7 @@ pub mod questionnaire;
 pub mod rank;
 pub mod relevance;
 pub mod retrieval;
+pub mod sites;
 pub mod text;
 pub mod trial;
 pub mod vocabulary;
@@ -89,6 +95,9 @@ pub use questionnaire::{AnswerKind, Question, Questionnaire, question_for, quest
 pub use rank::{MatchOptions, RankWeights, RankedTrial, rank_trials};
 pub use relevance::{Relevance, RelevanceModel};
 pub use retrieval::retrieval_terms;
+pub use sites::{
+    GeoPoint, LocatedTrial, NearestSite, Reach, TrialSite, locate_ranked, nearest_site,
+};
 pub use trial::{TrialDocument, TrialFields, TrialSex};
 pub use vocabulary::Vocabulary;
 

@@ -234,18 +234,26 @@ pub enum PregnancyStatus {
     NotOfChildbearingPotential,
 }
 
-/// Where the patient is, for distance to trial sites.
+/// Where the patient is, for the distance to each trial's nearest site (never for eligibility
+/// or ranking). Placed by, in order: `latitude` and `longitude` as given; a US ZIP code in
+/// `postal_code`; the `city` (with `country`) looked up in the built-in gazetteer. A location
+/// that cannot be placed (an unknown city or ZIP code, a country alone) is an error naming it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Location {
+    /// Country name or code ("United States", "France", "FR"); narrows the city.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// City, optionally with its US state or region ("Boston, MA", "Zhengzhou").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// A US ZIP code ("02115"); other countries' postal codes are not looked up (give a city).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
+    /// Degrees north, −90 to 90; give it with `longitude`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
+    /// Degrees east, −180 to 180; give it with `latitude`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
 }

@@ -92,6 +92,8 @@ pub struct TrialDocument {
     /// criteria require. Many registry extracts carry only the criteria text, so the topic alone
     /// would often say nothing.
     pub(crate) own_conditions: Vec<ConceptId>,
+    /// The trial's sites, for distance to the patient (never read for eligibility or relevance).
+    pub sites: Vec<crate::sites::TrialSite>,
     fields: [FieldIndex; 4],
 }
 
@@ -109,6 +111,7 @@ pub struct TrialFields {
     pub minimum_age_years: Option<f64>,
     pub maximum_age_years: Option<f64>,
     pub sex: Option<TrialSex>,
+    pub sites: Vec<crate::sites::TrialSite>,
 }
 
 impl TrialDocument {
@@ -293,6 +296,7 @@ impl TrialDocument {
             criterion_texts,
             healthy_volunteers,
             own_conditions,
+            sites: f.sites,
             fields,
         }
     }
@@ -336,6 +340,11 @@ impl TrialDocument {
             minimum_age_years: study.minimum_age().ok().flatten().map(|a| a.in_years()),
             maximum_age_years: study.maximum_age().ok().flatten().map(|a| a.in_years()),
             sex,
+            sites: study
+                .locations()
+                .iter()
+                .map(crate::sites::TrialSite::from_location)
+                .collect(),
         })
     }
 

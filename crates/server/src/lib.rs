@@ -42,6 +42,10 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
+/// The patient's location as a point (gazetteer), for `trialbridge match` as for `/api/match`.
+pub use match_routes::location::{LocationError, PatientPlace, resolve_location};
+/// The distance limit's bounds, shared by the API, the form and `trialbridge match --within`.
+pub use match_routes::request::{MAX_DISTANCE_KM, check_distance};
 /// How many candidates retrieval hands the reranker (`TRIALBRIDGE_MATCH_CANDIDATES`).
 pub use match_routes::retrieval::{CANDIDATES_ENV, DEFAULT_CANDIDATES, candidate_limit};
 /// Matcher documents as a match gets them: stored ones where current, else built and stored.

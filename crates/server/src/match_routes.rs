@@ -25,7 +25,8 @@
 mod answers;
 mod candidates;
 mod form;
-mod request;
+pub(crate) mod location;
+pub(crate) mod request;
 pub(crate) mod retrieval;
 pub(crate) mod stored_docs;
 mod view;
@@ -41,13 +42,17 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Form, Json, Router};
-use matcher::{Date, Extraction, PatientProfile, Question, RankedTrial, TrialDocument, Verdict};
+use matcher::{
+    Date, Extraction, NearestSite, PatientProfile, Question, RankedTrial, Reach, TrialDocument,
+    Verdict,
+};
 use serde::Serialize;
 
 use crate::{AppError, AppState};
 use answers::QuestionView;
 use candidates::{Candidates, Matching};
 use form::{KEY_LABS, ProfileForm};
+use location::PatientPlace;
 use request::{MatchInput, check_note};
 use view::{CriterionView, EvidenceView, NoteSegment, TrialResultView};
 
@@ -126,17 +131,44 @@ fn today() -> Option<Date> {
     })
 }
 
-/// One ranked trial with the questions that would decide it.
+/// One ranked trial with the questions that would decide it, and its site nearest the patient.
 struct Matched {
     ranked: RankedTrial,
     questions: Vec<Question>,
+    nearest_site: Option<NearestSite>,
 }
 
-/// Retrieves the candidates for `profile`, reranks them and keeps the best `top`.
+/// Where the patient is (when the profile says) and how far they can go. A location that
+/// cannot be placed, or a distance limit without a location, is a 400 naming what is missing.
+fn patient_reach(
+    profile: &PatientProfile,
+    max_distance_km: Option<f64>,
+) -> Result<Option<(PatientPlace, Reach)>, AppError> {
+    let Some(location) = &profile.location else {
+        return match max_distance_km {
+            Some(_) => Err(AppError::BadRequest(
+                "A distance limit needs the patient's location: give a city, a US ZIP code, or latitude and longitude.".into(),
+            )),
+            None => Ok(None),
+        };
+    };
+    let place = location::resolve_location(location).map_err(|e| {
+        AppError::BadRequest(format!("The patient's location could not be placed: {e}."))
+    })?;
+    let reach = Reach {
+        from: place.point,
+        max_distance_km,
+    };
+    Ok(Some((place, reach)))
+}
+
+/// Retrieves the candidates for `profile`, reranks them and keeps the best `top` (of those
+/// within reach, when a distance limit is set: ranking scores never depend on distance).
 async fn run_match(
     state: &AppState,
     matching: &Matching,
     profile: Arc<PatientProfile>,
+    reach: Option<Reach>,
     top: usize,
 ) -> Result<(Arc<Candidates>, Vec<Matched>), AppError> {
     let terms = retrieval::retrieval_terms(&profile, today());
@@ -149,11 +181,11 @@ async fn run_match(
             ..Default::default()
         };
         let docs = c.docs();
-        let mut ranked = matcher::rank_trials(&profile, &docs, &c.model, &options);
-        ranked.truncate(top);
-        ranked
+        let ranked = matcher::rank_trials(&profile, &docs, &c.model, &options);
+        matcher::locate_ranked(ranked, &docs, reach.as_ref(), top)
             .into_iter()
-            .map(|r| {
+            .map(|located| {
+                let r = located.ranked;
                 let questions = match (r.eligibility.verdict, c.find(&r.nct_id)) {
                     (Verdict::PossiblyEligible, Some(t)) => {
                         matcher::questionnaire(&t.doc, &profile, today).questions
@@ -163,6 +195,7 @@ async fn run_match(
                 Matched {
                     ranked: r,
                     questions,
+                    nearest_site: located.nearest_site,
                 }
             })
             .collect()
@@ -184,6 +217,12 @@ struct ApiResponse<'a> {
     /// For a note: the extracted profile with the evidence span of every fact.
     #[serde(skip_serializing_if = "Option::is_none")]
     extraction: Option<&'a Extraction>,
+    /// Where the profile's location was placed, when it gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patient_location: Option<&'a PatientPlace>,
+    /// The distance limit asked for, in km.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_distance_km: Option<f64>,
     trials_considered: usize,
     results: Vec<ApiResult<'a>>,
 }
@@ -200,6 +239,10 @@ struct ApiResult<'a> {
     score: f64,
     relevance_share: f64,
     relevance: &'a matcher::Relevance,
+    /// With a patient location: the trial's nearest recruiting site (or, when none is listed
+    /// as recruiting, its nearest site: `recruiting` false) and its distance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nearest_site: Option<&'a NearestSite>,
     /// For "possibly_eligible": the facts that decide it, with the question to ask.
     deciding_unknowns: Vec<ApiUnknown<'a>>,
     /// Every rule's mark, with the criterion text and the patient fact.
@@ -265,8 +308,16 @@ async fn api_match_inner(
             ("note", extraction.profile.clone(), Some(extraction))
         }
     };
+    let place = patient_reach(&profile, req.max_distance_km)?;
     let profile = Arc::new(profile);
-    let (candidates, matched) = run_match(state, matching, profile.clone(), req.top).await?;
+    let (candidates, matched) = run_match(
+        state,
+        matching,
+        profile.clone(),
+        place.as_ref().map(|(_, reach)| *reach),
+        req.top,
+    )
+    .await?;
     let results = matched
         .iter()
         .enumerate()
@@ -284,6 +335,7 @@ async fn api_match_inner(
                 score: r.score,
                 relevance_share: r.relevance_share,
                 relevance: &r.relevance,
+                nearest_site: m.nearest_site.as_ref(),
                 deciding_unknowns: r
                     .eligibility
                     .deciding_unknowns
@@ -305,6 +357,8 @@ async fn api_match_inner(
         input,
         profile: &profile,
         extraction: extraction.as_ref(),
+        patient_location: place.as_ref().map(|(p, _)| p),
+        max_distance_km: req.max_distance_km,
         trials_considered: candidates.considered,
         results,
     };
@@ -350,10 +404,15 @@ struct MatchPage {
     evidence: Vec<EvidenceView>,
     results: Option<Vec<TrialResultView>>,
     considered: usize,
+    /// Where the patient was placed ("Boston, MA, United States"), above the results.
+    place: Option<String>,
+    /// The distance limit applied to the results, in km.
+    within: Option<String>,
     sex_options: Vec<Choice>,
     ecog_options: Vec<Choice>,
     pregnancy_options: Vec<Choice>,
     top_options: Vec<Choice>,
+    distance_options: Vec<Choice>,
     states: Vec<TriView>,
     key_labs: Vec<KeyLabView>,
     show_details: bool,
@@ -364,8 +423,19 @@ struct MatchPage {
 
 const TOP_CHOICES: [(&str, &str); 3] = [("10", "10"), ("25", "25"), ("50", "50")];
 
+/// How far the patient can travel, in km ("" keeps every trial).
+const DISTANCE_CHOICES: [(&str, &str); 7] = [
+    ("", "Any distance"),
+    ("25", "Within 25 km"),
+    ("50", "Within 50 km"),
+    ("100", "Within 100 km"),
+    ("250", "Within 250 km"),
+    ("500", "Within 500 km"),
+    ("1000", "Within 1000 km"),
+];
+
 impl MatchPage {
-    fn new(form: ProfileForm, top: &str) -> MatchPage {
+    fn new(form: ProfileForm, top: &str, within: &str) -> MatchPage {
         let tri = |field: &'static str, label: &'static str, value: &str| TriView {
             field,
             label,
@@ -398,6 +468,7 @@ impl MatchPage {
                 &form.pregnancy,
             ),
             top_options: choices(&TOP_CHOICES, if top.is_empty() { "10" } else { top }),
+            distance_options: choices(&DISTANCE_CHOICES, within),
             states: vec![
                 tri("metastatic", "Metastatic (spread)", &form.metastatic),
                 tri("relapsed", "Relapsed (came back)", &form.relapsed),
@@ -430,6 +501,8 @@ impl MatchPage {
             evidence: Vec::new(),
             results: None,
             considered: 0,
+            place: None,
+            within: None,
             max_line: form::MAX_LINE_CHARS,
             max_list: form::MAX_LIST_CHARS,
             max_note: request::MAX_NOTE_CHARS,
@@ -445,7 +518,10 @@ fn render_page(page: &impl Template, status: StatusCode) -> Response {
 }
 
 async fn match_page() -> Response {
-    render_page(&MatchPage::new(ProfileForm::default(), ""), StatusCode::OK)
+    render_page(
+        &MatchPage::new(ProfileForm::default(), "", ""),
+        StatusCode::OK,
+    )
 }
 
 async fn match_post(
@@ -468,9 +544,10 @@ async fn match_post(
             .unwrap_or("")
     };
     let top_raw = get("top").trim().to_string();
+    let within_raw = get("max_distance_km").trim().to_string();
     match get("action") {
         "extract" => extract_step(get("note")),
-        "match" | "" => match match_step(&state, &matching, &pairs, &top_raw).await {
+        "match" | "" => match match_step(&state, &matching, &pairs, &top_raw, &within_raw).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
         },
@@ -491,7 +568,7 @@ fn extract_step(note: &str) -> Response {
                 note: request::truncate(note, request::MAX_NOTE_CHARS),
                 ..Default::default()
             };
-            let mut page = MatchPage::new(form, "");
+            let mut page = MatchPage::new(form, "", "");
             page.errors.push(message);
             return render_page(&page, StatusCode::BAD_REQUEST);
         }
@@ -499,7 +576,7 @@ fn extract_step(note: &str) -> Response {
     let extraction = matcher::extract_profile(note);
     let mut form = ProfileForm::from_profile(&extraction.profile);
     form.note = note.to_string();
-    let mut page = MatchPage::new(form, "");
+    let mut page = MatchPage::new(form, "", "");
     page.extracted = true;
     page.note_segments = view::note_segments(note, &extraction.evidence);
     page.evidence = view::evidence(&extraction.evidence);
@@ -512,6 +589,7 @@ async fn match_step(
     matching: &Matching,
     pairs: &[(String, String)],
     top_raw: &str,
+    within_raw: &str,
 ) -> Result<Response, AppError> {
     let form = ProfileForm::from_pairs(pairs);
     let top = match top_raw {
@@ -525,9 +603,23 @@ async fn match_step(
             }
         },
     };
+    let max_distance_km = match within_raw {
+        "" => None,
+        w => match DISTANCE_CHOICES
+            .iter()
+            .find(|(v, _)| *v == w && !v.is_empty())
+        {
+            Some((v, _)) => v.parse::<f64>().ok(),
+            None => {
+                return Err(AppError::BadRequest(
+                    "Choose how far you can travel from the list.".into(),
+                ));
+            }
+        },
+    };
     let profile = match form.to_profile() {
         Ok(p) if p == PatientProfile::default() => {
-            let mut page = MatchPage::new(form, top_raw);
+            let mut page = MatchPage::new(form, top_raw, within_raw);
             page.errors
                 .push("Tell us about the patient first: at least a condition, or a note.".into());
             return Ok(render_page(&page, StatusCode::BAD_REQUEST));
@@ -536,24 +628,51 @@ async fn match_step(
         Err(errors) => {
             let mut form = form;
             bound_echo(&mut form);
-            let mut page = MatchPage::new(form, top_raw);
+            let mut page = MatchPage::new(form, top_raw, within_raw);
             page.errors = errors.into_iter().map(|e| e.message).collect();
             return Ok(render_page(&page, StatusCode::BAD_REQUEST));
         }
     };
-    let (candidates, matched) = run_match(state, matching, Arc::new(profile), top).await?;
+    let place = match patient_reach(&profile, max_distance_km) {
+        Ok(place) => place,
+        Err(e) => {
+            let message = if profile.location.is_none() {
+                // The page's own words for its field.
+                "Say where you live to limit the distance, or choose “Any distance”.".to_string()
+            } else {
+                e.to_string()
+            };
+            let mut page = MatchPage::new(form, top_raw, within_raw);
+            page.errors.push(message);
+            return Ok(render_page(&page, StatusCode::BAD_REQUEST));
+        }
+    };
+    let (candidates, matched) = run_match(
+        state,
+        matching,
+        Arc::new(profile),
+        place.as_ref().map(|(_, reach)| *reach),
+        top,
+    )
+    .await?;
     let results = matched
         .iter()
         .map(|m| {
             let trial = candidates.find(&m.ranked.nct_id);
             let title = trial.map(|t| t.doc.title.as_str()).unwrap_or("");
             let status = trial.map(|t| t.overall_status.as_str()).unwrap_or("");
-            view::trial_result(&m.ranked, title, status, &m.questions)
+            let mut result = view::trial_result(&m.ranked, title, status, &m.questions);
+            if place.is_some() {
+                result.nearest_site = Some(view::nearest_site_line(m.nearest_site.as_ref()));
+            }
+            result
         })
         .collect();
-    let mut page = MatchPage::new(form, top_raw);
+    let mut page = MatchPage::new(form, top_raw, within_raw);
     page.results = Some(results);
     page.considered = candidates.considered;
+    page.place = place.map(|(p, _)| p.label);
+    page.within = max_distance_km.map(|km| format!("{km}"));
     Ok(render_page(&page, StatusCode::OK))
 }
 

@@ -56,18 +56,19 @@ pub fn document() -> Value {
             "/api/match": {
                 "post": {
                     "summary": "Rank trials for a patient",
-                    "description": "Give either a structured profile (see the PatientProfile schema, also in the repository at crates/matcher/patient-profile.schema.json) or a free-text note. Answers the ranked trials, each with its verdict and every criterion marked met / not met / unknown / not applicable, citing the criterion text and the patient fact; for a note, also the extracted profile with the evidence for each fact.",
+                    "description": "Give either a structured profile (see the PatientProfile schema, also in the repository at crates/matcher/patient-profile.schema.json) or a free-text note. Answers the ranked trials, each with its verdict and every criterion marked met / not met / unknown / not applicable, citing the criterion text and the patient fact; for a note, also the extracted profile with the evidence for each fact. When the profile has a `location` (latitude and longitude, a US ZIP code, or a city with its country), the answer gives `patient_location` (the point and the place used) and each trial its `nearest_site`: the nearest recruiting site (`recruiting` true) or, when no site is listed as recruiting, the nearest site (`recruiting` false), with `facility`, `city`, `state`, `country`, `status` and `distance_km` (great-circle). A trial with no site of known place has no `nearest_site`. `max_distance_km` keeps only trials with such a site within that distance; distance never changes a verdict, a score or the order.",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {
                         "type": "object",
                         "properties": {
                             "profile": {"$ref": "#/components/schemas/PatientProfile"},
                             "note": {"type": "string"},
-                            "top": {"type": "integer", "minimum": 1}
+                            "top": {"type": "integer", "minimum": 1, "maximum": 100},
+                            "max_distance_km": {"type": "number", "exclusiveMinimum": 0, "maximum": 20040, "description": "Only trials with a site within this many kilometres of the profile's location (which it needs)."}
                         }
                     }}}},
                     "responses": {
                         "200": {"description": "Ranked trials", "content": {"application/json": {"schema": {"type": "object"}}}},
-                        "400": error_response("Neither a valid profile nor a note"),
+                        "400": error_response("Neither a valid profile nor a note; a location that cannot be placed (the message names it); a distance limit without a location"),
                         "413": error_response("The body is larger than 1 MB")
                     }
                 }

@@ -503,11 +503,14 @@ fn build_and_encode(
     (built, encoded)
 }
 
-/// Builds one trial's document from its stored record (criteria parsing dominates).
+/// Builds one trial's document from its stored record (criteria parsing dominates), with its
+/// sites placed where the registry gave no point ([`super::location::geocode_sites`]).
 fn build(t: store::StoredTrial) -> Arc<CachedTrial> {
     let study = &t.record.study;
+    let mut doc = TrialDocument::from_study(study);
+    super::location::geocode_sites(&mut doc);
     Arc::new(CachedTrial {
-        doc: TrialDocument::from_study(study),
+        doc,
         overall_status: study.overall_status().to_string(),
         updated_at: t.updated_at,
     })

@@ -10,6 +10,9 @@ pub const MAX_NOTE_CHARS: usize = 20_000;
 pub const MAX_API_BODY_BYTES: usize = 256 * 1024;
 pub const DEFAULT_TOP: usize = 10;
 pub const MAX_TOP: usize = 100;
+/// The largest distance limit accepted, in km: half the Earth's circumference, beyond which
+/// every place is nearer.
+pub const MAX_DISTANCE_KM: f64 = 20_040.0;
 
 /// What the patient gave.
 #[derive(Debug, Clone)]
@@ -23,6 +26,8 @@ pub enum MatchInput {
 pub struct MatchRequest {
     pub input: MatchInput,
     pub top: usize,
+    /// Keep only trials with a site this near the patient's location, in km.
+    pub max_distance_km: Option<f64>,
 }
 
 /// Parses the body of `POST /api/match`; the error names what is wrong.
@@ -42,10 +47,10 @@ pub fn parse_api_request(body: &[u8]) -> Result<MatchRequest, String> {
     };
     if let Some(key) = map
         .keys()
-        .find(|k| !matches!(k.as_str(), "profile" | "note" | "top"))
+        .find(|k| !matches!(k.as_str(), "profile" | "note" | "top" | "max_distance_km"))
     {
         return Err(format!(
-            r#"Unknown field "{}": expected "profile", "note" and optionally "top"."#,
+            r#"Unknown field "{}": expected "profile", "note" and optionally "top" and "max_distance_km"."#,
             truncate(key, 60)
         ));
     }
@@ -59,6 +64,18 @@ pub fn parse_api_request(body: &[u8]) -> Result<MatchRequest, String> {
                 ));
             }
         },
+    };
+    let max_distance_km = match map.get("max_distance_km") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_f64()
+                .and_then(|km| check_distance(km).ok())
+                .ok_or_else(|| {
+                    format!(
+                        r#""max_distance_km" must be a number of kilometres above 0 and at most {MAX_DISTANCE_KM}."#
+                    )
+                })?,
+        ),
     };
     let input = match (map.get("profile"), map.get("note")) {
         (Some(_), Some(_)) => return Err(r#"Send either "profile" or "note", not both."#.into()),
@@ -87,7 +104,22 @@ pub fn parse_api_request(body: &[u8]) -> Result<MatchRequest, String> {
             MatchInput::Note(check_note(note)?.to_string())
         }
     };
-    Ok(MatchRequest { input, top })
+    Ok(MatchRequest {
+        input,
+        top,
+        max_distance_km,
+    })
+}
+
+/// A distance limit is a positive number of kilometres no larger than any distance on Earth.
+pub fn check_distance(km: f64) -> Result<f64, String> {
+    if km.is_finite() && km > 0.0 && km <= MAX_DISTANCE_KM {
+        Ok(km)
+    } else {
+        Err(format!(
+            "the distance must be above 0 and at most {MAX_DISTANCE_KM} km"
+        ))
+    }
 }
 
 /// A note is non-empty and bounded.
@@ -161,11 +193,15 @@ mod tests {
         let r = parse_api_request(br#"{"profile": {"age_years": 60, "sex": "female"}, "top": 3}"#)
             .unwrap();
         assert_eq!(r.top, 3);
+        assert_eq!(r.max_distance_km, None);
         let MatchInput::Profile(p) = r.input else {
             panic!("expected a profile")
         };
         assert_eq!(p.age_years, Some(60.0));
-        let r = parse_api_request(br#"{"note": "  A 40-year-old man.  "}"#).unwrap();
+        let r =
+            parse_api_request(br#"{"note": "  A 40-year-old man.  ", "max_distance_km": 80.5}"#)
+                .unwrap();
+        assert_eq!(r.max_distance_km, Some(80.5));
         assert_eq!(r.top, DEFAULT_TOP);
         assert!(matches!(r.input, MatchInput::Note(n) if n == "A 40-year-old man."));
     }
@@ -181,6 +217,8 @@ mod tests {
         assert!(err(r#"{"note": "   "}"#).contains("note is empty"));
         assert!(err(r#"{"note": 5}"#).contains("must be a string"));
         assert!(err(r#"{"note": "x", "top": 0}"#).contains("top"));
+        assert!(err(r#"{"note": "x", "max_distance_km": 0}"#).contains("max_distance_km"));
+        assert!(err(r#"{"note": "x", "max_distance_km": "far"}"#).contains("max_distance_km"));
         assert!(err(r#"{"profile": {"age": 40}}"#).contains("unknown field `age`"));
         assert!(err(r#"{"profile": {"sex": "other"}}"#).contains("unknown variant"));
         assert!(err(r#"{"profile": {"ecog": 7}}"#).contains("ecog 7"));

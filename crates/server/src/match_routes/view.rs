@@ -1,6 +1,6 @@
 //! View models for the match pages, built by pure functions from the matcher's results.
 
-use matcher::{Eligibility, Evidence, Mark, Question, RankedTrial, RuleMark, Verdict};
+use matcher::{Eligibility, Evidence, Mark, NearestSite, Question, RankedTrial, RuleMark, Verdict};
 
 use super::request::truncate;
 
@@ -43,6 +43,9 @@ pub struct TrialResultView {
     pub met: usize,
     pub not_met: usize,
     pub unknown: usize,
+    /// With a patient location: the nearest site and its distance, in words
+    /// ([`nearest_site_line`]).
+    pub nearest_site: Option<String>,
 }
 
 /// Deciding questions listed in a result before "and N more".
@@ -174,7 +177,55 @@ pub fn trial_result(
         met: count(Mark::Met),
         not_met: count(Mark::NotMet),
         unknown: count(Mark::Unknown),
+        nearest_site: None,
     }
+}
+
+/// A distance for people: whole kilometres, a tenth under ten; miles beside kilometres for a
+/// site in the United States, where people measure in miles.
+fn distance_words(site: &NearestSite) -> String {
+    let km = if site.distance_km < 10.0 {
+        format!("{:.1} km", site.distance_km)
+    } else {
+        format!("{:.0} km", site.distance_km)
+    };
+    let in_us = site.country.as_deref().is_some_and(|c| {
+        ["united states", "usa", "us"].contains(&c.trim().to_ascii_lowercase().as_str())
+    });
+    if in_us {
+        format!("{km} ({:.0} mi)", site.distance_miles())
+    } else {
+        km
+    }
+}
+
+/// "Nearest recruiting site: Massachusetts General Hospital, Boston, Massachusetts, United
+/// States — 12 km (7 mi)"; a site not listed as recruiting says so, and a trial with no site of
+/// known place says that.
+pub fn nearest_site_line(site: Option<&NearestSite>) -> String {
+    let Some(site) = site else {
+        return "No site location listed.".into();
+    };
+    let place: Vec<&str> = [&site.facility, &site.city, &site.state, &site.country]
+        .into_iter()
+        .filter_map(|p| p.as_deref().map(str::trim).filter(|p| !p.is_empty()))
+        .collect();
+    let place = if place.is_empty() {
+        "a listed site".to_string()
+    } else {
+        truncate(&place.join(", "), 200)
+    };
+    let which = if site.recruiting {
+        "Nearest recruiting site"
+    } else {
+        "Nearest site (none listed as recruiting)"
+    };
+    let approximate = if site.geocoded {
+        " (to the city centre)"
+    } else {
+        ""
+    };
+    format!("{which}: {place} — {}{approximate}", distance_words(site))
 }
 
 /// One extracted fact as listed under the note.
@@ -264,6 +315,32 @@ mod tests {
             end,
             text: text.into(),
         }
+    }
+
+    fn site(country: &str, km: f64, recruiting: bool) -> NearestSite {
+        NearestSite {
+            facility: Some("General Hospital".into()),
+            city: Some("Springfield".into()),
+            state: None,
+            country: Some(country.into()),
+            status: None,
+            recruiting,
+            distance_km: km,
+            geocoded: false,
+        }
+    }
+
+    #[test]
+    fn the_nearest_site_is_said_in_words_with_miles_in_the_us() {
+        assert_eq!(
+            nearest_site_line(Some(&site("United States", 12.4, true))),
+            "Nearest recruiting site: General Hospital, Springfield, United States — 12 km (8 mi)"
+        );
+        assert_eq!(
+            nearest_site_line(Some(&site("France", 3.24, false))),
+            "Nearest site (none listed as recruiting): General Hospital, Springfield, France — 3.2 km"
+        );
+        assert_eq!(nearest_site_line(None), "No site location listed.");
     }
 
     #[test]
