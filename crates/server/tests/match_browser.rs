@@ -316,6 +316,28 @@ async fn a_user_reads_a_note_corrects_it_and_finds_trials_in_chromium() {
         "{marks}"
     );
 
+    // Where the patient lives and how far they can travel: each trial names its nearest site
+    // and its distance, and only trials with a site that near are listed.
+    d.type_into("#location", "Boston, MA").await;
+    d.click("#max_distance_km option[value='250']").await;
+    d.click("#find-trials").await;
+    d.find("#patient-place").await;
+    let place = d.text("#patient-place").await;
+    assert!(
+        place.contains("Boston") && place.contains("within 250 km"),
+        "{place}"
+    );
+    assert_eq!(d.value("#max_distance_km").await, "250");
+    let site = d.text("li.result p.nearest-site").await;
+    assert!(
+        site.starts_with("Nearest") && site.contains(" km"),
+        "{site}"
+    );
+    assert_eq!(
+        d.count("li.result p.nearest-site").await,
+        d.count("li.result").await
+    );
+
     // Check my eligibility for the CAR-T trial: too old.
     d.go(&format!("{base}/trials/NCT07117305/eligibility"))
         .await;
