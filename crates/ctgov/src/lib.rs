@@ -30,7 +30,7 @@ mod trial_info;
 mod values;
 
 pub use model::*;
-pub use trial_info::TrialInfo;
+pub use trial_info::{TrialInfo, join_criteria_parts};
 pub use values::{Age, AgeUnit, NctId, PartialDate};
 
 use serde::{Deserialize, Serialize};
@@ -117,7 +117,12 @@ impl Record {
         if study.brief_title().trim().is_empty() {
             return Err(RecordError::MissingField("briefTitle"));
         }
-        Ok(Record { nct_id, study, raw, format: SourceFormat::CtgovV2 })
+        Ok(Record {
+            nct_id,
+            study,
+            raw,
+            format: SourceFormat::CtgovV2,
+        })
     }
 
     /// Reads one benchmark "trial_info" record and maps it onto the API v2 model.
@@ -133,7 +138,12 @@ impl Record {
             serde_json::from_value(value).map_err(|e| RecordError::Shape(e.to_string()))?;
         let study = info.into_study()?;
         let nct_id = study.validate()?;
-        Ok(Record { nct_id, study, raw, format: SourceFormat::TrialInfo })
+        Ok(Record {
+            nct_id,
+            study,
+            raw,
+            format: SourceFormat::TrialInfo,
+        })
     }
 
     /// Re-derives a record from what the store kept: the raw text and its format.
@@ -157,27 +167,48 @@ impl Study {
         self.maximum_age()?;
         let status = &self.protocol_section.status_module;
         let dates: [(&'static str, Option<&str>); 6] = [
-            ("startDate", status.start_date_struct.as_ref().map(|d| d.date.as_str())),
+            (
+                "startDate",
+                status.start_date_struct.as_ref().map(|d| d.date.as_str()),
+            ),
             (
                 "primaryCompletionDate",
-                status.primary_completion_date_struct.as_ref().map(|d| d.date.as_str()),
+                status
+                    .primary_completion_date_struct
+                    .as_ref()
+                    .map(|d| d.date.as_str()),
             ),
-            ("completionDate", status.completion_date_struct.as_ref().map(|d| d.date.as_str())),
-            ("studyFirstSubmitDate", status.study_first_submit_date.as_deref()),
+            (
+                "completionDate",
+                status
+                    .completion_date_struct
+                    .as_ref()
+                    .map(|d| d.date.as_str()),
+            ),
+            (
+                "studyFirstSubmitDate",
+                status.study_first_submit_date.as_deref(),
+            ),
             (
                 "lastUpdatePostDate",
-                status.last_update_post_date_struct.as_ref().map(|d| d.date.as_str()),
+                status
+                    .last_update_post_date_struct
+                    .as_ref()
+                    .map(|d| d.date.as_str()),
             ),
             ("statusVerifiedDate", status.status_verified_date.as_deref()),
         ];
         for (field, value) in dates {
             if let Some(v) = value {
-                PartialDate::parse(v)
-                    .ok_or_else(|| RecordError::BadDate { field, value: v.to_string() })?;
+                PartialDate::parse(v).ok_or_else(|| RecordError::BadDate {
+                    field,
+                    value: v.to_string(),
+                })?;
             }
         }
         if let Some(pos) = self.locations().iter().position(|l| {
-            l.geo_point.is_some_and(|g| !(g.lat.abs() <= 90.0 && g.lon.abs() <= 180.0))
+            l.geo_point
+                .is_some_and(|g| !(g.lat.abs() <= 90.0 && g.lon.abs() <= 180.0))
         }) {
             return Err(RecordError::Shape(format!(
                 "location {} has a geoPoint outside the globe",
@@ -198,7 +229,11 @@ impl Study {
     /// The brief title, or the NCT id when the source gave no title.
     pub fn display_title(&self) -> &str {
         let title = self.brief_title().trim();
-        if title.is_empty() { self.nct_id() } else { title }
+        if title.is_empty() {
+            self.nct_id()
+        } else {
+            title
+        }
     }
 
     pub fn overall_status(&self) -> &str {
@@ -206,7 +241,11 @@ impl Study {
     }
 
     pub fn brief_summary(&self) -> Option<&str> {
-        self.protocol_section.description_module.as_ref()?.brief_summary.as_deref()
+        self.protocol_section
+            .description_module
+            .as_ref()?
+            .brief_summary
+            .as_deref()
     }
 
     pub fn eligibility(&self) -> Option<&EligibilityModule> {
@@ -219,12 +258,18 @@ impl Study {
 
     /// The lower age bound; `Ok(None)` when the registry sets none.
     pub fn minimum_age(&self) -> Result<Option<Age>, RecordError> {
-        parse_age_field("minimumAge", self.eligibility().and_then(|e| e.minimum_age.as_deref()))
+        parse_age_field(
+            "minimumAge",
+            self.eligibility().and_then(|e| e.minimum_age.as_deref()),
+        )
     }
 
     /// The upper age bound; `Ok(None)` when the registry sets none.
     pub fn maximum_age(&self) -> Result<Option<Age>, RecordError> {
-        parse_age_field("maximumAge", self.eligibility().and_then(|e| e.maximum_age.as_deref()))
+        parse_age_field(
+            "maximumAge",
+            self.eligibility().and_then(|e| e.maximum_age.as_deref()),
+        )
     }
 
     /// `ALL`, `FEMALE`, `MALE`, or `None` when not given.
@@ -233,41 +278,71 @@ impl Study {
     }
 
     pub fn conditions(&self) -> &[String] {
-        self.protocol_section.conditions_module.as_ref().map_or(&[], |c| &c.conditions)
+        self.protocol_section
+            .conditions_module
+            .as_ref()
+            .map_or(&[], |c| &c.conditions)
     }
 
     pub fn keywords(&self) -> &[String] {
-        self.protocol_section.conditions_module.as_ref().map_or(&[], |c| &c.keywords)
+        self.protocol_section
+            .conditions_module
+            .as_ref()
+            .map_or(&[], |c| &c.keywords)
     }
 
     pub fn phases(&self) -> &[String] {
-        self.protocol_section.design_module.as_ref().map_or(&[], |d| &d.phases)
+        self.protocol_section
+            .design_module
+            .as_ref()
+            .map_or(&[], |d| &d.phases)
     }
 
     pub fn study_type(&self) -> Option<&str> {
-        self.protocol_section.design_module.as_ref()?.study_type.as_deref()
+        self.protocol_section
+            .design_module
+            .as_ref()?
+            .study_type
+            .as_deref()
     }
 
     pub fn lead_sponsor(&self) -> Option<&Sponsor> {
-        self.protocol_section.sponsor_collaborators_module.as_ref()?.lead_sponsor.as_ref()
+        self.protocol_section
+            .sponsor_collaborators_module
+            .as_ref()?
+            .lead_sponsor
+            .as_ref()
     }
 
     pub fn interventions(&self) -> &[Intervention] {
-        self.protocol_section.arms_interventions_module.as_ref().map_or(&[], |a| &a.interventions)
+        self.protocol_section
+            .arms_interventions_module
+            .as_ref()
+            .map_or(&[], |a| &a.interventions)
     }
 
     pub fn locations(&self) -> &[Location] {
-        self.protocol_section.contacts_locations_module.as_ref().map_or(&[], |c| &c.locations)
+        self.protocol_section
+            .contacts_locations_module
+            .as_ref()
+            .map_or(&[], |c| &c.locations)
     }
 
     pub fn central_contacts(&self) -> &[Contact] {
-        self.protocol_section.contacts_locations_module.as_ref().map_or(&[], |c| &c.central_contacts)
+        self.protocol_section
+            .contacts_locations_module
+            .as_ref()
+            .map_or(&[], |c| &c.central_contacts)
     }
 
     /// The registry's date of the record's last posted update (`YYYY-MM-DD`), used to decide
     /// which of two copies of a trial is newer.
     pub fn last_update_post_date(&self) -> Option<PartialDate> {
-        let d = self.protocol_section.status_module.last_update_post_date_struct.as_ref()?;
+        let d = self
+            .protocol_section
+            .status_module
+            .last_update_post_date_struct
+            .as_ref()?;
         PartialDate::parse(&d.date)
     }
 
@@ -292,9 +367,10 @@ impl Study {
 fn parse_age_field(field: &'static str, value: Option<&str>) -> Result<Option<Age>, RecordError> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) => Age::parse(v)
-            .map(Some)
-            .ok_or_else(|| RecordError::BadAge { field, value: v.to_string() }),
+        Some(v) => Age::parse(v).map(Some).ok_or_else(|| RecordError::BadAge {
+            field,
+            value: v.to_string(),
+        }),
     }
 }
 
@@ -309,15 +385,27 @@ mod tests {
         let r = Record::from_api_json(MINIMAL).unwrap();
         assert_eq!(r.nct_id.as_str(), "NCT01234567");
         assert_eq!(r.study.overall_status(), "RECRUITING");
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&r.raw).unwrap()["protocolSection"]["identificationModule"]["briefTitle"], "A trial");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&r.raw).unwrap()["protocolSection"]["identificationModule"]
+                ["briefTitle"],
+            "A trial"
+        );
     }
 
     #[test]
     fn names_what_is_wrong() {
         let no_id = MINIMAL.replace(r#""nctId":"NCT01234567","#, "");
-        assert_eq!(Record::from_api_json(&no_id).unwrap_err(), RecordError::MissingNctId);
+        assert_eq!(
+            Record::from_api_json(&no_id).unwrap_err(),
+            RecordError::MissingNctId
+        );
         let bad_id = MINIMAL.replace("NCT01234567", "NCT123");
-        assert!(Record::from_api_json(&bad_id).unwrap_err().to_string().contains("'NCT123'"));
+        assert!(
+            Record::from_api_json(&bad_id)
+                .unwrap_err()
+                .to_string()
+                .contains("'NCT123'")
+        );
         let bad_age = MINIMAL.replace(
             r#""statusModule""#,
             r#""eligibilityModule":{"minimumAge":"abc"},"statusModule""#,
@@ -326,8 +414,14 @@ mod tests {
             Record::from_api_json(&bad_age).unwrap_err().to_string(),
             "minimumAge 'abc' is not an age (expected e.g. '18 Years', '6 Months')"
         );
-        assert!(matches!(Record::from_api_json("{\"protocolSection\":"), Err(RecordError::Json(_))));
-        assert!(matches!(Record::from_api_json("[1]"), Err(RecordError::Shape(_))));
+        assert!(matches!(
+            Record::from_api_json("{\"protocolSection\":"),
+            Err(RecordError::Json(_))
+        ));
+        assert!(matches!(
+            Record::from_api_json("[1]"),
+            Err(RecordError::Shape(_))
+        ));
     }
 
     #[test]
@@ -338,7 +432,10 @@ mod tests {
         );
         assert!(matches!(
             Record::from_api_json(&bad).unwrap_err(),
-            RecordError::BadDate { field: "startDate", .. }
+            RecordError::BadDate {
+                field: "startDate",
+                ..
+            }
         ));
     }
 

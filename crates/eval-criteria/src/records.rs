@@ -114,26 +114,7 @@ pub fn read_normalized(path: &Path) -> Result<Vec<EligibilityRecord>, EvalError>
         let text = if !raw.is_empty() {
             raw
         } else {
-            let inc = s("inclusion_criteria");
-            let exc = s("exclusion_criteria");
-            let head = |part: &str, heading: &str| {
-                if part.is_empty() {
-                    String::new()
-                } else if part
-                    .to_lowercase()
-                    .starts_with(&heading.to_lowercase()[..9])
-                {
-                    part.to_string()
-                } else {
-                    format!("{heading}\n{}", part.trim_start_matches(':').trim())
-                }
-            };
-            let mut t = head(&inc, "Inclusion Criteria:");
-            if !exc.is_empty() {
-                t.push_str("\n\n");
-                t.push_str(&head(&exc, "Exclusion Criteria:"));
-            }
-            t
+            ctgov::join_criteria_parts(&s("inclusion_criteria"), &s("exclusion_criteria"))
         };
         let min = s("minimum_age");
         let max = s("maximum_age");

@@ -3,7 +3,8 @@
 //! Formats are detected from the bytes, never from flags: a zip archive (`PK`), gzip (`1f 8b`,
 //! then detection again on what it holds), a JSON array of records, a single record, an API
 //! page (`{"studies": [...]}`), or JSON Lines. Within JSON, each record is an API v2 study
-//! (it has `protocolSection`) or a benchmark trial_info record (it has `nctid`).
+//! (it has `protocolSection`) or a benchmark trial_info record (it has `nctid`, or `nct_id` in
+//! the normalized trial file's variant of the layout).
 //!
 //! Everything streams: JSON Lines and arrays are cut into chunks of [`CHUNK`] records, each
 //! chunk parsed in parallel, so a 10 GB file needs memory for a few chunks, not the file.
@@ -205,6 +206,7 @@ fn to_record(file: &str, place: Place, value: Value) -> Result<Record, Rejection
     let id_hint = |v: &Value| -> Option<String> {
         v.pointer("/protocolSection/identificationModule/nctId")
             .or_else(|| v.get("nctid"))
+            .or_else(|| v.get("nct_id"))
             .and_then(Value::as_str)
             .filter(|s| !s.trim().is_empty())
             .map(str::to_string)
@@ -212,13 +214,13 @@ fn to_record(file: &str, place: Place, value: Value) -> Result<Record, Rejection
     let hint = id_hint(&value);
     let result = if value.get("protocolSection").is_some() {
         Record::from_api_value(value)
-    } else if value.get("nctid").is_some() {
+    } else if value.get("nctid").is_some() || value.get("nct_id").is_some() {
         Record::from_trial_info_value(value)
     } else if value.is_object() {
         return Err(reject(
             file,
             place,
-            "neither an API v2 study (no protocolSection) nor a trial_info record (no nctid)".into(),
+            "neither an API v2 study (no protocolSection) nor a trial_info record (no nctid or nct_id)".into(),
         ));
     } else {
         return Err(reject(file, place, "expected a JSON object".into()));

@@ -130,6 +130,51 @@ fn benchmark_trial_info_layout() {
     );
 }
 
+/// Reads a file's accepted records.
+fn records_of(path: &Path) -> Vec<ctgov::Record> {
+    let mut out = Vec::new();
+    read_path(path, &BytesRead::default(), &mut |chunk| {
+        out.extend(chunk.into_iter().flatten());
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn normalized_trial_file_layout() {
+    // Four real records of the team's normalized trial file, one of each shape, and a made-up
+    // one with a bad sex.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/trials_normalized.jsonl");
+    let (ids, rejected) = read_all(&path);
+    assert_eq!(ids, ["NCT00000408", "NCT00001153", "NCT03997981", "NCT00000122"]);
+    assert_eq!(
+        rejected,
+        [(Place::Line(5), "NCT00000998: not a study record: sex 'X' is not one of ALL, FEMALE, MALE".to_string())]
+    );
+    let records = records_of(&path);
+    let study = |id: &str| &records.iter().find(|r| r.nct_id.as_str() == id).unwrap().study;
+
+    // Criteria given as separate parts are joined under their headings, inclusion first.
+    let parts = study("NCT00000408");
+    let criteria = parts.eligibility_criteria().unwrap();
+    assert!(criteria.starts_with("inclusion criteria:"), "{criteria}");
+    let exclusion = criteria.find("Exclusion Criteria:\nPregnancy").expect(criteria);
+    assert!(criteria[..exclusion].contains("Must live in the United States"));
+    assert_eq!(parts.conditions(), ["Low Back Pain"]);
+    assert_eq!(parts.brief_title(), "Low Back Pain Patient Education Evaluation");
+
+    // A TrialGPT-corpus record: "phase": {} is no phase.
+    let corpus = study("NCT03997981");
+    assert!(corpus.phases().is_empty());
+    assert!(corpus.eligibility_criteria().unwrap().starts_with("inclusion criteria:"));
+
+    // Criteria text alone: no title, no summary, no ages.
+    let bare = study("NCT00000122");
+    assert!(bare.eligibility_criteria().unwrap().starts_with("Men and women with uncontrolled"));
+    assert_eq!(bare.minimum_age().unwrap(), None);
+}
+
 #[test]
 fn bad_records_name_the_field() {
     let mut lines = sample_lines()[..3].to_vec();
