@@ -558,8 +558,12 @@ fn site_line(site: Option<&matcher::NearestSite>) -> String {
         [&site.city, &site.state, &site.country].into_iter().filter_map(|p| p.as_deref().filter(|p| !p.trim().is_empty())).collect();
     let which = if site.recruiting { "Nearest recruiting site" } else { "Nearest site (none listed as recruiting)" };
     let facility = site.facility.as_deref().map(|f| format!(" ({f})")).unwrap_or_default();
-    let km = if site.distance_km < 10.0 { format!("{:.1}", site.distance_km) } else { format!("{:.0}", site.distance_km) };
-    format!("{which}: {} — {km} km{facility}", place.join(", "))
+    let km = match site.distance_km {
+        d if d < 1.0 => "under 1 km".to_string(),
+        d if d < 10.0 => format!("{d:.1} km"),
+        d => format!("{d:.0} km"),
+    };
+    format!("{which}: {} — {km}{facility}", place.join(", "))
 }
 
 async fn summary_command(

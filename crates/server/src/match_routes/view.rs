@@ -184,6 +184,9 @@ pub fn trial_result(
 /// A distance for people: whole kilometres, a tenth under ten; miles beside kilometres for a
 /// site in the United States, where people measure in miles.
 fn distance_words(site: &NearestSite) -> String {
+    if site.distance_km < 1.0 {
+        return "under 1 km".into();
+    }
     let km = if site.distance_km < 10.0 {
         format!("{:.1} km", site.distance_km)
     } else {
@@ -339,6 +342,10 @@ mod tests {
         assert_eq!(
             nearest_site_line(Some(&site("France", 3.24, false))),
             "Nearest site (none listed as recruiting): General Hospital, Springfield, France — 3.2 km"
+        );
+        assert_eq!(
+            nearest_site_line(Some(&site("United States", 0.04, true))),
+            "Nearest recruiting site: General Hospital, Springfield, United States — under 1 km"
         );
         assert_eq!(nearest_site_line(None), "No site location listed.");
     }
