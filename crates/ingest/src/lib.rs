@@ -34,7 +34,10 @@ pub use read::{BytesRead, Place, Rejection};
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {reason}")]
     Format { path: String, reason: String },
     #[error(transparent)]
@@ -111,7 +114,10 @@ pub async fn ingest_paths(
     for path in paths {
         let name = path.display().to_string();
         let bytes_total = std::fs::metadata(path)
-            .map_err(|source| IngestError::Io { path: name.clone(), source })?
+            .map_err(|source| IngestError::Io {
+                path: name.clone(),
+                source,
+            })?
             .len();
         let bytes_read = BytesRead::default();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<read::Chunk>(2);
@@ -147,8 +153,9 @@ pub async fn ingest_paths(
             });
         }
         drop(rx);
-        let read_result =
-            reader.await.map_err(|e| IngestError::Reader(e.to_string()))?;
+        let read_result = reader
+            .await
+            .map_err(|e| IngestError::Reader(e.to_string()))?;
         write_result?;
         read_result?;
     }
@@ -182,8 +189,9 @@ async fn write_unique(
 ) -> Result<(), IngestError> {
     while !records.is_empty() {
         let mut seen = std::collections::HashSet::new();
-        let (batch, rest): (Vec<_>, Vec<_>) =
-            records.into_iter().partition(|r| seen.insert(r.nct_id.clone()));
+        let (batch, rest): (Vec<_>, Vec<_>) = records
+            .into_iter()
+            .partition(|r| seen.insert(r.nct_id.clone()));
         let outcomes = store.upsert_batch(&batch).await?;
         for (record, outcome) in batch.iter().zip(outcomes) {
             summary.add(outcome, &record.nct_id);

@@ -107,9 +107,15 @@ pub fn read_path(
     emit: &mut dyn FnMut(Chunk) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
     let name = path.display().to_string();
-    let io_err = |source: io::Error| IngestError::Io { path: name.clone(), source };
+    let io_err = |source: io::Error| IngestError::Io {
+        path: name.clone(),
+        source,
+    };
     let file = File::open(path).map_err(io_err)?;
-    let mut counted = CountingReader { inner: file, count: bytes_read.clone() };
+    let mut counted = CountingReader {
+        inner: file,
+        count: bytes_read.clone(),
+    };
     let mut magic = [0u8; 4];
     let n = read_up_to(&mut counted, &mut magic).map_err(io_err)?;
     counted.seek(io::SeekFrom::Start(0)).map_err(io_err)?;
@@ -139,8 +145,10 @@ fn read_zip<R: Read + Seek>(
     reader: R,
     emit: &mut dyn FnMut(Chunk) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    let mut archive = zip::ZipArchive::new(reader)
-        .map_err(|e| IngestError::Format { path: name.to_string(), reason: format!("broken zip archive: {e}") })?;
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| IngestError::Format {
+        path: name.to_string(),
+        reason: format!("broken zip archive: {e}"),
+    })?;
     let mut pending: Vec<(Place, String)> = Vec::new();
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(|e| IngestError::Format {
@@ -154,7 +162,11 @@ fn read_zip<R: Read + Seek>(
         let mut text = String::new();
         let place = Place::Entry(entry_name);
         if let Err(e) = entry.read_to_string(&mut text) {
-            emit(vec![Err(Rejection { file: name.to_string(), place, reason: format!("unreadable: {e}") })])?;
+            emit(vec![Err(Rejection {
+                file: name.to_string(),
+                place,
+                reason: format!("unreadable: {e}"),
+            })])?;
             continue;
         }
         pending.push((place, text));
@@ -186,7 +198,9 @@ fn document_records(name: &str, place: &Place, value: Value) -> Chunk {
             .map(|(i, v)| to_record(name, Place::Element(i as u64 + 1), v))
             .collect(),
         Value::Object(mut map) if map.get("studies").is_some_and(Value::is_array) => {
-            let Some(Value::Array(items)) = map.remove("studies") else { unreachable!() };
+            let Some(Value::Array(items)) = map.remove("studies") else {
+                unreachable!()
+            };
             items
                 .into_iter()
                 .enumerate()
@@ -198,7 +212,11 @@ fn document_records(name: &str, place: &Place, value: Value) -> Chunk {
 }
 
 fn reject(file: &str, place: Place, reason: String) -> Rejection {
-    Rejection { file: file.to_string(), place, reason }
+    Rejection {
+        file: file.to_string(),
+        place,
+        reason,
+    }
 }
 
 /// Turns one JSON value into a record of whichever layout it is in.
@@ -239,12 +257,18 @@ fn read_json_stream<R: BufRead>(
     mut reader: R,
     emit: &mut dyn FnMut(Chunk) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    let io_err = |source: io::Error| IngestError::Io { path: name.to_string(), source };
+    let io_err = |source: io::Error| IngestError::Io {
+        path: name.to_string(),
+        source,
+    };
     // Skip leading white space (and a UTF-8 byte order mark) to see the first character.
     let first = loop {
         let buf = reader.fill_buf().map_err(io_err)?;
         if buf.is_empty() {
-            return Err(IngestError::Format { path: name.to_string(), reason: "the file is empty".into() });
+            return Err(IngestError::Format {
+                path: name.to_string(),
+                reason: "the file is empty".into(),
+            });
         }
         let skip = buf
             .iter()
@@ -278,7 +302,10 @@ fn read_objects<R: BufRead>(
     mut reader: R,
     emit: &mut dyn FnMut(Chunk) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    let io_err = |source: io::Error| IngestError::Io { path: name.to_string(), source };
+    let io_err = |source: io::Error| IngestError::Io {
+        path: name.to_string(),
+        source,
+    };
     let mut first_line = String::new();
     reader.read_line(&mut first_line).map_err(io_err)?;
     if serde_json::from_str::<serde::de::IgnoredAny>(first_line.trim()).is_ok() {
@@ -304,7 +331,10 @@ fn read_lines<R: BufRead>(
     mut reader: R,
     emit: &mut dyn FnMut(Chunk) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    let io_err = |source: io::Error| IngestError::Io { path: name.to_string(), source };
+    let io_err = |source: io::Error| IngestError::Io {
+        path: name.to_string(),
+        source,
+    };
     let mut pending: Vec<(u64, String)> = vec![(1, first_line)];
     let mut line_no = 1u64;
     loop {
@@ -316,7 +346,11 @@ fn read_lines<R: BufRead>(
                 line_no += 1;
                 let mut skipped = Vec::new();
                 reader.read_until(b'\n', &mut skipped).map_err(io_err)?;
-                emit(vec![Err(reject(name, Place::Line(line_no), "not UTF-8 text".into()))])?;
+                emit(vec![Err(reject(
+                    name,
+                    Place::Line(line_no),
+                    "not UTF-8 text".into(),
+                ))])?;
                 continue;
             }
             Err(e) => return Err(io_err(e)),
@@ -355,7 +389,13 @@ fn read_array<R: BufRead>(
 ) -> Result<(), IngestError> {
     let mut de = serde_json::Deserializer::from_reader(reader);
     let mut emit_err = None;
-    let sink = ArraySink { name, emit, pending: Vec::new(), count: 0, emit_err: &mut emit_err };
+    let sink = ArraySink {
+        name,
+        emit,
+        pending: Vec::new(),
+        count: 0,
+        emit_err: &mut emit_err,
+    };
     let result = serde::Deserializer::deserialize_seq(&mut de, sink);
     if let Some(e) = emit_err {
         return Err(e);
@@ -403,11 +443,15 @@ impl<'de> Visitor<'de> for ArraySink<'_> {
             self.count += 1;
             self.pending.push((Place::Element(self.count), value));
             if self.pending.len() == CHUNK && !self.flush() {
-                return Err(serde::de::Error::custom("stopped: the store refused a batch"));
+                return Err(serde::de::Error::custom(
+                    "stopped: the store refused a batch",
+                ));
             }
         }
         if !self.pending.is_empty() && !self.flush() {
-            return Err(serde::de::Error::custom("stopped: the store refused a batch"));
+            return Err(serde::de::Error::custom(
+                "stopped: the store refused a batch",
+            ));
         }
         Ok(())
     }

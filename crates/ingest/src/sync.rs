@@ -61,10 +61,20 @@ pub struct Checkpoint {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("{url} answered {status} after {attempts} attempts; run sync again to resume from the checkpoint")]
-    Exhausted { url: String, status: String, attempts: u32 },
+    #[error(
+        "{url} answered {status} after {attempts} attempts; run sync again to resume from the checkpoint"
+    )]
+    Exhausted {
+        url: String,
+        status: String,
+        attempts: u32,
+    },
     #[error("{url} answered {status}: {body}")]
-    Refused { url: String, status: u16, body: String },
+    Refused {
+        url: String,
+        status: u16,
+        body: String,
+    },
     #[error("the API page from {url} is not what API v2 sends: {reason}")]
     BadPage { url: String, reason: String },
     #[error("the stored checkpoint is unreadable ({0}); delete it with `sync --since DATE`")]
@@ -95,13 +105,21 @@ pub async fn sync(
         None => Checkpoint::default(),
     };
     if let Some(since) = &config.since {
-        checkpoint = Checkpoint { since: Some(since.clone()), page_token: None, high_water: None };
+        checkpoint = Checkpoint {
+            since: Some(since.clone()),
+            page_token: None,
+            high_water: None,
+        };
     }
     let client = reqwest::Client::builder()
         .timeout(config.timeout)
         .user_agent(concat!("TrialBridge/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| SyncError::Refused { url: config.base_url.clone(), status: 0, body: e.to_string() })?;
+        .map_err(|e| SyncError::Refused {
+            url: config.base_url.clone(),
+            status: 0,
+            body: e.to_string(),
+        })?;
     let url = format!("{}/studies", config.base_url.trim_end_matches('/'));
     let mut summary = IngestSummary::default();
     let mut page_number = 0u64;
@@ -112,14 +130,19 @@ pub async fn sync(
             ("sort", "LastUpdatePostDate".into()),
         ];
         if let Some(since) = &checkpoint.since {
-            query.push(("filter.advanced", format!("AREA[LastUpdatePostDate]RANGE[{since},MAX]")));
+            query.push((
+                "filter.advanced",
+                format!("AREA[LastUpdatePostDate]RANGE[{since},MAX]"),
+            ));
         }
         if let Some(token) = &checkpoint.page_token {
             query.push(("pageToken", token.clone()));
         }
         let body = fetch_with_backoff(&client, &url, &query, config).await?;
-        let page: ApiPage = serde_json::from_str(&body)
-            .map_err(|e| SyncError::BadPage { url: url.clone(), reason: e.to_string() })?;
+        let page: ApiPage = serde_json::from_str(&body).map_err(|e| SyncError::BadPage {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
         page_number += 1;
         let mut records = Vec::with_capacity(page.studies.len());
         for (i, value) in page.studies.into_iter().enumerate() {
@@ -146,7 +169,12 @@ pub async fn sync(
             // The run is complete: the next one starts from the newest update seen.
             checkpoint.since = checkpoint.high_water.take().or(checkpoint.since.take());
         }
-        store.set_state(CHECKPOINT, &serde_json::to_string(&checkpoint).expect("checkpoint serializes")).await?;
+        store
+            .set_state(
+                CHECKPOINT,
+                &serde_json::to_string(&checkpoint).expect("checkpoint serializes"),
+            )
+            .await?;
         on_page(&summary);
         if checkpoint.page_token.is_none() {
             return Ok(summary);
@@ -193,7 +221,11 @@ async fn fetch_with_backoff(
             Err(e) => (format!("no answer ({e})"), None),
         };
         if attempt > config.max_retries {
-            return Err(SyncError::Exhausted { url: url.to_string(), status: status_text, attempts: attempt });
+            return Err(SyncError::Exhausted {
+                url: url.to_string(),
+                status: status_text,
+                attempts: attempt,
+            });
         }
         let wait = retry_after.unwrap_or(delay).min(Duration::from_secs(300));
         tracing::warn!(%url, status = %status_text, attempt, wait_ms = wait.as_millis() as u64, "retrying");

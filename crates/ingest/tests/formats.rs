@@ -11,7 +11,10 @@ fn sample_gz() -> PathBuf {
 
 fn sample_lines() -> Vec<String> {
     let file = std::fs::File::open(sample_gz()).unwrap();
-    BufReader::new(flate2::read::GzDecoder::new(file)).lines().map(Result::unwrap).collect()
+    BufReader::new(flate2::read::GzDecoder::new(file))
+        .lines()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// Reads a file and returns (accepted NCT ids, rejections as "place: reason").
@@ -36,7 +39,10 @@ fn ids_of(lines: &[String]) -> Vec<String> {
         .iter()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["protocolSection"]["identificationModule"]["nctId"].as_str().unwrap().to_string()
+            v["protocolSection"]["identificationModule"]["nctId"]
+                .as_str()
+                .unwrap()
+                .to_string()
         })
         .collect()
 }
@@ -61,13 +67,20 @@ fn a_truncated_line_is_named_and_the_rest_goes_on() {
     assert_eq!(ids.len(), 774);
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].0, Place::Line(100));
-    assert!(rejected[0].1.starts_with("not valid JSON"), "{}", rejected[0].1);
+    assert!(
+        rejected[0].1.starts_with("not valid JSON"),
+        "{}",
+        rejected[0].1
+    );
 }
 
 #[test]
 fn arrays_pages_and_single_studies() {
     let lines = &sample_lines()[..30];
-    let values: Vec<serde_json::Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let values: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let dir = tempfile::tempdir().unwrap();
 
     let array = dir.path().join("array.json");
@@ -103,7 +116,9 @@ fn the_registry_bulk_zip_layout() {
         .compression_method(zip::CompressionMethod::Deflated);
     for (line, id) in lines.iter().zip(ids_of(lines)) {
         zip.start_file(format!("{id}.json"), options).unwrap();
-        let pretty = serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(line).unwrap()).unwrap();
+        let pretty =
+            serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(line).unwrap())
+                .unwrap();
         zip.write_all(pretty.as_bytes()).unwrap();
     }
     zip.start_file("README.txt", options).unwrap();
@@ -147,31 +162,57 @@ fn normalized_trial_file_layout() {
     // one with a bad sex.
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/trials_normalized.jsonl");
     let (ids, rejected) = read_all(&path);
-    assert_eq!(ids, ["NCT00000408", "NCT00001153", "NCT03997981", "NCT00000122"]);
+    assert_eq!(
+        ids,
+        ["NCT00000408", "NCT00001153", "NCT03997981", "NCT00000122"]
+    );
     assert_eq!(
         rejected,
-        [(Place::Line(5), "NCT00000998: not a study record: sex 'X' is not one of ALL, FEMALE, MALE".to_string())]
+        [(
+            Place::Line(5),
+            "NCT00000998: not a study record: sex 'X' is not one of ALL, FEMALE, MALE".to_string()
+        )]
     );
     let records = records_of(&path);
-    let study = |id: &str| &records.iter().find(|r| r.nct_id.as_str() == id).unwrap().study;
+    let study = |id: &str| {
+        &records
+            .iter()
+            .find(|r| r.nct_id.as_str() == id)
+            .unwrap()
+            .study
+    };
 
     // Criteria given as separate parts are joined under their headings, inclusion first.
     let parts = study("NCT00000408");
     let criteria = parts.eligibility_criteria().unwrap();
     assert!(criteria.starts_with("inclusion criteria:"), "{criteria}");
-    let exclusion = criteria.find("Exclusion Criteria:\nPregnancy").expect(criteria);
+    let exclusion = criteria
+        .find("Exclusion Criteria:\nPregnancy")
+        .expect(criteria);
     assert!(criteria[..exclusion].contains("Must live in the United States"));
     assert_eq!(parts.conditions(), ["Low Back Pain"]);
-    assert_eq!(parts.brief_title(), "Low Back Pain Patient Education Evaluation");
+    assert_eq!(
+        parts.brief_title(),
+        "Low Back Pain Patient Education Evaluation"
+    );
 
     // A TrialGPT-corpus record: "phase": {} is no phase.
     let corpus = study("NCT03997981");
     assert!(corpus.phases().is_empty());
-    assert!(corpus.eligibility_criteria().unwrap().starts_with("inclusion criteria:"));
+    assert!(
+        corpus
+            .eligibility_criteria()
+            .unwrap()
+            .starts_with("inclusion criteria:")
+    );
 
     // Criteria text alone: no title, no summary, no ages.
     let bare = study("NCT00000122");
-    assert!(bare.eligibility_criteria().unwrap().starts_with("Men and women with uncontrolled"));
+    assert!(
+        bare.eligibility_criteria()
+            .unwrap()
+            .starts_with("Men and women with uncontrolled")
+    );
     assert_eq!(bare.minimum_age().unwrap(), None);
 }
 
@@ -179,11 +220,17 @@ fn normalized_trial_file_layout() {
 fn bad_records_name_the_field() {
     let mut lines = sample_lines()[..3].to_vec();
     let mut v: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
-    v["protocolSection"]["identificationModule"].as_object_mut().unwrap().remove("nctId");
+    v["protocolSection"]["identificationModule"]
+        .as_object_mut()
+        .unwrap()
+        .remove("nctId");
     lines[1] = v.to_string();
     let mut v: serde_json::Value = serde_json::from_str(&lines[2]).unwrap();
     v["protocolSection"]["eligibilityModule"]["minimumAge"] = "abc".into();
-    let id = v["protocolSection"]["identificationModule"]["nctId"].as_str().unwrap().to_string();
+    let id = v["protocolSection"]["identificationModule"]["nctId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     lines[2] = v.to_string();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.jsonl");
@@ -191,7 +238,13 @@ fn bad_records_name_the_field() {
     let (ids, rejected) = read_all(&path);
     assert_eq!(ids.len(), 1);
     assert_eq!(rejected[0], (Place::Line(2), "NCT id missing".to_string()));
-    assert_eq!(rejected[1], (Place::Line(3), format!("{id}: minimumAge 'abc' is not an age (expected e.g. '18 Years', '6 Months')")));
+    assert_eq!(
+        rejected[1],
+        (
+            Place::Line(3),
+            format!("{id}: minimumAge 'abc' is not an age (expected e.g. '18 Years', '6 Months')")
+        )
+    );
 }
 
 #[test]
@@ -205,6 +258,11 @@ fn files_that_are_not_records_say_so() {
     std::fs::write(&empty, "  \n").unwrap();
     let err = read_path(&empty, &BytesRead::default(), &mut |_| Ok(())).unwrap_err();
     assert!(err.to_string().contains("empty"), "{err}");
-    let missing = read_path(&dir.path().join("nope.json"), &BytesRead::default(), &mut |_| Ok(())).unwrap_err();
+    let missing = read_path(
+        &dir.path().join("nope.json"),
+        &BytesRead::default(),
+        &mut |_| Ok(()),
+    )
+    .unwrap_err();
     assert!(missing.to_string().contains("nope.json"), "{missing}");
 }

@@ -23,10 +23,16 @@ struct Fake {
 }
 
 fn last_update(v: &Value) -> String {
-    v["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"].as_str().unwrap_or("").to_string()
+    v["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
 }
 
-async fn studies(State(fake): State<Arc<Mutex<Fake>>>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn studies(
+    State(fake): State<Arc<Mutex<Fake>>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let mut fake = fake.lock().unwrap();
     fake.requests.push(q.clone());
     if !fake.failures.is_empty() {
@@ -42,16 +48,26 @@ async fn studies(State(fake): State<Arc<Mutex<Fake>>>, Query(q): Query<HashMap<S
     }
     // AREA[LastUpdatePostDate]RANGE[since,MAX]
     let since = q.get("filter.advanced").map(|f| {
-        f.trim_start_matches("AREA[LastUpdatePostDate]RANGE[").split(',').next().unwrap().to_string()
+        f.trim_start_matches("AREA[LastUpdatePostDate]RANGE[")
+            .split(',')
+            .next()
+            .unwrap()
+            .to_string()
     });
     let mut selected: Vec<&Value> = fake
         .studies
         .iter()
-        .filter(|s| since.as_ref().is_none_or(|d| last_update(s).as_str() >= d.as_str()))
+        .filter(|s| {
+            since
+                .as_ref()
+                .is_none_or(|d| last_update(s).as_str() >= d.as_str())
+        })
         .collect();
     selected.sort_by_key(|s| last_update(s));
     let size: usize = q.get("pageSize").unwrap().parse().unwrap();
-    let start: usize = q.get("pageToken").map_or(0, |t| t.trim_start_matches("tok").parse().unwrap());
+    let start: usize = q
+        .get("pageToken")
+        .map_or(0, |t| t.trim_start_matches("tok").parse().unwrap());
     let page: Vec<&Value> = selected.iter().skip(start).take(size).copied().collect();
     let mut body = serde_json::json!({"studies": page});
     if start + size < selected.len() {
@@ -61,7 +77,9 @@ async fn studies(State(fake): State<Arc<Mutex<Fake>>>, Query(q): Query<HashMap<S
 }
 
 async fn serve(fake: Arc<Mutex<Fake>>) -> String {
-    let app = axum::Router::new().route("/api/v2/studies", axum::routing::get(studies)).with_state(fake);
+    let app = axum::Router::new()
+        .route("/api/v2/studies", axum::routing::get(studies))
+        .with_state(fake);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -69,7 +87,11 @@ async fn serve(fake: Arc<Mutex<Fake>>) -> String {
 }
 
 fn sample() -> Vec<Value> {
-    let file = std::fs::File::open(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/ctgov/studies.jsonl.gz")).unwrap();
+    let file = std::fs::File::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/ctgov/studies.jsonl.gz"
+    ))
+    .unwrap();
     BufReader::new(flate2::read::GzDecoder::new(file))
         .lines()
         .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
@@ -87,31 +109,60 @@ fn config(base_url: String) -> SyncConfig {
 }
 
 async fn checkpoint(store: &store::Store) -> Checkpoint {
-    serde_json::from_str(&store.state(ingest::sync::CHECKPOINT).await.unwrap().unwrap()).unwrap()
+    serde_json::from_str(
+        &store
+            .state(ingest::sync::CHECKPOINT)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
 async fn full_then_incremental_sync_with_retries() {
     let studies = sample();
     let newest = studies.iter().map(last_update).max().unwrap();
-    let fake = Arc::new(Mutex::new(Fake { studies, failures: vec![429, 503], ..Fake::default() }));
+    let fake = Arc::new(Mutex::new(Fake {
+        studies,
+        failures: vec![429, 503],
+        ..Fake::default()
+    }));
     let base = serve(fake.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let store = store::Store::open(dir.path(), None).await.unwrap();
 
-    let first = sync(&store, &config(base.clone()), &mut |_| {}).await.unwrap();
+    let first = sync(&store, &config(base.clone()), &mut |_| {})
+        .await
+        .unwrap();
     assert_eq!((first.stored, first.rejected.len()), (775, 0));
     assert_eq!(store.count().await.unwrap(), 775);
     let cp = checkpoint(&store).await;
-    assert_eq!(cp, Checkpoint { since: Some(newest.clone()), page_token: None, high_water: None });
+    assert_eq!(
+        cp,
+        Checkpoint {
+            since: Some(newest.clone()),
+            page_token: None,
+            high_water: None
+        }
+    );
 
     // The next run asks only for what changed since the checkpoint, and finds it unchanged.
     fake.lock().unwrap().requests.clear();
     let second = sync(&store, &config(base), &mut |_| {}).await.unwrap();
     assert_eq!(second.stored + second.updated, 0);
-    assert!(second.unchanged >= 1 && second.unchanged < 775, "{}", second.unchanged);
-    let asked = fake.lock().unwrap().requests[0].get("filter.advanced").cloned();
-    assert_eq!(asked, Some(format!("AREA[LastUpdatePostDate]RANGE[{newest},MAX]")));
+    assert!(
+        second.unchanged >= 1 && second.unchanged < 775,
+        "{}",
+        second.unchanged
+    );
+    let asked = fake.lock().unwrap().requests[0]
+        .get("filter.advanced")
+        .cloned();
+    assert_eq!(
+        asked,
+        Some(format!("AREA[LastUpdatePostDate]RANGE[{newest},MAX]"))
+    );
 }
 
 #[tokio::test]
@@ -125,15 +176,25 @@ async fn an_interrupted_sync_resumes_from_its_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let store = store::Store::open(dir.path(), None).await.unwrap();
 
-    let err = sync(&store, &config(base.clone()), &mut |_| {}).await.unwrap_err();
+    let err = sync(&store, &config(base.clone()), &mut |_| {})
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("resume"), "{err}");
     assert_eq!(store.count().await.unwrap(), 300);
-    assert_eq!(checkpoint(&store).await.page_token.as_deref(), Some("tok300"));
+    assert_eq!(
+        checkpoint(&store).await.page_token.as_deref(),
+        Some("tok300")
+    );
 
     fake.lock().unwrap().broken_token = None;
     fake.lock().unwrap().requests.clear();
     let resumed = sync(&store, &config(base), &mut |_| {}).await.unwrap();
     assert_eq!(resumed.stored, 475);
     assert_eq!(store.count().await.unwrap(), 775);
-    assert_eq!(fake.lock().unwrap().requests[0].get("pageToken").map(String::as_str), Some("tok300"));
+    assert_eq!(
+        fake.lock().unwrap().requests[0]
+            .get("pageToken")
+            .map(String::as_str),
+        Some("tok300")
+    );
 }
