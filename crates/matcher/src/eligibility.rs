@@ -213,19 +213,29 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
     let mut met_conditions = 0;
     let mut group_state: Vec<(usize, u32, Vec<usize>)> = Vec::new();
     let diagnosis_runs = &trial.diagnosis_runs;
+    // Whether each parent criterion offers alternatives, read once per parent (many children
+    // share one) and only when a child's failed rule asks.
+    let mut parent_offers_alternatives: Vec<Option<bool>> = vec![None; parsed.criteria.len()];
     for criterion in &parsed.criteria {
         let first_mark = marks.len();
-        let alternatives_parent = criterion
-            .parent
-            .and_then(|p| parsed.criteria.get(p))
-            .is_some_and(|p| offers_alternatives(&p.text));
+        // The criterion text case-folded, once per criterion and only if some test reads it
+        // (this runs for every criterion of every candidate).
+        let folded_cell = std::cell::OnceCell::new();
+        let folded = || -> &str { folded_cell.get_or_init(|| fold_case(&criterion.text)) };
+        let mut alternatives_parent = || {
+            let p = criterion.parent.filter(|&p| p < parsed.criteria.len())?;
+            Some(
+                *parent_offers_alternatives[p]
+                    .get_or_insert_with(|| offers_alternatives(&parsed.criteria[p].text)),
+            )
+        };
         let implicit_groups = &trial.implicit_groups[criterion.id];
         // "Tumors that are ER negative and PR positive are not eligible", listed among the
         // inclusion criteria, excludes: its rules are read as exclusions throughout.
         // (A cheap look first: this runs for every criterion of every candidate.)
         let states_exclusion = (criterion.text.contains("ligib")
             || criterion.text.contains("xclud"))
-            && states_ineligibility(&fold_case(&criterion.text));
+            && states_ineligibility(folded());
         for (rule_index, rule) in criterion.rules.iter().enumerate() {
             let as_exclusion;
             let rule = if states_exclusion && rule.polarity == Polarity::Inclusion {
@@ -237,7 +247,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             } else if negated_pregnancy_among_exclusions(rule)
                 || (rule.polarity == Polarity::Exclusion
                     && rule.negated
-                    && states_a_requirement(&criterion.text))
+                    && states_a_requirement(folded()))
             {
                 // "Not pregnant or nursing", "Patient must not have stage IV breast cancer"
                 // copied under the exclusion heading: read literally they would exclude everyone
@@ -273,7 +283,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                                     | criteria::ReproductiveTopic::ChildbearingPotential
                             }
                         )
-                    }) || speaks_of_contraception(&criterion.text)
+                    }) || speaks_of_contraception(folded())
                         || opens_with_sex_label(&criterion.text) =>
                 {
                     Truth::NotApplicable(Cow::from("sex named for a reproductive requirement"))
@@ -295,7 +305,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             // A conditional requirement, or one for another cohort, does not close the trial.
             if m.mark == Mark::NotMet
                 && (rule.condition.is_some()
-                    || alternatives_parent
+                    || alternatives_parent() == Some(true)
                     || cohort_specific(&criterion.text))
             {
                 m.mark = Mark::Unknown;
@@ -305,13 +315,13 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
             // childbearing potential. (Other definitions, "measurable disease defined as ...",
             // are requirements.)
             if m.mark == Mark::NotMet {
-                let folded_text = fold_case(&criterion.text);
-                if permits(&folded_text)
-                    || (matches!(rule.body, RuleBody::Reproductive { .. }) && defines(&folded_text))
+                let folded_text = folded();
+                if permits(folded_text)
+                    || (matches!(rule.body, RuleBody::Reproductive { .. }) && defines(folded_text))
                     || (matches!(rule.body, RuleBody::Condition { .. })
                         && names_whom_a_procedure_is_for(&trial.criteria_text, rule))
                     || (matches!(rule.body, RuleBody::Biomarker { .. })
-                        && (opens_with_definition(&folded_text)
+                        && (opens_with_definition(folded_text)
                             || records_or_defines_status(sentence_around(
                                 &trial.criteria_text,
                                 rule.span.start,
@@ -319,7 +329,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                             ))))
                     || (matches!(rule.body, RuleBody::PriorTherapy { .. })
                         && rule.polarity == Polarity::Inclusion
-                        && speaks_of_planned_treatment(&folded_text))
+                        && speaks_of_planned_treatment(folded_text))
                 {
                     m.mark = Mark::NotApplicable;
                 }
@@ -341,7 +351,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                 && ((!rule.exceptions.is_empty() && excepted(&rule.exceptions, patient))
                     || m.patient_fact
                         .as_deref()
-                        .is_some_and(|f| exception_names_fact(&criterion.text, f)))
+                        .is_some_and(|f| exception_names_fact(folded(), f)))
             {
                 m.mark = Mark::NotApplicable;
             }
@@ -352,7 +362,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
                     rule.body,
                     RuleBody::Condition { .. } | RuleBody::Infection { .. }
                 )
-                && speaks_of_another_trial(&criterion.text)
+                && speaks_of_another_trial(folded())
             {
                 m.mark = Mark::NotApplicable;
             }
@@ -385,7 +395,7 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
         // "Tumors that are ER negative and PR positive are not eligible": excluded only when
         // every part holds, so one part the patient does not have clears the others.
         if states_exclusion
-            && fold_case(&criterion.text).contains(" and ")
+            && folded().contains(" and ")
             && marks[first_mark..]
                 .iter()
                 .any(|m| m.mark == Mark::Met && m.decisive)
@@ -797,11 +807,10 @@ fn opens_with_sex_label(text: &str) -> bool {
     .any(|l| head.starts_with(l))
 }
 
-/// Does the criterion speak of contraception or of a pregnancy test (what is asked of those who
+/// Does the (case-folded) criterion speak of contraception or of a pregnancy test (what is asked of those who
 /// could become pregnant)? "Postmenopausal women, not pregnant" does not: there the sex is a
 /// limit.
-fn speaks_of_contraception(text: &str) -> bool {
-    let folded = fold_case(text);
+fn speaks_of_contraception(folded: &str) -> bool {
     [
         "contracept",
         "birth control",
@@ -842,11 +851,10 @@ fn stage_at_mention(criteria_text: &str, rule: &Rule) -> bool {
     .contains("stage")
 }
 
-/// Does the criterion state a requirement with a modal ("Patient must not have …", "Subjects
+/// Does the (case-folded) criterion state a requirement with a modal ("Patient must not have …", "Subjects
 /// should not have received …")? Under the exclusion heading it is a requirement filed there,
 /// and its negation restates the exclusion.
-fn states_a_requirement(text: &str) -> bool {
-    let folded = fold_case(text);
+fn states_a_requirement(folded: &str) -> bool {
     // "No more than two lines of chemotherapy", "No prior chemotherapy is allowed": limits.
     let head = folded.trim_start_matches(|c: char| !c.is_alphanumeric());
     head.starts_with("no more than")
@@ -999,17 +1007,16 @@ fn offers_alternatives(text: &str) -> bool {
     .any(|w| t.contains(w))
 }
 
-/// Does an exception the criterion states ("any other infection (besides COVID-19)", "other
+/// Does an exception the (case-folded) criterion states ("any other infection (besides COVID-19)", "other
 /// than", "except", "apart from", "excluding") name the patient fact a mark rests on
 /// ("covid-19 positive")? Then the fact is what the criterion leaves out.
-fn exception_names_fact(criterion_text: &str, fact: &str) -> bool {
+fn exception_names_fact(folded: &str, fact: &str) -> bool {
     static EXCEPTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
             r"\b(?:besides|other than|except(?: for)?|apart from|excluding|with the exception of|aside from)\s+([^,;)\n]{2,60})",
         )
         .expect("valid regex")
     });
-    let folded = fold_case(criterion_text);
     let fact = fold_case(fact);
     let name = fact
         .rsplit(": ")
@@ -1021,14 +1028,11 @@ fn exception_names_fact(criterion_text: &str, fact: &str) -> bool {
     if name.chars().filter(|c| c.is_alphanumeric()).count() < 3 {
         return false;
     }
-    EXCEPTION
-        .captures_iter(&folded)
-        .any(|c| c[1].contains(name))
+    EXCEPTION.captures_iter(folded).any(|c| c[1].contains(name))
 }
 
-/// Does the criterion speak of the patient's participation in another trial or study?
-fn speaks_of_another_trial(text: &str) -> bool {
-    let folded = fold_case(text);
+/// Does the (case-folded) criterion speak of the patient's participation in another trial or study?
+fn speaks_of_another_trial(folded: &str) -> bool {
     [
         "another clinical trial",
         "another trial",

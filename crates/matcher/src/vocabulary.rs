@@ -297,7 +297,9 @@ fn is_word_byte(b: u8) -> bool {
 
 /// Lower-cases ASCII letters only, so byte offsets into the result are offsets into the input.
 pub fn fold_case(text: &str) -> String {
-    text.chars().map(|c| c.to_ascii_lowercase()).collect()
+    // The same as mapping each char through `to_ascii_lowercase`, but copies the bytes in one
+    // pass instead of pushing char by char: this runs on criterion text for every candidate.
+    text.to_ascii_lowercase()
 }
 
 /// The spellings to look for: the form itself, hyphen/space swaps and a plural.
