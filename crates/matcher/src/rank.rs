@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::eligibility::{Eligibility, Mark, Verdict, evaluate};
 use crate::facts::PatientFacts;
 use crate::profile::{Date, PatientProfile};
-use crate::relevance::{Relevance, RelevanceModel};
+use crate::relevance::{Relevance, RelevanceModel, present_field_weights};
 use crate::trial::TrialDocument;
 
 /// How eligibility evidence moves a trial within the relevance order.
@@ -120,17 +120,26 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
 ) -> Vec<RankedTrial> {
     let mut facts = PatientFacts::new(profile, options.today);
     let w = options.weights;
-    if w.feedback_docs > 0 && candidates.len() > w.feedback_docs * 2 {
-        expand_query(&mut facts, candidates, model, &w);
-    }
-    let scored: Vec<(Relevance, Eligibility)> = candidates
+    let mut relevances: Vec<Relevance> = candidates
         .iter()
-        .map(|t| {
-            (
-                model.score(&facts, t.borrow()),
-                evaluate(&facts, t.borrow()),
-            )
-        })
+        .map(|t| model.score(&facts, t.borrow()))
+        .collect();
+    if w.feedback_docs > 0 && candidates.len() > w.feedback_docs * 2 {
+        expand_query(&mut facts, candidates, &relevances, model, &w);
+        // Feedback adds words only: the concept part of each score stands, and the word part
+        // is computed again with the expanded words.
+        let query = model.query_weights(&facts);
+        for (relevance, t) in relevances.iter_mut().zip(candidates) {
+            let trial = t.borrow();
+            let field_weights = present_field_weights(model.params.field_weights, trial);
+            relevance.lexical = model.lexical(&query, trial, field_weights);
+            relevance.score = relevance.lexical + relevance.conceptual;
+        }
+    }
+    let scored: Vec<(Relevance, Eligibility)> = relevances
+        .into_iter()
+        .zip(candidates)
+        .map(|(relevance, t)| (relevance, evaluate(&facts, t.borrow())))
         .collect();
     let statuses = receptor_statuses(profile);
     let best = scored
@@ -357,16 +366,19 @@ fn names_own_subtype(claims: &[(&str, bool)], patient: &[(&str, bool)]) -> bool 
 
 /// Adds the most distinctive topic words of the best first-pass candidates to the patient's
 /// words (classic pseudo-relevance feedback): a note that never names its condition still
-/// shares symptoms with trials that do, and those trials name it.
+/// shares symptoms with trials that do, and those trials name it. `relevances` are the
+/// first-pass scores of `candidates`, in order.
 fn expand_query<T: Borrow<TrialDocument>>(
     facts: &mut PatientFacts,
     candidates: &[T],
+    relevances: &[Relevance],
     model: &RelevanceModel,
     w: &RankWeights,
 ) {
-    let mut first: Vec<(f64, &TrialDocument)> = candidates
+    let mut first: Vec<(f64, &TrialDocument)> = relevances
         .iter()
-        .map(|t| (model.score(facts, t.borrow()).score, t.borrow()))
+        .zip(candidates)
+        .map(|(r, t)| (r.score, t.borrow()))
         .collect();
     first.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut weights: std::collections::HashMap<&str, f64> = std::collections::HashMap::new();

@@ -8,12 +8,12 @@
 //! or narrower one in the vocabulary). A concept the patient explicitly lacks counts against a
 //! trial that is about it. Corpus statistics come from [`RelevanceModel::fit`].
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
 use crate::facts::PatientFacts;
-use crate::trial::{FIELDS, Field, TrialDocument};
+use crate::trial::{FIELDS, Field, FieldIndex, TrialDocument};
 use crate::vocabulary::{ConceptId, Vocabulary};
 
 /// The knobs of relevance scoring, with defaults that favour the trial's topic fields.
@@ -49,10 +49,16 @@ impl Default for RelevanceParams {
 pub struct RelevanceModel {
     pub params: RelevanceParams,
     doc_count: f64,
-    term_df: HashMap<String, u32>,
-    concept_df: HashMap<ConceptId, u32>,
+    /// Fx-hashed, as [`crate::trial::FieldIndex::term_counts`]: looked up per candidate.
+    term_df: FxHashMap<String, u32>,
+    concept_df: FxHashMap<ConceptId, u32>,
     avg_len: [f64; 4],
 }
+
+/// The patient's words, each with its BM25F query weight (square root of its weight in the
+/// profile times its inverse document frequency), in the order of
+/// [`PatientFacts::query_terms`] so scores sum the same way every time.
+pub(crate) struct QueryWeights<'f>(Vec<(&'f str, f64)>);
 
 /// A concept matched through the vocabulary's hierarchy counts less than an exact match.
 const BROADER_MATCH: f64 = 0.5;
@@ -92,7 +98,7 @@ fn field_name(f: Field) -> &'static str {
 /// conditions or summary); an empty field is missing evidence, not evidence that the trial is
 /// off topic, so such a trial is judged on what it has rather than scored as if it failed to
 /// mention the patient's condition in its title.
-fn present_field_weights(weights: [f64; 4], trial: &TrialDocument) -> [f64; 4] {
+pub(crate) fn present_field_weights(weights: [f64; 4], trial: &TrialDocument) -> [f64; 4] {
     let total: f64 = weights.iter().sum();
     let present: f64 = FIELDS
         .iter()
@@ -154,33 +160,82 @@ impl RelevanceModel {
 
     /// Scores one trial for one patient.
     pub fn score(&self, patient: &PatientFacts, trial: &TrialDocument) -> Relevance {
-        let vocab = Vocabulary::builtin();
-        let RelevanceParams {
-            k1,
-            b,
-            field_weights,
-            concept_scale,
-            absent_penalty,
-        } = self.params;
-        let field_weights = present_field_weights(field_weights, trial);
-        // BM25F over the patient's words.
+        let query = self.query_weights(patient);
+        let field_weights = present_field_weights(self.params.field_weights, trial);
+        let lexical = self.lexical(&query, trial, field_weights);
+        let (conceptual, matches) = self.conceptual(patient, trial, field_weights);
+        Relevance {
+            score: lexical + conceptual,
+            lexical,
+            conceptual,
+            matches,
+        }
+    }
+
+    /// The patient's words with their query weights against this corpus, to score many trials
+    /// for one patient without looking up each word's document frequency per trial.
+    pub(crate) fn query_weights<'f>(&self, patient: &'f PatientFacts) -> QueryWeights<'f> {
+        QueryWeights(
+            patient
+                .query_terms
+                .iter()
+                .map(|(term, qtf)| {
+                    let idf = self.idf(self.term_df.get(term).copied().unwrap_or(0));
+                    (term.as_str(), qtf.sqrt() * idf)
+                })
+                .collect(),
+        )
+    }
+
+    /// The BM25F part of [`RelevanceModel::score`] (`field_weights` from
+    /// `present_field_weights`). It alone depends on the patient's words, so after query
+    /// expansion only this is computed again.
+    pub(crate) fn lexical(
+        &self,
+        query: &QueryWeights,
+        trial: &TrialDocument,
+        field_weights: [f64; 4],
+    ) -> f64 {
+        let RelevanceParams { k1, b, .. } = self.params;
+        // Length normalization per field, once per trial rather than per word. A field with no
+        // weight (or no words) adds exactly 0 to any word's frequency, so it is not looked in.
+        let mut searched: Vec<(&FieldIndex, f64, f64)> = Vec::with_capacity(FIELDS.len());
+        for f in FIELDS {
+            let fi = trial.field(f);
+            let weight = field_weights[f as usize];
+            if weight != 0.0 && fi.length > 0 {
+                let norm = 1.0 - b + b * fi.length as f64 / self.avg_len[f as usize];
+                searched.push((fi, weight, norm));
+            }
+        }
         let mut lexical = 0.0;
-        for (term, qtf) in &patient.query_terms {
+        for &(term, query_weight) in &query.0 {
             let mut tf = 0.0;
-            for f in FIELDS {
-                let fi = trial.field(f);
+            for &(fi, weight, norm) in &searched {
                 if let Some(&c) = fi.term_counts.get(term) {
-                    let norm = 1.0 - b + b * fi.length as f64 / self.avg_len[f as usize];
-                    tf += field_weights[f as usize] * c as f64 / norm;
+                    tf += weight * c as f64 / norm;
                 }
             }
             if tf > 0.0 {
-                let idf = self.idf(self.term_df.get(term).copied().unwrap_or(0));
-                lexical += qtf.sqrt() * idf * tf * (k1 + 1.0) / (tf + k1);
+                lexical += query_weight * tf * (k1 + 1.0) / (tf + k1);
             }
         }
+        lexical
+    }
 
-        // Concepts.
+    /// The concept part of [`RelevanceModel::score`], with the matches that explain it.
+    pub(crate) fn conceptual(
+        &self,
+        patient: &PatientFacts,
+        trial: &TrialDocument,
+        field_weights: [f64; 4],
+    ) -> (f64, Vec<ConceptMatch>) {
+        let vocab = Vocabulary::builtin();
+        let RelevanceParams {
+            concept_scale,
+            absent_penalty,
+            ..
+        } = self.params;
         let mut conceptual = 0.0;
         let mut matches = Vec::new();
         for p in &patient.present {
@@ -231,11 +286,6 @@ impl RelevanceModel {
                 }
             }
         }
-        Relevance {
-            score: lexical + conceptual,
-            lexical,
-            conceptual,
-            matches,
-        }
+        (conceptual, matches)
     }
 }

@@ -1,7 +1,7 @@
 //! The matcher's view of a trial: its text by field, analyzed once (tokens and concept mentions),
 //! its structured age/sex limits and its parsed eligibility criteria.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,8 +31,10 @@ pub const FIELDS: [Field; 4] = [
 /// Analyzed text of one field.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FieldIndex {
-    /// Term frequencies of stemmed tokens.
-    pub term_counts: HashMap<String, u32>,
+    /// Term frequencies of stemmed tokens. Fx-hashed: relevance looks up every patient word in
+    /// every field of every candidate, and SipHash was a large share of that (the keys are
+    /// words of registry text, hashed in-process only; nothing depends on the map's order).
+    pub term_counts: FxHashMap<String, u32>,
     /// Number of tokens.
     pub length: u32,
     /// Concepts mentioned (deduplicated).
@@ -72,17 +74,17 @@ pub struct TrialDocument {
     /// True when the criteria parser failed on this text (then `criteria` is empty).
     pub criteria_unparsed: bool,
     /// Concepts of each rule mention, found once here rather than per patient.
-    mention_concepts: HashMap<String, Vec<ConceptId>>,
+    mention_concepts: FxHashMap<String, Vec<ConceptId>>,
     /// Where the inclusion criteria ask for healthy volunteers (byte span in `criteria_text`).
     pub(crate) healthy_volunteers: Option<(usize, usize)>,
     /// Concepts of condition-like rules read from the criterion text at the rule's span.
-    span_concepts: HashMap<(usize, usize), Vec<ConceptId>>,
+    span_concepts: FxHashMap<(usize, usize), Vec<ConceptId>>,
     /// For each criterion, the first criterion of the run of diagnosis bullets it is in
     /// (alternatives; see `eligibility::diagnosis_bullet_runs`).
     pub(crate) diagnosis_runs: Vec<Option<usize>>,
     /// Exclusion criteria no rule reads (free text) that name diseases the vocabulary knows,
     /// with those diseases: "Hypothyroidism", "Uncompensated heart failure".
-    pub(crate) free_text_exclusions: HashMap<usize, Vec<ConceptId>>,
+    pub(crate) free_text_exclusions: FxHashMap<usize, Vec<ConceptId>>,
     /// For each criterion, the implicit "or" groups of its condition rules (see
     /// `eligibility::implicit_condition_alternatives`).
     pub(crate) implicit_groups: Vec<Vec<Option<u32>>>,
@@ -132,7 +134,7 @@ impl TrialDocument {
         let (inclusion, exclusion) = split_criteria(&f.criteria_text);
         let analyze = |text: &str| {
             let toks = tokens(text);
-            let mut term_counts: HashMap<String, u32> = HashMap::new();
+            let mut term_counts: FxHashMap<String, u32> = FxHashMap::default();
             for t in &toks {
                 *term_counts.entry(t.clone()).or_default() += 1;
             }
@@ -172,7 +174,7 @@ impl TrialDocument {
         // rule's span: the vocabulary's longest match covering the span wins, so a mention the
         // parser cut short ("diabetes mellitus" of "Type 1 diabetes mellitus") still names the
         // subtype the criterion means.
-        let mut span_concepts: HashMap<(usize, usize), Vec<ConceptId>> = HashMap::new();
+        let mut span_concepts: FxHashMap<(usize, usize), Vec<ConceptId>> = FxHashMap::default();
         for criterion in &parsed.criteria {
             let Some(text) = f
                 .criteria_text
@@ -209,7 +211,7 @@ impl TrialDocument {
                 span_concepts.insert((start, end), concepts);
             }
         }
-        let mut mention_concepts = HashMap::new();
+        let mut mention_concepts = FxHashMap::default();
         for rule in parsed.criteria.iter().flat_map(|c| c.rules.iter()) {
             let text = match &rule.body {
                 criteria::RuleBody::Condition { mention, .. }
@@ -229,7 +231,7 @@ impl TrialDocument {
         let diagnosis_runs = crate::eligibility::diagnosis_bullet_runs(&parsed);
         // Short exclusion criteria left as free text still name diseases a patient may have.
         const FREE_TEXT_MAX_WORDS: usize = 12;
-        let mut free_text_exclusions = HashMap::new();
+        let mut free_text_exclusions = FxHashMap::default();
         for c in &parsed.criteria {
             if c.section == criteria::SectionKind::Exclusion
                 && !c.rules.is_empty()
