@@ -1759,8 +1759,17 @@ fn compare(value: f64, cmp: Comparator, bound: f64, upper: Option<f64>) -> bool 
     }
 }
 
+/// The first concept the vocabulary finds in a lab's name or an analyte key, underscores read
+/// as spaces and in capitals, so "Hgb" counts as the abbreviation "HGB".
+pub(crate) fn lab_name_concept(name: &str) -> Option<ConceptId> {
+    Vocabulary::builtin()
+        .find(&name.replace('_', " ").to_uppercase())
+        .first()
+        .map(|m| m.concept)
+}
+
 /// The criteria crate's analyte key for a lab named in a profile.
-fn analyte_of(name: &str) -> Option<&'static str> {
+pub(crate) fn analyte_of(name: &str) -> Option<&'static str> {
     let vocab = Vocabulary::builtin();
     // A lab name typed into a profile is a name, so "Hgb" counts as the abbreviation "HGB".
     let concept = vocab
@@ -2022,19 +2031,21 @@ fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
         a => a,
     };
     // Analytes the criteria crate names beyond the table above ("iop", "ejection_fraction")
-    // are matched through the vocabulary.
-    let vocab = Vocabulary::builtin();
-    let concept_of = |name: &str| {
-        vocab
-            .find(&name.replace('_', " ").to_uppercase())
-            .first()
-            .map(|m| m.concept)
-    };
-    let wanted_concept = concept_of(wanted);
-    let Some(lab) = patient.profile.labs.iter().find(|l| {
-        analyte_of(&l.name) == Some(wanted)
-            || (wanted_concept.is_some() && concept_of(&l.name) == wanted_concept)
-    }) else {
+    // are matched through the vocabulary. The patient's side was read once
+    // (`PatientFacts::labs`); the analyte's concept is looked up only if a lab needs it.
+    let wanted_concept = std::cell::OnceCell::new();
+    let Some((lab, _)) = patient
+        .profile
+        .labs
+        .iter()
+        .zip(&patient.labs)
+        .find(|(_, id)| {
+            id.analyte == Some(wanted) || {
+                let wanted_concept = *wanted_concept.get_or_init(|| lab_name_concept(wanted));
+                wanted_concept.is_some() && id.concept == wanted_concept
+            }
+        })
+    else {
         return unknown();
     };
     let fact = format!(

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::eligibility::marker_key;
+use crate::eligibility::{analyte_of, lab_name_concept, marker_key};
 use crate::extract::is_negated;
 use crate::profile::{Date, MarkerStatus, PatientProfile};
 use crate::text::tokens;
@@ -30,6 +30,18 @@ pub struct PatientFacts<'a> {
     /// Ordered, so scores sum the same way on every run (a hash order would change the last
     /// bits of a sum, and with them the order of tied trials).
     pub query_terms: BTreeMap<String, f64>,
+    /// What each of the profile's labs is (same order as `profile.labs`): read once here, as
+    /// every lab rule of every candidate trial compares its analyte with each of them.
+    pub labs: Vec<LabIdentity>,
+}
+
+/// What a lab typed into a profile measures, in the two ways lab rules match it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabIdentity {
+    /// The criteria crate's analyte key ("hba1c", "anc"), when the lab is one it names.
+    pub analyte: Option<&'static str>,
+    /// The first concept the vocabulary finds in its name (underscores read as spaces).
+    pub concept: Option<ConceptId>,
 }
 
 /// Weight of a diagnosis relative to other facts when judging topical relevance.
@@ -48,6 +60,14 @@ impl<'a> PatientFacts<'a> {
             present: Vec::new(),
             absent: Vec::new(),
             query_terms: BTreeMap::new(),
+            labs: profile
+                .labs
+                .iter()
+                .map(|l| LabIdentity {
+                    analyte: analyte_of(&l.name),
+                    concept: lab_name_concept(&l.name),
+                })
+                .collect(),
         };
         let add_present = |facts: &mut PatientFacts, text: &str, weight: f64, field: &str| {
             for m in vocab.find(text) {
