@@ -437,23 +437,27 @@ pub fn evaluate(patient: &PatientFacts, trial: &TrialDocument) -> Eligibility {
     }
 
     let not_eligible = marks.iter().any(|m| m.decisive && m.mark == Mark::NotMet);
-    let mut deciding_unknowns: Vec<FactKey> = marks
+    // Sorted and deduplicated by reference, and only the distinct keys of a trial the patient
+    // may still enter are copied. (Equal keys are identical, so the sort need not be stable.)
+    let mut unknown_keys: Vec<&FactKey> = marks
         .iter()
         .filter(|m| m.decisive && m.mark == Mark::Unknown)
-        .filter_map(|m| m.fact.clone())
+        .filter_map(|m| m.fact.as_ref())
         .collect();
-    deciding_unknowns.sort();
-    deciding_unknowns.dedup();
+    unknown_keys.sort_unstable();
+    unknown_keys.dedup();
     let verdict = if not_eligible {
         Verdict::NotEligible
-    } else if deciding_unknowns.is_empty() {
+    } else if unknown_keys.is_empty() {
         Verdict::LikelyEligible
     } else {
         Verdict::PossiblyEligible
     };
-    if verdict == Verdict::NotEligible {
-        deciding_unknowns.clear();
-    }
+    let deciding_unknowns: Vec<FactKey> = if verdict == Verdict::NotEligible {
+        Vec::new()
+    } else {
+        unknown_keys.into_iter().cloned().collect()
+    };
     Eligibility {
         verdict,
         marks,
