@@ -60,8 +60,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Eval(EvalCommand::Summaries { json }) => eval_summaries(&store, json).await?,
-        Command::Match { patient, note, top, within, json } => {
-            match_command(&store, &data_dir, patient.as_deref(), note.as_deref(), top, within, json).await?
+        Command::Match { patient, note, top, within, location, json } => {
+            let reach = MatchReach { within, location };
+            match_command(&store, &data_dir, patient.as_deref(), note.as_deref(), top, reach, json).await?
         }
         Command::Criteria { nct_id, text, json } => {
             criteria_command(&store, nct_id.as_deref(), text.as_deref(), json).await?
@@ -423,16 +424,25 @@ async fn eval_rank_command(
 /// candidate limit (`TRIALBRIDGE_MATCH_CANDIDATES`, default 1000), the search index (brought up
 /// to date first) retrieves that many candidates and only those are reranked; otherwise every
 /// stored trial is ranked. With a location in the profile, each trial shows its nearest site;
-/// `within` (km) keeps only trials with a site that near (the ranking itself ignores distance).
+/// How far the patient can go, from where: `trialbridge match --within KM --location PLACE`.
+struct MatchReach {
+    within: Option<f64>,
+    location: Option<String>,
+}
+
+/// `within` (km) keeps only trials with a site that near (the ranking itself ignores distance);
+/// `location` places the patient (one line) when a note gives no location, or replaces the
+/// profile's.
 async fn match_command(
     store: &store::Store,
     data_dir: &Path,
     patient: Option<&Path>,
     note: Option<&Path>,
     top: usize,
-    within: Option<f64>,
+    reach: MatchReach,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let MatchReach { within, location } = reach;
     let (profile, extraction) = match (patient, note) {
         (Some(path), _) => {
             let text = std::fs::read_to_string(path)
@@ -452,14 +462,17 @@ async fn match_command(
         }
         (None, None) => bail!("give --patient PROFILE.json or --note NOTE.txt"),
     };
-    let place = match &profile.location {
-        Some(location) => Some(server::resolve_location(location).context("placing the patient's location")?),
-        None if within.is_some() => bail!(
-            "--within needs the patient's location: give \"location\" in the profile (a city, a US ZIP code, or latitude and longitude)"
+    let mut profile = profile;
+    if let Some(text) = location.as_deref().filter(|t| !t.trim().is_empty()) {
+        profile.location = Some(server::location_from_text(text));
+    }
+    let (place, reach) = match server::place_patient(profile.location.as_ref(), within) {
+        Ok(placed) => placed.unzip(),
+        Err(server::ReachError::NoLocation) => bail!(
+            "--within needs the patient's location: give --location (a city with its country, or a US ZIP code), or \"location\" in the profile"
         ),
-        None => None,
+        Err(e) => return Err(e).context("placing the patient's location"),
     };
-    let reach = place.as_ref().map(|p| matcher::Reach { from: p.point, max_distance_km: within });
     let limit = server::candidate_limit();
     if store.count().await? == 0 {
         bail!("the store holds no trials: ingest some first (trialbridge ingest FILE)");

@@ -94,6 +94,10 @@ enum Command {
         /// site and its distance are shown whenever the profile has a location).
         #[arg(long, value_name = "KM", value_parser = parse_km)]
         within: Option<f64>,
+        /// Where the patient is, on one line ("Boston, MA, USA", "02115"): for a note, or to
+        /// replace the profile's location.
+        #[arg(long, value_name = "PLACE")]
+        location: Option<String>,
         #[arg(long)]
         json: bool,
     },

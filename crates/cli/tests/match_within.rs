@@ -80,6 +80,13 @@ fn match_within_keeps_trials_with_a_site_that_near_in_ranking_order() {
     let out = bin().args(["match", "--patient", unknown.to_str().unwrap(), "--data-dir", data.to_str().unwrap()]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("'Xqzzyville, France'"), "{out:?}");
+    // --location places a note's patient.
+    let located = bin().args(["match", "--note", note.to_str().unwrap(), "--location", "Boston, MA, USA", "--within", "250", "--json", "--data-dir", data.to_str().unwrap()]).output().unwrap();
+    let located: serde_json::Value = serde_json::from_str(&ok(&located)).unwrap();
+    assert!(located["patient_location"]["label"].as_str().unwrap().starts_with("Boston"), "{located}");
+    for t in located["trials"].as_array().unwrap() {
+        assert!(t["nearest_site"]["distance_km"].as_f64().unwrap() <= 250.0, "{t}");
+    }
     let bad = matched(&["--within", "0"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--within"));

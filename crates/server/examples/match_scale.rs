@@ -538,8 +538,13 @@ fn scale(target: usize, bench: &Path) {
         };
         let t = Instant::now();
         let index = search::TrialIndex::open(&path).unwrap();
-        let copies = distinct.iter().enumerate().cycle().enumerate().take(n).map(
-            |(j, (i, s))| {
+        let copies = distinct
+            .iter()
+            .enumerate()
+            .cycle()
+            .enumerate()
+            .take(n)
+            .map(|(j, (i, s))| {
                 let mut s = s.clone();
                 let copy = j / distinct.len();
                 if copy > 0 {
@@ -547,8 +552,7 @@ fn scale(target: usize, bench: &Path) {
                         format!("NCT{}", SCALE_BASE + (copy * SCALE_STRIDE + i) as u64);
                 }
                 s
-            },
-        );
+            });
         let (indexed, verb) = if index.len() == n {
             (n, "opened")
         } else {

@@ -43,7 +43,9 @@ use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
 /// The patient's location as a point (gazetteer), for `trialbridge match` as for `/api/match`.
-pub use match_routes::location::{LocationError, PatientPlace, resolve_location};
+pub use match_routes::location::{
+    LocationError, PatientPlace, ReachError, location_from_text, place_patient, resolve_location,
+};
 /// The distance limit's bounds, shared by the API, the form and `trialbridge match --within`.
 pub use match_routes::request::{MAX_DISTANCE_KM, check_distance};
 /// How many candidates retrieval hands the reranker (`TRIALBRIDGE_MATCH_CANDIDATES`).

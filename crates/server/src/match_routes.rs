@@ -138,28 +138,19 @@ struct Matched {
     nearest_site: Option<NearestSite>,
 }
 
-/// Where the patient is (when the profile says) and how far they can go. A location that
-/// cannot be placed, or a distance limit without a location, is a 400 naming what is missing.
+/// Where the patient is (when the profile says) and how far they can go; a 400 naming what is
+/// missing when a distance limit cannot be honoured or a named place cannot be found.
 fn patient_reach(
     profile: &PatientProfile,
     max_distance_km: Option<f64>,
 ) -> Result<Option<(PatientPlace, Reach)>, AppError> {
-    let Some(location) = &profile.location else {
-        return match max_distance_km {
-            Some(_) => Err(AppError::BadRequest(
-                "A distance limit needs the patient's location: give a city, a US ZIP code, or latitude and longitude.".into(),
-            )),
-            None => Ok(None),
-        };
-    };
-    let place = location::resolve_location(location).map_err(|e| {
-        AppError::BadRequest(format!("The patient's location could not be placed: {e}."))
-    })?;
-    let reach = Reach {
-        from: place.point,
-        max_distance_km,
-    };
-    Ok(Some((place, reach)))
+    location::place_patient(profile.location.as_ref(), max_distance_km).map_err(|e| {
+        let mut message = e.to_string();
+        if let Some(first) = message.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        AppError::BadRequest(format!("{message}."))
+    })
 }
 
 /// Retrieves the candidates for `profile`, reranks them and keeps the best `top` (of those
@@ -308,6 +299,10 @@ async fn api_match_inner(
             ("note", extraction.profile.clone(), Some(extraction))
         }
     };
+    let mut profile = profile;
+    if let Some(location) = req.location {
+        profile.location = Some(location);
+    }
     let place = patient_reach(&profile, req.max_distance_km)?;
     let profile = Arc::new(profile);
     let (candidates, matched) = run_match(

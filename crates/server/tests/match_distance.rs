@@ -196,6 +196,83 @@ async fn a_location_that_cannot_be_placed_is_a_400_naming_it() {
     );
 }
 
+#[tokio::test]
+async fn a_note_takes_its_location_beside_it_and_a_country_alone_gives_no_distances() {
+    let (app, _store, _dir) = common::sample_app().await;
+    let note = "A 64-year-old man with stage IV non-small cell lung cancer.";
+    // The request's own location places a note's patient; one line or an object.
+    for location in [
+        json!("02115"),
+        json!({"city": "Boston, MA", "country": "United States"}),
+    ] {
+        let (status, body) = post(
+            &app,
+            json!({"note": note, "location": location, "max_distance_km": 250, "top": 20})
+                .to_string(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            body["patient_location"]["label"]
+                .as_str()
+                .unwrap()
+                .contains("United States"),
+            "{body}"
+        );
+        let near = results(&body);
+        assert!(!near.is_empty(), "{body}");
+        for r in near {
+            assert!(
+                r["nearest_site"]["distance_km"].as_f64().unwrap() <= 250.0,
+                "{r}"
+            );
+        }
+    }
+    // It replaces the profile's own location.
+    let (_, body) = post(
+        &app,
+        json!({"profile": lung_cancer_patient(json!({"city": "Paris", "country": "France"})), "location": "02115"}).to_string(),
+    )
+    .await;
+    assert_eq!(
+        body["patient_location"]["label"], "ZIP 02115, United States",
+        "{body}"
+    );
+    // A country alone is no place to measure from: the match runs without distances...
+    let (status, body) = post(
+        &app,
+        json!({"profile": lung_cancer_patient(json!({"country": "France"}))}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.get("patient_location").is_none_or(Value::is_null),
+        "{body}"
+    );
+    assert!(!results(&body).is_empty());
+    // ...unless a limit asks for them.
+    let (status, body) = post(
+        &app,
+        json!({"profile": lung_cancer_patient(json!({"country": "France"})), "max_distance_km": 100}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("only a country ('France')"),
+        "{body}"
+    );
+    // A location that is neither a line nor an object is named.
+    let (status, body) = post(&app, json!({"note": note, "location": 42}).to_string()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"].as_str().unwrap().contains("\"location\""),
+        "{body}"
+    );
+}
+
 async fn post_form(app: &axum::Router, pairs: &[(&str, &str)]) -> (StatusCode, String) {
     let body: String = pairs
         .iter()

@@ -8,7 +8,7 @@
 
 use matcher::PatientProfile;
 use matcher::profile::{
-    Biomarker, Diagnosis, DiseaseState, Finding, LabValue, Location, MarkerStatus, PregnancyStatus,
+    Biomarker, Diagnosis, DiseaseState, Finding, LabValue, MarkerStatus, PregnancyStatus,
     PriorTherapy, Serology, Sex, Transplant,
 };
 
@@ -506,17 +506,7 @@ impl ProfileForm {
         };
         let location = self.location.trim();
         if !location.is_empty() {
-            let (city, country) = match location.rsplit_once(',') {
-                Some((c, k)) if !c.trim().is_empty() && !k.trim().is_empty() => {
-                    (c.trim(), Some(k.trim()))
-                }
-                _ => (location, None),
-            };
-            p.location = Some(Location {
-                city: Some(city.into()),
-                country: country.map(Into::into),
-                ..Default::default()
-            });
+            p.location = Some(super::location::location_from_text(location));
         }
         let note = self.note.trim();
         p.note = (!note.is_empty()).then(|| note.to_string());

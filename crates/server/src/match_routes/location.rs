@@ -4,7 +4,7 @@
 //! as the search does for `filter.geo`, so both agree on what is near.
 
 use matcher::profile::Location;
-use matcher::{GeoPoint, TrialDocument};
+use matcher::{GeoPoint, Reach, TrialDocument};
 
 /// Where the patient was placed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -131,6 +131,67 @@ pub fn resolve_location(location: &Location) -> Result<PatientPlace, LocationErr
     })
 }
 
+/// A location typed on one line, as the form's field and `trialbridge match --location` take
+/// it: a US ZIP code ("02115"), or a place whose last comma-separated part is its country
+/// ("Boston, MA, USA", "Paris, France"), or a place alone ("Boston").
+pub fn location_from_text(text: &str) -> Location {
+    let text = text.trim();
+    if is_zip(text) {
+        return Location {
+            postal_code: Some(text.to_string()),
+            ..Default::default()
+        };
+    }
+    let (city, country) = match text.rsplit_once(',') {
+        Some((c, k)) if !c.trim().is_empty() && !k.trim().is_empty() => (c.trim(), Some(k.trim())),
+        _ => (text, None),
+    };
+    Location {
+        city: Some(city.to_string()),
+        country: country.map(str::to_string),
+        ..Default::default()
+    }
+}
+
+/// Where the patient is and how far they can go, for ranking with distances. With no location,
+/// or one naming only a country (or nothing), there are no distances; that is an error only
+/// when a distance limit asks for them. A location that names a place which cannot be found
+/// is always an error, never silently ignored.
+pub fn place_patient(
+    location: Option<&Location>,
+    max_distance_km: Option<f64>,
+) -> Result<Option<(PatientPlace, Reach)>, ReachError> {
+    let Some(location) = location else {
+        return match max_distance_km {
+            Some(_) => Err(ReachError::NoLocation),
+            None => Ok(None),
+        };
+    };
+    let place = match resolve_location(location) {
+        Ok(place) => place,
+        Err(LocationError::Empty | LocationError::CountryOnly(_)) if max_distance_km.is_none() => {
+            return Ok(None);
+        }
+        Err(e) => return Err(ReachError::Location(e)),
+    };
+    let reach = Reach {
+        from: place.point,
+        max_distance_km,
+    };
+    Ok(Some((place, reach)))
+}
+
+/// Why a match with distances cannot run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReachError {
+    #[error(
+        "a distance limit needs the patient's location: give a city, a US ZIP code, or latitude and longitude"
+    )]
+    NoLocation,
+    #[error("the patient's location could not be placed: {0}")]
+    Location(LocationError),
+}
+
 /// Gives the sites of `doc` that the registry listed without a point one from the gazetteer
 /// (their city, state, ZIP code and country), marked as geocoded; sites it cannot place keep
 /// none.
@@ -198,6 +259,10 @@ mod tests {
         assert!(message(r#"{"latitude": 40.0}"#).contains("both"));
         assert!(message(r#"{"latitude": 140.0, "longitude": 0}"#).contains("140"));
         assert_eq!(place("{}").unwrap_err(), LocationError::Empty);
+        assert_eq!(
+            place(r#"{"country": "France"}"#).unwrap_err(),
+            LocationError::CountryOnly("France".into())
+        );
     }
 
     #[test]
@@ -225,5 +290,48 @@ mod tests {
         assert!(doc.sites[0].geocoded);
         assert_eq!(doc.sites[1].point, None);
         assert!(!doc.sites[1].geocoded);
+    }
+
+    #[test]
+    fn a_location_typed_on_one_line() {
+        let zip = location_from_text(" 02115 ");
+        assert_eq!(zip.postal_code.as_deref(), Some("02115"));
+        assert_eq!(zip.city, None);
+        let boston = location_from_text("Boston, MA, USA");
+        assert_eq!(boston.city.as_deref(), Some("Boston, MA"));
+        assert_eq!(boston.country.as_deref(), Some("USA"));
+        let alone = location_from_text("Lyon");
+        assert_eq!((alone.city.as_deref(), alone.country), (Some("Lyon"), None));
+        let placed = resolve_location(&location_from_text("02115")).unwrap();
+        assert!(
+            placed
+                .point
+                .distance_km(GeoPoint::new(42.36, -71.06).unwrap())
+                < 5.0
+        );
+    }
+
+    #[test]
+    fn a_country_alone_gives_no_distances_unless_a_limit_asks_for_them() {
+        let france = serde_json::from_str(r#"{"country": "France"}"#).unwrap();
+        assert_eq!(place_patient(Some(&france), None), Ok(None));
+        assert_eq!(place_patient(Some(&Location::default()), None), Ok(None));
+        assert_eq!(place_patient(None, None), Ok(None));
+        let err = place_patient(Some(&france), Some(100.0)).unwrap_err();
+        assert!(
+            err.to_string().contains("only a country ('France')"),
+            "{err}"
+        );
+        assert_eq!(
+            place_patient(None, Some(100.0)).unwrap_err(),
+            ReachError::NoLocation
+        );
+        // A place that is named but not found is an error even without a limit.
+        let nowhere = serde_json::from_str(r#"{"city": "Xqzzyville"}"#).unwrap();
+        assert!(place_patient(Some(&nowhere), None).is_err());
+        let paris = serde_json::from_str(r#"{"city": "Paris", "country": "France"}"#).unwrap();
+        let (place, reach) = place_patient(Some(&paris), Some(50.0)).unwrap().unwrap();
+        assert_eq!(reach.max_distance_km, Some(50.0));
+        assert_eq!(reach.from, place.point);
     }
 }

@@ -2,6 +2,7 @@
 //! every way in shares (note length, plausible values).
 
 use matcher::PatientProfile;
+use matcher::profile::Location;
 use serde_json::Value;
 
 /// The longest note accepted, in characters (clinical notes are a few thousand).
@@ -28,6 +29,22 @@ pub struct MatchRequest {
     pub top: usize,
     /// Keep only trials with a site this near the patient's location, in km.
     pub max_distance_km: Option<f64>,
+    /// Where the patient is, given beside the note or profile; replaces a profile's own.
+    pub location: Option<Location>,
+}
+
+/// The request's own `"location"`: one line ("Boston, MA, USA", "02115") or an object in the
+/// profile's `Location` form. It is where the patient is when the input is a note (a note's
+/// text is not searched for an address), and it replaces a profile's own location.
+fn request_location(value: &Value) -> Result<Location, String> {
+    match value {
+        Value::String(text) if !text.trim().is_empty() && text.chars().count() <= 200 => {
+            Ok(super::location::location_from_text(text))
+        }
+        Value::Object(_) => serde_json::from_value(value.clone())
+            .map_err(|e| format!(r#""location" is not a location: {e}."#)),
+        _ => Err(r#""location" must be a place on one line ("Boston, MA, USA", "02115"; at most 200 characters) or an object with city, country, postal_code, latitude, longitude."#.into()),
+    }
 }
 
 /// Parses the body of `POST /api/match`; the error names what is wrong.
@@ -45,12 +62,14 @@ pub fn parse_api_request(body: &[u8]) -> Result<MatchRequest, String> {
                 .into(),
         );
     };
-    if let Some(key) = map
-        .keys()
-        .find(|k| !matches!(k.as_str(), "profile" | "note" | "top" | "max_distance_km"))
-    {
+    if let Some(key) = map.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "profile" | "note" | "top" | "max_distance_km" | "location"
+        )
+    }) {
         return Err(format!(
-            r#"Unknown field "{}": expected "profile", "note" and optionally "top" and "max_distance_km"."#,
+            r#"Unknown field "{}": expected "profile", "note" and optionally "top", "max_distance_km" and "location"."#,
             truncate(key, 60)
         ));
     }
@@ -76,6 +95,10 @@ pub fn parse_api_request(body: &[u8]) -> Result<MatchRequest, String> {
                     )
                 })?,
         ),
+    };
+    let location = match map.get("location") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(request_location(v)?),
     };
     let input = match (map.get("profile"), map.get("note")) {
         (Some(_), Some(_)) => return Err(r#"Send either "profile" or "note", not both."#.into()),
@@ -108,6 +131,7 @@ pub fn parse_api_request(body: &[u8]) -> Result<MatchRequest, String> {
         input,
         top,
         max_distance_km,
+        location,
     })
 }
 
