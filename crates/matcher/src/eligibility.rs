@@ -1772,6 +1772,30 @@ pub(crate) fn lab_name_concept(name: &str) -> Option<ConceptId> {
         .map(|m| m.concept)
 }
 
+/// [`lab_name_concept`] of a rule's analyte key, remembered: the same few keys ("hba1c",
+/// "creatinine") recur in the lab rules of nearly every candidate of every patient.
+fn analyte_concept(analyte: &str) -> Option<ConceptId> {
+    // Keys beyond this many are looked up each time (parsed analytes can be free words), so the
+    // memo stays small in a long-running server.
+    const MAX_REMEMBERED: usize = 4096;
+    static REMEMBERED: std::sync::LazyLock<
+        std::sync::RwLock<rustc_hash::FxHashMap<String, Option<ConceptId>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    if let Some(&c) = REMEMBERED
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(analyte)
+    {
+        return c;
+    }
+    let concept = lab_name_concept(analyte);
+    let mut remembered = REMEMBERED.write().unwrap_or_else(|e| e.into_inner());
+    if remembered.len() < MAX_REMEMBERED {
+        remembered.insert(analyte.to_string(), concept);
+    }
+    concept
+}
+
 /// The criteria crate's analyte key for a lab named in a profile.
 pub(crate) fn analyte_of(name: &str) -> Option<&'static str> {
     let vocab = Vocabulary::builtin();
@@ -2045,7 +2069,7 @@ fn lab_truth(analyte: &str, threshold: &Threshold, patient: &PatientFacts) -> Tr
         .zip(&patient.labs)
         .find(|(_, id)| {
             id.analyte == Some(wanted) || {
-                let wanted_concept = *wanted_concept.get_or_init(|| lab_name_concept(wanted));
+                let wanted_concept = *wanted_concept.get_or_init(|| analyte_concept(wanted));
                 wanted_concept.is_some() && id.concept == wanted_concept
             }
         })
