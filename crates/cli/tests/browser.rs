@@ -1,39 +1,11 @@
 //! The served pages in real headless Chromium (Debian `chromium`). Skipped, with a message,
 //! when Chromium is not installed, unless TRIALBRIDGE_REQUIRE_BROWSER is set (as CI does).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-struct Server {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
+use std::process::Command;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `trialbridge serve` on a free port over a fresh data directory (so it seeds the sample).
-fn serve() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trialbridge"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap()])
-        .env_remove("TRIALBRIDGE_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let base = first.split("at ").nth(1).unwrap().trim_end_matches('/').to_string();
-    // Keep draining stdout: a closed pipe would make the server's next print fail.
-    std::thread::spawn(move || lines.for_each(drop));
-    Server { child, base, _dir: dir }
-}
+use common::serve_fresh as serve;
 
 fn chromium() -> Option<&'static str> {
     let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists());

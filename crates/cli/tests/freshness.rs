@@ -1,8 +1,11 @@
 //! Search sees what `ingest` writes while a server runs: the server owns the index and catches
 //! up from the store, so an updated or withdrawn trial is never served stale.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn sample_first_line() -> String {
@@ -16,17 +19,8 @@ fn an_update_ingested_while_serving_reaches_search() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_trialbridge"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir", data])
-        .env_remove("TRIALBRIDGE_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    std::thread::spawn(move || lines.for_each(drop));
-    let base = first.split("at ").nth(1).unwrap().trim_end_matches('/').to_string();
+    let server = common::serve(Path::new(data));
+    let base = server.base.clone();
 
     // A newer version of a sample trial: withdrawn, with a new title.
     let mut record: serde_json::Value = serde_json::from_str(&sample_first_line()).unwrap();
@@ -68,6 +62,5 @@ fn an_update_ingested_while_serving_reaches_search() {
     assert_eq!(ids(&withdrawn), std::slice::from_ref(&id));
     let recruiting = search(&format!("filter.overallStatus=RECRUITING,COMPLETED&filter.ids={id}"));
     assert!(ids(&recruiting).is_empty(), "the old status is served stale");
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }

@@ -1,9 +1,11 @@
 //! Matcher documents are stored when trials arrive (`ingest`, `reindex`, the sample `serve`
 //! loads), and `trialbridge match` reads them, ranking exactly as when it builds them itself.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 fn bin() -> Command {
@@ -134,16 +136,9 @@ fn match_reads_the_stored_documents_and_ranks_as_when_it_builds_them() {
 fn serve_stores_the_documents_of_the_sample_it_loads() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut server = bin()
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir", data.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
+    let server = common::serve(&data);
+    let first = &server.first_line;
     assert!(first.starts_with("TrialBridge is serving 776 trials"), "{first}");
-    std::thread::spawn(move || lines.for_each(drop));
     // The fill runs in the background once serving has started; wait for it, boundedly.
     let started = Instant::now();
     let stored = loop {
@@ -153,7 +148,6 @@ fn serve_stores_the_documents_of_the_sample_it_loads() {
         }
         std::thread::sleep(Duration::from_millis(500));
     };
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     assert_eq!(stored, 776);
 }
