@@ -268,31 +268,33 @@ async fn serve(
     addr: &str,
     seed: bool,
 ) -> anyhow::Result<ExitCode> {
-    let mut seeded: Vec<String> = Vec::new();
     if seed && store.count().await? == 0 {
         let paths = crate::seed::write_seed_files(data_dir)?;
         eprintln!("The store is empty: loading the bundled sample trials...");
         let summary = ingest::ingest_paths(store, &paths, &mut |_| {}).await?;
         eprintln!("Sample loaded: {summary}");
-        seeded = summary.changed.iter().map(|id| id.to_string()).collect();
     }
     let index = std::sync::Arc::new(crate::index::open(data_dir)?);
     let indexed = crate::index::catch_up(store, &index, data_dir).await?;
     if indexed > 0 {
         eprintln!("Search index: {indexed} trials indexed");
     }
-    if !seeded.is_empty() {
-        // The sample's matcher documents are built in the background once the index is done
-        // (built beside it, they would slow start-up down by about the index's own time): the
-        // server starts at once, and a match before the fill ends builds what it needs itself.
-        let fill_store = store.clone();
-        tokio::spawn(async move {
-            match server::fill_matcher_documents(&fill_store, &seeded, &mut |_, _| {}).await {
-                Ok(filled) => tracing::info!(built = filled.built, "matcher documents of the sample trials stored"),
-                Err(e) => tracing::warn!("matcher documents of the sample trials not stored: {e}"),
-            }
-        });
-    }
+    // Matcher documents that are missing or stale (the sample just loaded; a store written by
+    // an older build, whose documents no longer match the parser) are built in the background
+    // once the index is done (built beside it, they would slow start-up down by about the
+    // index's own time): the server starts at once, and a match before the fill ends builds
+    // what it needs itself. When every document is current this is one read.
+    let fill_store = store.clone();
+    tokio::spawn(async move {
+        let ids = match fill_store.changed_since(None).await {
+            Ok(changed) => changed.into_iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            Err(e) => return tracing::warn!("matcher documents not checked: {e}"),
+        };
+        match server::fill_matcher_documents(&fill_store, &ids, &mut |_, _| {}).await {
+            Ok(filled) => tracing::info!(built = filled.built, current = filled.current, "matcher documents stored"),
+            Err(e) => tracing::warn!("matcher documents not stored: {e}"),
+        }
+    });
     // Changes written by other processes (ingest, sync, other nodes sharing a PostgreSQL
     // store) reach this node's index within a few seconds.
     let (refresh_store, refresh_index, refresh_dir) = (store.clone(), index.clone(), data_dir.to_path_buf());

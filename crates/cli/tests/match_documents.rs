@@ -151,3 +151,26 @@ fn serve_stores_the_documents_of_the_sample_it_loads() {
     drop(server);
     assert_eq!(stored, 776);
 }
+
+#[test]
+fn serve_builds_the_documents_a_store_lacks() {
+    // A store whose documents are gone (or were written by an older parser): serve fills them
+    // in the background, not only for the sample it seeds.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ingest(&data, &sample_path());
+    with_store(&data, async |s| s.clear_matcher_documents().await.unwrap());
+    assert_eq!(with_store(&data, async |s| current_documents(s).await), 0);
+    let server = common::serve(&data);
+    assert!(server.first_line.starts_with("TrialBridge is serving 775 trials"), "{}", server.first_line);
+    let started = Instant::now();
+    let stored = loop {
+        let stored = with_store(&data, async |s| current_documents(s).await);
+        if stored == 775 || started.elapsed() > Duration::from_secs(120) {
+            break stored;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    drop(server);
+    assert_eq!(stored, 775);
+}
