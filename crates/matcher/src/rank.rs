@@ -7,7 +7,9 @@ use serde::Serialize;
 use crate::eligibility::{Eligibility, Mark, Verdict, evaluate};
 use crate::facts::PatientFacts;
 use crate::profile::{Date, PatientProfile};
-use crate::relevance::{Relevance, RelevanceModel, present_field_weights};
+use crate::relevance::{
+    QueryExpansion, Relevance, RelevanceModel, present_field_weights, sum_shares,
+};
 use crate::trial::TrialDocument;
 
 /// How eligibility evidence moves a trial within the relevance order.
@@ -120,19 +122,36 @@ pub fn rank_trials<T: Borrow<TrialDocument>>(
 ) -> Vec<RankedTrial> {
     let mut facts = PatientFacts::new(profile, options.today);
     let w = options.weights;
+    // Relevance as `RelevanceModel::score` gives it, keeping each trial's word shares.
+    let query = model.query_weights(&facts);
+    let mut word_shares: Vec<Vec<(usize, f64)>> = Vec::with_capacity(candidates.len());
     let mut relevances: Vec<Relevance> = candidates
         .iter()
-        .map(|t| model.score(&facts, t.borrow()))
-        .collect();
-    if w.feedback_docs > 0 && candidates.len() > w.feedback_docs * 2 {
-        expand_query(&mut facts, candidates, &relevances, model, &w);
-        // Feedback adds words only: the concept part of each score stands, and the word part
-        // is computed again with the expanded words.
-        let query = model.query_weights(&facts);
-        for (relevance, t) in relevances.iter_mut().zip(candidates) {
+        .map(|t| {
             let trial = t.borrow();
             let field_weights = present_field_weights(model.params.field_weights, trial);
-            relevance.lexical = model.lexical(&query, trial, field_weights);
+            let mut shares = Vec::new();
+            model.lexical_shares(&query, trial, field_weights, &mut shares);
+            let lexical = sum_shares(shares.iter().map(|&(_, share)| share));
+            let (conceptual, matches) = model.conceptual(&facts, trial, field_weights);
+            word_shares.push(shares);
+            Relevance {
+                score: lexical + conceptual,
+                lexical,
+                conceptual,
+                matches,
+            }
+        })
+        .collect();
+    if w.feedback_docs > 0 && candidates.len() > w.feedback_docs * 2 {
+        let added = expand_query(&mut facts, candidates, &relevances, model, &w);
+        // Feedback adds words only: the concept part of each score stands, and of the word
+        // part only the added words are looked up.
+        let expansion = QueryExpansion::new(model.query_weights(&facts), &added);
+        for ((relevance, t), shares) in relevances.iter_mut().zip(candidates).zip(&word_shares) {
+            let trial = t.borrow();
+            let field_weights = present_field_weights(model.params.field_weights, trial);
+            relevance.lexical = model.expanded_lexical(&expansion, shares, trial, field_weights);
             relevance.score = relevance.lexical + relevance.conceptual;
         }
     }
@@ -367,14 +386,14 @@ fn names_own_subtype(claims: &[(&str, bool)], patient: &[(&str, bool)]) -> bool 
 /// Adds the most distinctive topic words of the best first-pass candidates to the patient's
 /// words (classic pseudo-relevance feedback): a note that never names its condition still
 /// shares symptoms with trials that do, and those trials name it. `relevances` are the
-/// first-pass scores of `candidates`, in order.
+/// first-pass scores of `candidates`, in order. Returns the words added.
 fn expand_query<T: Borrow<TrialDocument>>(
     facts: &mut PatientFacts,
     candidates: &[T],
     relevances: &[Relevance],
     model: &RelevanceModel,
     w: &RankWeights,
-) {
+) -> Vec<String> {
     let mut first: Vec<(f64, &TrialDocument)> = relevances
         .iter()
         .zip(candidates)
@@ -395,11 +414,16 @@ fn expand_query<T: Borrow<TrialDocument>>(
         .filter(|(t, _)| !facts.query_terms.contains_key(*t))
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    for (term, _) in ranked.into_iter().take(w.feedback_terms) {
-        facts
-            .query_terms
-            .insert(term.to_string(), w.feedback_weight);
+    // Each is a new word (those already there were filtered out), named once.
+    let added: Vec<String> = ranked
+        .into_iter()
+        .take(w.feedback_terms)
+        .map(|(term, _)| term.to_string())
+        .collect();
+    for term in &added {
+        facts.query_terms.insert(term.clone(), w.feedback_weight);
     }
+    added
 }
 
 #[cfg(test)]

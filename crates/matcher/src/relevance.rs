@@ -60,6 +60,48 @@ pub struct RelevanceModel {
 /// [`PatientFacts::query_terms`] so scores sum the same way every time.
 pub(crate) struct QueryWeights<'f>(Vec<(&'f str, f64)>);
 
+/// Words added to a query (pseudo-relevance feedback), with where the earlier and the added
+/// words fall in the expanded query's order.
+pub(crate) struct QueryExpansion<'f> {
+    added: QueryWeights<'f>,
+    /// For each word of the earlier query, its position in the expanded one.
+    earlier_places: Vec<usize>,
+    /// For each added word, its position in the expanded one.
+    added_places: Vec<usize>,
+}
+
+impl<'f> QueryExpansion<'f> {
+    /// `expanded` is the earlier query (same words, same weights) with `added` words inserted,
+    /// in word order.
+    pub(crate) fn new(expanded: QueryWeights<'f>, added: &[String]) -> QueryExpansion<'f> {
+        let mut added_words = Vec::new();
+        let mut earlier_places = Vec::new();
+        let mut added_places = Vec::new();
+        for (place, &(term, weight)) in expanded.0.iter().enumerate() {
+            if added.iter().any(|a| a == term) {
+                added_words.push((term, weight));
+                added_places.push(place);
+            } else {
+                earlier_places.push(place);
+            }
+        }
+        QueryExpansion {
+            added: QueryWeights(added_words),
+            earlier_places,
+            added_places,
+        }
+    }
+}
+
+/// Word shares summed in the given order from 0, as BM25F sums them.
+pub(crate) fn sum_shares(shares: impl Iterator<Item = f64>) -> f64 {
+    let mut lexical = 0.0;
+    for share in shares {
+        lexical += share;
+    }
+    lexical
+}
+
 /// A concept matched through the vocabulary's hierarchy counts less than an exact match.
 const BROADER_MATCH: f64 = 0.5;
 const NARROWER_MATCH: f64 = 0.7;
@@ -188,14 +230,28 @@ impl RelevanceModel {
     }
 
     /// The BM25F part of [`RelevanceModel::score`] (`field_weights` from
-    /// `present_field_weights`). It alone depends on the patient's words, so after query
-    /// expansion only this is computed again.
+    /// `present_field_weights`).
     pub(crate) fn lexical(
         &self,
         query: &QueryWeights,
         trial: &TrialDocument,
         field_weights: [f64; 4],
     ) -> f64 {
+        let mut shares = Vec::new();
+        self.lexical_shares(query, trial, field_weights, &mut shares);
+        sum_shares(shares.iter().map(|&(_, share)| share))
+    }
+
+    /// Each word's share of the BM25F part, as `(position in query, share)` for the words the
+    /// trial has, in query order, appended to `shares`. Summed in order from 0 they make
+    /// [`RelevanceModel::lexical`]; kept, they let query expansion look up only the added words.
+    pub(crate) fn lexical_shares(
+        &self,
+        query: &QueryWeights,
+        trial: &TrialDocument,
+        field_weights: [f64; 4],
+        shares: &mut Vec<(usize, f64)>,
+    ) {
         let RelevanceParams { k1, b, .. } = self.params;
         // Length normalization per field, once per trial rather than per word. A field with no
         // weight (or no words) adds exactly 0 to any word's frequency, so it is not looked in.
@@ -208,8 +264,7 @@ impl RelevanceModel {
                 searched.push((fi, weight, norm));
             }
         }
-        let mut lexical = 0.0;
-        for &(term, query_weight) in &query.0 {
+        for (position, &(term, query_weight)) in query.0.iter().enumerate() {
             let mut tf = 0.0;
             for &(fi, weight, norm) in &searched {
                 if let Some(&c) = fi.term_counts.get(term) {
@@ -217,10 +272,39 @@ impl RelevanceModel {
                 }
             }
             if tf > 0.0 {
-                lexical += query_weight * tf * (k1 + 1.0) / (tf + k1);
+                shares.push((position, query_weight * tf * (k1 + 1.0) / (tf + k1)));
             }
         }
-        lexical
+    }
+
+    /// [`RelevanceModel::lexical`] under `expansion.expanded` for a trial whose shares under
+    /// `expansion`'s earlier words were `earlier_shares`: the earlier words' shares stand (their
+    /// weights do not change), only the added words are looked up, and all are summed in the
+    /// expanded order, so the result is the same to the last bit.
+    pub(crate) fn expanded_lexical(
+        &self,
+        expansion: &QueryExpansion,
+        earlier_shares: &[(usize, f64)],
+        trial: &TrialDocument,
+        field_weights: [f64; 4],
+    ) -> f64 {
+        let mut added = Vec::new();
+        self.lexical_shares(&expansion.added, trial, field_weights, &mut added);
+        let mut earlier = earlier_shares
+            .iter()
+            .map(|&(i, share)| (expansion.earlier_places[i], share))
+            .peekable();
+        let mut added = added
+            .into_iter()
+            .map(|(i, share)| (expansion.added_places[i], share))
+            .peekable();
+        // Merge the two (each in expanded order) by place.
+        let in_order = std::iter::from_fn(|| match (earlier.peek(), added.peek()) {
+            (Some(e), Some(a)) if a.0 < e.0 => added.next(),
+            (Some(_), _) => earlier.next(),
+            (None, _) => added.next(),
+        });
+        sum_shares(in_order.map(|(_, share)| share))
     }
 
     /// The concept part of [`RelevanceModel::score`], with the matches that explain it.
@@ -287,5 +371,91 @@ impl RelevanceModel {
             }
         }
         (conceptual, matches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::PatientProfile;
+    use crate::trial::TrialFields;
+
+    fn trial(title: &str, summary: &str, criteria: &str) -> TrialDocument {
+        TrialDocument::new(TrialFields {
+            nct_id: "NCT90000031".into(),
+            title: title.into(),
+            summary: summary.into(),
+            criteria_text: criteria.into(),
+            ..Default::default()
+        })
+    }
+
+    /// Query expansion keeps the earlier words' shares and looks up only the added ones; the
+    /// word score must still be exactly the one a full pass over the expanded words gives, with
+    /// added words falling before, between and after the earlier ones.
+    #[test]
+    fn expanded_word_score_is_exactly_a_full_pass() {
+        let trials = [
+            trial(
+                "Metformin in type 2 diabetes with obesity",
+                "Zinc and aspirin for glycemic control; lifestyle, sleep, walking, fasting \
+                 glucose, lipid, kidney and liver measures; statin, fiber, vitamin D",
+                "Inclusion Criteria:\n- HbA1c 7-10 %\n- adults with obesity\nExclusion Criteria:\n- insulin",
+            ),
+            trial(
+                "Asthma in children",
+                "Inhaled steroids",
+                "Inclusion Criteria:\n- wheeze",
+            ),
+            trial("Obesity and diabetes", "Diet, exercise and metformin", ""),
+        ];
+        let model = RelevanceModel::fit(&trials);
+        let profile = PatientProfile {
+            note: Some(
+                "58 year old man with type 2 diabetes and obesity on metformin; fasting glucose \
+                 high, kidney function normal, takes a statin, poor sleep"
+                    .into(),
+            ),
+            ..Default::default()
+        };
+        let mut facts = PatientFacts::new(&profile, None);
+        let earlier_shares: Vec<Vec<(usize, f64)>> = {
+            let query = model.query_weights(&facts);
+            trials
+                .iter()
+                .map(|t| {
+                    let mut shares = Vec::new();
+                    let weights = present_field_weights(model.params.field_weights, t);
+                    model.lexical_shares(&query, t, weights, &mut shares);
+                    shares
+                })
+                .collect()
+        };
+        // Stemmed as the trial's words are.
+        let added: Vec<String> = crate::text::tokens(
+            "aspirin control fiber glycemic lifestyle lipid liver vitamin walking zinc",
+        )
+        .into_iter()
+        .filter(|w| !facts.query_terms.contains_key(w))
+        .collect();
+        assert_eq!(added.len(), 10, "the added words are new");
+        for w in &added {
+            facts.query_terms.insert(w.clone(), 0.25);
+        }
+        let expansion = QueryExpansion::new(model.query_weights(&facts), &added);
+        let expanded = model.query_weights(&facts);
+        for (t, shares) in trials.iter().zip(&earlier_shares) {
+            let weights = present_field_weights(model.params.field_weights, t);
+            let full = model.lexical(&expanded, t, weights);
+            let reused = model.expanded_lexical(&expansion, shares, t, weights);
+            assert_eq!(full.to_bits(), reused.to_bits());
+        }
+        let first = &trials[0];
+        let weights = present_field_weights(model.params.field_weights, first);
+        assert!(
+            model.lexical(&expanded, first, weights)
+                > sum_shares(earlier_shares[0].iter().map(|&(_, share)| share)),
+            "the added words count"
+        );
     }
 }
