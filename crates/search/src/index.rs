@@ -439,7 +439,17 @@ impl TrialIndex {
         TrialIndex::with_index(Index::create_in_ram(schema), fields)
     }
 
-    fn with_index(index: Index, fields: Fields) -> Result<TrialIndex, IndexError> {
+    fn with_index(mut index: Index, fields: Fields) -> Result<TrialIndex, IndexError> {
+        // Searches run over the index's segments in parallel, one thread a core: a large
+        // index has several segments, and a patient's retrieval query is long.
+        let threads = std::env::var("TRIALBRIDGE_SEARCH_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        if threads > 1 {
+            index.set_multithread_executor(threads)?;
+        }
         index
             .tokenizers()
             .register(analysis::ENGLISH, analysis::english());
