@@ -361,6 +361,20 @@ pub struct GeoPoint {
     pub lon: f64,
 }
 
+/// The mean Earth radius (IUGG), in kilometres.
+pub const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+/// Great-circle distance in kilometres between two points given in degrees (haversine). The
+/// search's distance filter and the matcher's nearest site both use it, so a trial the search
+/// finds within 50 km of a place is within 50 km in a match too.
+pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DerivedSection {

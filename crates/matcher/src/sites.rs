@@ -17,9 +17,6 @@ use crate::trial::TrialDocument;
 
 /// Kilometres in a statute mile.
 pub const KM_PER_MILE: f64 = 1.609344;
-/// The mean Earth radius (IUGG), as `search::geo` uses.
-const EARTH_RADIUS_KM: f64 = 6371.0088;
-
 /// A point on the Earth, in degrees (WGS 84, as the registry's `geoPoint`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GeoPoint {
@@ -39,14 +36,15 @@ impl GeoPoint {
         )
     }
 
-    /// Great-circle distance in kilometres (haversine; the same formula as the search's
-    /// `filter.geo`, so a trial the search finds within 50 km is within 50 km here too).
+    /// Great-circle distance in kilometres (`ctgov::distance_km`, the search's formula too, so
+    /// a trial the search finds within 50 km is within 50 km here).
     pub fn distance_km(self, other: GeoPoint) -> f64 {
-        let (p1, p2) = (self.latitude.to_radians(), other.latitude.to_radians());
-        let dp = (other.latitude - self.latitude).to_radians();
-        let dl = (other.longitude - self.longitude).to_radians();
-        let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-        2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+        ctgov::distance_km(
+            self.latitude,
+            self.longitude,
+            other.latitude,
+            other.longitude,
+        )
     }
 }
 

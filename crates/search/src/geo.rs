@@ -34,7 +34,6 @@ impl DistanceUnit {
 }
 
 const KM_PER_MILE: f64 = 1.609344;
-const EARTH_RADIUS_KM: f64 = 6371.0088;
 
 /// A circle around a point.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -99,14 +98,8 @@ impl GeoFilter {
     }
 }
 
-/// Great-circle distance in kilometres (haversine).
-pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = (lat2 - lat1).to_radians();
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
-}
+/// Great-circle distance in kilometres (haversine): the record model's, shared with the matcher.
+pub use ctgov::distance_km;
 
 #[cfg(test)]
 mod tests {

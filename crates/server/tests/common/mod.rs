@@ -58,3 +58,46 @@ pub async fn post_match(app: &axum::Router, body: impl Into<Body>) -> (StatusCod
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
     (status, value)
 }
+
+/// Sends `request` through `app`: the status and the body as text.
+pub async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, String) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+        .await
+        .unwrap();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+/// `pairs` as an `application/x-www-form-urlencoded` body, as a browser sends a form.
+pub fn encode(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".into(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Posts a form (`pairs`) to `uri` as a browser would: the status and the page.
+pub async fn post_form(
+    app: &axum::Router,
+    uri: &str,
+    pairs: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let request = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(encode(pairs)))
+        .unwrap();
+    send(app, request).await
+}
