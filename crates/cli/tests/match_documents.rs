@@ -132,6 +132,19 @@ fn match_reads_the_stored_documents_and_ranks_as_when_it_builds_them() {
     }
 }
 
+/// The current documents in `data` once a running server's background fill has stored
+/// `expected` of them, or after two minutes (whatever is there then).
+fn documents_once_filled(data: &Path, expected: usize) -> usize {
+    let started = Instant::now();
+    loop {
+        let stored = with_store(data, async |s| current_documents(s).await);
+        if stored == expected || started.elapsed() > Duration::from_secs(120) {
+            return stored;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 #[test]
 fn serve_stores_the_documents_of_the_sample_it_loads() {
     let dir = tempfile::tempdir().unwrap();
@@ -139,15 +152,7 @@ fn serve_stores_the_documents_of_the_sample_it_loads() {
     let server = common::serve(&data);
     let first = &server.first_line;
     assert!(first.starts_with("TrialBridge is serving 776 trials"), "{first}");
-    // The fill runs in the background once serving has started; wait for it, boundedly.
-    let started = Instant::now();
-    let stored = loop {
-        let stored = with_store(&data, async |s| current_documents(s).await);
-        if stored == 776 || started.elapsed() > Duration::from_secs(120) {
-            break stored;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let stored = documents_once_filled(&data, 776);
     drop(server);
     assert_eq!(stored, 776);
 }
@@ -163,14 +168,7 @@ fn serve_builds_the_documents_a_store_lacks() {
     assert_eq!(with_store(&data, async |s| current_documents(s).await), 0);
     let server = common::serve(&data);
     assert!(server.first_line.starts_with("TrialBridge is serving 775 trials"), "{}", server.first_line);
-    let started = Instant::now();
-    let stored = loop {
-        let stored = with_store(&data, async |s| current_documents(s).await);
-        if stored == 775 || started.elapsed() > Duration::from_secs(120) {
-            break stored;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let stored = documents_once_filled(&data, 775);
     drop(server);
     assert_eq!(stored, 775);
 }
