@@ -546,7 +546,7 @@ async fn match_command(
         let title = titles.get(&trial.nct_id).map(String::as_str).unwrap_or("");
         println!("{:>2}. {} {} [{verdict}, score {:.3}]", i + 1, trial.nct_id, title, trial.score);
         if place.is_some() {
-            println!("      {}", site_line(located.nearest_site.as_ref()));
+            println!("      {}", server::nearest_site_line(located.nearest_site.as_ref()));
         }
         for mark in &trial.eligibility.marks {
             if !mark.decisive || mark.mark == matcher::Mark::NotApplicable {
@@ -563,22 +563,6 @@ async fn match_command(
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// "Nearest recruiting site: Boston, Massachusetts, United States — 12 km (Dana-Farber Cancer
-/// Institute)", or that no site of known place is listed.
-fn site_line(site: Option<&matcher::NearestSite>) -> String {
-    let Some(site) = site else { return "No site location listed".into() };
-    let place: Vec<&str> =
-        [&site.city, &site.state, &site.country].into_iter().filter_map(|p| p.as_deref().filter(|p| !p.trim().is_empty())).collect();
-    let which = if site.recruiting { "Nearest recruiting site" } else { "Nearest site (none listed as recruiting)" };
-    let facility = site.facility.as_deref().map(|f| format!(" ({f})")).unwrap_or_default();
-    let km = match site.distance_km {
-        d if d < 1.0 => "under 1 km".to_string(),
-        d if d < 10.0 => format!("{d:.1} km"),
-        d => format!("{d:.0} km"),
-    };
-    format!("{which}: {} — {km}{facility}", place.join(", "))
 }
 
 async fn summary_command(

@@ -363,6 +363,8 @@ pub struct GeoPoint {
 
 /// The mean Earth radius (IUGG), in kilometres.
 pub const EARTH_RADIUS_KM: f64 = 6371.0088;
+/// Kilometres in a statute mile.
+pub const KM_PER_MILE: f64 = 1.609344;
 
 /// Great-circle distance in kilometres between two points given in degrees (haversine). The
 /// search's distance filter and the matcher's nearest site both use it, so a trial the search

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::rank::RankedTrial;
 use crate::trial::TrialDocument;
 
-/// Kilometres in a statute mile.
-pub const KM_PER_MILE: f64 = 1.609344;
+/// Kilometres in a statute mile (the record model's constant, as the search uses it).
+pub use ctgov::KM_PER_MILE;
 /// A point on the Earth, in degrees (WGS 84, as the registry's `geoPoint`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GeoPoint {

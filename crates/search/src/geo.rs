@@ -1,5 +1,6 @@
 //! `filter.geo=distance(lat,lon,50mi)` and great-circle distance.
 
+use ctgov::KM_PER_MILE;
 use serde::Serialize;
 
 /// Miles or kilometres, as the request asked.
@@ -32,8 +33,6 @@ impl DistanceUnit {
         }
     }
 }
-
-const KM_PER_MILE: f64 = 1.609344;
 
 /// A circle around a point.
 #[derive(Debug, Clone, Copy, PartialEq)]

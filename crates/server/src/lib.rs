@@ -42,7 +42,6 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
-/// The patient's location as a point (gazetteer), for `trialbridge match` as for `/api/match`.
 pub use match_routes::location::{
     LocationError, PatientPlace, ReachError, location_from_text, place_patient, resolve_location,
 };
@@ -50,6 +49,8 @@ pub use match_routes::location::{
 pub use match_routes::request::{MAX_DISTANCE_KM, check_distance};
 /// How many candidates retrieval hands the reranker (`TRIALBRIDGE_MATCH_CANDIDATES`).
 pub use match_routes::retrieval::{CANDIDATES_ENV, DEFAULT_CANDIDATES, candidate_limit};
+/// The patient's location as a point (gazetteer), for `trialbridge match` as for `/api/match`.
+pub use match_routes::view::nearest_site_line;
 /// Matcher documents as a match gets them: stored ones where current, else built and stored.
 pub use match_routes::{
     FillSummary, fill_matcher_documents, matcher_documents,

@@ -29,7 +29,7 @@ pub(crate) mod location;
 pub(crate) mod request;
 pub(crate) mod retrieval;
 pub(crate) mod stored_docs;
-mod view;
+pub(crate) mod view;
 
 use std::collections::HashMap;
 use std::sync::Arc;

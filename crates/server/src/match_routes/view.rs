@@ -192,9 +192,11 @@ fn distance_words(site: &NearestSite) -> String {
     } else {
         format!("{:.0} km", site.distance_km)
     };
-    let in_us = site.country.as_deref().is_some_and(|c| {
-        ["united states", "usa", "us"].contains(&c.trim().to_ascii_lowercase().as_str())
-    });
+    // The gazetteer reads the country as the patient's location is read ("USA", "U.S.").
+    let in_us = site
+        .country
+        .as_deref()
+        .is_some_and(|c| search::gazetteer().country_code(c.trim()) == Some("US"));
     if in_us {
         format!("{km} ({:.0} mi)", site.distance_miles())
     } else {
