@@ -129,6 +129,16 @@ pub struct Gazetteer {
     us_state_by_key: HashMap<String, String>,
 }
 
+/// Is `text` written as a US ZIP code ("02115", "02115-1234")? Says nothing of whether the
+/// code exists ([`Gazetteer::zip`] does).
+pub fn is_us_zip(text: &str) -> bool {
+    let b = text.as_bytes();
+    (b.len() == 5 || (b.len() == 10 && b[5] == b'-'))
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || i == 5)
+}
+
 /// The process-wide gazetteer, parsed from the embedded data on first use.
 pub fn gazetteer() -> &'static Gazetteer {
     static GAZETTEER: OnceLock<Gazetteer> = OnceLock::new();
@@ -368,12 +378,7 @@ impl Gazetteer {
         }
         // A ZIP code anywhere in the text is the most precise thing given.
         for word in text.split(|c: char| c == ',' || c.is_whitespace()) {
-            let is_zip = (word.len() == 5 || (word.len() == 10 && word.as_bytes()[5] == b'-'))
-                && word
-                    .bytes()
-                    .enumerate()
-                    .all(|(i, b)| b.is_ascii_digit() || i == 5);
-            if is_zip {
+            if is_us_zip(word) {
                 let (lat, lon) = self
                     .zip(word)
                     .ok_or_else(|| GeoError::UnknownZip(word.into()))?;

@@ -57,7 +57,7 @@ pub mod params;
 pub mod project;
 
 pub use facts::{SiteSummary, StudyFacts};
-pub use gazetteer::{Gazetteer, GeoError, GeoMatch, Precision, gazetteer};
+pub use gazetteer::{Gazetteer, GeoError, GeoMatch, Precision, gazetteer, is_us_zip};
 pub use geo::{DistanceUnit, GeoFilter, distance_km};
 pub use index::{
     FacetCount, Facets, IndexError, MAX_RETRIEVAL_TERMS, NearestSite, SearchHit, SearchPage,

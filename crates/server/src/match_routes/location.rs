@@ -49,15 +49,6 @@ fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// Is `text` a US ZIP code ("02115", "02115-1234")?
-fn is_zip(text: &str) -> bool {
-    let b = text.as_bytes();
-    (b.len() == 5 || (b.len() == 10 && b[5] == b'-'))
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_digit() || i == 5)
-}
-
 /// Places the patient: `latitude` and `longitude` as given; else a US ZIP code; else the city
 /// (qualified by the country) as the gazetteer reads it. Anything given that cannot be placed
 /// is an error naming it, never a location silently ignored.
@@ -83,7 +74,7 @@ pub fn resolve_location(location: &Location) -> Result<PatientPlace, LocationErr
     let city = given(&location.city);
     let in_us = country.is_none_or(|c| gazetteer.country_code(c) == Some("US"));
     if let Some(postal_code) = given(&location.postal_code) {
-        if in_us && is_zip(postal_code) {
+        if in_us && search::is_us_zip(postal_code) {
             let (latitude, longitude) = gazetteer
                 .zip(postal_code)
                 .ok_or_else(|| LocationError::UnknownZip(postal_code.to_string()))?;
@@ -136,7 +127,7 @@ pub fn resolve_location(location: &Location) -> Result<PatientPlace, LocationErr
 /// ("Boston, MA, USA", "Paris, France"), or a place alone ("Boston").
 pub fn location_from_text(text: &str) -> Location {
     let text = text.trim();
-    if is_zip(text) {
+    if search::is_us_zip(text) {
         return Location {
             postal_code: Some(text.to_string()),
             ..Default::default()
